@@ -1,0 +1,79 @@
+"""The Dianjiao Flask application."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Mapping
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .config import Defaults, secret_key
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+REPO_INSTANCE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "instance")
+MIGRATIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    """Turn on WAL and foreign keys for every SQLite connection."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.close()
+
+
+def create_app(config: Mapping | None = None) -> Flask:
+    """Build the app: defaults, then instance/config.py and DIANJIAO_* env (or a test mapping)."""
+    instance = (config or {}).get("INSTANCE") or os.environ.get("DIANJIAO_INSTANCE") or REPO_INSTANCE
+    instance = os.path.abspath(instance)
+    os.makedirs(instance, exist_ok=True)
+    app = Flask(__name__, instance_path=instance, instance_relative_config=True)
+    app.config.from_object(Defaults)
+    if config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("DIANJIAO")
+    else:
+        app.config.update(config)
+    if app.config.get("SITE") is not None:
+        app.config["SITE"] = str(app.config["SITE"])
+    app.config.setdefault("SECRET_KEY", None)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = secret_key(instance)
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config.get("DATABASE_URL") or (
+        "sqlite:///" + os.path.join(instance, "dianjiao.sqlite")
+    )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from . import i18n, views
+    from .api import bp as api_bp
+    from .auth import bp as auth_bp
+    from .auth import access
+    from .catalog import bp as catalog_bp
+    from .cli import register_cli
+    from .places import bp as places_bp
+
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    i18n.init_app(app)
+    access.init_app(app)
+    views.init_app(app)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(places_bp)
+    app.register_blueprint(catalog_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)
+    register_cli(app)
+    return app

@@ -1,0 +1,61 @@
+"""API plumbing: authentication and roles, CSRF for cookie sessions, paging, body parsing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import request
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
+
+from ..errors import DianjiaoError, Forbidden, Invalid
+
+
+class Unauthorized(DianjiaoError):
+    status = 401
+    code = "unauthorized"
+
+
+def api_roles(*roles: str) -> Callable:
+    """Require a token or session user with one of the roles; cookie writes also need CSRF."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                raise Unauthorized(_("Log in or send an API token (Authorization: Bearer ...)."))
+            if current_user.role not in roles:
+                raise Forbidden(_("Your role may not use this."))
+            bearer = request.headers.get("Authorization", "").startswith("Bearer ")
+            if request.method not in ("GET", "HEAD", "OPTIONS") and not bearer:
+                try:
+                    validate_csrf(request.headers.get("X-CSRFToken"))
+                except ValidationError as exc:
+                    raise Forbidden(_("Missing or invalid CSRF token (X-CSRFToken header).")) from exc
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def paging() -> tuple[int, int]:
+    """Read limit (1..500, default 100) and offset (>= 0) from the query string."""
+    try:
+        limit = int(request.args.get("limit", 100))
+        offset = int(request.args.get("offset", 0))
+    except ValueError as exc:
+        raise Invalid(_("limit and offset must be whole numbers.")) from exc
+    if not 1 <= limit <= 500 or offset < 0:
+        raise Invalid(_("limit must be 1 to 500 and offset 0 or more."))
+    return limit, offset
+
+
+def json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise Invalid(_("Send a JSON object with Content-Type: application/json."))
+    return body

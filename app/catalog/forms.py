@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from ..labels import AUDIENCE_LABELS, SERIES_LABELS, TOPIC_LABELS
+
+
+class TitleForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    series = SelectField(_l("Series"), choices=[("", "—")] + list(SERIES_LABELS.items()))
+    topics = SelectMultipleField(_l("Topics"), choices=list(TOPIC_LABELS.items()))
+    audience = SelectField(_l("Audience"), choices=list(AUDIENCE_LABELS.items()))
+    producer = StringField(_l("Producer"), validators=[Optional(), Length(max=200)])
+    year = IntegerField(_l("Year"), validators=[Optional(), NumberRange(1950, 2100)])
+    summary = TextAreaField(_l("Summary"), validators=[Optional()])
+
+
+class AttachForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired()])
+
+
+class RootForm(FlaskForm):
+    path = StringField(_l("Folder on this computer"), validators=[DataRequired(), Length(max=1000)])
+    label = StringField(_l("Label"), validators=[Optional(), Length(max=200)])
+
+
+class ScanForm(FlaskForm):
+    quick = BooleanField(_l("Quick (full hashes later)"))

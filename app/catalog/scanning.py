@@ -1,0 +1,271 @@
+"""Index a site's library roots into the catalog, incrementally and crash-safe.
+
+media_index does the file work (walk, hash, probe) and yields results as they come; this module
+turns them into FileEntry and MediaFile rows, committing every SCAN_BATCH files so an interrupted
+scan keeps what it did and the next one carries on.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from flask import Flask, current_app
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+import media_index
+from media_index import FileResult, Known, Progress, WalkError
+
+from ..errors import Conflict, Invalid
+from ..extensions import db
+from ..models import FileEntry, LibraryRoot, MediaFile, ScanJob, Site
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def add_root(site: Site, path: str, label: str | None = None) -> LibraryRoot:
+    """Register a folder as a library root of a site (it must exist and be a directory)."""
+    path = os.path.realpath(os.path.expanduser(path))
+    if not os.path.isdir(path):
+        raise Invalid(_("%(path)s is not a folder on this computer.", path=path))
+    root = db.session.scalar(
+        select(LibraryRoot).where(LibraryRoot.site_id == site.id, LibraryRoot.path == path)
+    )
+    if root is None:
+        root = LibraryRoot(site=site, path=path, label=label or os.path.basename(path) or path)
+        db.session.add(root)
+        db.session.flush()
+    return root
+
+
+def entry_path(entry: FileEntry) -> str:
+    """Return the absolute path of an entry, refusing anything that escapes its root."""
+    root = os.path.realpath(entry.root.path)
+    raw = bytes.fromhex(entry.raw_relpath_hex) if entry.raw_relpath_hex else entry.relpath.encode()
+    full = os.path.realpath(os.path.join(os.fsencode(root), raw))
+    if os.path.commonpath([full, os.fsencode(root)]) != os.fsencode(root):
+        raise Invalid(_("This path is outside its library folder."))
+    return os.fsdecode(full)
+
+
+def _media_for(sha256: str | None, fingerprint: str | None, size: int,
+               cache: dict[str, MediaFile]) -> MediaFile:
+    """Find or make the MediaFile of a content: by SHA-256, or by fingerprint in quick mode."""
+    key = sha256 or f"fp:{fingerprint}"
+    if key in cache:
+        return cache[key]
+    if sha256:
+        media = db.session.scalar(select(MediaFile).where(MediaFile.sha256 == sha256))
+        if media is None and fingerprint:
+            # A quick scan met this content before its full hash was known: complete it.
+            media = db.session.scalar(
+                select(MediaFile).where(
+                    MediaFile.fingerprint == fingerprint, MediaFile.sha256.is_(None)
+                )
+            )
+            if media is not None:
+                media.sha256 = sha256
+    else:
+        media = db.session.scalar(
+            select(MediaFile).where(MediaFile.fingerprint == fingerprint).limit(1)
+        )
+    if media is None:
+        media = MediaFile(sha256=sha256, fingerprint=fingerprint or "", size=size, tags={})
+        db.session.add(media)
+    cache[key] = media
+    return media
+
+
+def _apply_probe(media: MediaFile, result: FileResult) -> None:
+    probe = result.probe
+    if probe is None:
+        return
+    media.duration_s = probe.duration_s
+    media.container = probe.container
+    media.video_codec = probe.video_codec
+    media.audio_codec = probe.audio_codec
+    media.width, media.height = probe.width, probe.height
+    media.bitrate = probe.bitrate
+    media.tags = dict(probe.tags)
+    media.probe_error = None
+
+
+def _raw_hex(item) -> str | None:
+    return None if item.raw_relpath == item.relpath.encode() else item.raw_relpath.hex()
+
+
+def scan_root(root: LibraryRoot, *, quick: bool = False,
+              on_progress: ProgressCallback | None = None) -> dict:
+    """Scan one library root and return its counts (see scan_paths)."""
+    batch = current_app.config["SCAN_BATCH"]
+    now = datetime.now(UTC)
+    entries = {e.relpath: e for e in db.session.scalars(
+        select(FileEntry).where(FileEntry.root_id == root.id))}
+    known = {
+        path: Known(
+            size=e.size, mtime_ns=e.mtime_ns,
+            sha256=e.media_file.sha256 if e.media_file else None,
+            fingerprint=e.media_file.fingerprint if e.media_file else None,
+            error=e.error,
+        )
+        for path, e in entries.items()
+        if not e.missing
+    }
+    probed = set(db.session.scalars(
+        select(MediaFile.sha256).where(MediaFile.sha256.is_not(None),
+                                       MediaFile.duration_s.is_not(None))))
+    counts = {"files": 0, "new": 0, "changed": 0, "unchanged": 0, "moved": 0, "missing": 0}
+    errors: list[dict] = []
+    seen: set[str] = set()
+    new_paths: dict[str, str] = {}
+    cache: dict[str, MediaFile] = {}
+    pending = 0
+    for result in media_index.scan_root(
+        root.path, known, already_probed=probed.__contains__, quick=quick, on_progress=on_progress
+    ):
+        if isinstance(result, WalkError):
+            errors.append({"path": result.relpath, "error": result.error})
+            continue
+        item = result.item
+        seen.add(item.relpath)
+        counts["files"] += 1
+        if result.status == "unchanged":
+            counts["unchanged"] += 1
+            if result.error:
+                errors.append({"path": item.relpath, "error": result.error})
+            continue
+        entry = entries.get(item.relpath)
+        if entry is None:
+            entry = FileEntry(root=root, relpath=item.relpath, first_seen=now)
+            db.session.add(entry)
+            entries[item.relpath] = entry
+            was_present = False
+        else:
+            was_present = not entry.missing
+        entry.raw_relpath_hex = _raw_hex(item)
+        entry.layout, entry.size, entry.mtime_ns = item.layout, item.size, item.mtime_ns
+        entry.last_seen, entry.missing = now, False
+        if result.status == "error":
+            entry.error, entry.media_file = result.error, None
+            errors.append({"path": item.relpath, "error": result.error})
+        else:
+            media = _media_for(result.sha256, result.fingerprint, item.size, cache)
+            _apply_probe(media, result)
+            if result.sha256 and media.duration_s is not None:
+                probed.add(result.sha256)
+            entry.media_file, entry.error = media, None
+            if was_present:
+                counts["changed"] += 1
+            else:
+                counts["new"] += 1
+                if result.sha256:
+                    new_paths[item.relpath] = result.sha256
+        pending += 1
+        if pending >= batch:
+            db.session.commit()
+            pending = 0
+    gone = {p: known[p].sha256 for p in known if p not in seen}
+    moved, missing = media_index.classify_moves(
+        new_paths, {p: s for p, s in gone.items() if s}
+    )
+    for new_path, old_path in moved.items():
+        entries[new_path].first_seen = entries[old_path].first_seen
+        db.session.delete(entries.pop(old_path))
+    counts["moved"] = len(moved)
+    counts["new"] -= len(moved)
+    gone_for_good = [p for p in gone if p not in moved.values()]
+    for path in gone_for_good:
+        entries[path].missing = True
+    counts["missing"] = len(gone_for_good)
+    db.session.execute(
+        update(FileEntry)
+        .where(FileEntry.root_id == root.id, FileEntry.missing.is_(False))
+        .values(last_seen=now)
+    )
+    root.last_scan_at = now
+    db.session.commit()
+    counts["errors"] = errors
+    return counts
+
+
+def scan_paths(site: Site, paths: list[str], *, quick: bool = False,
+               on_progress: ProgressCallback | None = None) -> dict:
+    """Scan folders for a site; returns {files, new, changed, unchanged, moved, missing, errors, seconds}."""
+    started = time.monotonic()
+    roots = [add_root(site, p) for p in paths]
+    db.session.commit()
+    total = {"files": 0, "new": 0, "changed": 0, "unchanged": 0, "moved": 0, "missing": 0,
+             "errors": []}
+    for root in roots:
+        counts = scan_root(root, quick=quick, on_progress=on_progress)
+        for key, value in counts.items():
+            total[key] += value
+    total["seconds"] = round(time.monotonic() - started, 3)
+    return total
+
+
+# --- background scans started from a page ---------------------------------------------------
+
+_running: set[uuid.UUID] = set()
+_running_lock = threading.Lock()
+
+
+def start_background_scan(site: Site, by: str, *, quick: bool = False) -> ScanJob:
+    """Queue a scan of every root of a site on a worker thread and return its job row."""
+    roots = [r.path for r in db.session.scalars(
+        select(LibraryRoot).where(LibraryRoot.site_id == site.id))]
+    if not roots:
+        raise Invalid(_("Add a library folder before scanning."))
+    with _running_lock:
+        if site.id in _running:
+            raise Conflict(_("A scan of this site is already running."))
+        _running.add(site.id)
+    job = ScanJob(site=site, status="queued", quick=quick, started_by=by)
+    db.session.add(job)
+    db.session.commit()
+    app = current_app._get_current_object()
+    thread = threading.Thread(
+        target=_run_job, args=(app, job.id, site.id, roots, quick), daemon=True,
+        name=f"scan-{site.code}",
+    )
+    thread.start()
+    return job
+
+
+def _run_job(app: Flask, job_id: uuid.UUID, site_id: uuid.UUID, roots: list[str],
+             quick: bool) -> None:
+    with app.app_context():
+        job = db.session.get(ScanJob, job_id)
+        site = db.session.get(Site, site_id)
+        job.status = "running"
+        db.session.commit()
+        last = [0.0]
+
+        def progress(p: Progress) -> None:
+            if time.monotonic() - last[0] < 0.5 and p.files_done < p.files_total:
+                return
+            last[0] = time.monotonic()
+            job.files_done, job.files_total = p.files_done, p.files_total
+            job.bytes_done, job.bytes_total = p.bytes_done, p.bytes_total
+            db.session.commit()
+
+        try:
+            summary = scan_paths(site, roots, quick=quick, on_progress=progress)
+        except Exception as exc:  # the page must show why, whatever went wrong
+            db.session.rollback()
+            job = db.session.get(ScanJob, job_id)
+            job.status, job.error = "failed", str(exc)
+        else:
+            job = db.session.get(ScanJob, job_id)
+            job.status, job.summary = "done", summary
+            job.files_done = job.files_total = summary["files"]
+        job.finished_at = datetime.now(UTC)
+        db.session.commit()
+        with _running_lock:
+            _running.discard(site_id)
+        db.session.remove()

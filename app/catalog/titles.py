@@ -1,0 +1,141 @@
+"""Titles: create, search, attach files, approve; plain dicts for the API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, or_, select
+
+from ..errors import Invalid, NotFound
+from ..extensions import db
+from ..models import FileEntry, LibraryRoot, MediaFile, Site, Title
+from ..models.catalog import AUDIENCES, TOPICS
+from ..text import pinyin_keys, query_keys
+
+
+def set_name(title: Title, name: str) -> None:
+    title.name = name.strip()
+    title.name_pinyin, title.name_initials = pinyin_keys(title.name)
+
+
+def create_title(
+    name: str,
+    *,
+    series: str | None = None,
+    topics: list[str] | None = None,
+    audience: str = "all",
+    approved: bool = False,
+    sha256: list[str] | None = None,
+    approved_by: str | None = None,
+    **extra,
+) -> Title:
+    """Create a title, attaching the media files whose SHA-256 are given."""
+    if not name or not name.strip():
+        raise Invalid(_("A title needs a name."))
+    topics = list(topics or [])
+    if bad := [t for t in topics if t not in TOPICS]:
+        raise Invalid(_("Unknown topics: %(t)s.", t=", ".join(bad)))
+    if audience not in AUDIENCES:
+        raise Invalid(_("Unknown audience %(a)s.", a=audience))
+    files = []
+    for digest in sha256 or []:
+        media = db.session.scalar(select(MediaFile).where(MediaFile.sha256 == str(digest).lower()))
+        if media is None:
+            raise Invalid(_("No file with SHA-256 %(sha)s in the catalog.", sha=digest))
+        files.append(media)
+    title = Title(series=series or None, topics=topics, audience=audience, **extra)
+    set_name(title, name)
+    db.session.add(title)
+    for media in files:
+        media.title = title
+    if approved:
+        approve(title, approved_by)
+    return title
+
+
+def approve(title: Title, by: str | None, approved: bool = True) -> None:
+    title.approved = approved
+    title.approved_at = datetime.now(UTC) if approved else None
+    title.approved_by = by if approved else None
+
+
+def title_or_404(title_id: str) -> Title:
+    try:
+        title = db.session.get(Title, uuid.UUID(str(title_id)))
+    except ValueError:
+        title = None
+    if title is None:
+        raise NotFound(_("No such title."))
+    return title
+
+
+def search_titles(
+    *,
+    q: str | None = None,
+    series: str | None = None,
+    topic: str | None = None,
+    audience: str | None = None,
+    approved: bool | None = None,
+    site: Site | None = None,
+) -> Select:
+    """Return a query of titles matching characters, full pinyin or initials, and filters."""
+    query = select(Title)
+    if q and q.strip():
+        full, initials = query_keys(q)
+        conditions = [Title.name.ilike(f"%{q.strip()}%")]
+        if full:
+            conditions.append(Title.name_pinyin.contains(full))
+        if initials:
+            conditions.append(Title.name_initials.contains(initials))
+        query = query.where(or_(*conditions))
+    if series:
+        query = query.where(Title.series == series)
+    if topic:
+        # JSON arrays are stored as text on both backends; match the quoted element.
+        query = query.where(db.cast(Title.topics, db.String).contains(f'"{topic}"'))
+    if audience:
+        query = query.where(Title.audience == audience)
+    if approved is not None:
+        query = query.where(Title.approved.is_(approved))
+    if site is not None:
+        held = (
+            select(MediaFile.title_id)
+            .join(FileEntry, FileEntry.media_file_id == MediaFile.id)
+            .join(LibraryRoot, FileEntry.root_id == LibraryRoot.id)
+            .where(LibraryRoot.site_id == site.id, FileEntry.missing.is_(False))
+        )
+        query = query.where(Title.id.in_(held))
+    return query.order_by(Title.name_pinyin)
+
+
+def holders(title: Title) -> list[tuple[Site, int]]:
+    """Return the sites where a file of this title was seen by a scan, with the file count."""
+    rows = db.session.execute(
+        select(Site, db.func.count(FileEntry.id))
+        .join(LibraryRoot, LibraryRoot.site_id == Site.id)
+        .join(FileEntry, FileEntry.root_id == LibraryRoot.id)
+        .join(MediaFile, FileEntry.media_file_id == MediaFile.id)
+        .where(MediaFile.title_id == title.id, FileEntry.missing.is_(False))
+        .group_by(Site.id)
+        .order_by(Site.code)
+    ).all()
+    return [(site, count) for site, count in rows]
+
+
+def title_dict(title: Title) -> dict:
+    durations = [f.duration_s for f in title.files if f.duration_s]
+    return {
+        "id": str(title.id),
+        "name": title.name,
+        "series": title.series,
+        "topics": list(title.topics or []),
+        "audience": title.audience,
+        "approved": title.approved,
+        "producer": title.producer,
+        "year": title.year,
+        "summary": title.summary,
+        "duration_s": round(sum(durations), 2) if durations else None,
+        "files": [f.sha256 for f in title.files if f.sha256],
+    }

@@ -1,0 +1,43 @@
+"""Configuration defaults; instance/config.py and DIANJIAO_* environment variables override them."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+
+class Defaults:
+    """Settings every install starts from."""
+
+    ROLE = "hub"  # "hub" or "site"
+    SITE = None  # the site code of a site install
+    TIMEZONE = "Asia/Shanghai"
+    VLC_ARGS = ""
+    ADMIN_PASSWORD = None
+    LANGUAGES = ("zh", "en")
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_TRANSLATION_DIRECTORIES = os.path.join(os.path.dirname(__file__), "translations")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+    MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+    LOGIN_RATE_LIMIT = "10 per minute"
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    SCAN_BATCH = 200  # files committed per transaction during a scan
+    PAGE_SIZE = 50
+
+
+def secret_key(instance_path: str) -> str:
+    """Return the instance's persistent secret key, creating it on first use."""
+    path = os.path.join(instance_path, "secret_key")
+    try:
+        with open(path, encoding="ascii") as fh:
+            return fh.read().strip()
+    except FileNotFoundError:
+        key = secrets.token_hex(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(key)
+        return key

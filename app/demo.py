@@ -1,0 +1,100 @@
+"""A small demo network: a city, townships, villages, sites, titles, users and real demo videos."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+from flask import current_app
+from sqlalchemy import select
+
+from .auth.services import add_user
+from .catalog.scanning import scan_paths
+from .catalog.titles import create_title
+from .extensions import db
+from .models import MediaFile, Site, Title, User
+from .places.services import get_or_make_unit, import_sites
+
+CITY = "示范市"
+SITES = [
+    # code, name, kind, township, village
+    ("S-000", "示范市电教站", "station", "城关镇", ""),
+    ("P-001", "东村播放点", "playback_point", "城关镇", "东村"),
+    ("P-002", "西村播放点", "playback_point", "城关镇", "西村"),
+    ("P-003", "柳树湾播放点", "playback_point", "河口乡", "柳树湾村"),
+    ("P-004", "石桥播放点", "playback_point", "河口乡", "石桥村"),
+    ("H-001", "王大山中心户", "center_household", "城关镇", "东村"),
+    ("H-002", "欧阳娜娜中心户", "center_household", "河口乡", "柳树湾村"),
+    ("D-001", "李明科技示范户", "demo_household", "河口乡", "石桥村"),
+    ("T-001", "张巧手(乡土人才)", "local_talent", "城关镇", "西村"),
+    ("A-001", "河口乡果树协会", "tech_association", "河口乡", ""),
+]
+TITLES = [
+    # name, series, topics, audience, approved, demo file (seconds) or None
+    ("果树修剪技术", "农村实用科技", ["planting"], "villagers", True, 6),
+    ("生猪科学养殖", "农村实用科技", ["breeding"], "villagers", True, 5),
+    ("水稻病虫害防治", "农村实用科技", ["pest_control", "planting"], "villagers", True, 4),
+    ("农产品加工与保鲜", "农村实用科技", ["processing"], "all", False, 3),
+    ("家乡的变化", "乡土教材", ["exemplars"], "all", True, 5),
+    ("村规民约讲解", "乡土教材", ["policy_law"], "all", True, None),
+    ("追寻周念民足迹", "自制片", ["exemplars", "party_spirit"], "party_members", True, 4),
+    ("党的基本理论学习", "自制片", ["theory", "party_spirit"], "party_members", True, None),
+    ("农村土地承包法解读", "乡土教材", ["policy_law"], "cadres", False, None),
+    ("食用菌栽培", "农村实用科技", ["planting"], "villagers", True, None),
+]
+
+
+def load_demo() -> Iterator[str]:
+    """Load the demo set; yields progress lines for the CLI."""
+    from media_index.synth import make_video
+
+    city = get_or_make_unit(CITY, "city", None)
+    db.session.flush()
+    assert city is not None
+    import_sites([dict(zip(("code", "name", "kind", "township", "village"), row, strict=True))
+                  for row in SITES])
+    db.session.commit()
+    yield f"{len(SITES)} sites in 2 townships."
+    media_dir = os.path.join(current_app.instance_path, "demo-media")
+    p001 = os.path.join(media_dir, "P-001")
+    p003 = os.path.join(media_dir, "P-003")
+    for folder in (p001, p003):
+        os.makedirs(folder, exist_ok=True)
+    for i, (name, _series, _topics, _aud, _ok, seconds) in enumerate(TITLES):
+        if seconds is None:
+            continue
+        target = os.path.join(p001, f"{name}.mp4")
+        if not os.path.exists(target):
+            make_video(target, seconds=seconds, container="mp4")
+        if i % 2 == 0:
+            vcd = os.path.join(p003, f"VCD{i:02d}", "MPEGAV")
+            os.makedirs(vcd, exist_ok=True)
+            if not os.path.exists(os.path.join(vcd, "AVSEQ01.DAT")):
+                make_video(os.path.join(vcd, "AVSEQ01.DAT"), seconds=seconds, container="vcd")
+    yield "Demo videos generated."
+    for code, folder in (("P-001", p001), ("P-003", p003)):
+        site = db.session.scalar(select(Site).where(Site.code == code))
+        summary = scan_paths(site, [folder])
+        yield f"Scanned {code}: {summary['files']} files."
+    for name, series, topics, audience, approved, seconds in TITLES:
+        if db.session.scalar(select(Title).where(Title.name == name)):
+            continue
+        title = create_title(name, series=series, topics=topics, audience=audience,
+                             approved=approved, approved_by="admin" if approved else None)
+        if seconds is not None:
+            for media in db.session.scalars(select(MediaFile).where(MediaFile.title_id.is_(None))):
+                stems = {e.relpath.rsplit("/", 1)[-1].rsplit(".", 1)[0] for e in media.entries}
+                if name in stems:
+                    media.title = title
+    db.session.commit()
+    yield f"{len(TITLES)} titles."
+    for username, role, site_code, township in (
+        ("op-p001", "operator", "P-001", None),
+        ("kiosk-p001", "kiosk", "P-001", None),
+        ("op-p003", "operator", "P-003", None),
+        ("chengguan", "township", None, "城关镇"),
+    ):
+        if db.session.scalar(select(User).where(User.username == username)) is None:
+            add_user(username, role, "demo-pass-1", site_code=site_code, township=township)
+    db.session.commit()
+    yield "Demo users (password demo-pass-1): op-p001, kiosk-p001, op-p003, chengguan."

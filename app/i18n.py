@@ -1,0 +1,37 @@
+"""Locale choice (user, session, browser) and time display in the configured timezone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, current_app, request, session
+from flask_babel import format_datetime, get_locale
+from flask_login import current_user
+
+
+def select_locale() -> str:
+    """Return the user's saved choice, then the session's, then what the browser asks for."""
+    languages = current_app.config["LANGUAGES"]
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
+        return current_user.locale
+    if session.get("locale") in languages:
+        return session["locale"]
+    return request.accept_languages.best_match(languages) or current_app.config[
+        "BABEL_DEFAULT_LOCALE"
+    ]
+
+
+def select_timezone() -> str:
+    return current_app.config["TIMEZONE"]
+
+
+def show_time(value: datetime | None, fmt: str = "short") -> str:
+    return format_datetime(value, fmt) if value else ""
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["time"] = show_time
+
+    @app.context_processor
+    def _locale():
+        return {"current_locale": str(get_locale())}

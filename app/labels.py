@@ -1,0 +1,58 @@
+"""Translated display names for the codes stored in the database."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+SITE_KIND_LABELS = {
+    "station": _l("E-learning station"),
+    "playback_point": _l("Playback point"),
+    "center_household": _l("Center household"),
+    "demo_household": _l("Demo household"),
+    "local_talent": _l("Local talent"),
+    "tech_association": _l("Tech association"),
+}
+UNIT_KIND_LABELS = {
+    "city": _l("City"),
+    "township": _l("Township"),
+    "village": _l("Village"),
+    "community": _l("Community"),
+}
+TOPIC_LABELS = {
+    "planting": _l("Planting"),
+    "breeding": _l("Breeding"),
+    "processing": _l("Processing"),
+    "pest_control": _l("Pest control"),
+    "theory": _l("Theory"),
+    "policy_law": _l("Policy and law"),
+    "party_spirit": _l("Party spirit"),
+    "exemplars": _l("Exemplars"),
+}
+AUDIENCE_LABELS = {
+    "all": _l("Everyone"),
+    "party_members": _l("Party members"),
+    "cadres": _l("Cadres"),
+    "villagers": _l("Villagers"),
+}
+SERIES_LABELS = {
+    "乡土教材": _l("Local teaching material (乡土教材)"),
+    "农村实用科技": _l("Practical rural technology (农村实用科技)"),
+    "自制片": _l("Self-produced (自制片)"),
+}
+ROLE_LABELS = {
+    "admin": _l("Administrator"),
+    "township": _l("Township officer"),
+    "operator": _l("Site operator"),
+    "kiosk": _l("Sign-in kiosk"),
+}
+
+
+def init_app(app) -> None:
+    app.jinja_env.globals.update(
+        SITE_KIND_LABELS=SITE_KIND_LABELS,
+        UNIT_KIND_LABELS=UNIT_KIND_LABELS,
+        TOPIC_LABELS=TOPIC_LABELS,
+        AUDIENCE_LABELS=AUDIENCE_LABELS,
+        SERIES_LABELS=SERIES_LABELS,
+        ROLE_LABELS=ROLE_LABELS,
+    )

@@ -1,0 +1,17 @@
+"""All models, importable from one place (Alembic and services use this)."""
+
+from __future__ import annotations
+
+from .catalog import FileEntry, LibraryRoot, MediaFile, ScanJob, Title
+from .distribution import Batch, BatchItem, Shipment
+from .people import Attendance, Person
+from .places import Site, Unit
+from .screenings import PlayLog, QueueEntry, Screening, ScreeningItem, Series
+from .sync import Bundle
+from .users import ApiToken, User
+
+__all__ = [
+    "ApiToken", "Attendance", "Batch", "BatchItem", "Bundle", "FileEntry", "LibraryRoot",
+    "MediaFile", "PlayLog", "Person", "QueueEntry", "ScanJob", "Screening", "ScreeningItem",
+    "Series", "Shipment", "Site", "Title", "Unit", "User",
+]

@@ -1,0 +1,46 @@
+"""The roster of people and their sign-ins at screenings."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import Synced, UTCDateTime
+
+PERSON_ROLES = ("cadre", "member", "activist", "villager")
+ATTENDANCE_METHODS = ("kiosk", "phone", "operator", "paper")
+
+
+class Person(Synced, db.Model):
+    __tablename__ = "people"
+
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    pinyin: Mapped[str] = mapped_column(String(300), default="", index=True)
+    initials: Mapped[str] = mapped_column(String(100), default="", index=True)
+    village_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("units.id"), index=True)
+    village = relationship("Unit")
+    party_member: Mapped[bool] = mapped_column(Boolean, default=False)
+    role: Mapped[str] = mapped_column(String(20), default="villager")
+    phone: Mapped[str | None] = mapped_column(String(40))
+    walkin: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Attendance(Synced, db.Model):
+    __tablename__ = "attendance"
+    __table_args__ = (
+        UniqueConstraint("screening_id", "person_id", name="uq_attendance_screening_person"),
+    )
+
+    screening_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("screenings.id"), index=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"), index=True)
+    person = relationship("Person")
+    method: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="present")
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str | None] = mapped_column(String(80))
+    device: Mapped[str | None] = mapped_column(String(120))

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..labels import SITE_KIND_LABELS
+
+
+class SiteForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=list(SITE_KIND_LABELS.items()))
+    contact_name = StringField(_l("Contact"), validators=[Optional(), Length(max=100)])
+    contact_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional()])
+    active = BooleanField(_l("Active"))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        _l("CSV or XLSX file"),
+        validators=[FileRequired(), FileAllowed(["csv", "xlsx"], _l("Upload a .csv or .xlsx file."))],
+    )

@@ -1,0 +1,78 @@
+"""Site pages: list and filter, view and edit, import from CSV or XLSX."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from ..auth.access import roles_required, site_or_404, visible_sites
+from ..errors import DianjiaoError
+from ..extensions import db
+from ..labels import SITE_KIND_LABELS
+from ..models import FileEntry, LibraryRoot, Unit
+from . import bp
+from .forms import ImportForm, SiteForm
+from .services import filter_sites, import_sites, read_table
+
+
+@bp.route("/")
+@roles_required("admin", "township", "operator")
+def index():
+    kind = request.args.get("kind") or None
+    township = request.args.get("township") or None
+    q = request.args.get("q") or None
+    query = filter_sites(visible_sites(current_user), kind=kind, township=township, q=q)
+    sites = db.session.scalars(query.limit(500)).all()
+    townships = db.session.scalars(
+        select(Unit.name).where(Unit.kind == "township").order_by(Unit.name)
+    ).all()
+    return render_template(
+        "places/index.html", sites=sites, kinds=SITE_KIND_LABELS, townships=townships,
+        kind=kind, township=township, q=q,
+    )
+
+
+@bp.route("/<code>", methods=["GET", "POST"])
+@roles_required("admin", "township", "operator")
+def detail(code: str):
+    site = site_or_404(code)
+    form = SiteForm(obj=site)
+    if form.validate_on_submit():
+        site = site_or_404(code, change=True)
+        form.populate_obj(site)
+        db.session.commit()
+        flash(_("Site saved."), "success")
+        return redirect(url_for("places.detail", code=code))
+    files = db.session.scalar(
+        select(func.count(FileEntry.id))
+        .join(LibraryRoot)
+        .where(LibraryRoot.site_id == site.id, FileEntry.missing.is_(False))
+    )
+    return render_template("places/detail.html", site=site, form=form, files=files)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required("admin")
+def import_file():
+    form = ImportForm()
+    errors = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            report = import_sites(read_table(upload.filename, upload.read()))
+        except DianjiaoError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            errors = exc.details
+        else:
+            db.session.commit()
+            flash(
+                _("Imported: %(c)d new, %(u)d updated, %(n)d unchanged.",
+                  c=report.created, u=report.updated, n=report.unchanged),
+                "success",
+            )
+            return redirect(url_for("places.index"))
+    status = 422 if errors or form.errors else 200
+    return render_template("places/import.html", form=form, errors=errors), status

@@ -1,0 +1,87 @@
+"""The home page and the error pages / JSON error envelope."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import func, select
+from werkzeug.exceptions import HTTPException
+
+from . import labels
+from .auth.access import roles_required, visible_sites
+from .errors import DianjiaoError
+from .extensions import db
+from .models import FileEntry, LibraryRoot, MediaFile, Site, Title
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+def home():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    if current_user.role == "kiosk":
+        return redirect(url_for("auth.kiosk"))
+    return dashboard()
+
+
+@roles_required("admin", "township", "operator")
+def dashboard():
+    site_ids = visible_sites(current_user).with_only_columns(Site.id)
+    by_kind = db.session.execute(
+        select(Site.kind, func.count(Site.id)).where(Site.id.in_(site_ids)).group_by(Site.kind)
+    ).all()
+    files = db.session.scalar(
+        select(func.count(func.distinct(FileEntry.media_file_id))).join(LibraryRoot)
+        .where(LibraryRoot.site_id.in_(site_ids), FileEntry.missing.is_(False)))
+    stats = {
+        "titles": db.session.scalar(select(func.count(Title.id))),
+        "approved": db.session.scalar(select(func.count(Title.id)).where(Title.approved)),
+        "files": files or 0,
+        "unassigned": db.session.scalar(
+            select(func.count(MediaFile.id)).where(MediaFile.title_id.is_(None))),
+    }
+    return render_template("home.html", by_kind=by_kind, stats=stats)
+
+
+ERROR_TEXT = {
+    400: lambda: _("The request was not understood."),
+    401: lambda: _("Please log in."),
+    403: lambda: _("You are not allowed to open this page."),
+    404: lambda: _("This page does not exist."),
+    405: lambda: _("This action is not allowed here."),
+    413: lambda: _("The file is too large."),
+    422: lambda: _("The data sent could not be used."),
+    429: lambda: _("Too many attempts. Wait a minute and try again."),
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def error_response(status: int, code: str, message: str):
+    if wants_json():
+        return jsonify(error={"code": code, "message": message}), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    labels.init_app(app)
+    app.register_blueprint(bp)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        text = ERROR_TEXT.get(exc.code)
+        message = text() if text else (exc.description or exc.name)
+        if isinstance(exc, CSRFError):
+            message = _("The form expired or was sent from elsewhere. Reload the page and try again.")
+        code = exc.name.lower().replace(" ", "_")
+        return error_response(exc.code or 500, code, message)
+
+    @app.errorhandler(DianjiaoError)
+    def _domain_error(exc: DianjiaoError):
+        db.session.rollback()
+        return error_response(exc.status, exc.code, exc.message)
