@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
@@ -12,6 +12,8 @@ from flask_login import current_user
 def select_locale() -> str:
     """Return the user's saved choice, then the session's, then what the browser asks for."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI and background work speak the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
         return current_user.locale
     if session.get("locale") in languages:

@@ -12,6 +12,9 @@ VIDEO_EXTENSIONS = frozenset(
 )
 
 
+_VIDEO_EXTENSIONS_BYTES = frozenset(ext.encode() for ext in VIDEO_EXTENSIONS)
+
+
 def extension(name: str | bytes) -> str:
     """Return the lower-case extension of a file name, without the dot ('' if none)."""
     if isinstance(name, bytes):
@@ -22,4 +25,7 @@ def extension(name: str | bytes) -> str:
 
 def is_video_name(name: str | bytes) -> bool:
     """Tell whether a file name carries a video extension (case-insensitive)."""
+    if isinstance(name, bytes):  # the walk's hot path: no decoding
+        _, dot, ext = name.rpartition(b".")
+        return bool(dot) and ext.lower() in _VIDEO_EXTENSIONS_BYTES
     return extension(name) in VIDEO_EXTENSIONS

@@ -79,6 +79,8 @@ def display_name(raw: bytes) -> str:
     gibberish while GBK reads as Chinese are taken as GBK ('农业' is also UTF-8 'ũҵ').
     Never raises.
     """
+    if raw.isascii():
+        return raw.decode("ascii")
     try:
         utf8 = raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -113,14 +113,33 @@ def _probe_one(part: bytes | str) -> ProbeResult:
         if st.st_size == 0:
             raise ProbeError(shown, "empty file (0 bytes)")
         with open(path, "rb") as f:
-            head = f.read(64)
+            head = f.read(512)
             _check_complete(f, head, st.st_size, shown)
     except OSError as exc:
         raise ProbeError(shown, read_error_reason(exc)) from exc
-    facts = _read_streams(path, shown)
+    try:
+        facts = _read_streams(path, shown)
+    except ProbeError as exc:
+        if exc.reason.startswith("unrecognised") and _looks_like_text(head):
+            raise ProbeError(shown, "not a video file (it contains text)") from exc
+        raise
     if facts.container in ("mp4", "asf"):
         facts.tags.update(_mutagen_tags(path))
     return facts
+
+
+def _looks_like_text(head: bytes) -> bool:
+    """Tell whether the first bytes of a file are text (UTF-8 or GB18030, no control bytes)."""
+    if any(b < 0x20 and b not in b"\t\n\r\f" for b in head):
+        return False
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            head.decode(encoding)
+            return True
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(head) - 3:  # a character cut by the 512-byte window
+                return True
+    return False
 
 
 def _check_complete(f, head: bytes, size: int, shown: str) -> None:

@@ -43,6 +43,7 @@ class Known:
     mtime_ns: int
     sha256: str | None
     fingerprint: str | None
+    error: str | None = None  # the reason it failed last time: unchanged, it is not reopened
 
 
 @dataclass
@@ -90,7 +91,7 @@ def classify_moves(
 def _is_unchanged(item: Item, known: Known | None, quick: bool) -> bool:
     if known is None or known.size != item.size or known.mtime_ns != item.mtime_ns:
         return False
-    return bool(known.sha256 or (quick and known.fingerprint))
+    return bool(known.sha256 or known.error or (quick and known.fingerprint))
 
 
 def _status(known: Known | None, digests: Digests) -> str:
@@ -150,7 +151,9 @@ def scan_root(
         entry = known.get(item.relpath)
         if _is_unchanged(item, entry, quick):
             done_files += 1
-            yield FileResult(item, "unchanged", entry.sha256, entry.fingerprint, None, None)
+            yield FileResult(
+                item, "unchanged", entry.sha256, entry.fingerprint, None, entry.error
+            )
         else:
             todo.append(item)
 

@@ -129,14 +129,20 @@ def _scan_dir(
             results.append(WalkError(readable(erel), "not a regular file"))
             continue
         files.append((name, est))
-    results.extend(_items(broot, rel, dirname, files))
+    results.extend(_items(broot, rel, dirname, files, readable(rel)))
     return subdirs, results
 
 
 def _items(
-    broot: bytes, rel: bytes, dirname: bytes, files: list[tuple[bytes, os.stat_result]]
+    broot: bytes,
+    rel: bytes,
+    dirname: bytes,
+    files: list[tuple[bytes, os.stat_result]],
+    shown: str,
 ) -> list[Item]:
     """Turn the video files of one directory into items, grouping DVD title sets."""
+    prefix = broot + b"/"
+    shown_prefix = shown + "/" if shown else ""
     items: list[Item] = []
     title_sets: dict[bytes, list[tuple[int, bytes, os.stat_result]]] = {}
     for name, st in files:
@@ -153,7 +159,7 @@ def _items(
         layout = "vcd" if dirname == b"MPEGAV" and extension(name) == "dat" else "file"
         erel = _join(rel, name)
         items.append(
-            Item(readable(erel), erel, (os.path.join(broot, erel),), st.st_size,
+            Item(shown_prefix + display_name(name), erel, (prefix + erel,), st.st_size,
                  st.st_mtime_ns, layout)
         )
     for number, vobs in sorted(title_sets.items()):
@@ -161,9 +167,9 @@ def _items(
         erel = _join(rel, b"VTS_" + number)
         items.append(
             Item(
-                relpath=readable(erel),
+                relpath=shown_prefix + display_name(b"VTS_" + number),
                 raw_relpath=erel,
-                parts=tuple(os.path.join(broot, _join(rel, name)) for _, name, _ in vobs),
+                parts=tuple(prefix + _join(rel, name) for _, name, _ in vobs),
                 size=sum(st.st_size for _, _, st in vobs),
                 mtime_ns=max(st.st_mtime_ns for _, _, st in vobs),
                 layout="dvd",

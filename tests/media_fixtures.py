@@ -159,7 +159,7 @@ GBK_NAME = "种植".encode("gbk") + b".mpg"
 def make_corpus(directory: str | os.PathLike[str]) -> dict:
     """Build the mixed acceptance corpus under `directory`.
 
-    Returns {"durations": {relpath: seconds}, "bad": {relpath: reason keyword},
+    Returns {"durations": {relpath: seconds}, "bad": {relpath: start of the probe's reason},
     "ignored": [relpath, ...]} where relpaths are '/'-separated readable paths as
     `media_index.walk` reports them (the DVD title set as DVD/VIDEO_TS/VTS_01).
     """
@@ -203,10 +203,10 @@ def make_corpus(directory: str | os.PathLike[str]) -> dict:
     return {
         "durations": durations,
         "bad": {
-            "truncated.mp4": "truncated",
-            "empty.mp4": "empty",
-            "notes.avi": "not a video",
+            "truncated.mp4": "truncated file",
+            "truncated-faststart.mp4": "truncated file",
+            "empty.mp4": "empty file",
+            "notes.avi": "not a video file",
         },
-        "maybe_bad": ["truncated-faststart.mp4"],
         "ignored": ["readme.txt", "DVD/VIDEO_TS/VIDEO_TS.IFO", "DVD/VIDEO_TS/VTS_01_0.VOB"],
     }

@@ -10,16 +10,21 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..labels import AUDIENCE_LABELS, SERIES_LABELS, TOPIC_LABELS
 
 
+def choices(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
 class TitleForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    series = SelectField(_l("Series"), choices=[("", "—")] + list(SERIES_LABELS.items()))
-    topics = SelectMultipleField(_l("Topics"), choices=list(TOPIC_LABELS.items()))
-    audience = SelectField(_l("Audience"), choices=list(AUDIENCE_LABELS.items()))
+    series = SelectField(_l("Series"), choices=[SelectChoice("", "—")] + choices(SERIES_LABELS))
+    topics = SelectMultipleField(_l("Topics"), choices=choices(TOPIC_LABELS))
+    audience = SelectField(_l("Audience"), choices=choices(AUDIENCE_LABELS))
     producer = StringField(_l("Producer"), validators=[Optional(), Length(max=200)])
     year = IntegerField(_l("Year"), validators=[Optional(), NumberRange(1950, 2100)])
     summary = TextAreaField(_l("Summary"), validators=[Optional()])

@@ -95,6 +95,15 @@ def _apply_probe(media: MediaFile, result: FileResult) -> None:
     media.probe_error = None
 
 
+def _needs_update(entry: FileEntry | None, result: FileResult) -> bool:
+    """An unchanged content that was re-read (touched, or a quick entry now fully hashed)."""
+    if entry is None:
+        return False
+    media = entry.media_file
+    return (entry.size, entry.mtime_ns) != (result.item.size, result.item.mtime_ns) or bool(
+        result.sha256 and media is not None and media.sha256 != result.sha256)
+
+
 def _raw_hex(item) -> str | None:
     return None if item.raw_relpath == item.relpath.encode() else item.raw_relpath.hex()
 
@@ -134,12 +143,13 @@ def scan_root(root: LibraryRoot, *, quick: bool = False,
         item = result.item
         seen.add(item.relpath)
         counts["files"] += 1
+        entry = entries.get(item.relpath)
         if result.status == "unchanged":
             counts["unchanged"] += 1
             if result.error:
                 errors.append({"path": item.relpath, "error": result.error})
-            continue
-        entry = entries.get(item.relpath)
+            if not _needs_update(entry, result):
+                continue
         if entry is None:
             entry = FileEntry(root=root, relpath=item.relpath, first_seen=now)
             db.session.add(entry)
@@ -159,9 +169,9 @@ def scan_root(root: LibraryRoot, *, quick: bool = False,
             if result.sha256 and media.duration_s is not None:
                 probed.add(result.sha256)
             entry.media_file, entry.error = media, None
-            if was_present:
+            if result.status != "unchanged" and was_present:
                 counts["changed"] += 1
-            else:
+            elif result.status != "unchanged":
                 counts["new"] += 1
                 if result.sha256:
                     new_paths[item.relpath] = result.sha256

@@ -4,14 +4,19 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..labels import SITE_KIND_LABELS
 
 
+def choices(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
 class SiteForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=list(SITE_KIND_LABELS.items()))
+    kind = SelectField(_l("Kind"), choices=choices(SITE_KIND_LABELS))
     contact_name = StringField(_l("Contact"), validators=[Optional(), Length(max=100)])
     contact_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])

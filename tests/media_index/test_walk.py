@@ -152,8 +152,14 @@ def test_deep_tree_needs_no_recursion(tmp_path: Path) -> None:
         os.mkdir(deep)
     with open(deep + "/bottom.mp4", "wb") as f:
         f.write(b"x")
-    (item,) = items(tmp_path)
-    assert item.relpath == "d/" * 1100 + "bottom.mp4"
+    try:
+        (item,) = items(tmp_path)
+        assert item.relpath == "d/" * 1100 + "bottom.mp4"
+    finally:  # shutil.rmtree, used by pytest's cleanup, recurses too
+        os.remove(deep + "/bottom.mp4")
+        while deep != str(tmp_path):
+            os.rmdir(deep)
+            deep = os.path.dirname(deep)
 
 
 def test_order_is_stable(tmp_path: Path) -> None:

@@ -1,0 +1,147 @@
+"""Shared fixtures: apps on a temporary instance (SQLite and PostgreSQL), users, sites, media."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.components import postgres_url
+
+os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")
+
+
+def _migrated_sqlite(path: str) -> None:
+    from flask_migrate import upgrade
+
+    from app import MIGRATIONS, create_app
+
+    app = create_app({"INSTANCE": os.path.dirname(path), "DATABASE_URL": f"sqlite:///{path}",
+                      "SECRET_KEY": "x", "TESTING": True})
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
+        from app.extensions import db
+
+        db.engine.dispose()  # closing the last connection checkpoints the WAL into the file
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> str:
+    """A migrated SQLite database, copied for each test (migrating once is much faster)."""
+    path = str(tmp_path_factory.mktemp("template") / "dianjiao.sqlite")
+    _migrated_sqlite(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_database():
+    """A fresh PostgreSQL database for this run, migrated once; dropped at the end."""
+    base = postgres_url()
+    name = f"dianjiao_test_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = re.sub(r"/[^/]*$", f"/{name}", base)
+    from flask_migrate import upgrade
+
+    from app import MIGRATIONS, create_app
+
+    app = create_app({"INSTANCE": "/tmp", "DATABASE_URL": url, "SECRET_KEY": "x"})
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
+        from app.extensions import db
+
+        db.engine.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def app(backend, tmp_path, request):
+    """An app on a temporary instance folder, on SQLite or PostgreSQL."""
+    from app import create_app
+    from app.extensions import db, limiter
+
+    config = {"INSTANCE": str(tmp_path / "instance"), "SECRET_KEY": "test-secret",
+              "TESTING": True, "TIMEZONE": "Asia/Shanghai", "SITE": None}
+    os.makedirs(config["INSTANCE"])
+    if backend == "sqlite":
+        target = os.path.join(config["INSTANCE"], "dianjiao.sqlite")
+        shutil.copy(request.getfixturevalue("sqlite_template"), target)
+        config["DATABASE_URL"] = f"sqlite:///{target}"
+    else:
+        config["DATABASE_URL"] = request.getfixturevalue("pg_database")
+    application = create_app(config)
+    limiter.reset()
+    with application.app_context():
+        yield application
+        db.session.remove()
+        if backend == "postgres":
+            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            with db.engine.begin() as conn:
+                conn.execute(text(f"TRUNCATE {tables} CASCADE"))
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make(app):
+    """Row factories: make.site(...), make.user(...), make.title(...)."""
+    from tests import factories
+
+    return factories
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    """Read a CSRF token from a page's form, as a browser would."""
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+@pytest.fixture
+def login(client):
+    """Log the test client in as a user (by name) with the factory password."""
+
+    def do(username: str, password: str = "secret-pass-1"):
+        response = client.post("/login", data={"username": username, "password": password,
+                                               "csrf_token": csrf_token(client)})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return do
+
+
+@pytest.fixture(scope="session")
+def corpus_master(tmp_path_factory) -> tuple[str, dict]:
+    """The mixed acceptance corpus, generated once per session with PyAV."""
+    from tests.media_fixtures import make_corpus
+
+    root = tmp_path_factory.mktemp("corpus-master") / "library"
+    expected = make_corpus(root)
+    return str(root), expected
+
+
+@pytest.fixture
+def corpus(corpus_master, tmp_path) -> tuple[str, dict]:
+    """A private copy of the corpus a test may rename, change or delete files in."""
+    master, expected = corpus_master
+    copy = tmp_path / "library"
+    shutil.copytree(os.fsencode(master), os.fsencode(str(copy)), symlinks=True)
+    return str(copy), expected
