@@ -51,8 +51,8 @@ def sites():
       parameters:
         - {in: query, name: kind, schema: {type: string, enum: [station, playback_point, center_household, demo_household, local_talent, tech_association]}}
         - {in: query, name: township, schema: {type: string}}
-        - {$ref: '#/components/parameters/limit'}
-        - {$ref: '#/components/parameters/offset'}
+        - limit
+        - offset
       responses:
         200: {description: Sites, content: {application/json: {schema: {$ref: '#/components/schemas/SiteList'}}}}
         401: {$ref: '#/components/responses/Error'}
@@ -85,8 +85,8 @@ def files():
       summary: Files at a site
       parameters:
         - {in: query, name: site, required: true, schema: {type: string}}
-        - {$ref: '#/components/parameters/limit'}
-        - {$ref: '#/components/parameters/offset'}
+        - limit
+        - offset
       responses:
         200: {description: Files, content: {application/json: {schema: {$ref: '#/components/schemas/FileList'}}}}
         403: {$ref: '#/components/responses/Error'}
@@ -128,8 +128,8 @@ def titles():
         - {in: query, name: audience, schema: {type: string}}
         - {in: query, name: approved, schema: {type: boolean}}
         - {in: query, name: site, schema: {type: string}}
-        - {$ref: '#/components/parameters/limit'}
-        - {$ref: '#/components/parameters/offset'}
+        - limit
+        - offset
       responses:
         200: {description: Titles, content: {application/json: {schema: {$ref: '#/components/schemas/TitleList'}}}}
     post:

@@ -57,7 +57,7 @@ def detail(code: str):
 @roles_required("admin")
 def import_file():
     form = ImportForm()
-    errors = None
+    errors, failed = None, False
     if form.validate_on_submit():
         upload = form.file.data
         try:
@@ -65,7 +65,7 @@ def import_file():
         except DianjiaoError as exc:
             db.session.rollback()
             flash(exc.message, "error")
-            errors = exc.details
+            errors, failed = exc.details, True
         else:
             db.session.commit()
             flash(
@@ -74,5 +74,5 @@ def import_file():
                 "success",
             )
             return redirect(url_for("places.index"))
-    status = 422 if errors or form.errors else 200
+    status = 422 if failed or form.errors else 200
     return render_template("places/import.html", form=form, errors=errors), status
