@@ -146,17 +146,18 @@ def approve_title(title_id: str):
 @bp.route("/files/unassigned")
 @roles_required(*STAFF)
 def unassigned():
-    query = (
-        select(MediaFile)
-        .where(MediaFile.title_id.is_(None))
-        .join(FileEntry, FileEntry.media_file_id == MediaFile.id)
+    present = (
+        select(FileEntry.media_file_id)
         .join(LibraryRoot, FileEntry.root_id == LibraryRoot.id)
         .where(FileEntry.missing.is_(False))
-        .distinct()
-        .order_by(MediaFile.created_at)
     )
     if current_user.role != "admin":
-        query = query.where(LibraryRoot.site_id.in_(_visible_site_ids()))
+        present = present.where(LibraryRoot.site_id.in_(_visible_site_ids()))
+    query = (
+        select(MediaFile)
+        .where(MediaFile.title_id.is_(None), MediaFile.id.in_(present))
+        .order_by(MediaFile.created_at)
+    )
     files = db.session.scalars(query.limit(200)).all()
     titles = db.session.scalars(select(Title).order_by(Title.name_pinyin).limit(500)).all()
     return render_template("catalog/unassigned.html", files=files, form=AttachForm(),
