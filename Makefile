@@ -27,10 +27,20 @@ run: install libvlc
 test: install
 	$(BIN)/python -m pytest -q
 
-translations:
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
-	$(BIN)/pybabel compile -d app/translations
+# Extract the marked strings, merge them into zh and en (translations kept, new ones empty, none
+# guessed as fuzzy), compile the .mo files (tracked, so a clone runs without this step). Running it
+# twice changes nothing: the .pot is only replaced when more than its date differs.
+# A new language: $(BIN)/pybabel init -i $(I18N)/messages.pot -d $(I18N) -l CODE
+I18N := app/translations
+translations: install
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext --project=Dianjiao --version=1 \
+		-o $(I18N)/messages.pot.new .
+	@if [ -f $(I18N)/messages.pot ] && diff -q -I '^"POT-Creation-Date: ' $(I18N)/messages.pot \
+		$(I18N)/messages.pot.new >/dev/null; then rm $(I18N)/messages.pot.new; \
+	else mv $(I18N)/messages.pot.new $(I18N)/messages.pot; fi
+	$(BIN)/pybabel update -i $(I18N)/messages.pot -d $(I18N) --no-fuzzy-matching \
+		--ignore-pot-creation-date
+	$(BIN)/pybabel compile -d $(I18N) --statistics
 
 lint:
 	$(BIN)/ruff check app media_index schedules tests benchmarks
