@@ -10,9 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-for entry in (REPO, REPO / "tests"):
-    if str(entry) not in sys.path:
-        sys.path.insert(0, str(entry))
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
 
 WORK = Path(os.environ.get("DIANJIAO_BENCH_DIR", "/tmp/dianjiao-bench"))
 

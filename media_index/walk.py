@@ -65,7 +65,7 @@ def walk(root: str | bytes) -> Iterator[Item | WalkError]:
     same directory linked twice) is reported once as a WalkError and not entered. Raises
     OSError if `root` itself is not a readable directory.
     """
-    broot = os.fsencode(root)
+    broot = os.path.normpath(os.fsencode(root))
     st = os.stat(broot)
     if not stat.S_ISDIR(st.st_mode):
         raise NotADirectoryError(f"not a directory: {display_name(broot)}")
@@ -141,7 +141,7 @@ def _items(
     shown: str,
 ) -> list[Item]:
     """Turn the video files of one directory into items, grouping DVD title sets."""
-    prefix = broot + b"/"
+    prefix = broot.rstrip(b"/") + b"/"
     shown_prefix = shown + "/" if shown else ""
     items: list[Item] = []
     title_sets: dict[bytes, list[tuple[int, bytes, os.stat_result]]] = {}

@@ -14,9 +14,9 @@ def parts_by_relpath(root: Path) -> dict[str, tuple[bytes, ...]]:
     return {x.relpath: x.parts for x in walk(root) if isinstance(x, Item)}
 
 
-def test_durations_of_every_container(corpus: dict) -> None:
-    parts = parts_by_relpath(corpus["root"])
-    for relpath, seconds in corpus["durations"].items():
+def test_durations_of_every_container(media_corpus: dict) -> None:
+    parts = parts_by_relpath(media_corpus["root"])
+    for relpath, seconds in media_corpus["durations"].items():
         result = probe(parts[relpath])
         assert result.duration_s == pytest.approx(seconds, abs=0.5), relpath
         assert result.video_codec and result.width == 160 and result.height == 120, relpath
@@ -35,25 +35,25 @@ def test_durations_of_every_container(corpus: dict) -> None:
         ("种植.mpg", "mpeg-ps", "mpeg1video", "mp2"),
     ],
 )
-def test_streams(corpus: dict, relpath: str, container: str, video: str, audio: str) -> None:
-    result = probe(parts_by_relpath(corpus["root"])[relpath])
+def test_streams(media_corpus: dict, relpath: str, container: str, video: str, audio: str) -> None:
+    result = probe(parts_by_relpath(media_corpus["root"])[relpath])
     assert (result.container, result.video_codec, result.audio_codec) == (container, video, audio)
     assert result.bitrate and result.bitrate > 0
 
 
-def test_dvd_title_set_sums_its_parts(corpus: dict) -> None:
-    parts = parts_by_relpath(corpus["root"])["DVD/VIDEO_TS/VTS_01"]
+def test_dvd_title_set_sums_its_parts(media_corpus: dict) -> None:
+    parts = parts_by_relpath(media_corpus["root"])["DVD/VIDEO_TS/VTS_01"]
     assert len(parts) == 2
     single = [probe([p]).duration_s for p in parts]
     assert probe(parts).duration_s == pytest.approx(sum(single))
 
 
-def test_tags_with_chinese_text(corpus: dict) -> None:
-    mp4 = probe([corpus["root"] / "film.mp4"])
+def test_tags_with_chinese_text(media_corpus: dict) -> None:
+    mp4 = probe([media_corpus["root"] / "film.mp4"])
     assert mp4.tags == {"title": "种植技术", "artist": "农业局", "comment": "乡土教材"}
-    wmv = probe([corpus["root"] / "lesson.wmv"])
+    wmv = probe([media_corpus["root"] / "lesson.wmv"])
     assert wmv.tags["title"] == "养殖" and wmv.tags["artist"] == "县科协"
-    assert probe([corpus["root"] / "lesson.mkv"]).tags == {}
+    assert probe([media_corpus["root"] / "lesson.mkv"]).tags == {}
 
 
 @pytest.mark.parametrize(
@@ -65,9 +65,9 @@ def test_tags_with_chinese_text(corpus: dict) -> None:
         ("truncated-faststart.mp4", "truncated file"),
     ],
 )
-def test_bad_files_have_plain_reasons(corpus: dict, name: str, reason: str) -> None:
+def test_bad_files_have_plain_reasons(media_corpus: dict, name: str, reason: str) -> None:
     with pytest.raises(ProbeError) as info:
-        probe([corpus["root"] / name])
+        probe([media_corpus["root"] / name])
     assert info.value.reason.startswith(reason)
     assert info.value.path.endswith(name)
 
@@ -127,10 +127,10 @@ def test_fifo_is_never_opened(tmp_path: Path) -> None:
     assert outcome and outcome[0].reason == "not a regular file"
 
 
-def test_bytes_and_gbk_paths(corpus: dict) -> None:
-    raw = os.fsencode(corpus["root"]) + b"/" + "种植".encode("gbk") + b".mpg"
+def test_bytes_and_gbk_paths(media_corpus: dict) -> None:
+    raw = os.fsencode(media_corpus["root"]) + b"/" + "种植".encode("gbk") + b".mpg"
     result = probe([raw])
     assert result.duration_s == pytest.approx(2.0, abs=0.5)
     with pytest.raises(ProbeError) as info:
-        probe([os.fsencode(corpus["root"]) + b"/" + "无".encode("gbk") + b".mpg"])
+        probe([os.fsencode(media_corpus["root"]) + b"/" + "无".encode("gbk") + b".mpg"])
     assert info.value.path.endswith("无.mpg")

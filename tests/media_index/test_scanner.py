@@ -61,26 +61,26 @@ def known_from(results: dict[str, FileResult]) -> dict[str, Known]:
     }
 
 
-def copy_tree(corpus: dict, tmp_path: Path, names: list[str]) -> Path:
+def copy_tree(media_corpus: dict, tmp_path: Path, names: list[str]) -> Path:
     root = tmp_path / "lib"
     root.mkdir()
     for name in names:
-        shutil.copy2(corpus["root"] / name, root / name)
+        shutil.copy2(media_corpus["root"] / name, root / name)
     return root
 
 
-def test_first_scan_then_rescan_reads_nothing(corpus: dict) -> None:
-    root = corpus["root"]
+def test_first_scan_then_rescan_reads_nothing(media_corpus: dict) -> None:
+    root = media_corpus["root"]
     first = results_of(root)
-    expected = set(corpus["durations"]) | set(corpus["bad"])
+    expected = set(media_corpus["durations"]) | set(media_corpus["bad"])
     assert set(first) == expected
-    for rel, seconds in corpus["durations"].items():
+    for rel, seconds in media_corpus["durations"].items():
         r = first[rel]
         assert r.status == "new" and r.error is None, rel
         assert r.sha256 == sha256_parts(r.item.parts)
         assert r.fingerprint and r.fingerprint.startswith(f"{r.item.size}:")
         assert r.probe is not None and r.probe.duration_s == pytest.approx(seconds, abs=0.5)
-    for rel, keyword in corpus["bad"].items():
+    for rel, keyword in media_corpus["bad"].items():
         assert first[rel].status == "error" and first[rel].error.startswith(keyword), rel
         assert first[rel].probe is None
 
@@ -96,8 +96,8 @@ def test_first_scan_then_rescan_reads_nothing(corpus: dict) -> None:
     assert progress[-1] == Progress(len(again), len(again), 0, 0)
 
 
-def test_in_place_change_same_size(corpus: dict, tmp_path: Path) -> None:
-    root = copy_tree(corpus, tmp_path, ["lesson.avi", "film.mp4"])
+def test_in_place_change_same_size(media_corpus: dict, tmp_path: Path) -> None:
+    root = copy_tree(media_corpus, tmp_path, ["lesson.avi", "film.mp4"])
     first = results_of(root)
     path = root / "lesson.avi"
     size = path.stat().st_size
@@ -119,8 +119,8 @@ def test_in_place_change_same_size(corpus: dict, tmp_path: Path) -> None:
     assert all("film.mp4" not in p for p in opened)
 
 
-def test_touched_file_is_reread_but_unchanged(corpus: dict, tmp_path: Path) -> None:
-    root = copy_tree(corpus, tmp_path, ["lesson.mkv"])
+def test_touched_file_is_reread_but_unchanged(media_corpus: dict, tmp_path: Path) -> None:
+    root = copy_tree(media_corpus, tmp_path, ["lesson.mkv"])
     first = results_of(root)
     os.utime(root / "lesson.mkv", ns=(1, 1))
     again = results_of(root, known_from(first), already_probed=lambda sha: True)
@@ -129,8 +129,8 @@ def test_touched_file_is_reread_but_unchanged(corpus: dict, tmp_path: Path) -> N
     assert result.sha256 == first["lesson.mkv"].sha256 and result.probe is None
 
 
-def test_quick_mode_defers_sha256(corpus: dict, tmp_path: Path) -> None:
-    root = copy_tree(corpus, tmp_path, ["lesson.flv", "lesson.wmv"])
+def test_quick_mode_defers_sha256(media_corpus: dict, tmp_path: Path) -> None:
+    root = copy_tree(media_corpus, tmp_path, ["lesson.flv", "lesson.wmv"])
     asked: list[str] = []
 
     def already(key: str) -> bool:
@@ -152,8 +152,8 @@ def test_quick_mode_defers_sha256(corpus: dict, tmp_path: Path) -> None:
         assert r.fingerprint == quick[rel].fingerprint
 
 
-def test_same_content_probed_once(corpus: dict, tmp_path: Path) -> None:
-    root = copy_tree(corpus, tmp_path, ["lesson.avi", "notes.avi"])
+def test_same_content_probed_once(media_corpus: dict, tmp_path: Path) -> None:
+    root = copy_tree(media_corpus, tmp_path, ["lesson.avi", "notes.avi"])
     for copy in ("a", "b", "c"):
         (root / copy).mkdir()
         shutil.copy2(root / "lesson.avi", root / copy / "lesson.avi")
@@ -167,16 +167,16 @@ def test_same_content_probed_once(corpus: dict, tmp_path: Path) -> None:
     assert all(r.status == "error" and r.error for r in bad) and len(bad) == 4
 
 
-def test_already_probed_content_is_not_probed(corpus: dict, tmp_path: Path) -> None:
-    root = copy_tree(corpus, tmp_path, ["lesson.avi", "film.mp4"])
+def test_already_probed_content_is_not_probed(media_corpus: dict, tmp_path: Path) -> None:
+    root = copy_tree(media_corpus, tmp_path, ["lesson.avi", "film.mp4"])
     known_sha = sha256_parts([root / "film.mp4"])
     results = results_of(root, already_probed=lambda sha: sha == known_sha)
     assert results["film.mp4"].probe is None and results["film.mp4"].status == "new"
     assert results["lesson.avi"].probe is not None
 
 
-def test_walk_errors_come_first_and_scan_goes_on(corpus: dict, tmp_path: Path) -> None:
-    root = copy_tree(corpus, tmp_path, ["lesson.avi", "empty.mp4"])
+def test_walk_errors_come_first_and_scan_goes_on(media_corpus: dict, tmp_path: Path) -> None:
+    root = copy_tree(media_corpus, tmp_path, ["lesson.avi", "empty.mp4"])
     (root / "loop").symlink_to(root, target_is_directory=True)
     os.mkfifo(root / "pipe.mp4")
     out = list(scan_root(root, {}))
@@ -190,8 +190,8 @@ def test_walk_errors_come_first_and_scan_goes_on(corpus: dict, tmp_path: Path) -
     assert statuses == {"lesson.avi": "new", "empty.mp4": "error"}
 
 
-def test_progress_counts_files_and_bytes(corpus: dict, tmp_path: Path) -> None:
-    root = copy_tree(corpus, tmp_path, ["lesson.avi", "film.mp4", "lesson.mkv"])
+def test_progress_counts_files_and_bytes(media_corpus: dict, tmp_path: Path) -> None:
+    root = copy_tree(media_corpus, tmp_path, ["lesson.avi", "film.mp4", "lesson.mkv"])
     total = sum(p.stat().st_size for p in root.iterdir())
     progress: list[Progress] = []
     results_of(root, on_progress=progress.append)

@@ -178,11 +178,11 @@ def test_missing_root_raises(tmp_path: Path) -> None:
         list(walk(tmp_path / "file.mp4"))
 
 
-def test_corpus_layouts(corpus: dict) -> None:
-    found = {i.relpath: i.layout for i in items(corpus["root"])}
+def test_corpus_layouts(media_corpus: dict) -> None:
+    found = {i.relpath: i.layout for i in items(media_corpus["root"])}
     assert found["VCD/MPEGAV/AVSEQ01.DAT"] == "vcd"
     assert found["DVD/VIDEO_TS/VTS_01"] == "dvd"
     assert found["种植.mpg"] == "file"
-    assert set(corpus["durations"]) | set(corpus["bad"]) <= set(found)
-    for ignored in corpus["ignored"]:
+    assert set(media_corpus["durations"]) | set(media_corpus["bad"]) <= set(found)
+    for ignored in media_corpus["ignored"]:
         assert ignored not in found
