@@ -60,8 +60,8 @@ def create_app(config: Mapping | None = None) -> Flask:
 
     from . import i18n, views
     from .api import bp as api_bp
-    from .auth import bp as auth_bp
     from .auth import access
+    from .auth import bp as auth_bp
     from .catalog import bp as catalog_bp
     from .cli import register_cli
     from .places import bp as places_bp

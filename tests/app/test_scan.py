@@ -130,3 +130,32 @@ def test_missing_folder_is_a_plain_error(app, site, tmp_path):
     result = scan(app, str(tmp_path / "nowhere"), "--site", "P-001")
     assert result.exit_code == 1
     assert "is not a folder" in result.stderr
+
+
+def test_interrupted_scan_keeps_committed_work_and_the_next_scan_carries_on(
+        app, site, corpus, monkeypatch):
+    """Ctrl-C (an injected KeyboardInterrupt) after 7 files, committing every 3."""
+    import media_index
+
+    root, expected = corpus
+    real_scan = media_index.scan_root
+
+    def interrupted(*args, **kwargs):
+        for n, result in enumerate(real_scan(*args, **kwargs)):
+            if n == 7:
+                raise KeyboardInterrupt
+            yield result
+
+    app.config["SCAN_BATCH"] = 3
+    monkeypatch.setattr(media_index, "scan_root", interrupted)
+    result = scan(app, root, "--site", "P-001", "--json")
+    assert result.exit_code != 0
+    db.session.remove()
+    kept = db.session.scalars(select(FileEntry)).all()
+    assert len(kept) == 6  # two whole batches; the third was never committed
+    monkeypatch.setattr(media_index, "scan_root", real_scan)
+    summary = run_json(app, root)
+    assert summary["unchanged"] == 6
+    kept_good = sum(1 for k in kept if k.media_file_id is not None)
+    assert summary["new"] == len(expected["durations"]) - kept_good
+    assert summary["files"] == len(expected["durations"]) + len(expected["bad"])

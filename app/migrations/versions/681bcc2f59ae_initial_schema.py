@@ -5,9 +5,8 @@ Revises:
 Create Date: 2026-11-25 17:01:12.528148
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '681bcc2f59ae'
