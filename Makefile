@@ -33,7 +33,7 @@ test: install
 # A new language: $(BIN)/pybabel init -i $(I18N)/messages.pot -d $(I18N) -l CODE
 I18N := app/translations
 translations: install
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext --project=Dianjiao --version=1 \
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --project=Dianjiao --version=1 \
 		-o $(I18N)/messages.pot.new .
 	@if [ -f $(I18N)/messages.pot ] && diff -q -I '^"POT-Creation-Date: ' $(I18N)/messages.pot \
 		$(I18N)/messages.pot.new >/dev/null; then rm $(I18N)/messages.pot.new; \

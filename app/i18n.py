@@ -18,9 +18,12 @@ def select_locale() -> str:
         return current_user.locale
     if session.get("locale") in languages:
         return session["locale"]
-    return request.accept_languages.best_match(languages) or current_app.config[
-        "BABEL_DEFAULT_LOCALE"
-    ]
+    # By quality, primary subtag: "zh-CN,en;q=0.5" is Chinese (best_match would pick exact "en").
+    for value, _quality in request.accept_languages:
+        primary = value.split("-")[0].lower()
+        if primary in languages:
+            return primary
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def select_timezone() -> str:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
+
+from .reasons import show_reason
 
 SITE_KIND_LABELS = {
     "station": _l("E-learning station"),
@@ -39,6 +42,12 @@ SERIES_LABELS = {
     "农村实用科技": _l("Practical rural technology (农村实用科技)"),
     "自制片": _l("Self-produced (自制片)"),
 }
+SCAN_STATUS_LABELS = {
+    "queued": _l("queued"),
+    "running": _l("running"),
+    "done": _l("done"),
+    "failed": _l("failed"),
+}
 ROLE_LABELS = {
     "admin": _l("Administrator"),
     "township": _l("Township officer"),
@@ -55,4 +64,11 @@ def init_app(app) -> None:
         AUDIENCE_LABELS=AUDIENCE_LABELS,
         SERIES_LABELS=SERIES_LABELS,
         ROLE_LABELS=ROLE_LABELS,
+        SCAN_STATUS_LABELS=SCAN_STATUS_LABELS,
     )
+    app.jinja_env.filters["reason"] = show_reason
+
+
+def choices(labels: dict) -> list[SelectChoice]:
+    """Form choices from a {code: label} table."""
+    return [SelectChoice(value, label) for value, label in labels.items()]

@@ -8,6 +8,8 @@ import shutil
 import uuid
 
 import pytest
+from flask import g
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from tests.components import postgres_url
@@ -62,6 +64,19 @@ def pg_database():
     admin.dispose()
 
 
+class FreshClient(FlaskClient):
+    """A test client whose every request starts with an empty `g`, as it does when served.
+
+    The `app` fixture keeps an app context pushed and a request reuses it, so without this
+    Flask-Babel's cached locale, Flask-Login's user and Flask-WTF's CSRF token would carry over
+    from one request (or one client) to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        vars(g).clear()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def backend(request) -> str:
     return request.param
@@ -83,6 +98,7 @@ def app(backend, tmp_path, request):
     else:
         config["DATABASE_URL"] = request.getfixturevalue("pg_database")
     application = create_app(config)
+    application.test_client_class = FreshClient
     limiter.reset()
     with application.app_context():
         yield application

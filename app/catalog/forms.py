@@ -13,11 +13,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ..labels import AUDIENCE_LABELS, SERIES_LABELS, TOPIC_LABELS
-
-
-def choices(labels: dict) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in labels.items()]
+from ..labels import AUDIENCE_LABELS, SERIES_LABELS, TOPIC_LABELS, choices
 
 
 class TitleForm(FlaskForm):

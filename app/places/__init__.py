@@ -2,6 +2,6 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-bp = Blueprint("places", __name__, url_prefix="/sites")
+bp = Blueprint("places", __name__)
 
 from . import views  # noqa: E402,F401

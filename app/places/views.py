@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+import uuid
+
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
-from ..auth.access import roles_required, site_or_404, visible_sites
+from ..auth.access import roles_required, site_or_404, unit_subtree_ids, visible_sites
 from ..errors import DianjiaoError
 from ..extensions import db
 from ..labels import SITE_KIND_LABELS
-from ..models import FileEntry, LibraryRoot, Unit
+from ..models import FileEntry, LibraryRoot, Site, Unit
 from . import bp
-from .forms import ImportForm, SiteForm
+from .forms import ImportForm, SiteForm, UnitForm
 from .services import filter_sites, import_sites, read_table
 
 
-@bp.route("/")
+@bp.route("/sites/")
 @roles_required("admin", "township", "operator")
 def index():
     kind = request.args.get("kind") or None
@@ -34,7 +37,7 @@ def index():
     )
 
 
-@bp.route("/<code>", methods=["GET", "POST"])
+@bp.route("/sites/<code>", methods=["GET", "POST"])
 @roles_required("admin", "township", "operator")
 def detail(code: str):
     site = site_or_404(code)
@@ -53,7 +56,7 @@ def detail(code: str):
     return render_template("places/detail.html", site=site, form=form, files=files)
 
 
-@bp.route("/import", methods=["GET", "POST"])
+@bp.route("/sites/import", methods=["GET", "POST"])
 @roles_required("admin")
 def import_file():
     form = ImportForm()
@@ -76,3 +79,46 @@ def import_file():
             return redirect(url_for("places.index"))
     status = 422 if failed or form.errors else 200
     return render_template("places/import.html", form=form, errors=errors), status
+
+
+@bp.route("/units", methods=["GET", "POST"])
+@roles_required("admin", "township")
+def units():
+    """The tree of places (city, townships, villages) with their sites; admins rename units."""
+    if request.method == "POST":
+        if current_user.role != "admin":
+            abort(403)
+        form = UnitForm()
+        unit = db.session.get(Unit, _uuid_or_404(request.form.get("unit_id", "")))
+        if unit is None:
+            abort(404)
+        if form.validate_on_submit():
+            unit.name = form.name.data.strip()
+            try:
+                db.session.commit()
+            except IntegrityError:
+                db.session.rollback()
+                flash(_("Another place under the same parent already has this name."), "error")
+            else:
+                flash(_("Place renamed."), "success")
+        return redirect(url_for("places.units"))
+    scope = None
+    if current_user.role == "township":
+        scope = unit_subtree_ids(current_user.unit_id)
+    all_units = db.session.scalars(select(Unit).order_by(Unit.name)).all()
+    children: dict = {}
+    for unit in all_units:
+        children.setdefault(unit.parent_id, []).append(unit)
+    counts = dict(db.session.execute(
+        select(Site.unit_id, func.count(Site.id)).group_by(Site.unit_id)).all())
+    roots = [u for u in all_units if (scope is None and u.parent_id is None)
+             or (scope is not None and u.id == current_user.unit_id)]
+    return render_template("places/units.html", roots=roots, children=children, counts=counts,
+                           form=UnitForm())
+
+
+def _uuid_or_404(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        abort(404)

@@ -2,7 +2,7 @@
 (function () {
   var box = document.getElementById("scan-job");
   if (!box) return;
-  var status = document.getElementById("scan-status").textContent;
+  var status = document.getElementById("scan-status").dataset.status;
   if (status !== "queued" && status !== "running") return;
   function tick() {
     fetch(box.dataset.url, {credentials: "same-origin"})
@@ -12,8 +12,8 @@
         bar.max = job.bytes_total || 1;
         bar.value = job.bytes_done;
         document.getElementById("scan-files").textContent = job.files_done + " / " + job.files_total;
-        document.getElementById("scan-status").textContent = job.status;
-        if (job.status === "queued" || job.status === "running") setTimeout(tick, 1000);
+        // A new state is shown by reloading: the server renders it in the page's language.
+        if (job.status === status) setTimeout(tick, 1000);
         else window.location.reload();
       })
       .catch(function () { setTimeout(tick, 3000); });

@@ -83,7 +83,7 @@ def test_bad_file_reports_each_row_and_imports_nothing(admin):
 
 
 def test_missing_columns_and_wrong_file_type_are_explained(admin):
-    response = upload(admin, "sites.csv", "code,name\nP-1,x\n".encode())
+    response = upload(admin, "sites.csv", b"code,name\nP-1,x\n")
     assert response.status_code == 422
     assert "Missing columns: kind, township, village" in response.get_data(as_text=True)
     response = upload(admin, "sites.pdf", b"%PDF-1.4")
@@ -142,3 +142,30 @@ def test_edit_form_rejects_bad_input_and_keeps_data(admin, make):
     assert "This field is required" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.scalar(select(Site.name).where(Site.code == "P-001")) == "东村播放点"
+
+
+def test_places_tree_is_scoped_and_admin_renames(app, make, login, client):
+    make.site("P-001", township="城关镇", village="东村")
+    make.site("P-002", township="河口乡", village="柳树湾村")
+    make.user("admin", "admin")
+    make.user("town-hk", "township", township="河口乡")
+    make.user("op", "operator", site=db.session.scalar(select(Site).where(Site.code == "P-001")))
+    login("town-hk")
+    page = client.get("/units").get_data(as_text=True)
+    assert "柳树湾村" in page and "东村" not in page
+    unit = db.session.scalar(select(Unit).where(Unit.name == "柳树湾村"))
+    token = csrf_token(client, "/units")
+    assert client.post("/units", data={"unit_id": str(unit.id), "name": "x",
+                                       "csrf_token": token}).status_code == 403
+    client.post("/logout", data={"csrf_token": token})
+    login("op")
+    assert client.get("/units").status_code == 403
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/sites/")})
+    login("admin")
+    page = client.get("/units").get_data(as_text=True)
+    assert "示范市" in page and "东村" in page and "柳树湾村" in page
+    client.post("/units", data={"unit_id": str(unit.id), "name": "柳树湾社区",
+                                "csrf_token": csrf_token(client, "/units")})
+    db.session.expire_all()
+    assert db.session.get(Unit, unit.id).name == "柳树湾社区"
+    assert client.get("/api/v1/sites?township=河口乡").json["items"][0]["village"] == "柳树湾社区"

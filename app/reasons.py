@@ -1,0 +1,45 @@
+"""Show media_index's plain-English failure reasons in the UI language.
+
+media_index is framework-free and reports reasons in English; they are stored as they are (the
+CLI and API show them so) and translated only for display.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+
+EXACT = {
+    "empty file (0 bytes)": _l("empty file (0 bytes)"),
+    "not a regular file": _l("not a regular file"),
+    "not a video file (it contains text)": _l("not a video file (it contains text)"),
+    "not a video file (a still image)": _l("not a video file (a still image)"),
+    "not a video file (no video stream)": _l("not a video file (no video stream)"),
+    "unrecognised or corrupt video data": _l("unrecognised or corrupt video data"),
+    "cannot read file: permission denied": _l("cannot read file: permission denied"),
+    "timed out while reading the file": _l("timed out while reading the file"),
+    "file changed while being read": _l("file changed while being read"),
+    "broken symbolic link": _l("broken symbolic link"),
+    "symbolic link loop": _l("symbolic link loop"),
+    "permission denied": _l("permission denied"),
+    "file not found (it vanished during the scan?)": _l("file not found (it vanished during the scan?)"),
+    "input/output error (damaged disc or failing drive?)":
+        _l("input/output error (damaged disc or failing drive?)"),
+    "file name too long": _l("file name too long"),
+    "directory already scanned through another link":
+        _l("directory already scanned through another link"),
+}
+TRUNCATED = re.compile(r"^truncated file \((\d+) of (\d+) bytes present\)$")
+
+
+def show_reason(reason: str | None) -> str:
+    """Return a stored reason in the current UI language (unknown ones as they are)."""
+    if not reason:
+        return ""
+    if reason in EXACT:
+        return str(EXACT[reason])
+    if match := TRUNCATED.match(reason):
+        return str(_l("truncated file (%(have)s of %(want)s bytes present)",
+                      have=match.group(1), want=match.group(2)))
+    return reason
