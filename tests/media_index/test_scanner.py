@@ -211,3 +211,23 @@ def test_classify_moves() -> None:
     assert moved == {"b2.mp4": "b.mp4", "d.mp4": "old/a.mp4"}
     assert missing == {"gone.mp4", "x.mp4"}
     assert classify_moves({}, {}) == ({}, set())
+
+
+def test_known_bad_file_is_not_reopened_and_keeps_its_reason(
+        media_corpus: dict, tmp_path: Path) -> None:
+    root = copy_tree(media_corpus, tmp_path, ["empty.mp4", "notes.avi", "film.mp4"])
+    first = results_of(root)
+    known = {
+        rel: Known(r.item.size, r.item.mtime_ns, None if r.error else r.sha256,
+                   None if r.error else r.fingerprint, r.error)
+        for rel, r in first.items()
+    }
+    opened = opens_under(root)
+    again = results_of(root, known)
+    assert opened == []
+    assert again["notes.avi"].status == "unchanged"
+    assert again["notes.avi"].error == first["notes.avi"].error
+    assert again["empty.mp4"].error.startswith("empty file")
+    (root / "notes.avi").write_text("changed notes, still not a video\n")
+    again = results_of(root, known)
+    assert again["notes.avi"].status == "error"  # changed: read and judged again

@@ -121,3 +121,14 @@ def test_library_folder_must_exist(client, login, make, tmp_path):
     response = client.post("/sites/P-001/library", data={
         "path": str(tmp_path / "nowhere"), "csrf_token": csrf_token(client, "/sites/P-001/library")})
     assert "is not a folder on this computer" in response.get_data(as_text=True)
+
+
+def test_failure_reasons_are_shown_in_the_page_language(client, login, scanned):
+    login("admin")
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN,zh;q=0.9"
+    page = client.get("/sites/P-001/library").get_data(as_text=True)
+    assert "空文件（0 字节）" in page
+    assert "文件不完整（仅有" in page
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    page = client.get("/sites/P-001/library").get_data(as_text=True)
+    assert "empty file (0 bytes)" in page and "truncated file (" in page
