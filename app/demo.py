@@ -65,12 +65,14 @@ def load_demo() -> Iterator[str]:
             continue
         target = os.path.join(p001, f"{name}.mp4")
         if not os.path.exists(target):
-            make_video(target, seconds=seconds, container="mp4")
+            # The title tag makes every demo file distinct content (and names its title).
+            make_video(target, seconds=seconds, container="mp4", tags={"title": name})
         if i % 2 == 0:
             vcd = os.path.join(p003, f"VCD{i:02d}", "MPEGAV")
             os.makedirs(vcd, exist_ok=True)
             if not os.path.exists(os.path.join(vcd, "AVSEQ01.DAT")):
-                make_video(os.path.join(vcd, "AVSEQ01.DAT"), seconds=seconds, container="vcd")
+                make_video(os.path.join(vcd, "AVSEQ01.DAT"), seconds=seconds, container="vcd",
+                           size=(160 + 16 * i, 120))  # MPEG-PS has no tags: vary the picture
     yield "Demo videos generated."
     for code, folder in (("P-001", p001), ("P-003", p003)):
         site = db.session.scalar(select(Site).where(Site.code == code))

@@ -12,6 +12,7 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..labels import AUDIENCE_LABELS, SERIES_LABELS, TOPIC_LABELS, choices
 
@@ -19,7 +20,8 @@ from ..labels import AUDIENCE_LABELS, SERIES_LABELS, TOPIC_LABELS, choices
 class TitleForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     series = SelectField(_l("Series"), choices=[SelectChoice("", "—")] + choices(SERIES_LABELS))
-    topics = SelectMultipleField(_l("Topics"), choices=choices(TOPIC_LABELS))
+    topics = SelectMultipleField(_l("Topics"), choices=choices(TOPIC_LABELS),
+                                 widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     audience = SelectField(_l("Audience"), choices=choices(AUDIENCE_LABELS))
     producer = StringField(_l("Producer"), validators=[Optional(), Length(max=200)])
     year = IntegerField(_l("Year"), validators=[Optional(), NumberRange(1950, 2100)])

@@ -1,0 +1,126 @@
+"""A live `dianjiao serve` on a demo instance, and Chromium driven by Playwright (sync API)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from tests.components import chromium_path
+
+ADMIN_PASSWORD = "admin-pass-1"
+DEMO_PASSWORD = "demo-pass-1"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+LOCALES = {"zh": "zh-CN", "en": "en-US"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1):
+            return True
+    except urllib.error.HTTPError:
+        return True  # any HTTP answer means the server is up
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """Run `dianjiao init`, `dianjiao demo` and `dianjiao serve` on a fresh instance folder."""
+    root = tmp_path_factory.mktemp("e2e")
+    instance = root / "instance"
+    instance.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DIANJIAO_")}
+    env.update({
+        "DIANJIAO_INSTANCE": str(instance),
+        "DIANJIAO_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        # every test logs in from 127.0.0.1; the default 10 per minute would answer 429
+        "DIANJIAO_LOGIN_RATE_LIMIT": "1000 per minute",
+    })
+    dianjiao = os.path.join(os.path.dirname(sys.executable), "dianjiao")
+    log_path = root / "server.log"
+    port = _free_port()
+    with open(log_path, "w") as log:
+        for command in (["init"], ["demo"]):
+            subprocess.run([dianjiao, *command], env=env, stdout=log, stderr=log, check=True,
+                           timeout=120)
+        server = subprocess.Popen(
+            [dianjiao, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while not _answers(f"{base_url}/login"):
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"dianjiao serve did not start:\n{log_path.read_text()}")
+            time.sleep(0.1)
+        yield base_url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_path()
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """Open pages in fresh browser contexts: `new_page(lang="zh", **context_options)`."""
+    contexts = []
+
+    def make(lang: str = "zh", **options):
+        context = browser.new_context(base_url=live_server, locale=LOCALES[lang], **options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    """A fresh page in a Chinese browser."""
+    return new_page("zh")
+
+
+@pytest.fixture
+def shoot():
+    """Save a full-page PNG when DIANJIAO_SCREENSHOTS names a folder; otherwise do nothing."""
+    folder = os.environ.get("DIANJIAO_SCREENSHOTS")
+
+    def save(page, name: str) -> None:
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+            page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
+
+    return save
