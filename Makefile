@@ -25,6 +25,7 @@ run: install libvlc
 	$(BIN)/dianjiao serve --host $(HOST) --port $(PORT)
 
 test: install
+	$(BIN)/ruff check app media_index schedules tests benchmarks
 	$(BIN)/python -m pytest -q
 
 # Extract the marked strings, merge them into zh and en (translations kept, new ones empty, none
