@@ -65,6 +65,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     from .catalog import bp as catalog_bp
     from .cli import register_cli
     from .places import bp as places_bp
+    from .player import bp as player_bp
+    from .screenings import bp as screenings_bp
 
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     i18n.init_app(app)
@@ -73,6 +75,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(places_bp)
     app.register_blueprint(catalog_bp)
+    app.register_blueprint(screenings_bp)
+    app.register_blueprint(player_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
     register_cli(app)

@@ -72,12 +72,22 @@ def serve_command(host: str, port: int, threads: int):
     from waitress import serve
 
     from . import create_app
+    from .player.services import close_player
+    from .runner import ScreeningRunner
 
     app = create_app()
+    runner = ScreeningRunner(app)
+    if not runner.start():
+        click.echo("Another `dianjiao serve` schedules screenings on this instance; "
+                   "this one serves pages only.", err=True)
     click.echo(f"Dianjiao is serving on http://{host}:{port}/  (Ctrl-C stops it)", err=True)
     click.echo("Log in as admin; the password was printed by `dianjiao init` on first run "
                "(set a new one with `dianjiao users passwd admin`).", err=True)
-    serve(app, host=host, port=port, threads=threads, ident="dianjiao")
+    try:
+        serve(app, host=host, port=port, threads=threads, ident="dianjiao")
+    finally:
+        runner.stop()
+        close_player(app)
 
 
 @click.command("scan")

@@ -26,6 +26,9 @@ class Defaults:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     SCAN_BATCH = 200  # files committed per transaction during a scan
+    PLAN_AHEAD_DAYS = 90  # recurring plans are materialised this far ahead
+    START_GRACE_MIN = 15  # a screening missed while the server was down starts late within this
+    PLAYER_SITE = None  # the site whose TV this install's player drives (default: SITE)
     PAGE_SIZE = 50
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
@@ -48,6 +50,20 @@ SCAN_STATUS_LABELS = {
     "done": _l("done"),
     "failed": _l("failed"),
 }
+SCREENING_STATUS_LABELS = {
+    "planned": _l("planned"),
+    "running": _l("running"),
+    "done": _l("done"),
+    "partial": _l("partly played"),
+    "missed": _l("missed"),
+    "cancelled": _l("cancelled"),
+}
+OUTCOME_LABELS = {
+    "completed": _l("played to the end"),
+    "skipped": _l("skipped"),
+    "stopped": _l("stopped"),
+    "error": _l("could not play"),
+}
 ROLE_LABELS = {
     "admin": _l("Administrator"),
     "township": _l("Township officer"),
@@ -65,6 +81,9 @@ def init_app(app) -> None:
         SERIES_LABELS=SERIES_LABELS,
         ROLE_LABELS=ROLE_LABELS,
         SCAN_STATUS_LABELS=SCAN_STATUS_LABELS,
+        SCREENING_STATUS_LABELS=SCREENING_STATUS_LABELS,
+        OUTCOME_LABELS=OUTCOME_LABELS,
+        timedelta=timedelta,
     )
     app.jinja_env.filters["reason"] = show_reason
 

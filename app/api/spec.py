@@ -42,7 +42,57 @@ SCHEMAS = {
         "year": {"type": "integer", "nullable": True}, "summary": NULLABLE_STR,
         "sha256": {"type": "array", "items": {"type": "string"}}}},
 }
-for _name in ("Site", "File", "Title"):
+ITEM_IN = {"type": "object", "properties": {
+    "sha256": {"type": "string"}, "title_id": {"type": "string", "format": "uuid"},
+    "file_id": {"type": "string", "format": "uuid"}}}
+SCREENING_FIELDS = {
+    "site": {"type": "string"},
+    "starts_at": {"type": "string", "format": "date-time",
+                  "description": "ISO 8601; without an offset it is read in DIANJIAO_TIMEZONE"},
+    "ends_at": {"type": "string", "format": "date-time"},
+    "topic": {"type": "string"},
+    "audience": {"type": "string", "description": "all, party_members, cadres, villagers or a group"},
+    "items": {"type": "array", "items": ITEM_IN},
+    "notes": NULLABLE_STR,
+    "force": {"type": "boolean", "description": "plan even when it overlaps"},
+}
+WARNING = {"type": "object", "properties": {"code": {"type": "string"},
+                                            "message": {"type": "string"}}}
+SCHEMAS.update({
+    "ScreeningIn": {"type": "object", "required": ["site", "starts_at", "ends_at", "topic"],
+                    "properties": SCREENING_FIELDS},
+    "ScreeningPatch": {"type": "object", "properties": {
+        **SCREENING_FIELDS, "status": {"type": "string", "enum": ["cancelled"]}}},
+    "Screening": {"type": "object", "properties": {
+        **{k: v for k, v in SCREENING_FIELDS.items() if k not in ("items", "force")},
+        "id": {"type": "string", "format": "uuid"},
+        "status": {"type": "string", "enum": ["planned", "running", "done", "partial", "missed",
+                                              "cancelled"]},
+        "status_reason": NULLABLE_STR, "late": {"type": "boolean"},
+        "series_id": {"type": "string", "nullable": True}, "edited": {"type": "boolean"},
+        "items": {"type": "array", "items": {"type": "object", "properties": {
+            "position": {"type": "integer"}, "title_id": NULLABLE_STR, "sha256": NULLABLE_STR,
+            "name": {"type": "string"}}}},
+        "warnings": {"type": "array", "items": WARNING}}},
+    "PlayLog": {"type": "object", "properties": {
+        "id": {"type": "string", "format": "uuid"}, "screening_id": NULLABLE_STR,
+        "sha256": NULLABLE_STR, "started_at": {"type": "string", "format": "date-time"},
+        "ended_at": {"type": "string", "format": "date-time", "nullable": True},
+        "played_s": {"type": "number"},
+        "outcome": {"type": "string", "enum": ["completed", "skipped", "stopped", "error"]},
+        "error": NULLABLE_STR}},
+})
+SCHEMAS["PlayerStatus"] = {"type": "object", "properties": {
+    "site": {"type": "string"},
+    "state": {"type": "string", "enum": ["idle", "playing", "paused"]},
+    "current": {"type": "object", "nullable": True},
+    "volume": {"type": "integer"},
+    "queue": {"type": "array", "items": {"type": "object"}},
+    "index": {"type": "integer", "nullable": True},
+    "screening_id": NULLABLE_STR,
+    "available": {"type": "boolean"}, "reason": NULLABLE_STR,
+    "next_screening": {"type": "object", "nullable": True}}}
+for _name in ("Site", "File", "Title", "Screening", "PlayLog"):
     SCHEMAS[f"{_name}List"] = {"type": "object", "required": ["items", "total"], "properties": {
         "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{_name}"}},
         "total": {"type": "integer"}}}

@@ -26,7 +26,8 @@ class Series(Synced, db.Model):
     duration_min: Mapped[int] = mapped_column(Integer, default=60)
     topic: Mapped[str] = mapped_column(String(200))
     audience: Mapped[str] = mapped_column(String(60), default="all")
-    playlist: Mapped[list] = mapped_column(JSON, default=list)
+    playlist: Mapped[list] = mapped_column(JSON, default=list)  # [{"sha256": ...} | {"title_id": ...}]
+    notes: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
@@ -42,10 +43,13 @@ class Screening(Synced, db.Model):
     audience: Mapped[str] = mapped_column(String(60), default="all")
     status: Mapped[str] = mapped_column(String(20), default="planned", index=True)
     late: Mapped[bool] = mapped_column(Boolean, default=False)
-    edited: Mapped[bool] = mapped_column(Boolean, default=False)
+    edited: Mapped[bool] = mapped_column(Boolean, default=False)  # changed by hand, not by its series
     notes: Mapped[str | None] = mapped_column(Text)
+    status_reason: Mapped[str | None] = mapped_column(String(300))
+    created_by: Mapped[str | None] = mapped_column(String(80))
     items: Mapped[list[ScreeningItem]] = relationship(
-        back_populates="screening", order_by="ScreeningItem.position"
+        back_populates="screening", order_by="ScreeningItem.position",
+        cascade="all, delete-orphan",
     )
 
 
@@ -56,7 +60,9 @@ class ScreeningItem(Synced, db.Model):
     screening: Mapped[Screening] = relationship(back_populates="items")
     position: Mapped[int] = mapped_column(Integer)
     title_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("titles.id"))
+    title = relationship("Title")
     media_file_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("media_files.id"))
+    media_file = relationship("MediaFile")
 
 
 class QueueEntry(Synced, db.Model):

@@ -1,0 +1,136 @@
+"""The site's local player under /api/v1/player (the queue page drives the same state)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..auth.access import can_change_site
+from ..errors import Conflict, Forbidden, Invalid
+from ..extensions import db
+from ..models import Screening, Site
+from ..player.services import get_player, item_for, media_for_spec, player_site, save_queue
+from . import bp
+from .helpers import api_roles, json_body
+
+DRIVERS = ("admin", "operator")
+
+
+def _site() -> Site:
+    site = player_site()
+    if site is None:
+        raise Conflict(_("This install has no player site (set DIANJIAO_SITE or DIANJIAO_PLAYER_SITE)."))
+    if current_user.role not in DRIVERS or not can_change_site(current_user, site):
+        raise Forbidden(_("Only the operator of %(code)s drives its player.", code=site.code))
+    return site
+
+
+def status_dict(site: Site) -> dict:
+    status = get_player().status()
+    upcoming = db.session.scalar(
+        select(Screening).where(Screening.site_id == site.id, Screening.status == "planned",
+                                Screening.starts_at > datetime.now(UTC))
+        .order_by(Screening.starts_at).limit(1))
+    status["site"] = site.code
+    status["next_screening"] = None if upcoming is None else {
+        "id": str(upcoming.id), "topic": upcoming.topic,
+        "starts_at": upcoming.starts_at.isoformat()}
+    return status
+
+
+@bp.get("/v1/player/status")
+@api_roles(*DRIVERS)
+def player_status():
+    """What the local player is doing.
+    ---
+    get:
+      summary: Player state, now playing, queue and the next screening
+      responses:
+        200: {description: Status, content: {application/json: {schema: {$ref: '#/components/schemas/PlayerStatus'}}}}
+        403: {$ref: '#/components/responses/Error'}
+        409: {$ref: '#/components/responses/Error'}
+    """
+    return jsonify(status_dict(_site()))
+
+
+@bp.post("/v1/player/queue")
+@api_roles(*DRIVERS)
+def player_queue():
+    """Change the ad-hoc queue.
+    ---
+    post:
+      summary: 'Add ({"items": [{sha256}|{file_id}], "mode": "append"|"replace"}), remove ({"remove": i}), move ({"move": {"from": i, "to": j}}) or clear ({"clear": true})'
+      requestBody:
+        required: true
+        content: {application/json: {schema: {type: object}}}
+      responses:
+        200: {description: Status, content: {application/json: {schema: {$ref: '#/components/schemas/PlayerStatus'}}}}
+        404: {$ref: '#/components/responses/Error'}
+        422: {$ref: '#/components/responses/Error'}
+    """
+    site = _site()
+    body = json_body()
+    player = get_player()
+    length = len(player.status()["queue"])
+    if "items" in body:
+        if not isinstance(body["items"], list) or body.get("mode", "append") not in ("append", "replace"):
+            raise Invalid(_('Send {"items": [{"sha256": ...}], "mode": "append" or "replace"}.'))
+        items = [item_for(media_for_spec(spec), site) for spec in body["items"]]
+        if body.get("mode") == "replace":
+            player.clear()
+        player.enqueue(items)
+    elif "remove" in body:
+        index = body["remove"]
+        if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < length:
+            raise Invalid(_("No queue entry at that position."))
+        player.remove(index)
+    elif "move" in body:
+        move = body["move"]
+        if not isinstance(move, dict) or not all(
+                isinstance(move.get(k), int) and 0 <= move[k] < length for k in ("from", "to")):
+            raise Invalid(_("No queue entry at that position."))
+        player.move(move["from"], move["to"])
+    elif body.get("clear") is True:
+        player.clear()
+    else:
+        raise Invalid(_("Say what to do with the queue: items, remove, move or clear."))
+    save_queue(player, site)
+    db.session.commit()
+    return jsonify(status_dict(site))
+
+
+@bp.post("/v1/player/<action>")
+@api_roles(*DRIVERS)
+def player_action(action: str):
+    """Transport controls.
+    ---
+    post:
+      summary: play, pause (toggles), next, stop, volume ({"volume": 0-100}) or seek ({"seconds": s})
+      parameters:
+        - {in: path, name: action, required: true, schema: {type: string, enum: [play, pause, next, stop, volume, seek]}}
+      responses:
+        200: {description: Status, content: {application/json: {schema: {$ref: '#/components/schemas/PlayerStatus'}}}}
+        404: {$ref: '#/components/responses/Error'}
+        422: {$ref: '#/components/responses/Error'}
+    """
+    site = _site()
+    player = get_player()
+    if action in ("play", "pause", "next", "stop"):
+        getattr(player, action)()
+    elif action in ("volume", "seek"):
+        body = json_body()
+        key = "volume" if action == "volume" else "seconds"
+        value = body.get(key)
+        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0 or (
+                action == "volume" and value > 100):
+            raise Invalid(_("Send {\"%(key)s\": a number} (volume 0 to 100).", key=key))
+        player.set_volume(int(value)) if action == "volume" else player.seek(float(value))
+    else:
+        from ..errors import NotFound
+
+        raise NotFound(_("Unknown player action %(a)s.", a=action))
+    return jsonify(status_dict(site))

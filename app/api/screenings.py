@@ -1,0 +1,212 @@
+"""Screenings and proof of play under /api/v1."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..auth.access import can_change_site, can_see_site, visible_sites
+from ..errors import Conflict, Forbidden, Invalid
+from ..extensions import db
+from ..models import PlayLog, Screening, Site
+from ..screenings.services import (
+    cancel_screening,
+    create_screening,
+    parse_time,
+    resolve_items,
+    screening_dict,
+    screening_or_404,
+    update_screening,
+)
+from . import bp
+from .helpers import api_roles, json_body
+from .views import STAFF, page_of, site_by_code
+
+FIELDS = {"site", "starts_at", "ends_at", "topic", "audience", "items", "notes", "force",
+          "status"}
+
+
+def _body() -> dict:
+    body = json_body()
+    if unknown := set(body) - FIELDS:
+        raise Invalid(_("Unknown field %(f)s.", f=", ".join(sorted(unknown))))
+    if "items" in body and not isinstance(body["items"], list):
+        raise Invalid(_("items is a list of {sha256} or {title_id}."))
+    for key in ("topic", "audience", "notes"):
+        if key in body and body[key] is not None and not isinstance(body[key], str):
+            raise Invalid(_("Field %(f)s has the wrong type.", f=key))
+    return body
+
+
+def _changeable(site: Site) -> Site:
+    if not can_change_site(current_user, site):
+        raise Forbidden(_("This site is outside your area."))
+    return site
+
+
+def _assumed_note(assumed: bool) -> list[dict]:
+    if not assumed:
+        return []
+    return [{"code": "time_assumed", "message": _(
+        "A time without an offset was read in %(tz)s.", tz=current_app.config["TIMEZONE"])}]
+
+
+@bp.route("/v1/screenings", methods=["GET", "POST"])
+@api_roles(*STAFF)
+def screenings():
+    """List or plan screenings.
+    ---
+    get:
+      summary: Screenings of the sites the caller may see
+      parameters:
+        - {in: query, name: site, schema: {type: string}}
+        - {in: query, name: from, schema: {type: string, format: date-time}}
+        - {in: query, name: to, schema: {type: string, format: date-time}}
+        - {in: query, name: status, schema: {type: string}}
+        - limit
+        - offset
+      responses:
+        200: {description: Screenings, content: {application/json: {schema: {$ref: '#/components/schemas/ScreeningList'}}}}
+    post:
+      summary: Plan a screening (409 when it overlaps another at the site, unless force)
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: '#/components/schemas/ScreeningIn'}}}
+      responses:
+        201: {description: Planned, content: {application/json: {schema: {$ref: '#/components/schemas/Screening'}}}}
+        409: {$ref: '#/components/responses/Error'}
+        422: {$ref: '#/components/responses/Error'}
+    """
+    tz = current_app.config["TIMEZONE"]
+    if request.method == "GET":
+        query = select(Screening).where(
+            Screening.site_id.in_(visible_sites(current_user).with_only_columns(Site.id)))
+        args = request.args
+        if args.get("site"):
+            query = query.where(Screening.site_id == site_by_code(args["site"]).id)
+        if args.get("from"):
+            query = query.where(Screening.ends_at > parse_time(args["from"], tz)[0])
+        if args.get("to"):
+            query = query.where(Screening.starts_at < parse_time(args["to"], tz)[0])
+        if args.get("status"):
+            query = query.where(Screening.status == args["status"])
+        return page_of(query.order_by(Screening.starts_at), screening_dict)
+    body = _body()
+    for key in ("site", "starts_at", "ends_at", "topic"):
+        if not body.get(key):
+            raise Invalid(_("Field %(f)s is required.", f=key))
+    site = _changeable(site_by_code(body["site"]))
+    starts_at, assumed_start = parse_time(body["starts_at"], tz)
+    ends_at, assumed_end = parse_time(body["ends_at"], tz)
+    try:
+        screening, warnings = create_screening(
+            site, starts_at=starts_at, ends_at=ends_at, topic=body["topic"],
+            audience=body.get("audience") or "all", items=resolve_items(site, body.get("items")),
+            notes=body.get("notes"), force=bool(body.get("force")), by=current_user.username)
+    except Conflict as exc:
+        db.session.rollback()
+        return _conflict(exc)
+    db.session.commit()
+    reply = screening_dict(screening, warnings)
+    reply["warnings"] += _assumed_note(assumed_start or assumed_end)
+    return jsonify(reply), 201
+
+
+def _conflict(exc: Conflict):
+    return jsonify(error={"code": "overlap", "message": exc.message},
+                   warnings=exc.details or []), 409
+
+
+@bp.route("/v1/screenings/<screening_id>", methods=["GET", "PATCH"])
+@api_roles(*STAFF)
+def screening(screening_id: str):
+    """Read or change one screening.
+    ---
+    get:
+      summary: One screening
+      parameters:
+        - {in: path, name: screening_id, required: true, schema: {type: string, format: uuid}}
+      responses:
+        200: {description: Screening, content: {application/json: {schema: {$ref: '#/components/schemas/Screening'}}}}
+        404: {$ref: '#/components/responses/Error'}
+    patch:
+      summary: Change a planned screening, or cancel it with {"status":"cancelled"}
+      parameters:
+        - {in: path, name: screening_id, required: true, schema: {type: string, format: uuid}}
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: '#/components/schemas/ScreeningPatch'}}}
+      responses:
+        200: {description: Changed, content: {application/json: {schema: {$ref: '#/components/schemas/Screening'}}}}
+        409: {$ref: '#/components/responses/Error'}
+        422: {$ref: '#/components/responses/Error'}
+    """
+    row = screening_or_404(screening_id)
+    if not can_see_site(current_user, row.site):
+        raise Forbidden(_("This site is outside your area."))
+    if request.method == "GET":
+        return jsonify(screening_dict(row))
+    _changeable(row.site)
+    body = _body()
+    if "site" in body and body["site"] != row.site.code:
+        raise Invalid(_("A screening cannot move to another site; cancel it and plan a new one."))
+    if body.get("status") == "cancelled":
+        cancel_screening(row)
+        db.session.commit()
+        return jsonify(screening_dict(row))
+    if "status" in body:
+        raise Invalid(_("Only status cancelled can be set; the player sets the others."))
+    try:
+        warnings = update_screening(row, body, force=bool(body.get("force")))
+    except Conflict as exc:
+        db.session.rollback()
+        if exc.details is None:
+            raise
+        return _conflict(exc)
+    db.session.commit()
+    return jsonify(screening_dict(row, warnings))
+
+
+def playlog_dict(log: PlayLog) -> dict:
+    return {
+        "id": str(log.id),
+        "screening_id": str(log.screening_id) if log.screening_id else None,
+        "sha256": log.sha256,
+        "started_at": log.started_at.isoformat(),
+        "ended_at": log.ended_at.isoformat() if log.ended_at else None,
+        "played_s": round(log.played_s, 2),
+        "outcome": log.outcome,
+        "error": log.error,
+    }
+
+
+@bp.get("/v1/playlogs")
+@api_roles(*STAFF)
+def playlogs():
+    """Proof of play.
+    ---
+    get:
+      summary: What really played, for a screening or a site
+      parameters:
+        - {in: query, name: screening, schema: {type: string, format: uuid}}
+        - {in: query, name: site, schema: {type: string}}
+        - limit
+        - offset
+      responses:
+        200: {description: Play logs, content: {application/json: {schema: {$ref: '#/components/schemas/PlayLogList'}}}}
+        422: {$ref: '#/components/responses/Error'}
+    """
+    query = select(PlayLog)
+    if request.args.get("screening"):
+        row = screening_or_404(request.args["screening"])
+        if not can_see_site(current_user, row.site):
+            raise Forbidden(_("This site is outside your area."))
+        query = query.where(PlayLog.screening_id == row.id)
+    elif request.args.get("site"):
+        query = query.where(PlayLog.site_id == site_by_code(request.args["site"]).id)
+    else:
+        raise Invalid(_("Give ?screening=ID or ?site=CODE."))
+    return page_of(query.order_by(PlayLog.started_at), playlog_dict)
+

@@ -1,0 +1,97 @@
+"""The screening runner of `dianjiao serve`: jobs derived from the Screening table.
+
+Started only by `serve` (never by create_app, tests' apps, CLI commands or a reloader's parent),
+and only by the one process holding the instance's scheduler lock. Jobs are rebuilt from the
+table at start, after every commit that changes screenings, and every minute, so the table is
+the only truth.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask
+from sqlalchemy import select
+
+from schedules.runner import Due, InstanceLock, Runner
+
+from .extensions import db
+from .models import Screening, Site
+from .player.services import player_site_code, recover_interrupted, start_screening
+from .screenings import events
+from .screenings.services import extend_all_series
+
+log = logging.getLogger(__name__)
+LOOKAHEAD = timedelta(days=2)  # jobs exist for this window; the minute tick moves it on
+
+
+class ScreeningRunner:
+    """Keeps APScheduler's jobs equal to the planned screenings of the player site."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.lock = InstanceLock(app.instance_path)
+        self.runner: Runner | None = None
+        self._stop = threading.Event()
+        self._reconcile_lock = threading.Lock()
+
+    def start(self) -> bool:
+        """Take the instance lock and start scheduling; False when another process has it."""
+        if not self.lock.acquire():
+            log.warning("another `dianjiao serve` on this instance schedules; this one only serves")
+            return False
+        recover_interrupted(self.app)
+        grace = timedelta(minutes=int(self.app.config["START_GRACE_MIN"]))
+        self.runner = Runner(timezone=self.app.config["TIMEZONE"], grace=grace,
+                             start=lambda sid, late: start_screening(self.app, sid, late))
+        self.runner.start()
+        events.subscribe(self.reconcile)
+        self.tick()
+        threading.Thread(target=self._every_minute, name="screening-tick", daemon=True).start()
+        return True
+
+    def _every_minute(self) -> None:
+        while not self._stop.wait(60):
+            try:
+                self.tick()
+            except Exception:  # a bad minute must not stop the next one
+                log.exception("screening tick failed")
+
+    def tick(self) -> None:
+        with self.app.app_context():
+            extend_all_series()
+            db.session.commit()
+            db.session.remove()
+        self.reconcile()
+
+    def reconcile(self) -> None:
+        """Make the jobs match the table; mark screenings missed past the grace."""
+        if self.runner is None:
+            return
+        with self._reconcile_lock, self.app.app_context():
+            code = player_site_code(self.app)
+            horizon = datetime.now(UTC) + LOOKAHEAD
+            due = []
+            if code:
+                due = [Due(str(s.id), s.starts_at) for s in db.session.scalars(
+                    select(Screening).join(Site).where(
+                        Site.code == code, Screening.status == "planned",
+                        Screening.starts_at < horizon))]
+            for decision in self.runner.reconcile(due):
+                if decision.action == "missed":
+                    screening = db.session.get(Screening, uuid.UUID(decision.id))
+                    if screening is not None and screening.status == "planned":
+                        screening.status = "missed"
+                        screening.status_reason = "the player was not running at the start time"
+            db.session.commit()
+            db.session.remove()
+
+    def stop(self) -> None:
+        self._stop.set()
+        events.unsubscribe(self.reconcile)
+        if self.runner is not None:
+            self.runner.shutdown()
+        self.lock.release()

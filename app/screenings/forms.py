@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..labels import AUDIENCE_LABELS, choices
+
+REPEAT_LABELS = {
+    "": _l("Once"),
+    "weekly": _l("Every week on this weekday"),
+    "monthly": _l("Every month on this day"),
+    "six_days": _l("On the 6th, 16th and 26th of every month"),
+    "first_saturday": _l("On the first Saturday of every month"),
+    "custom": _l("Custom rule (RRULE)"),
+}
+
+
+class ScreeningForm(FlaskForm):
+    day = DateField(_l("Date"), validators=[DataRequired()])
+    start = TimeField(_l("Starts"), validators=[DataRequired()])
+    end = TimeField(_l("Ends"), validators=[DataRequired()])
+    topic = StringField(_l("Topic"), validators=[DataRequired(), Length(max=200)])
+    audience = SelectField(_l("Audience"), choices=choices(AUDIENCE_LABELS) + [
+        SelectChoice("group", _l("A named group"))])
+    group = StringField(_l("Group name"), validators=[Optional(), Length(max=60)])
+    titles = SelectMultipleField(_l("Playlist"), choices=[], validate_choice=False,
+                                 widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    notes = TextAreaField(_l("Notes"), validators=[Optional()])
+    repeat = SelectField(_l("Repeat"), choices=choices(REPEAT_LABELS))
+    rule = StringField(_l("RRULE"), validators=[Optional(), Length(max=500)])
+    force = BooleanField(_l("Plan it even though it overlaps"))
+
+
+class ConfirmForm(FlaskForm):
+    """A form with only the CSRF token, for buttons."""

@@ -1,0 +1,372 @@
+"""Screenings: plan, check, edit, cancel; recurring series materialised as ordinary screenings.
+
+The pure checks and the recurrence live in `schedules`; this module feeds them rows and turns
+their warning codes into messages in the UI language.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from schedules.checks import PlanError, PlanItem, PlanWarning, Slot, check_plan, check_times
+from schedules.recurrence import RecurrenceError, occurrences, validate_rule
+
+from ..errors import Conflict, Invalid, NotFound
+from ..extensions import db
+from ..models import (
+    FileEntry,
+    LibraryRoot,
+    MediaFile,
+    Screening,
+    ScreeningItem,
+    Series,
+    Shipment,
+    Site,
+    Title,
+)
+from ..models.catalog import AUDIENCES
+from . import events
+
+OPEN_STATUSES = ("planned", "running")
+
+
+def parse_time(value, tz: str) -> tuple[datetime, bool]:
+    """Read an ISO 8601 time; one without an offset is taken in `tz`. Returns (aware, assumed)."""
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise Invalid(_("%(value)s is not a date and time (use 2026-12-06T19:30+08:00).",
+                            value=value)) from exc
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=ZoneInfo(tz)).astimezone(UTC), True
+    return moment.astimezone(UTC), False
+
+
+def _media_at_site(site: Site):
+    """A subquery of the media file ids present at a site now."""
+    return (
+        select(FileEntry.media_file_id)
+        .join(LibraryRoot, FileEntry.root_id == LibraryRoot.id)
+        .where(LibraryRoot.site_id == site.id, FileEntry.missing.is_(False),
+               FileEntry.media_file_id.is_not(None))
+    )
+
+
+def resolve_items(site: Site, items: Iterable[dict]) -> list[ScreeningItem]:
+    """Turn [{sha256} | {title_id} | {file_id}] into unsaved playlist rows; unknown ones are 422."""
+    rows = []
+    for position, spec in enumerate(items or []):
+        if not isinstance(spec, dict):
+            raise Invalid(_("Each playlist item is an object with sha256 or title_id."))
+        media = title = None
+        if spec.get("sha256"):
+            media = db.session.scalar(
+                select(MediaFile).where(MediaFile.sha256 == str(spec["sha256"]).lower()))
+            if media is None:
+                raise Invalid(_("No file with SHA-256 %(sha)s in the catalog.", sha=spec["sha256"]))
+        elif spec.get("file_id"):
+            media = _get(MediaFile, spec["file_id"])
+            if media is None:
+                raise Invalid(_("No such file in the catalog."))
+        elif spec.get("title_id"):
+            title = _get(Title, spec["title_id"])
+            if title is None:
+                raise Invalid(_("No title with id %(id)s.", id=spec["title_id"]))
+        else:
+            raise Invalid(_("Each playlist item is an object with sha256 or title_id."))
+        rows.append(ScreeningItem(position=position, media_file=media,
+                                  title=title or (media.title if media else None)))
+    return rows
+
+
+def _get(model, value):
+    try:
+        return db.session.get(model, uuid.UUID(str(value)))
+    except ValueError:
+        return None
+
+
+def _plan_item(site: Site, row: ScreeningItem) -> PlanItem:
+    present = set(db.session.scalars(_media_at_site(site)))
+    if row.media_file is not None:
+        files = [row.media_file]
+        name = row.title.name if row.title else _file_name(row.media_file)
+    else:
+        files = list(row.title.files)
+        name = row.title.name
+    here = [f for f in files if f.id in present]
+    chosen = here[0] if here else (files[0] if files else None)
+    holders = []
+    if not here and files:
+        holders = sorted(set(db.session.scalars(
+            select(Site.code).join(LibraryRoot, LibraryRoot.site_id == Site.id)
+            .join(FileEntry, FileEntry.root_id == LibraryRoot.id)
+            .where(FileEntry.media_file_id.in_([f.id for f in files]),
+                   FileEntry.missing.is_(False)))))
+    on_the_way = []
+    if not here and row.title is not None:
+        from ..models import BatchItem
+
+        on_the_way = sorted(db.session.scalars(
+            select(Shipment.serial).join(BatchItem, BatchItem.batch_id == Shipment.batch_id)
+            .where(Shipment.site_id == site.id, BatchItem.title_id == row.title.id,
+                   Shipment.status.in_(("planned", "sent")))).all(), key=str)
+    return PlanItem(
+        key=str(row.media_file.sha256 if row.media_file else row.title.id), name=name,
+        duration_s=chosen.duration_s if chosen else None,
+        approved=bool(row.title and row.title.approved), held_here=bool(here),
+        held_at=tuple(holders), on_the_way=tuple(s or "" for s in on_the_way))
+
+
+def _file_name(media: MediaFile) -> str:
+    entry = media.entries[0] if media.entries else None
+    return entry.relpath.rsplit("/", 1)[-1] if entry else (media.sha256 or "")[:12]
+
+
+def other_slots(site: Site, exclude: uuid.UUID | None, starts_at: datetime,
+                ends_at: datetime) -> list[Slot]:
+    rows = db.session.scalars(select(Screening).where(
+        Screening.site_id == site.id, Screening.status.in_(OPEN_STATUSES),
+        Screening.starts_at < ends_at, Screening.ends_at > starts_at))
+    return [Slot(str(s.id), s.starts_at, s.ends_at, s.topic) for s in rows if s.id != exclude]
+
+
+def warning_text(w: PlanWarning) -> str:
+    """The message of a planning warning in the UI language."""
+    p = w.params
+    if w.code == "overlap":
+        return _("Overlaps %(topic)s at this site.", topic=p.get("topic") or "—")
+    if w.code == "too_long":
+        return _("The playlist (%(total)d min) is longer than the slot (%(slot)d min).",
+                 total=round(p["total_s"] / 60), slot=round(p["slot_s"] / 60))
+    if w.code == "unknown_length":
+        return _("Length unknown for: %(names)s.", names="、".join(p.get("names", [])))
+    if w.code == "not_held":
+        message = _("%(name)s has no file at this site.", name=p["name"])
+        if p.get("held_at"):
+            message += " " + _("Held at: %(sites)s.", sites=", ".join(p["held_at"]))
+        if p.get("on_the_way"):
+            message += " " + _("A consignment is on its way (%(kits)s).",
+                               kits=", ".join(p["on_the_way"]))
+        return message
+    if w.code == "not_approved":
+        return _("%(name)s is not approved for screening.", name=p["name"])
+    return w.message
+
+
+def warning_dicts(warnings: list[PlanWarning]) -> list[dict]:
+    return [{"code": w.code, "message": warning_text(w), **{
+        k: v for k, v in w.params.items() if k in ("name", "other_id")}} for w in warnings]
+
+
+def check(site: Site, starts_at: datetime, ends_at: datetime, items: list[ScreeningItem],
+          exclude: uuid.UUID | None = None) -> list[PlanWarning]:
+    """Run the planning checks of `schedules.checks` for a screening-to-be."""
+    try:
+        check_times(starts_at, ends_at)
+    except PlanError as exc:
+        raise Invalid(_("The end must be after the start.")) from exc
+    slot = Slot(str(exclude) if exclude else None, starts_at, ends_at)
+    return check_plan(slot, [_plan_item(site, row) for row in items],
+                      other_slots(site, exclude, starts_at, ends_at))
+
+
+def _audience(value: str | None) -> str:
+    value = (value or "all").strip()
+    if not value or len(value) > 60:
+        raise Invalid(_("The audience is one of %(list)s, or a group name (up to 60 characters).",
+                        list=", ".join(AUDIENCES)))
+    return value
+
+
+def create_screening(site: Site, *, starts_at: datetime, ends_at: datetime, topic: str,
+                     audience: str = "all", items: list[ScreeningItem] | None = None,
+                     notes: str | None = None, force: bool = False, by: str | None = None,
+                     series: Series | None = None) -> tuple[Screening, list[PlanWarning]]:
+    """Plan a screening; an overlap at the site is a Conflict unless forced."""
+    topic = (topic or "").strip()
+    if not topic:
+        raise Invalid(_("A screening needs a topic."))
+    items = items or []
+    warnings = check(site, starts_at, ends_at, items)
+    if not force and any(w.code == "overlap" for w in warnings):
+        raise Conflict(_("Another screening at this site overlaps this time."),
+                       details=warning_dicts(warnings))
+    screening = Screening(site=site, starts_at=starts_at, ends_at=ends_at, topic=topic,
+                          audience=_audience(audience), notes=notes, status="planned",
+                          created_by=by, series_id=series.id if series else None)
+    screening.items = items
+    db.session.add(screening)
+    db.session.flush()
+    events.changed()
+    return screening, warnings
+
+
+def update_screening(screening: Screening, changes: dict, *, force: bool = False,
+                     tz: str | None = None) -> list[PlanWarning]:
+    """Edit a planned screening; editing one occurrence detaches it from its series' updates."""
+    if screening.status not in ("planned",):
+        raise Conflict(_("Only a planned screening can be changed (this one is %(status)s).",
+                         status=screening.status))
+    tz = tz or current_app.config["TIMEZONE"]
+    starts_at = parse_time(changes["starts_at"], tz)[0] if "starts_at" in changes else screening.starts_at
+    ends_at = parse_time(changes["ends_at"], tz)[0] if "ends_at" in changes else screening.ends_at
+    items = resolve_items(screening.site, changes["items"]) if "items" in changes else list(
+        screening.items)
+    warnings = check(screening.site, starts_at, ends_at, items, exclude=screening.id)
+    if not force and any(w.code == "overlap" for w in warnings):
+        raise Conflict(_("Another screening at this site overlaps this time."),
+                       details=warning_dicts(warnings))
+    screening.starts_at, screening.ends_at = starts_at, ends_at
+    if "topic" in changes:
+        if not str(changes["topic"] or "").strip():
+            raise Invalid(_("A screening needs a topic."))
+        screening.topic = str(changes["topic"]).strip()
+    if "audience" in changes:
+        screening.audience = _audience(changes["audience"])
+    if "notes" in changes:
+        screening.notes = changes["notes"]
+    if "items" in changes:
+        screening.items = items
+        for position, row in enumerate(screening.items):
+            row.position = position
+    screening.edited = screening.series_id is not None
+    events.changed()
+    return warnings
+
+
+def cancel_screening(screening: Screening) -> None:
+    if screening.status not in ("planned", "running"):
+        raise Conflict(_("This screening is %(status)s and cannot be cancelled.",
+                         status=screening.status))
+    screening.status = "cancelled"
+    events.changed()
+
+
+def screening_or_404(value) -> Screening:
+    screening = _get(Screening, value)
+    if screening is None:
+        raise NotFound(_("No such screening."))
+    return screening
+
+
+def screening_dict(s: Screening, warnings: list[PlanWarning] | None = None) -> dict:
+    return {
+        "id": str(s.id),
+        "site": s.site.code,
+        "starts_at": s.starts_at.isoformat(),
+        "ends_at": s.ends_at.isoformat(),
+        "topic": s.topic,
+        "audience": s.audience,
+        "notes": s.notes,
+        "status": s.status,
+        "status_reason": s.status_reason,
+        "late": s.late,
+        "series_id": str(s.series_id) if s.series_id else None,
+        "edited": s.edited,
+        "items": [
+            {"position": i.position,
+             "title_id": str(i.title_id) if i.title_id else None,
+             "sha256": i.media_file.sha256 if i.media_file else None,
+             "name": i.title.name if i.title else (_file_name(i.media_file) if i.media_file else "")}
+            for i in s.items
+        ],
+        "warnings": warning_dicts(warnings or []),
+    }
+
+
+# --- recurring plans ------------------------------------------------------------------------
+
+def horizon() -> timedelta:
+    return timedelta(days=int(current_app.config["PLAN_AHEAD_DAYS"]))
+
+
+def create_series(site: Site, *, rule: str, first: datetime, duration_min: int, topic: str,
+                  audience: str = "all", playlist: list[dict] | None = None,
+                  notes: str | None = None, by: str | None = None,
+                  now: datetime | None = None) -> tuple[Series, list[Screening]]:
+    """Store a recurring plan and materialise its occurrences for the planning horizon."""
+    try:
+        rule = validate_rule(rule)
+    except RecurrenceError as exc:
+        raise Invalid(_("The repeat rule could not be read: %(reason)s", reason=exc.message)) from exc
+    if not 5 <= int(duration_min) <= 24 * 60:
+        raise Invalid(_("A screening lasts 5 minutes to 24 hours."))
+    if not (topic or "").strip():
+        raise Invalid(_("A screening needs a topic."))
+    resolve_items(site, playlist or [])  # refuse unknown items now, not at each occurrence
+    series = Series(site_id=site.id, rrule=rule, dtstart=first, duration_min=int(duration_min),
+                    topic=topic.strip(), audience=_audience(audience), playlist=playlist or [],
+                    notes=notes)
+    db.session.add(series)
+    db.session.flush()
+    made = materialise(series, site, now=now, by=by)
+    return series, made
+
+
+def materialise(series: Series, site: Site, *, now: datetime | None = None,
+                by: str | None = None) -> list[Screening]:
+    """Create the occurrences of a series from now to the horizon that do not exist yet."""
+    now = now or datetime.now(UTC)
+    tz = current_app.config["TIMEZONE"]
+    existing = {s.starts_at for s in db.session.scalars(
+        select(Screening).where(Screening.series_id == series.id))}
+    made = []
+    for start in occurrences(series.rrule, series.dtstart, tz, max(now, series.dtstart),
+                             now + horizon()):
+        if start in existing:
+            continue
+        screening = Screening(site_id=site.id, series_id=series.id, starts_at=start,
+                              ends_at=start + timedelta(minutes=series.duration_min),
+                              topic=series.topic, audience=series.audience, notes=series.notes,
+                              status="planned", created_by=by)
+        screening.items = resolve_items(site, series.playlist)
+        db.session.add(screening)
+        made.append(screening)
+    db.session.flush()
+    if made:
+        events.changed()
+    return made
+
+
+def update_series(series: Series, changes: dict, *, now: datetime | None = None) -> int:
+    """Change a plan: future occurrences not edited by hand are replaced; returns how many."""
+    now = now or datetime.now(UTC)
+    site = db.session.get(Site, series.site_id)
+    if "rule" in changes:
+        try:
+            series.rrule = validate_rule(changes["rule"])
+        except RecurrenceError as exc:
+            raise Invalid(_("The repeat rule could not be read: %(reason)s",
+                            reason=exc.message)) from exc
+    for key in ("topic", "audience", "notes", "duration_min", "playlist", "dtstart"):
+        if key in changes:
+            setattr(series, key, changes[key])
+    resolve_items(site, series.playlist)
+    stale = db.session.scalars(select(Screening).where(
+        Screening.series_id == series.id, Screening.starts_at > now,
+        Screening.status == "planned", Screening.edited.is_(False))).all()
+    for screening in stale:
+        db.session.delete(screening)
+    db.session.flush()
+    made = materialise(series, site, now=now)
+    events.changed()
+    return len(made)
+
+
+def extend_all_series(now: datetime | None = None) -> int:
+    """Materialise every active series up to the horizon (run daily by the runner)."""
+    count = 0
+    for series in db.session.scalars(select(Series).where(Series.active.is_(True))):
+        count += len(materialise(series, db.session.get(Site, series.site_id), now=now))
+    return count

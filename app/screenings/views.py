@@ -1,0 +1,235 @@
+"""Screening pages: a site's week and month calendar, a township's days, the planning form with
+its checks shown before saving, a screening's page, and the iCalendar feed."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..auth.access import roles_required, site_or_404, unit_subtree_ids
+from ..errors import Conflict, DianjiaoError
+from ..extensions import db
+from ..models import FileEntry, LibraryRoot, MediaFile, PlayLog, Screening, Site, Title, Unit
+from . import bp
+from .calendar import local_date, local_day_bounds, month_grid, span, week_of
+from .forms import ConfirmForm, ScreeningForm
+from .services import (
+    cancel_screening,
+    check,
+    create_screening,
+    create_series,
+    resolve_items,
+    screening_or_404,
+    warning_text,
+)
+
+STAFF = ("admin", "township", "operator")
+
+
+def _tz() -> str:
+    return current_app.config["TIMEZONE"]
+
+
+def _day_arg() -> date:
+    try:
+        return date.fromisoformat(request.args.get("date", ""))
+    except ValueError:
+        return datetime.now(ZoneInfo(_tz())).date()
+
+
+def _screenings_between(site_ids, first: date, last: date) -> list[Screening]:
+    start, _end = local_day_bounds(first, _tz())
+    _start, end = local_day_bounds(last, _tz())
+    return db.session.scalars(
+        select(Screening).where(Screening.site_id.in_(site_ids), Screening.starts_at < end,
+                                Screening.ends_at > start).order_by(Screening.starts_at)).all()
+
+
+def _by_day(screenings) -> dict[date, list[Screening]]:
+    days: dict[date, list[Screening]] = {}
+    for s in screenings:
+        days.setdefault(local_date(s.starts_at, _tz()), []).append(s)
+    return days
+
+
+@bp.route("/sites/<code>/screenings")
+@roles_required(*STAFF)
+def site_calendar(code: str):
+    site = site_or_404(code)
+    view = "month" if request.args.get("view") == "month" else "week"
+    day = _day_arg()
+    first, last = span(view, day)
+    days = _by_day(_screenings_between([site.id], first, last))
+    step = timedelta(days=31 if view == "month" else 7)
+    return render_template(
+        "screenings/calendar.html", site=site, view=view, day=day, days=days,
+        week=week_of(day), grid=month_grid(day), today=datetime.now(ZoneInfo(_tz())).date(),
+        prev=(first - step).replace(day=1) if view == "month" else day - step,
+        next=(last + timedelta(days=1)) if view == "month" else day + step,
+        feed=url_for("screenings.feed", code=site.code, key=feed_key(site.code), _external=True))
+
+
+@bp.route("/townships/<name>/screenings")
+@roles_required("admin", "township")
+def township_days(name: str):
+    unit = db.session.scalar(select(Unit).where(Unit.kind == "township", Unit.name == name))
+    if unit is None:
+        abort(404)
+    if current_user.role == "township" and current_user.unit_id != unit.id:
+        abort(403)
+    sites = db.session.scalars(select(Site).where(
+        Site.unit_id.in_(unit_subtree_ids(unit.id))).order_by(Site.code)).all()
+    day = _day_arg()
+    days = [day + timedelta(days=i) for i in range(7)]
+    rows: dict = {}
+    for s in _screenings_between([x.id for x in sites], days[0], days[-1]):
+        rows.setdefault(s.site_id, {}).setdefault(local_date(s.starts_at, _tz()), []).append(s)
+    busy = [site for site in sites if site.id in rows]
+    return render_template("screenings/township.html", township=unit, days=days, rows=rows,
+                           sites=busy, idle=len(sites) - len(busy), day=day)
+
+
+def _title_choices(site: Site) -> list[tuple[str, str]]:
+    """Titles held at the site first (approved first), then other approved titles."""
+    held = set(db.session.scalars(
+        select(MediaFile.title_id).join(FileEntry, FileEntry.media_file_id == MediaFile.id)
+        .join(LibraryRoot).where(LibraryRoot.site_id == site.id, FileEntry.missing.is_(False))))
+    titles = db.session.scalars(select(Title).where(
+        Title.id.in_(held) | Title.approved.is_(True)).order_by(Title.name_pinyin)).all()
+    titles.sort(key=lambda t: (t.id not in held, not t.approved))
+    return [(str(t.id), t.name + ("" if t.id in held else " · " + _("not held here"))
+             + ("" if t.approved else " · " + _("not approved"))) for t in titles]
+
+
+@bp.route("/sites/<code>/screenings/new", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def new(code: str):
+    site = site_or_404(code, change=True)
+    form = ScreeningForm()
+    form.titles.choices = _title_choices(site)
+    if request.method == "GET":
+        form.day.data = _day_arg()
+    warnings = None
+    if form.validate_on_submit():
+        tz = ZoneInfo(_tz())
+        starts_at = datetime.combine(form.day.data, form.start.data, tzinfo=tz).astimezone(UTC)
+        ends_at = datetime.combine(form.day.data, form.end.data, tzinfo=tz).astimezone(UTC)
+        audience = form.group.data.strip() if form.audience.data == "group" else form.audience.data
+        playlist = [{"title_id": t} for t in form.titles.data]
+        try:
+            items = resolve_items(site, playlist)
+            if request.form.get("action") == "check":
+                warnings = [warning_text(w) for w in check(site, starts_at, ends_at, items)]
+            elif form.repeat.data:
+                from schedules.recurrence import preset_rule
+
+                rule = form.rule.data if form.repeat.data == "custom" else preset_rule(
+                    form.repeat.data, starts_at, _tz())
+                duration = int((ends_at - starts_at).total_seconds() // 60)
+                series, made = create_series(site, rule=rule, first=starts_at,
+                                             duration_min=duration, topic=form.topic.data,
+                                             audience=audience, playlist=playlist,
+                                             notes=form.notes.data or None,
+                                             by=current_user.username)
+                db.session.commit()
+                flash(_("Planned %(n)d screenings.", n=len(made)), "success")
+                return redirect(url_for("screenings.site_calendar", code=code,
+                                        date=form.day.data.isoformat()))
+            else:
+                screening, found = create_screening(
+                    site, starts_at=starts_at, ends_at=ends_at, topic=form.topic.data,
+                    audience=audience, items=items, notes=form.notes.data or None,
+                    force=form.force.data, by=current_user.username)
+                db.session.commit()
+                flash(_("Screening planned."), "success")
+                for w in found:
+                    flash(warning_text(w), "warning")
+                return redirect(url_for("screenings.detail", screening_id=screening.id))
+        except Conflict as exc:
+            db.session.rollback()
+            warnings = [exc.message] + [d["message"] for d in exc.details or []]
+        except DianjiaoError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+    status = 409 if warnings and request.form.get("action") != "check" else 200
+    return render_template("screenings/form.html", form=form, site=site, warnings=warnings), status
+
+
+@bp.route("/screenings/<screening_id>")
+@roles_required(*STAFF)
+def detail(screening_id: str):
+    screening = _screening(screening_id)
+    logs = db.session.scalars(select(PlayLog).where(PlayLog.screening_id == screening.id)
+                              .order_by(PlayLog.started_at)).all()
+    return render_template("screenings/detail.html", screening=screening, logs=logs,
+                           form=ConfirmForm())
+
+
+@bp.route("/screenings/<screening_id>/cancel", methods=["POST"])
+@roles_required(*STAFF)
+def cancel(screening_id: str):
+    screening = _screening(screening_id)
+    site_or_404(screening.site.code, change=True)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        cancel_screening(screening)
+    except DianjiaoError as exc:
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Screening cancelled."), "success")
+    return redirect(url_for("screenings.detail", screening_id=screening.id))
+
+
+def _screening(screening_id: str) -> Screening:
+    try:
+        screening = screening_or_404(screening_id)
+    except DianjiaoError:
+        abort(404)
+    site_or_404(screening.site.code)
+    return screening
+
+
+def feed_key(code: str) -> str:
+    """The secret in a site's calendar feed address (phones cannot log in to fetch it)."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, f"ics:{code}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+@bp.route("/sites/<code>/calendar.ics")
+def feed(code: str):
+    """The site's screenings as iCalendar, for phones; the key in the address is the login."""
+    if not hmac.compare_digest(request.args.get("key", ""), feed_key(code)):
+        abort(403)
+    site = db.session.scalar(select(Site).where(Site.code == code))
+    if site is None:
+        abort(404)
+    from icalendar import Calendar, Event
+
+    cal = Calendar()
+    cal.add("prodid", "-//Dianjiao//screenings//ZH")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", f"{site.name} · {_('Screenings')}")
+    since = datetime.now(UTC) - timedelta(days=30)
+    for s in db.session.scalars(select(Screening).where(
+            Screening.site_id == site.id, Screening.ends_at > since,
+            Screening.status != "cancelled").order_by(Screening.starts_at)):
+        event = Event()
+        event.add("uid", f"{s.id}@dianjiao")
+        event.add("summary", s.topic)
+        event.add("dtstart", s.starts_at)
+        event.add("dtend", s.ends_at)
+        event.add("dtstamp", s.updated_at)
+        event.add("location", site.name)
+        if s.notes:
+            event.add("description", s.notes)
+        cal.add_component(event)
+    return Response(cal.to_ical(), mimetype="text/calendar; charset=utf-8")

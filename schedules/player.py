@@ -1,0 +1,568 @@
+"""The site's player: the operator's queue, scheduled screenings and proof of play.
+
+One worker thread owns the backend (libvlc is not reentrant): it runs the public commands,
+which any thread may call and which wait for it, and the events libvlc hands over through the
+same queue. `on_record` and `on_screening_end` are called on that worker thread, so a caller
+writing to a database there must use its own session; they should record, not drive the player.
+
+Seconds played are wall-clock seconds from libvlc's "playing" to the end, pauses excluded.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+from schedules.vlc_backend import (
+    NOT_INSTALLED,
+    Backend,
+    NullBackend,
+    PlayerError,
+    VlcBackend,
+    make_backend,
+)
+
+__all__ = ["Backend", "Item", "NOT_INSTALLED", "NullBackend", "PlayRecord", "Player", "PlayerError",
+           "VlcBackend", "make_backend", "recover_heartbeat"]
+
+log = logging.getLogger(__name__)
+
+BROKEN = "the video could not be played (damaged or unsupported file)"
+OPEN_TIMEOUT_S = 15.0
+BEAT_EVERY_S = 1.0
+COMMAND_TIMEOUT_S = 10.0
+_TICK_S = 0.2
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing to play."""
+
+    key: str
+    path: str | None
+    name: str
+    duration_s: float | None = None
+
+
+@dataclass(frozen=True)
+class PlayRecord:
+    """Proof of play of one item that was started or failed."""
+
+    item: Item
+    screening_id: str | None
+    started_at: datetime
+    ended_at: datetime
+    played_s: float
+    outcome: str  # completed | skipped | stopped | error
+    error: str | None = None
+
+
+@dataclass
+class _Current:
+    """The item loaded in the backend and its running clock."""
+
+    item: Item
+    screening_id: str | None
+    started_at: datetime
+    generation: int
+    opened: float
+    started: bool = False
+    paused: bool = False
+    seeked: bool = False
+    banked_s: float = 0.0
+    running_since: float | None = None
+
+    def played_s(self) -> float:
+        running = time.monotonic() - self.running_since if self.running_since is not None else 0.0
+        return self.banked_s + running
+
+    def run(self) -> None:
+        if self.started and not self.paused and self.running_since is None:
+            self.running_since = time.monotonic()
+
+    def halt(self) -> None:
+        self.banked_s = self.played_s()
+        self.running_since = None
+
+
+@dataclass
+class _Screening:
+    """A screening in progress and what to do with the ad-hoc queue after it."""
+
+    id: str
+    items: list[Item]
+    resume_adhoc: bool
+    position: int = 0
+    records: list[PlayRecord] = field(default_factory=list)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Player:
+    """A queue state machine (idle, playing, paused) over one backend, driven by one thread."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        on_record: Callable[[PlayRecord], None],
+        on_screening_end: Callable[[str, list[PlayRecord]], None] | None = None,
+        clock: Callable[[], datetime] = _utcnow,
+        heartbeat_path: str | None = None,
+    ) -> None:
+        self._backend = backend
+        self._on_record = on_record
+        self._on_screening_end = on_screening_end
+        self._clock = clock
+        self._heartbeat_path = heartbeat_path
+        self._queue: list[Item] = []
+        self._index: int | None = None  # the ad-hoc item playing now, or the one play() starts
+        self._adhoc_on = False
+        self._screening: _Screening | None = None
+        self._current: _Current | None = None
+        self._generation = 0
+        self._volume = 100
+        self._next_beat = 0.0
+        self._closed = False
+        self._inbox: queue.Queue = queue.Queue()
+        self._thread = threading.Thread(target=self._work, name="dianjiao-player", daemon=True)
+        self._thread.start()
+
+    # -- public commands: any thread -------------------------------------------------------
+
+    def enqueue(self, items: Iterable[Item]) -> None:
+        """Append items to the ad-hoc queue."""
+        self._call(self._queue.extend, list(items))
+
+    def remove(self, index: int) -> None:
+        """Remove a queue item; removing the one playing skips to the next."""
+        self._call(self._do_remove, index)
+
+    def move(self, src: int, dst: int) -> None:
+        """Move a queue item from `src` to `dst`."""
+        self._call(self._do_move, src, dst)
+
+    def clear(self) -> None:
+        """Empty the ad-hoc queue, stopping its item if one plays."""
+        self._call(self._do_clear)
+
+    def play(self) -> None:
+        """Resume a paused item, or start the ad-hoc queue when idle."""
+        self._call(self._do_play)
+
+    def pause(self) -> None:
+        """Pause the item playing, or resume it when paused."""
+        self._call(self._do_pause)
+
+    def next(self) -> None:
+        """Skip the item playing and go on to the next one."""
+        self._call(self._do_next)
+
+    def stop(self) -> None:
+        """Stop playing; a screening in progress ends and the player stays idle."""
+        self._call(self._do_stop)
+
+    def set_volume(self, volume: int) -> None:
+        """Set the volume, 0 to 100."""
+        self._call(self._do_volume, max(0, min(100, int(volume))))
+
+    def seek(self, seconds: float) -> None:
+        """Jump to `seconds` into the item playing."""
+        self._call(self._do_seek, max(0.0, float(seconds)))
+
+    def play_screening(self, screening_id: str, items: list[Item]) -> None:
+        """Take over the player for a screening; the ad-hoc queue resumes after it."""
+        self._call(self._do_screening, screening_id, list(items))
+
+    def status(self) -> dict:
+        """Return what the player is doing, for the operator's page and the API."""
+        return self._call(self._do_status)
+
+    def close(self) -> None:
+        """Stop playing (logging the item 'stopped'), release the backend, end the thread."""
+        if self._closed:
+            return
+        self._call(self._do_close)
+        self._thread.join(COMMAND_TIMEOUT_S)
+
+    def _call(self, fn: Callable, *args):
+        """Run `fn` on the worker thread and return its result."""
+        if threading.current_thread() is self._thread:
+            return fn(*args)
+        if self._closed:
+            raise PlayerError("the player is closed")
+        future: Future = Future()
+        self._inbox.put((fn, args, future))
+        try:
+            return future.result(COMMAND_TIMEOUT_S)
+        except TimeoutError:
+            raise PlayerError(f"the player did not answer within {COMMAND_TIMEOUT_S:g} s") from None
+
+    # -- the worker ------------------------------------------------------------------------
+
+    def _work(self) -> None:
+        """Run commands and backend events in order until closed."""
+        while not self._closed:
+            try:
+                message = self._inbox.get(timeout=_TICK_S)
+            except queue.Empty:
+                message = None
+            try:
+                if message is not None:
+                    self._handle(message)
+                if self._current is not None and not self._closed:
+                    self._watch()
+            except Exception:  # one bad event must not leave the site without a player
+                log.exception("the player failed on %r", message)
+        self._refuse_waiting()
+
+    def _refuse_waiting(self) -> None:
+        """Answer the commands that arrived while closing."""
+        while True:
+            try:
+                message = self._inbox.get_nowait()
+            except queue.Empty:
+                return
+            if message[0] != "event":
+                message[2].set_exception(PlayerError("the player is closed"))
+
+    def _handle(self, message: tuple) -> None:
+        if message[0] == "event":
+            _, generation, kind = message
+            if self._current is not None and generation == self._current.generation:
+                self._on_event(kind)
+            return
+        fn, args, future = message
+        try:
+            future.set_result(fn(*args))
+        except Exception as exc:  # handed to the caller's thread
+            future.set_exception(exc)
+
+    def _watch(self) -> None:
+        """Give up on an item that never starts; write the heartbeat when due."""
+        current = self._current
+        if not current.started and time.monotonic() - current.opened > OPEN_TIMEOUT_S:
+            self._end_item("error", f"the video did not start within {OPEN_TIMEOUT_S:g} s")
+        elif time.monotonic() >= self._next_beat:
+            self._beat()
+
+    def _on_event(self, kind: str) -> None:
+        current = self._current
+        if kind == "playing":
+            if not current.started:
+                current.started = True
+                current.run()
+                self._backend.set_volume(self._volume)
+                self._beat()  # beats then fall on whole seconds played
+            if current.paused:  # paused while still opening
+                self._backend.set_pause(True)
+        elif kind == "error":
+            self._end_item("error", BROKEN)
+        elif kind == "ended":
+            if self._ended_early(current):
+                self._end_item("error", BROKEN)
+            else:
+                self._end_item("completed")
+
+    def _ended_early(self, current: _Current) -> bool:
+        """Tell a broken file (libvlc plays it as a short, lengthless video) from a real end."""
+        played, length = current.played_s(), self._backend.length_s()
+        if current.item.duration_s:
+            return not current.seeked and played < 0.5 * current.item.duration_s
+        return length <= 0 or (not current.seeked and played < 0.5 * length)
+
+    # -- commands (worker thread) ------------------------------------------------------------
+
+    def _do_play(self) -> None:
+        if self._current is not None:
+            if self._current.paused:
+                self._do_pause()
+            return
+        if self._screening is not None or not self._queue:
+            return
+        if self._index is None or self._index >= len(self._queue):
+            self._index = 0
+        self._adhoc_on = True
+        self._run()
+
+    def _do_pause(self) -> None:
+        current = self._current
+        if current is None:
+            return
+        if current.paused:
+            current.paused = False
+            current.run()
+        else:
+            current.paused = True
+            current.halt()
+        self._backend.set_pause(current.paused)
+
+    def _do_next(self) -> None:
+        if self._current is not None:
+            self._end_item("skipped")
+
+    def _do_stop(self) -> None:
+        if self._current is not None:
+            self._finish("stopped")
+        if self._screening is not None:
+            self._screening.resume_adhoc = False
+            self._end_screening()
+        self._adhoc_on = False
+        self._clear_heartbeat()
+
+    def _do_volume(self, volume: int) -> None:
+        self._volume = volume
+        self._backend.set_volume(volume)
+
+    def _do_seek(self, seconds: float) -> None:
+        if self._current is not None:
+            self._current.seeked = True
+            self._backend.seek(seconds)
+
+    def _do_remove(self, index: int) -> None:
+        self._check_index(index)
+        playing_it = self._adhoc_playing() and index == self._index
+        if playing_it:
+            self._finish("skipped")
+        del self._queue[index]
+        if self._index is not None and index < self._index:
+            self._index -= 1
+        if not playing_it and self._index is not None and self._index >= len(self._queue):
+            self._index = None
+        if playing_it:
+            self._run()  # the next item now sits at the same index
+
+    def _do_move(self, src: int, dst: int) -> None:
+        self._check_index(src)
+        self._check_index(dst)
+        self._queue.insert(dst, self._queue.pop(src))
+        index = self._index
+        if index is None:
+            return
+        if index == src:
+            self._index = dst
+        elif src < index <= dst:
+            self._index = index - 1
+        elif dst <= index < src:
+            self._index = index + 1
+
+    def _do_clear(self) -> None:
+        if self._adhoc_playing():
+            self._finish("stopped")
+            self._clear_heartbeat()
+        self._queue.clear()
+        self._index = None
+        self._adhoc_on = False
+        if self._screening is not None:
+            self._screening.resume_adhoc = False
+
+    def _do_screening(self, screening_id: str, items: list[Item]) -> None:
+        resume = self._adhoc_on
+        if self._screening is not None:
+            resume, self._screening.resume_adhoc = self._screening.resume_adhoc, False
+            if self._current is not None:
+                self._finish("stopped")
+            self._end_screening()
+        elif self._current is not None:
+            self._finish("stopped")
+            self._index += 1  # resume with the item after the interrupted one
+        self._adhoc_on = False
+        self._screening = _Screening(screening_id, items, resume_adhoc=resume)
+        self._run()
+
+    def _do_status(self) -> dict:
+        current = self._current
+        now_playing = None
+        if current is not None:
+            length = self._backend.length_s() or current.item.duration_s
+            now_playing = {"key": current.item.key, "name": current.item.name,
+                           "position_s": self._backend.position_s(), "length_s": length}
+        state = "idle" if current is None else "paused" if current.paused else "playing"
+        return {
+            "state": state,
+            "current": now_playing,
+            "volume": self._volume,
+            "queue": [{"key": i.key, "name": i.name, "duration_s": i.duration_s} for i in self._queue],
+            "index": self._index,
+            "screening_id": self._screening.id if self._screening else None,
+            "available": self._backend.available,
+            "reason": self._backend.unavailable_reason,
+        }
+
+    def _do_close(self) -> None:
+        if self._current is not None:
+            self._finish("stopped")
+        if self._screening is not None:
+            self._screening.resume_adhoc = False
+            self._end_screening()
+        self._clear_heartbeat()
+        self._backend.close()
+        self._closed = True
+
+    def _check_index(self, index: int) -> None:
+        if not 0 <= index < len(self._queue):
+            raise PlayerError(f"there is no item {index} in a queue of {len(self._queue)}")
+
+    def _adhoc_playing(self) -> bool:
+        return self._current is not None and self._screening is None
+
+    # -- moving through the playlist -------------------------------------------------------
+
+    def _end_item(self, outcome: str, error: str | None = None) -> None:
+        """Record the item playing, then go on to the next one."""
+        self._finish(outcome, error)
+        self._step()
+        self._run()
+
+    def _step(self) -> None:
+        if self._screening is not None:
+            self._screening.position += 1
+        elif self._index is not None:
+            self._index += 1
+
+    def _cursor(self) -> tuple[Item | None, str | None]:
+        """Return the item due next (and its screening), ending a finished screening."""
+        screening = self._screening
+        if screening is not None:
+            if screening.position < len(screening.items):
+                return screening.items[screening.position], screening.id
+            self._end_screening()
+        if self._adhoc_on and self._index is not None and self._index < len(self._queue):
+            return self._queue[self._index], None
+        if self._adhoc_on:
+            self._adhoc_on = False
+            self._index = None
+        return None, None
+
+    def _run(self) -> None:
+        """Start the item due next, going past items that fail at once."""
+        while True:
+            item, screening_id = self._cursor()
+            if item is None:
+                self._clear_heartbeat()
+                return
+            if self._start(item, screening_id):
+                return
+            self._step()
+
+    def _start(self, item: Item, screening_id: str | None) -> bool:
+        """Load `item` in the backend; on failure record an error and return False."""
+        reason = self._unplayable(item)
+        if reason is None:
+            self._generation += 1
+            generation = self._generation
+            try:
+                self._backend.play(item.path, lambda kind: self._inbox.put(("event", generation, kind)))
+            except Exception as exc:  # a libvlc fault on one file must not stop the playlist
+                reason = str(exc) or BROKEN
+        if reason is not None:
+            now = self._clock()
+            self._emit(PlayRecord(item, screening_id, now, now, 0.0, "error", reason))
+            return False
+        self._current = _Current(item, screening_id, self._clock(), generation, time.monotonic())
+        self._beat()
+        return True
+
+    def _unplayable(self, item: Item) -> str | None:
+        """Return why `item` cannot even be handed to the backend, or None."""
+        if not self._backend.available:
+            return self._backend.unavailable_reason or NOT_INSTALLED
+        if not item.path:
+            return "this item has no file"
+        if not os.path.exists(item.path):
+            return f"file not found: {item.path}"
+        if not os.path.isfile(item.path):
+            return f"not a regular file: {item.path}"
+        return None
+
+    def _finish(self, outcome: str, error: str | None = None) -> None:
+        """Stop the item playing and hand over its record."""
+        current, self._current = self._current, None
+        played = current.played_s()
+        self._backend.stop()
+        self._emit(PlayRecord(current.item, current.screening_id, current.started_at, self._clock(),
+                              round(played, 3), outcome, error))
+
+    def _emit(self, record: PlayRecord) -> None:
+        if self._screening is not None and record.screening_id == self._screening.id:
+            self._screening.records.append(record)
+        try:
+            self._on_record(record)
+        except Exception:  # the caller's fault must not stop the player
+            log.exception("on_record failed for %s", record.item.key)
+
+    def _end_screening(self) -> None:
+        screening, self._screening = self._screening, None
+        if screening.resume_adhoc:
+            self._adhoc_on = True
+        if self._on_screening_end is not None:
+            try:
+                self._on_screening_end(screening.id, list(screening.records))
+            except Exception:
+                log.exception("on_screening_end failed for %s", screening.id)
+
+    # -- heartbeat ---------------------------------------------------------------------------
+
+    def _beat(self) -> None:
+        """Write what plays now, so that recover_heartbeat() can log it after a kill -9."""
+        self._next_beat = time.monotonic() + BEAT_EVERY_S
+        if self._heartbeat_path is None or self._current is None:
+            return
+        current = self._current
+        beat = {"item": asdict(current.item), "screening_id": current.screening_id,
+                "started_at": current.started_at.isoformat(), "played_s": round(current.played_s(), 3),
+                "beat_at": self._clock().isoformat()}
+        tmp = f"{self._heartbeat_path}.tmp"
+        try:
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump(beat, f, ensure_ascii=False)
+            os.replace(tmp, self._heartbeat_path)
+        except OSError:
+            log.exception("could not write the heartbeat %s", self._heartbeat_path)
+
+    def _clear_heartbeat(self) -> None:
+        if self._heartbeat_path is not None:
+            _remove(self._heartbeat_path)
+
+
+def recover_heartbeat(heartbeat_path: str) -> PlayRecord | None:
+    """Return the item a killed player was playing as a 'stopped' record, and remove the beat.
+
+    Call it before creating the Player. The record keeps the item's started_at, so a record
+    already saved for the same item and start can be recognised as the same play.
+    """
+    try:
+        with open(heartbeat_path, encoding="utf-8") as f:
+            beat = json.load(f)
+        record = PlayRecord(
+            item=Item(**beat["item"]),
+            screening_id=beat["screening_id"],
+            started_at=datetime.fromisoformat(beat["started_at"]),
+            ended_at=datetime.fromisoformat(beat["beat_at"]),
+            played_s=float(beat["played_s"]),
+            outcome="stopped",
+        )
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError):
+        log.warning("ignoring an unreadable heartbeat %s", heartbeat_path)
+        record = None
+    _remove(heartbeat_path)
+    return record
+
+
+def _remove(path: str) -> None:
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass

@@ -1,0 +1,202 @@
+"""The libvlc boundary of the player: an abstract Backend, the python-vlc one and a stand-in.
+
+libvlc is not reentrant: its event callbacks run on libvlc's own threads and must not call
+libvlc. VlcBackend's callback only maps the event type to a word and hands it to the sink the
+Player gave; the Player's worker thread makes every libvlc call.
+"""
+
+from __future__ import annotations
+
+import ctypes.util
+import os
+import shlex
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+
+EventSink = Callable[[str], None]
+"""Receives "playing", "ended" or "error" on a libvlc thread; it must only queue the word."""
+
+NOT_INSTALLED = "libvlc is not installed (apt install libvlc5 vlc-plugin-base libvlc-bin)"
+
+# Always on: keep the file name from being painted over the first seconds of a screening.
+_BASE_ARGS = ["--no-video-title-show"]
+
+_EVENTS = {
+    "MediaPlayerPlaying": "playing",
+    "MediaPlayerEndReached": "ended",
+    "MediaPlayerEncounteredError": "error",
+}
+
+_instances: dict[str, object] = {}
+_instances_lock = threading.Lock()
+
+
+class PlayerError(Exception):
+    """A player fault with a user-facing message."""
+
+
+class Backend(ABC):
+    """What the Player needs from a media engine; one subclass per engine."""
+
+    available: bool = True
+    unavailable_reason: str | None = None
+
+    @abstractmethod
+    def play(self, path: str, on_event: EventSink) -> None:
+        """Load `path`, start it, and report its events to `on_event`."""
+
+    @abstractmethod
+    def stop(self) -> None:
+        """Stop and unload the current video."""
+
+    @abstractmethod
+    def set_pause(self, paused: bool) -> None:
+        """Pause or resume the current video."""
+
+    @abstractmethod
+    def set_volume(self, volume: int) -> None:
+        """Set the volume, 0 to 100."""
+
+    @abstractmethod
+    def seek(self, seconds: float) -> None:
+        """Jump to `seconds` into the current video."""
+
+    @abstractmethod
+    def position_s(self) -> float | None:
+        """Return the playing position in seconds, None when unknown."""
+
+    @abstractmethod
+    def length_s(self) -> float:
+        """Return the current video's length in seconds, 0 when unknown."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the engine's resources."""
+
+
+class NullBackend(Backend):
+    """Stands in where libvlc is missing: plays nothing and says why."""
+
+    available = False
+
+    def __init__(self, reason: str = NOT_INSTALLED) -> None:
+        self.unavailable_reason = reason
+
+    def play(self, path: str, on_event: EventSink) -> None:
+        raise PlayerError(self.unavailable_reason or NOT_INSTALLED)
+
+    def stop(self) -> None:
+        pass
+
+    def set_pause(self, paused: bool) -> None:
+        pass
+
+    def set_volume(self, volume: int) -> None:
+        pass
+
+    def seek(self, seconds: float) -> None:
+        pass
+
+    def position_s(self) -> float | None:
+        return None
+
+    def length_s(self) -> float:
+        return 0.0
+
+    def close(self) -> None:
+        pass
+
+
+def _instance(vlc_args: str):
+    """Return the process's libvlc Instance for these arguments, creating it on first use."""
+    import vlc
+
+    with _instances_lock:
+        instance = _instances.get(vlc_args)
+        if instance is None:
+            # A misspelt option makes libvlc_new fail: python-vlc returns None, no exception.
+            instance = vlc.Instance(_BASE_ARGS + shlex.split(vlc_args))
+            if instance is None:
+                raise PlayerError(f"libvlc refused the options {vlc_args!r}: one of them is misspelt or "
+                                  "unknown (check DIANJIAO_VLC_ARGS)")
+            _instances[vlc_args] = instance
+        return instance
+
+
+class VlcBackend(Backend):
+    """Plays through libvlc: one Instance per process, one MediaPlayer reused, fullscreen."""
+
+    def __init__(self, vlc_args: str = "") -> None:
+        import vlc
+
+        self._instance = _instance(vlc_args)
+        self._player = self._instance.media_player_new()
+        self._player.set_fullscreen(True)
+        self._on_event: EventSink = _ignore
+        self._types = [getattr(vlc.EventType, name) for name in _EVENTS]
+        self._kinds = {t.value: kind for t, kind in zip(self._types, _EVENTS.values(), strict=True)}
+        # python-vlc keeps the callbacks on this object: it must live as long as the player.
+        self._events = self._player.event_manager()
+        for event_type in self._types:
+            self._events.event_attach(event_type, self._relay)
+
+    def _relay(self, event) -> None:
+        """Pass an event on as a word; runs on a libvlc thread, so no libvlc call here."""
+        kind = self._kinds.get(event.type.value)
+        if kind is not None:
+            self._on_event(kind)
+
+    def play(self, path: str, on_event: EventSink) -> None:
+        # Bytes, so that names in a legacy encoding (GBK) reach libvlc unchanged.
+        media = self._instance.media_new_path(os.fsencode(path))
+        if media is None:
+            raise PlayerError(f"libvlc could not open {path}")
+        self._player.set_media(media)
+        media.release()  # the player holds its own reference
+        self._on_event = on_event
+        if self._player.play() == -1:
+            raise PlayerError(f"libvlc could not start {path}")
+
+    def stop(self) -> None:
+        self._player.stop()
+
+    def set_pause(self, paused: bool) -> None:
+        self._player.set_pause(1 if paused else 0)
+
+    def set_volume(self, volume: int) -> None:
+        self._player.audio_set_volume(volume)
+
+    def seek(self, seconds: float) -> None:
+        self._player.set_time(int(seconds * 1000))
+
+    def position_s(self) -> float | None:
+        ms = self._player.get_time()
+        return ms / 1000 if ms >= 0 else None
+
+    def length_s(self) -> float:
+        return max(self._player.get_length(), 0) / 1000
+
+    def close(self) -> None:
+        self._player.stop()
+        for event_type in self._types:
+            self._events.event_detach(event_type)
+        self._player.release()
+
+
+def _ignore(kind: str) -> None:
+    """Drop an event that arrives before any video was loaded."""
+
+
+def make_backend(vlc_args: str = "") -> Backend:
+    """Return a VlcBackend when libvlc works here, else a NullBackend saying why."""
+    if ctypes.util.find_library("vlc") is None:
+        return NullBackend(NOT_INSTALLED)
+    try:
+        import vlc  # noqa: F401
+    except (ImportError, OSError, NotImplementedError):
+        return NullBackend(NOT_INSTALLED)
+    try:
+        return VlcBackend(vlc_args)
+    except PlayerError as exc:
+        return NullBackend(str(exc))

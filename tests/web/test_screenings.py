@@ -1,0 +1,199 @@
+"""Screenings through the API and pages: plan, checks as warnings, 409 on overlap, edit, cancel,
+recurring plans, the calendars and the iCalendar feed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Screening, Series
+from tests.conftest import csrf_token
+
+FUTURE = (datetime.now(UTC) + timedelta(days=3)).replace(hour=11, minute=30, second=0,
+                                                           microsecond=0)
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+@pytest.fixture
+def api(app, make, corpus):
+    """An admin token client; site P-001 holds the scanned corpus, P-002 nothing."""
+    make.site("P-001")
+    make.user("admin", "admin")
+    make.user("op-b", "operator", site=make.site("P-002", township="河口乡", village="柳树湾村"))
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["scan", corpus[0], "--site", "P-001"]).exit_code == 0
+    token = runner.invoke(args=["users", "token", "admin"]).stdout.strip().splitlines()[-1]
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    return client
+
+
+def film(api) -> str:
+    files = api.get("/api/v1/files?site=P-001&limit=500").json["items"]
+    return next(f["sha256"] for f in files if any(p.endswith("/film.mp4") for p in f["paths"]))
+
+
+def plan(api, start=FUTURE, minutes=60, **extra):
+    body = {"site": "P-001", "starts_at": iso(start), "ends_at": iso(start + timedelta(minutes=minutes)),
+            "topic": "果树修剪", "audience": "villagers", "items": [], **extra}
+    return api.post("/api/v1/screenings", json=body)
+
+
+def test_plan_read_and_list(api):
+    response = plan(api, items=[{"sha256": film(api)}])
+    assert response.status_code == 201
+    body = response.json
+    assert body["status"] == "planned" and body["late"] is False and body["site"] == "P-001"
+    assert body["items"][0]["sha256"] == film(api)
+    assert {w["code"] for w in body["warnings"]} == {"not_approved"}
+    again = api.get(f"/api/v1/screenings/{body['id']}").json
+    assert again["starts_at"] == iso(FUTURE) and again["topic"] == "果树修剪"
+    listed = api.get("/api/v1/screenings?site=P-001").json
+    assert listed["total"] == 1 and listed["items"][0]["id"] == body["id"]
+
+
+def test_overlap_is_409_unless_forced_and_back_to_back_is_fine(api):
+    assert plan(api).status_code == 201
+    clash = plan(api, start=FUTURE + timedelta(minutes=30))
+    assert clash.status_code == 409
+    assert clash.json["error"]["code"] == "overlap"
+    assert clash.json["warnings"][0]["code"] == "overlap"
+    assert plan(api, start=FUTURE + timedelta(minutes=60)).status_code == 201
+    forced = plan(api, start=FUTURE + timedelta(minutes=30), force=True)
+    assert forced.status_code == 201
+    assert "overlap" in {w["code"] for w in forced.json["warnings"]}
+    assert plan(api, start=FUTURE + timedelta(minutes=30)).json["error"]["code"] == "overlap"
+
+
+def test_checks_playlist_too_long_and_title_not_held(api, make):
+    from app.catalog.titles import create_title
+
+    title = create_title("别处的片子", approved=True)
+    db.session.commit()
+    response = plan(api, minutes=1, items=[{"sha256": film(api)}, {"title_id": str(title.id)}])
+    codes = [w["code"] for w in response.json["warnings"]]
+    assert "too_long" not in codes  # a 3 s film fits a minute
+    response = plan(api, start=FUTURE + timedelta(hours=2), minutes=5,
+                    items=[{"sha256": film(api)}] * 120)
+    assert "too_long" in {w["code"] for w in response.json["warnings"]}
+    response = api.post("/api/v1/screenings", json={
+        "site": "P-002", "starts_at": iso(FUTURE), "ends_at": iso(FUTURE + timedelta(hours=1)),
+        "topic": "学习", "items": [{"sha256": film(api)}]})
+    warning = next(w for w in response.json["warnings"] if w["code"] == "not_held")
+    assert "P-001" in warning["message"]  # where it is held instead
+
+
+def test_time_without_offset_is_read_in_the_site_timezone_and_said_so(api):
+    response = api.post("/api/v1/screenings", json={
+        "site": "P-001", "starts_at": "2027-01-06T19:30", "ends_at": "2027-01-06T21:00",
+        "topic": "党课"})
+    assert response.status_code == 201
+    assert response.json["starts_at"] == "2027-01-06T11:30:00+00:00"
+    assert "time_assumed" in {w["code"] for w in response.json["warnings"]}
+
+
+@pytest.mark.parametrize("body,status", [
+    ({"starts_at": "2027-01-06T19:30+08:00", "ends_at": "2027-01-06T19:00+08:00"}, 422),
+    ({"starts_at": "tomorrow"}, 422),
+    ({"items": [{"sha256": "0" * 64}]}, 422),
+    ({"items": [{"title_id": "not-a-uuid"}]}, 422),
+    ({"items": "film"}, 422),
+    ({"topic": ""}, 422),
+    ({"site": "NOPE"}, 404),
+    ({"colour": "red"}, 422),
+])
+def test_bad_screenings_are_refused_plainly(api, body, status):
+    base = {"site": "P-001", "starts_at": "2027-01-06T19:30+08:00",
+            "ends_at": "2027-01-06T21:00+08:00", "topic": "党课"}
+    response = api.post("/api/v1/screenings", json={**base, **body})
+    assert response.status_code == status
+    assert response.json["error"]["message"]
+    assert db.session.scalar(select(Screening)) is None
+
+
+def test_patch_and_cancel(api):
+    created = plan(api).json
+    moved = api.patch(f"/api/v1/screenings/{created['id']}", json={
+        "starts_at": iso(FUTURE + timedelta(days=1)), "ends_at": iso(FUTURE + timedelta(days=1, hours=1)),
+        "topic": "新主题"})
+    assert moved.status_code == 200 and moved.json["topic"] == "新主题"
+    cancelled = api.patch(f"/api/v1/screenings/{created['id']}", json={"status": "cancelled"})
+    assert cancelled.json["status"] == "cancelled"
+    again = api.patch(f"/api/v1/screenings/{created['id']}", json={"topic": "x"})
+    assert again.status_code == 409
+    assert api.patch(f"/api/v1/screenings/{created['id']}", json={"status": "done"}).status_code == 422
+    assert api.get("/api/v1/screenings/nope").status_code == 404
+
+
+def test_operator_of_another_site_cannot_plan_or_read_here(app, api, client, login):
+    login("op-b")
+    token = csrf_token(client, "/titles")
+    response = client.post("/api/v1/screenings", headers={"X-CSRFToken": token}, json={
+        "site": "P-001", "starts_at": iso(FUTURE), "ends_at": iso(FUTURE + timedelta(hours=1)),
+        "topic": "x"})
+    assert response.status_code == 403
+    created = plan(api).json
+    assert client.get(f"/api/v1/screenings/{created['id']}").status_code == 403
+    assert client.get(f"/screenings/{created['id']}").status_code == 403
+    assert client.get("/sites/P-001/screenings").status_code == 403
+    assert client.get("/api/v1/screenings").json["total"] == 0
+
+
+def test_recurring_six_sixteen_twenty_six_plan_from_the_form(app, make, login, client):
+    make.site("P-001")
+    make.user("admin", "admin")
+    login("admin")
+    token = csrf_token(client, "/sites/P-001/screenings/new")
+    response = client.post("/sites/P-001/screenings/new", data={
+        "day": "2027-01-06", "start": "19:30", "end": "21:00", "topic": "党员学习日",
+        "audience": "party_members", "repeat": "six_days", "action": "save", "csrf_token": token})
+    assert response.status_code == 302
+    series = db.session.scalar(select(Series))
+    assert "BYMONTHDAY=6,16,26" in series.rrule
+    starts = [s.starts_at for s in db.session.scalars(
+        select(Screening).order_by(Screening.starts_at))]
+    assert starts  # materialised ahead
+    for moment in starts:
+        local = moment + timedelta(hours=8)
+        assert local.day in (6, 16, 26) and (local.hour, local.minute) == (19, 30)
+
+
+def test_form_check_shows_warnings_before_saving(app, make, login, client):
+    make.site("P-001")
+    make.user("admin", "admin")
+    login("admin")
+    token = csrf_token(client, "/sites/P-001/screenings/new")
+    data = {"day": "2027-01-06", "start": "19:30", "end": "21:00", "topic": "党课",
+            "audience": "all", "repeat": "", "csrf_token": token}
+    assert client.post("/sites/P-001/screenings/new", data={**data, "action": "save"}).status_code == 302
+    page = client.post("/sites/P-001/screenings/new", data={**data, "action": "check"})
+    assert "Overlaps 党课" in page.get_data(as_text=True)
+    assert db.session.scalar(select(db.func.count(Screening.id))) == 1
+    refused = client.post("/sites/P-001/screenings/new", data={**data, "action": "save"})
+    assert refused.status_code == 409
+    assert db.session.scalar(select(db.func.count(Screening.id))) == 1
+
+
+def test_calendars_and_feed(app, make, login, client, api):
+    created = plan(api).json
+    login("admin")
+    local_day = (FUTURE + timedelta(hours=8)).date().isoformat()
+    week = client.get(f"/sites/P-001/screenings?date={local_day}").get_data(as_text=True)
+    assert "果树修剪" in week and "19:30" in week
+    month = client.get(f"/sites/P-001/screenings?view=month&date={local_day}").get_data(as_text=True)
+    assert "果树修剪" in month
+    township = client.get(f"/townships/城关镇/screenings?date={local_day}").get_data(as_text=True)
+    assert "P-001" in township and "果树修剪" in township
+    feed_url = next(line for line in week.split("<code>")[1:] if "calendar.ics" in line)
+    feed_url = feed_url.split("</code>")[0].replace("http://localhost", "").replace("&amp;", "&")
+    anonymous = app.test_client()
+    ics = anonymous.get(feed_url)
+    assert ics.status_code == 200 and ics.mimetype == "text/calendar"
+    assert f"UID:{created['id']}@dianjiao" in ics.get_data(as_text=True)
+    assert anonymous.get("/sites/P-001/calendar.ics?key=forged").status_code == 403
