@@ -100,3 +100,56 @@ def load_demo() -> Iterator[str]:
             add_user(username, role, "demo-pass-1", site_code=site_code, township=township)
     db.session.commit()
     yield "Demo users (password demo-pass-1): op-p001, kiosk-p001, op-p003, chengguan."
+    yield from _demo_screenings()
+    yield _demo_player_site()
+
+
+def _demo_screenings() -> Iterator[str]:
+    """A 6th/16th/26th study plan at P-001 and a few one-off screenings around today."""
+    from datetime import UTC, datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from schedules.recurrence import preset_rule
+
+    from .models import Screening, Series
+    from .screenings.services import create_screening, create_series, resolve_items
+
+    if db.session.scalar(select(Series).limit(1)) is not None:
+        return
+    tz = current_app.config["TIMEZONE"]
+    zone = ZoneInfo(tz)
+    today = datetime.now(zone).date()
+    p001 = db.session.scalar(select(Site).where(Site.code == "P-001"))
+    titles = {t.name: t for t in db.session.scalars(select(Title))}
+    first = datetime.combine(today, time(19, 30), tzinfo=zone).astimezone(UTC)
+    create_series(p001, rule=preset_rule("six_days", first, tz), first=first, duration_min=90,
+                  topic="党员集中学习日", audience="party_members",
+                  playlist=[{"title_id": str(titles["追寻周念民足迹"].id)}], by="admin")
+    for days, hour, topic, names in (
+        (-2, 9, "冬季果树管理", ["果树修剪技术"]),
+        (1, 14, "科学养殖讲座", ["生猪科学养殖", "水稻病虫害防治"]),
+        (3, 19, "村规民约学习", ["家乡的变化"]),
+    ):
+        start = datetime.combine(today + timedelta(days=days), time(hour), tzinfo=zone)
+        items = resolve_items(p001, [{"title_id": str(titles[n].id)} for n in names])
+        screening, _ = create_screening(p001, starts_at=start.astimezone(UTC),
+                                        ends_at=(start + timedelta(hours=1)).astimezone(UTC),
+                                        topic=topic, audience="villagers", items=items,
+                                        force=True, by="admin")
+        if days < 0:
+            screening.status = "done"
+    db.session.commit()
+    count = db.session.scalar(select(db.func.count(Screening.id)))
+    yield f"{count} screenings planned at P-001 (a 6th/16th/26th study plan and three one-offs)."
+
+
+def _demo_player_site() -> str:
+    """Make this computer the TV of P-001, as a playback point's PC would be."""
+    path = os.path.join(current_app.instance_path, "config.py")
+    existing = open(path, encoding="utf-8").read() if os.path.exists(path) else ""
+    if "PLAYER_SITE" not in existing:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write('\n# Written by `dianjiao demo`: the player of this install drives P-001\'s TV.\n'
+                     'PLAYER_SITE = "P-001"\n')
+        current_app.config["PLAYER_SITE"] = "P-001"
+    return "The player drives the TV of P-001 (PLAYER_SITE in instance/config.py)."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import jsonify, request
+from flask import jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -128,7 +128,10 @@ def player_action(action: str):
         if not isinstance(value, int | float) or isinstance(value, bool) or value < 0 or (
                 action == "volume" and value > 100):
             raise Invalid(_("Send {\"%(key)s\": a number} (volume 0 to 100).", key=key))
-        player.set_volume(int(value)) if action == "volume" else player.seek(float(value))
+        if action == "volume":
+            player.set_volume(int(value))
+        else:
+            player.seek(float(value))
     else:
         from ..errors import NotFound
 

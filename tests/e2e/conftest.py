@@ -51,6 +51,8 @@ def live_server(tmp_path_factory):
         "DIANJIAO_ADMIN_PASSWORD": ADMIN_PASSWORD,
         # every test logs in from 127.0.0.1; the default 10 per minute would answer 429
         "DIANJIAO_LOGIN_RATE_LIMIT": "1000 per minute",
+        # the player plays for real, into libvlc's dummy outputs (no screen, no sound card)
+        "DIANJIAO_VLC_ARGS": "--vout=dummy --aout=dummy",
     })
     dianjiao = os.path.join(os.path.dirname(sys.executable), "dianjiao")
     log_path = root / "server.log"
