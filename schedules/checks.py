@@ -100,7 +100,7 @@ def check_plan(slot: Slot, items: Sequence[PlanItem], others: Iterable[Slot]) ->
         warnings.append(PlanWarning(
             "overlap",
             f"Overlaps another screening at this site ({other.topic or 'no topic'}, {start} to {end}).",
-            {"id": other.id, "topic": other.topic, "starts_at": start, "ends_at": end},
+            {"other_id": other.id, "topic": other.topic, "starts_at": start, "ends_at": end},
         ))
     total = playlist_seconds(items)
     slot_s = (slot.ends_at - slot.starts_at).total_seconds()

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.triggers.date import DateTrigger
 
 JOB_PREFIX = "screening:"
@@ -149,8 +150,27 @@ class InstanceLock:
         self.release()
 
 
+class _Scheduler(BackgroundScheduler):
+    """A BackgroundScheduler whose thread survives shutdown() landing in the middle of a round."""
+
+    def _process_jobs(self):
+        try:
+            return super()._process_jobs()
+        except JobLookupError:
+            # shutdown() marks the scheduler stopped without waiting for a round in progress,
+            # whose remove_job() of a finished date job then looks only among pending jobs and
+            # raises, killing the thread with a traceback (apscheduler issue 104).
+            if self.state == STATE_STOPPED:
+                return None
+            raise
+
+
 class Runner:
-    """Run `start(screening_id, late)` on a worker thread when each screening is due."""
+    """Run `start(screening_id, late)` on a worker thread when each screening is due.
+
+    `start` should return promptly (hand the playlist to the player) and never call shutdown().
+    A runner is started once and not restarted after shutdown().
+    """
 
     def __init__(
         self,
@@ -165,10 +185,12 @@ class Runner:
         self._start = start
         self._clock = clock
         self._lock = threading.RLock()
-        # (id, starts_at) already handed to `start`: a reconcile racing a firing job, or made
-        # before the app marked the row running, must not start the screening twice.
-        self._fired: set[tuple[str, datetime]] = set()
-        self._scheduler = BackgroundScheduler(
+        # Keyed by (id, starts_at). A reconcile made before the app marked a started screening
+        # running, or racing its job, must neither decide on it again nor start it twice.
+        self._handled: set[tuple[str, datetime]] = set()  # fired, or handed to the executor
+        self._fired: set[tuple[str, datetime]] = set()  # `start` called
+        self._stopping = False
+        self._scheduler = _Scheduler(
             timezone=timezone,
             job_defaults={
                 # APScheduler takes a positive whole number of seconds here.
@@ -181,14 +203,21 @@ class Runner:
     def start(self) -> None:
         """Start the scheduler thread (again a no-op once running)."""
         with self._lock:
+            if self._stopping:
+                raise RuntimeError("this runner was shut down; make a new one")
             if not self._scheduler.running:
                 self._scheduler.start()
 
     def shutdown(self, wait: bool = True) -> None:
         """Stop the scheduler; with `wait`, let running start callbacks finish first."""
         with self._lock:
-            if self._scheduler.running:
-                self._scheduler.shutdown(wait=wait)
+            if self._stopping:
+                return
+            self._stopping = True
+        # Not under our lock: a start callback still running may call reconcile(), which
+        # returns at once once stopping, rather than wait for a lock held while we wait for it.
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=wait)
 
     def reconcile(self, due: Iterable[Due]) -> list[Decision]:
         """Make the jobs exactly the given screenings; start the just-passed ones, return decisions.
@@ -198,8 +227,11 @@ class Runner:
         """
         due = list(due)
         with self._lock:
+            if self._stopping:
+                return []
             future, decisions = triage(due, self._clock(), self._grace)
             starts = {item.id: item.starts_at for item in due}
+            self._handled = {key for key in self._handled if starts.get(key[0]) == key[1]}
             self._fired = {key for key in self._fired if starts.get(key[0]) == key[1]}
             keep = set()
             for item in future:
@@ -207,13 +239,14 @@ class Runner:
                 keep.add(item.id)
             taken = []
             for decision in decisions:
-                if (decision.id, starts[decision.id]) in self._fired:
+                key = (decision.id, starts[decision.id])
+                if key in self._handled:
                     keep.add(decision.id)
                     continue
                 taken.append(decision)
                 if decision.action != "missed":
-                    late = decision.action == "start_late"
-                    self._add(decision.id, starts[decision.id], late=late, run_date=None)
+                    self._add(*key, late=decision.action == "start_late", run_date=None)
+                    self._handled.add(key)
                     keep.add(decision.id)
             for job in self._scheduler.get_jobs():
                 if job.id.startswith(JOB_PREFIX) and job.id[len(JOB_PREFIX):] not in keep:
@@ -226,7 +259,9 @@ class Runner:
     def jobs(self) -> dict[str, datetime]:
         """Return screening id -> next run time (UTC) of the scheduled jobs."""
         with self._lock:
-            found = {}
+            found: dict[str, datetime] = {}
+            if self._stopping:
+                return found
             for job in self._scheduler.get_jobs():
                 if job.id.startswith(JOB_PREFIX):
                     # Jobs added before start() have no next_run_time yet.
@@ -251,5 +286,6 @@ class Runner:
             if key in self._fired:
                 return
             self._fired.add(key)
+            self._handled.add(key)
         late = late or self._clock() - starts_at > min(ON_TIME, self._grace)
         self._start(screening_id, late)

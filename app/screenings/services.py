@@ -299,7 +299,7 @@ def create_series(site: Site, *, rule: str, first: datetime, duration_min: int, 
     try:
         rule = validate_rule(rule)
     except RecurrenceError as exc:
-        raise Invalid(_("The repeat rule could not be read: %(reason)s", reason=exc.message)) from exc
+        raise Invalid(exc.message) from exc
     if not 5 <= int(duration_min) <= 24 * 60:
         raise Invalid(_("A screening lasts 5 minutes to 24 hours."))
     if not (topic or "").strip():
@@ -347,8 +347,7 @@ def update_series(series: Series, changes: dict, *, now: datetime | None = None)
         try:
             series.rrule = validate_rule(changes["rule"])
         except RecurrenceError as exc:
-            raise Invalid(_("The repeat rule could not be read: %(reason)s",
-                            reason=exc.message)) from exc
+            raise Invalid(exc.message) from exc
     for key in ("topic", "audience", "notes", "duration_min", "playlist", "dtstart"):
         if key in changes:
             setattr(series, key, changes[key])
