@@ -29,6 +29,13 @@ EXACT = {
     "file name too long": _l("file name too long"),
     "directory already scanned through another link":
         _l("directory already scanned through another link"),
+    # the player and the runner
+    "the video could not be played (damaged or unsupported file)":
+        _l("the video could not be played (damaged or unsupported file)"),
+    "the player was not running at the start time": _l("the player was not running at the start time"),
+    "interrupted: the player stopped while it was playing":
+        _l("interrupted: the player stopped while it was playing"),
+    "nothing to play": _l("nothing to play"),
 }
 TRUNCATED = re.compile(r"^truncated file \((\d+) of (\d+) bytes present\)$")
 

@@ -66,8 +66,22 @@ def close_player(app: Flask) -> None:
 def recover_interrupted(app: Flask) -> PlayRecord | None:
     """After a crash or kill -9, log the item that was playing as stopped (seconds played kept)."""
     record = recover_heartbeat(heartbeat_path(app))
-    if record is not None:
-        _write_record(app, record)
+    with app.app_context():
+        if record is not None:
+            media = _media(record.item.key)
+            already = db.session.scalar(select(PlayLog.id).where(
+                PlayLog.started_at == record.started_at,
+                PlayLog.media_file_id == (media.id if media else None)).limit(1))
+            if already is None:
+                _write_record(app, record)
+        # A screening left running by a dead process ended early.
+        code = player_site_code(app)
+        for screening in db.session.scalars(select(Screening).join(Site).where(
+                Site.code == code, Screening.status == "running")):
+            screening.status = "partial"
+            screening.status_reason = "interrupted: the player stopped while it was playing"
+        db.session.commit()
+        db.session.remove()
     return record
 
 

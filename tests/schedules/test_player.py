@@ -1,0 +1,312 @@
+"""The player on real libvlc with dummy outputs (real-time playback of 2-4 s clips)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from schedules import vlc_backend
+from schedules.player import (
+    BROKEN,
+    NOT_INSTALLED,
+    Item,
+    NullBackend,
+    Player,
+    PlayerError,
+    PlayRecord,
+    VlcBackend,
+    make_backend,
+    recover_heartbeat,
+)
+from tests.components import need_libvlc
+
+VLC_ARGS = "--vout=dummy --aout=dummy"
+REPO = Path(__file__).resolve().parents[2]
+
+
+class Recorder:
+    """Collect what the player hands over on its worker thread."""
+
+    def __init__(self) -> None:
+        self.records: list[PlayRecord] = []
+        self.screenings: list[tuple[str, list[PlayRecord]]] = []
+        self._changed = threading.Condition()
+
+    def record(self, record: PlayRecord) -> None:
+        with self._changed:
+            self.records.append(record)
+            self._changed.notify_all()
+
+    def screening_end(self, screening_id: str, records: list[PlayRecord]) -> None:
+        with self._changed:
+            self.screenings.append((screening_id, records))
+            self._changed.notify_all()
+
+    def wait(self, count: int, timeout: float = 10.0) -> list[PlayRecord]:
+        """Wait for `count` records in all and return them."""
+        with self._changed:
+            assert self._changed.wait_for(lambda: len(self.records) >= count, timeout), self.records
+            return list(self.records)
+
+
+def wait_until(check, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def make_player():
+    """Build players on real libvlc; close them after the test."""
+    need_libvlc()
+    players = []
+
+    def make(backend=None, **kwargs) -> tuple[Player, Recorder]:
+        recorder = Recorder()
+        player = Player(backend or VlcBackend(VLC_ARGS), on_record=recorder.record,
+                        on_screening_end=recorder.screening_end, **kwargs)
+        players.append(player)
+        return player, recorder
+
+    yield make
+    for player in players:
+        player.close()
+
+
+def item(clips: dict[str, str], name: str, duration_s: float | None = None) -> Item:
+    return Item(key=name, path=clips[name], name=f"clip {name}", duration_s=duration_s)
+
+
+def playing(player: Player, key: str) -> bool:
+    status = player.status()
+    return status["state"] == "playing" and (status["current"] or {}).get("key") == key
+
+
+def test_queue_plays_in_order_to_the_end_and_goes_past_bad_files(make_player, clips):
+    player, recorder = make_player()
+    player.enqueue([item(clips, "a", 2.0), Item("gone", "/nonexistent/gone.mp4", "gone"),
+                    item(clips, "zero"), item(clips, "text"), Item("nofile", None, "no file"),
+                    item(clips, "b")])
+    player.play()
+    records = recorder.wait(6)
+
+    assert [r.item.key for r in records] == ["a", "gone", "zero", "text", "nofile", "b"]
+    assert [r.outcome for r in records] == ["completed", "error", "error", "error", "error", "completed"]
+    assert records[1].error == "file not found: /nonexistent/gone.mp4"
+    assert records[2].error == records[3].error == BROKEN
+    for record in (records[0], records[5]):
+        assert record.played_s == pytest.approx(2.0, abs=0.7)
+        assert record.error is None and record.screening_id is None
+        assert record.started_at.tzinfo is not None and record.ended_at > record.started_at
+    assert records[5].started_at >= records[0].ended_at
+    status = player.status()
+    assert status["state"] == "idle" and status["current"] is None and status["index"] is None
+    assert status["available"] is True and status["reason"] is None
+
+
+def test_next_skips_stop_stops_and_close_stops(make_player, clips):
+    player, recorder = make_player()
+    player.enqueue([item(clips, "a"), item(clips, "b"), item(clips, "c")])
+    player.play()
+    wait_until(lambda: playing(player, "a"))
+    time.sleep(0.6)
+    player.next()
+    wait_until(lambda: playing(player, "b"))
+    time.sleep(0.6)
+    player.stop()
+    skipped, stopped = recorder.wait(2)
+    assert (skipped.item.key, skipped.outcome) == ("a", "skipped")
+    assert (stopped.item.key, stopped.outcome) == ("b", "stopped")
+    assert 0.2 < skipped.played_s < 1.2 and 0.2 < stopped.played_s < 1.2
+    assert player.status()["state"] == "idle" and player.status()["index"] == 1
+
+    player.play()  # starts again at the stopped item
+    wait_until(lambda: playing(player, "b"))
+    player.close()
+    assert [(r.item.key, r.outcome) for r in recorder.wait(3)][2] == ("b", "stopped")
+    with pytest.raises(PlayerError, match="closed"):
+        player.play()
+
+
+def test_pause_resume_and_position(make_player, clips):
+    player, recorder = make_player()
+    player.enqueue([item(clips, "a", 2.0)])
+    player.play()
+    wait_until(lambda: ((player.status()["current"] or {}).get("position_s") or 0) > 0)
+    first = player.status()["current"]["position_s"]
+    wait_until(lambda: player.status()["current"]["position_s"] > first)
+
+    player.pause()
+    status = player.status()
+    assert status["state"] == "paused" and status["current"]["length_s"] == pytest.approx(2.0, abs=0.1)
+    held = status["current"]["position_s"]
+    time.sleep(0.8)
+    assert player.status()["current"]["position_s"] == pytest.approx(held, abs=0.3)
+    player.pause()
+    assert player.status()["state"] == "playing"
+
+    (record,) = recorder.wait(1)
+    assert record.outcome == "completed"
+    assert record.played_s == pytest.approx(2.0, abs=0.7)  # the pause is not counted
+    assert (record.ended_at - record.started_at).total_seconds() > record.played_s + 0.6
+
+
+def test_volume_and_seek(make_player, clips):
+    player, recorder = make_player()
+    player.set_volume(150)
+    assert player.status()["volume"] == 100
+    player.set_volume(35)
+    player.enqueue([item(clips, "long", 4.0)])
+    player.play()
+    wait_until(lambda: playing(player, "long"))
+    assert player.status()["volume"] == 35
+    player.seek(3.2)
+    (record,) = recorder.wait(1)
+    assert record.outcome == "completed"  # short, but the operator jumped ahead
+    assert record.played_s < 2.0
+
+
+def test_queue_move_and_remove():
+    player = Player(NullBackend(), on_record=lambda record: None)
+    try:
+        player.enqueue([Item(key, None, key.upper()) for key in ("a", "b", "c", "d")])
+        player.move(0, 2)
+        assert [q["key"] for q in player.status()["queue"]] == ["b", "c", "a", "d"]
+        player.remove(1)
+        assert [q["key"] for q in player.status()["queue"]] == ["b", "a", "d"]
+        with pytest.raises(PlayerError, match="no item 3"):
+            player.remove(3)
+        player.clear()
+        assert player.status()["queue"] == []
+    finally:
+        player.close()
+
+
+def test_removing_the_playing_item_goes_on_to_the_next(make_player, clips):
+    player, recorder = make_player()
+    player.enqueue([item(clips, "a"), item(clips, "b"), item(clips, "c")])
+    player.play()
+    wait_until(lambda: playing(player, "a"))
+    player.move(2, 0)  # c, a, b: the playing item moves with its index
+    assert player.status()["index"] == 1
+    player.remove(1)
+    wait_until(lambda: playing(player, "b"))
+    assert recorder.wait(1)[0].outcome == "skipped"
+    assert [q["key"] for q in player.status()["queue"]] == ["c", "b"]
+    assert player.status()["index"] == 1
+
+
+def test_screening_takes_over_and_the_queue_resumes(make_player, clips):
+    player, recorder = make_player()
+    player.enqueue([item(clips, "a"), item(clips, "b")])
+    player.play()
+    wait_until(lambda: playing(player, "a"))
+    time.sleep(0.5)
+    player.play_screening("s1", [item(clips, "c", 2.0), Item("gone", "/nonexistent/x.mp4", "gone")])
+    assert player.status()["screening_id"] == "s1"
+
+    interrupted, shown, failed = recorder.wait(3)
+    assert (interrupted.item.key, interrupted.outcome, interrupted.screening_id) == ("a", "stopped", None)
+    assert interrupted.played_s > 0.2
+    assert (shown.item.key, shown.outcome, shown.screening_id) == ("c", "completed", "s1")
+    assert (failed.outcome, failed.screening_id) == ("error", "s1")
+    wait_until(lambda: recorder.screenings)
+    assert recorder.screenings == [("s1", [shown, failed])]
+
+    wait_until(lambda: playing(player, "b"))  # the ad-hoc queue goes on after the one it lost
+    assert player.status()["screening_id"] is None and player.status()["index"] == 1
+
+
+def test_stop_ends_a_screening_and_stays_idle(make_player, clips):
+    player, recorder = make_player()
+    player.play_screening("s2", [item(clips, "a"), item(clips, "b")])
+    wait_until(lambda: playing(player, "a"))
+    time.sleep(0.3)
+    player.stop()
+    wait_until(lambda: recorder.screenings)
+    ((screening_id, records),) = recorder.screenings
+    assert screening_id == "s2" and [(r.item.key, r.outcome) for r in records] == [("a", "stopped")]
+    assert player.status()["state"] == "idle" and player.status()["screening_id"] is None
+
+
+def test_empty_screening_ends_at_once(make_player):
+    player, recorder = make_player()
+    player.play_screening("s3", [])
+    wait_until(lambda: recorder.screenings)
+    assert recorder.screenings == [("s3", [])] and player.status()["state"] == "idle"
+
+
+def test_heartbeat_survives_kill_9(clips, tmp_path):
+    need_libvlc()
+    heartbeat = tmp_path / "heartbeat.json"
+    script = tmp_path / "play.py"
+    script.write_text(textwrap.dedent(f"""
+        import time
+        from schedules.player import Item, Player, VlcBackend
+        player = Player(VlcBackend({VLC_ARGS!r}), on_record=print, heartbeat_path={str(heartbeat)!r})
+        player.play_screening("s9", [Item("k1", {clips["long"]!r}, "long clip", 4.0)])
+        print("started", flush=True)
+        time.sleep(60)
+    """))
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    with subprocess.Popen([sys.executable, str(script)], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL, text=True) as child:
+        assert child.stdout.readline().strip() == "started"
+        time.sleep(1.5)
+        child.kill()  # SIGKILL: no cleanup runs
+        child.wait()
+        child.stdout.close()
+
+    record = recover_heartbeat(str(heartbeat))
+    assert record is not None and not heartbeat.exists()
+    assert (record.item.key, record.item.path, record.screening_id) == ("k1", clips["long"], "s9")
+    assert record.outcome == "stopped" and 0.7 <= record.played_s <= 2.0
+    assert record.ended_at >= record.started_at and record.started_at.tzinfo is not None
+    assert recover_heartbeat(str(heartbeat)) is None
+
+
+def test_recover_heartbeat_ignores_a_damaged_beat(tmp_path):
+    heartbeat = tmp_path / "heartbeat.json"
+    heartbeat.write_text('{"item": ')
+    assert recover_heartbeat(str(heartbeat)) is None
+    assert not heartbeat.exists()
+
+
+def test_without_libvlc_every_item_is_an_error_with_the_reason():
+    records, ended = [], []
+    player = Player(NullBackend(), on_record=records.append,
+                    on_screening_end=lambda sid, recs: ended.append((sid, recs)))
+    try:
+        player.enqueue([Item("a", "/x/a.mp4", "A"), Item("b", "/x/b.mp4", "B")])
+        player.play()
+        player.play_screening("s4", [Item("c", "/x/c.mp4", "C")])
+        assert [(r.item.key, r.outcome, r.error) for r in records] == [
+            ("a", "error", NOT_INSTALLED), ("b", "error", NOT_INSTALLED), ("c", "error", NOT_INSTALLED)]
+        assert ended == [("s4", [records[2]])]
+        status = player.status()
+        assert status["state"] == "idle" and status["available"] is False
+        assert status["reason"] == NOT_INSTALLED
+    finally:
+        player.close()
+
+
+def test_make_backend_without_libvlc(monkeypatch):
+    monkeypatch.setattr(vlc_backend.ctypes.util, "find_library", lambda name: None)
+    backend = make_backend(VLC_ARGS)
+    assert isinstance(backend, NullBackend) and backend.unavailable_reason == NOT_INSTALLED
+
+
+def test_a_misspelt_vlc_option_is_a_clear_error():
+    need_libvlc()
+    with pytest.raises(PlayerError, match="misspelt or unknown"):
+        VlcBackend("--vout=dummy --vuot=dummy")
+    backend = make_backend("--vuot=dummy")
+    assert not backend.available and "'--vuot=dummy'" in backend.unavailable_reason
