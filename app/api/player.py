@@ -109,7 +109,7 @@ def player_action(action: str):
     """Transport controls.
     ---
     post:
-      summary: play, pause (toggles), next, stop, volume ({"volume": 0-100}) or seek ({"seconds": s})
+      summary: 'play, pause (toggles), next, stop, volume ({"volume": 0-100}) or seek ({"seconds": s})'
       parameters:
         - {in: path, name: action, required: true, schema: {type: string, enum: [play, pause, next, stop, volume, seek]}}
       responses:

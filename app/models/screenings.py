@@ -37,6 +37,8 @@ class Screening(Synced, db.Model):
     site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sites.id"), index=True)
     site = relationship("Site")
     series_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("series.id"), index=True)
+    # The start its series gave it (RFC 5545 RECURRENCE-ID): it stays when the start is edited.
+    recurrence_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     topic: Mapped[str] = mapped_column(String(200))

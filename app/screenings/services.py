@@ -319,14 +319,15 @@ def materialise(series: Series, site: Site, *, now: datetime | None = None,
     """Create the occurrences of a series from now to the horizon that do not exist yet."""
     now = now or datetime.now(UTC)
     tz = current_app.config["TIMEZONE"]
-    existing = {s.starts_at for s in db.session.scalars(
-        select(Screening).where(Screening.series_id == series.id))}
+    existing = set(db.session.scalars(
+        select(Screening.recurrence_at).where(Screening.series_id == series.id)))
     made = []
     for start in occurrences(series.rrule, series.dtstart, tz, max(now, series.dtstart),
                              now + horizon()):
         if start in existing:
             continue
         screening = Screening(site_id=site.id, series_id=series.id, starts_at=start,
+                              recurrence_at=start,
                               ends_at=start + timedelta(minutes=series.duration_min),
                               topic=series.topic, audience=series.audience, notes=series.notes,
                               status="planned", created_by=by)
