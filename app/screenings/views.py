@@ -27,6 +27,7 @@ from .services import (
     create_series,
     resolve_items,
     screening_or_404,
+    update_screening,
     warning_text,
 )
 
@@ -160,6 +161,56 @@ def new(code: str):
             flash(exc.message, "error")
     status = 409 if warnings and request.form.get("action") != "check" else 200
     return render_template("screenings/form.html", form=form, site=site, warnings=warnings), status
+
+
+@bp.route("/screenings/<screening_id>/edit", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def edit(screening_id: str):
+    """Change one planned screening (an occurrence of a plan is then left alone by the plan)."""
+    screening = _screening(screening_id)
+    site = site_or_404(screening.site.code, change=True)
+    form = ScreeningForm()
+    del form.repeat, form.rule  # one occurrence; its plan is changed elsewhere
+    form.titles.choices = _title_choices(site)
+    zone = ZoneInfo(_tz())
+    if request.method == "GET":
+        start, end = screening.starts_at.astimezone(zone), screening.ends_at.astimezone(zone)
+        form.day.data, form.start.data, form.end.data = start.date(), start.time(), end.time()
+        form.topic.data, form.notes.data = screening.topic, screening.notes
+        known = {"all", "party_members", "cadres", "villagers"}
+        form.audience.data = screening.audience if screening.audience in known else "group"
+        form.group.data = "" if screening.audience in known else screening.audience
+        form.titles.data = [str(i.title_id) for i in screening.items if i.title_id]
+    warnings = None
+    if form.validate_on_submit():
+        changes = {
+            "starts_at": datetime.combine(form.day.data, form.start.data, tzinfo=zone),
+            "ends_at": datetime.combine(form.day.data, form.end.data, tzinfo=zone),
+            "topic": form.topic.data, "notes": form.notes.data or None,
+            "audience": form.group.data.strip() if form.audience.data == "group" else form.audience.data,
+            "items": [{"title_id": t} for t in form.titles.data],
+        }
+        try:
+            if request.form.get("action") == "check":
+                items = resolve_items(site, changes["items"])
+                warnings = [warning_text(w) for w in check(
+                    site, changes["starts_at"].astimezone(UTC), changes["ends_at"].astimezone(UTC),
+                    items, exclude=screening.id)]
+            else:
+                found = update_screening(screening, changes, force=form.force.data)
+                db.session.commit()
+                flash(_("Screening saved."), "success")
+                for w in found:
+                    flash(warning_text(w), "warning")
+                return redirect(url_for("screenings.detail", screening_id=screening.id))
+        except Conflict as exc:
+            db.session.rollback()
+            warnings = [exc.message] + [d["message"] for d in exc.details or []]
+        except DianjiaoError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+    return render_template("screenings/form.html", form=form, site=site, warnings=warnings,
+                           screening=screening)
 
 
 @bp.route("/screenings/<screening_id>")

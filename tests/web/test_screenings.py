@@ -197,3 +197,24 @@ def test_calendars_and_feed(app, make, login, client, api):
     assert ics.status_code == 200 and ics.mimetype == "text/calendar"
     assert f"UID:{created['id']}@dianjiao" in ics.get_data(as_text=True)
     assert anonymous.get("/sites/P-001/calendar.ics?key=forged").status_code == 403
+
+
+def test_edit_page_moves_a_screening_and_refuses_an_overlap(app, make, login, client, api):
+    first = plan(api).json
+    second = plan(api, start=FUTURE + timedelta(hours=3)).json
+    login("admin")
+    url = f"/screenings/{second['id']}/edit"
+    form = client.get(url).get_data(as_text=True)
+    assert 'value="果树修剪"' in form
+    local = FUTURE + timedelta(hours=8)
+    data = {"day": local.date().isoformat(), "start": local.strftime("%H:%M"),
+            "end": (local + timedelta(minutes=30)).strftime("%H:%M"), "topic": "挪到同一时间",
+            "audience": "all", "csrf_token": csrf_token(client, url), "action": "save"}
+    refused = client.post(url, data=data)
+    assert "Another screening at this site overlaps this time" in refused.get_data(as_text=True)
+    later = local + timedelta(hours=5)
+    moved = client.post(url, data={**data, "start": later.strftime("%H:%M"),
+                                   "end": (later + timedelta(minutes=30)).strftime("%H:%M")})
+    assert moved.status_code == 302
+    assert api.get(f"/api/v1/screenings/{second['id']}").json["topic"] == "挪到同一时间"
+    assert api.get(f"/api/v1/screenings/{first['id']}").json["topic"] == "果树修剪"
