@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -12,7 +13,7 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..labels import AUDIENCE_LABELS, choices
@@ -45,3 +46,16 @@ class ScreeningForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A form with only the CSRF token, for buttons."""
+
+
+class SeriesForm(FlaskForm):
+    """A recurring plan: its time of day, length, rule and what it shows."""
+
+    start = TimeField(_l("Starts"), validators=[DataRequired()])
+    duration_min = IntegerField(_l("Minutes"), validators=[DataRequired(), NumberRange(5, 24 * 60)])
+    topic = StringField(_l("Topic"), validators=[DataRequired(), Length(max=200)])
+    audience = StringField(_l("Audience"), validators=[DataRequired(), Length(max=60)])
+    rule = StringField(_l("RRULE"), validators=[DataRequired(), Length(max=500)])
+    titles = SelectMultipleField(_l("Playlist"), choices=[], validate_choice=False,
+                                 widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    notes = TextAreaField(_l("Notes"), validators=[Optional()])

@@ -19,7 +19,7 @@ from ..extensions import db
 from ..models import FileEntry, LibraryRoot, MediaFile, PlayLog, Screening, Site, Title, Unit
 from . import bp
 from .calendar import local_date, local_day_bounds, month_grid, span, week_of
-from .forms import ConfirmForm, ScreeningForm
+from .forms import ConfirmForm, ScreeningForm, SeriesForm
 from .services import (
     cancel_screening,
     check,
@@ -211,6 +211,48 @@ def edit(screening_id: str):
             flash(exc.message, "error")
     return render_template("screenings/form.html", form=form, site=site, warnings=warnings,
                            screening=screening)
+
+
+@bp.route("/series/<series_id>", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def series(series_id: str):
+    """Change a recurring plan: future occurrences nobody edited by hand follow it."""
+    from ..models import Series
+    from .services import _get, update_series
+
+    plan = _get(Series, series_id)
+    if plan is None:
+        abort(404)
+    site = site_or_404(db.session.get(Site, plan.site_id).code, change=True)
+    form = SeriesForm()
+    form.titles.choices = _title_choices(site)
+    zone = ZoneInfo(_tz())
+    if request.method == "GET":
+        form.start.data = plan.dtstart.astimezone(zone).time()
+        form.duration_min.data, form.topic.data = plan.duration_min, plan.topic
+        form.audience.data, form.rule.data, form.notes.data = plan.audience, plan.rrule, plan.notes
+        form.titles.data = [i["title_id"] for i in plan.playlist if "title_id" in i]
+    if form.validate_on_submit():
+        first = datetime.combine(plan.dtstart.astimezone(zone).date(), form.start.data,
+                                 tzinfo=zone).astimezone(UTC)
+        try:
+            count = update_series(plan, {
+                "rule": form.rule.data, "dtstart": first, "duration_min": form.duration_min.data,
+                "topic": form.topic.data.strip(), "audience": form.audience.data.strip(),
+                "notes": form.notes.data or None,
+                "playlist": [{"title_id": t} for t in form.titles.data]})
+        except DianjiaoError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Plan saved: %(n)d future screenings follow it.", n=count), "success")
+            return redirect(url_for("screenings.site_calendar", code=site.code))
+    upcoming = db.session.scalars(select(Screening).where(
+        Screening.series_id == plan.id, Screening.starts_at > datetime.now(UTC))
+        .order_by(Screening.starts_at).limit(12)).all()
+    return render_template("screenings/series.html", form=form, plan=plan, site=site,
+                           upcoming=upcoming)
 
 
 @bp.route("/screenings/<screening_id>")

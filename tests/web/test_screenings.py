@@ -218,3 +218,29 @@ def test_edit_page_moves_a_screening_and_refuses_an_overlap(app, make, login, cl
     assert moved.status_code == 302
     assert api.get(f"/api/v1/screenings/{second['id']}").json["topic"] == "挪到同一时间"
     assert api.get(f"/api/v1/screenings/{first['id']}").json["topic"] == "果树修剪"
+
+
+def test_plan_page_changes_future_occurrences(app, make, login, client):
+    make.site("P-001")
+    make.user("admin", "admin")
+    login("admin")
+    token = csrf_token(client, "/sites/P-001/screenings/new")
+    client.post("/sites/P-001/screenings/new", data={
+        "day": (datetime.now(UTC) + timedelta(days=1)).date().isoformat(), "start": "19:30",
+        "end": "21:00", "topic": "党员学习日", "audience": "party_members", "repeat": "first_saturday",
+        "action": "save", "csrf_token": token})
+    plan_row = db.session.scalar(select(Series))
+    page = client.get(f"/series/{plan_row.id}")
+    assert "BYDAY=1SA" in page.get_data(as_text=True)
+    response = client.post(f"/series/{plan_row.id}", data={
+        "start": "20:00", "duration_min": "60", "topic": "主题党日", "audience": "party_members",
+        "rule": "FREQ=MONTHLY;BYDAY=1SA", "csrf_token": csrf_token(client, f"/series/{plan_row.id}")})
+    assert response.status_code == 302
+    rows = db.session.scalars(select(Screening).where(Screening.series_id == plan_row.id)).all()
+    assert rows and all(r.topic == "主题党日" for r in rows)
+    assert all((r.starts_at + timedelta(hours=8)).strftime("%H:%M") == "20:00" for r in rows)
+    assert all((r.starts_at + timedelta(hours=8)).weekday() == 5 for r in rows)
+    bad = client.post(f"/series/{plan_row.id}", data={
+        "start": "20:00", "duration_min": "60", "topic": "x", "audience": "all",
+        "rule": "FREQ=HOURLY", "csrf_token": csrf_token(client, f"/series/{plan_row.id}")})
+    assert bad.status_code == 200 and "at most one screening a day" in bad.get_data(as_text=True)
