@@ -65,6 +65,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     from .catalog import bp as catalog_bp
     from .cli import register_cli
     from .places import bp as places_bp
+    from .attendance import bp as attendance_bp
+    from .people import bp as people_bp
     from .player import bp as player_bp
     from .screenings import bp as screenings_bp
 
@@ -77,6 +79,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.register_blueprint(catalog_bp)
     app.register_blueprint(screenings_bp)
     app.register_blueprint(player_bp)
+    app.register_blueprint(people_bp)
+    app.register_blueprint(attendance_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
     register_cli(app)

@@ -29,6 +29,12 @@ class Defaults:
     PLAN_AHEAD_DAYS = 90  # recurring plans are materialised this far ahead
     START_GRACE_MIN = 15  # a screening missed while the server was down starts late within this
     PLAYER_SITE = None  # the site whose TV this install's player drives (default: SITE)
+    SIGNIN_OPENS_MIN = 30  # sign-in opens this long before the start...
+    SIGNIN_CLOSES_MIN = 30  # ...and closes this long after the end
+    LATE_MARGIN_MIN = 10  # signed after the start plus this: late
+    QR_ROTATE_S = 30  # the phone sign-in code changes this often
+    STUDY_TARGET_HOURS_MONTH = 20  # a party member's study hours a month
+    STUDY_TARGET_HOURS_YEAR = 240
     PAGE_SIZE = 50
 
 

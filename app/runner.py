@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from schedules.runner import Due, InstanceLock, Runner
 
+from .attendance.services import close_due_screenings
 from .extensions import db
 from .models import Screening, Site
 from .player.services import player_site_code, recover_interrupted, start_screening
@@ -63,6 +64,7 @@ class ScreeningRunner:
     def tick(self) -> None:
         with self.app.app_context():
             extend_all_series()
+            close_due_screenings()  # expected people not signed in become absent
             db.session.commit()
             db.session.remove()
         self.reconcile()

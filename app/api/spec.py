@@ -92,7 +92,33 @@ SCHEMAS["PlayerStatus"] = {"type": "object", "properties": {
     "screening_id": NULLABLE_STR,
     "available": {"type": "boolean"}, "reason": NULLABLE_STR,
     "next_screening": {"type": "object", "nullable": True}}}
-for _name in ("Site", "File", "Title", "Screening", "PlayLog"):
+SCHEMAS.update({
+    "Person": {"type": "object", "properties": {
+        "id": {"type": "string", "format": "uuid"}, "name": {"type": "string"},
+        "pinyin": {"type": "string"}, "initials": {"type": "string"},
+        "village": NULLABLE_STR, "township": NULLABLE_STR, "party_member": {"type": "boolean"},
+        "role": {"type": "string", "enum": ["cadre", "member", "activist", "villager"]},
+        "phone": NULLABLE_STR, "walkin": {"type": "boolean"}, "active": {"type": "boolean"}}},
+    "PersonIn": {"type": "object", "required": ["name"], "properties": {
+        "name": {"type": "string", "maxLength": 40}, "village": NULLABLE_STR,
+        "township": NULLABLE_STR, "party_member": {"type": "boolean"},
+        "role": {"type": "string", "enum": ["cadre", "member", "activist", "villager"]},
+        "phone": NULLABLE_STR}},
+    "Attendance": {"type": "object", "properties": {
+        "id": {"type": "string", "format": "uuid"}, "screening_id": {"type": "string"},
+        "person_id": {"type": "string"}, "name": {"type": "string"},
+        "method": {"type": "string", "enum": ["kiosk", "phone", "operator", "paper"]},
+        "status": {"type": "string", "enum": ["present", "late", "excused", "absent"]},
+        "signed_at": {"type": "string", "format": "date-time"}, "recorded_by": NULLABLE_STR,
+        "device": NULLABLE_STR}},
+    "AttendanceIn": {"type": "object", "properties": {
+        "person_id": {"type": "string", "format": "uuid"}, "walkin_name": {"type": "string"},
+        "village": NULLABLE_STR,
+        "method": {"type": "string", "enum": ["kiosk", "phone", "operator", "paper"]},
+        "status": {"type": "string", "enum": ["present", "late", "excused", "absent"]},
+        "device": NULLABLE_STR}},
+})
+for _name in ("Site", "File", "Title", "Screening", "PlayLog", "Person", "Attendance"):
     SCHEMAS[f"{_name}List"] = {"type": "object", "required": ["items", "total"], "properties": {
         "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{_name}"}},
         "total": {"type": "integer"}}}

@@ -13,6 +13,7 @@ from .base import Synced, UTCDateTime
 
 PERSON_ROLES = ("cadre", "member", "activist", "villager")
 ATTENDANCE_METHODS = ("kiosk", "phone", "operator", "paper")
+ATTENDANCE_STATUSES = ("present", "late", "excused", "absent")
 
 
 class Person(Synced, db.Model):
@@ -21,13 +22,17 @@ class Person(Synced, db.Model):
     name: Mapped[str] = mapped_column(String(100), index=True)
     pinyin: Mapped[str] = mapped_column(String(300), default="", index=True)
     initials: Mapped[str] = mapped_column(String(100), default="", index=True)
+    # The common reading of a surname with two (曾 zeng/ceng): search matches both.
+    pinyin_alt: Mapped[str] = mapped_column(String(300), default="")
+    initials_alt: Mapped[str] = mapped_column(String(100), default="")
     village_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("units.id"), index=True)
     village = relationship("Unit")
     party_member: Mapped[bool] = mapped_column(Boolean, default=False)
     role: Mapped[str] = mapped_column(String(20), default="villager")
     phone: Mapped[str | None] = mapped_column(String(40))
-    walkin: Mapped[bool] = mapped_column(Boolean, default=False)
+    walkin: Mapped[bool] = mapped_column(Boolean, default=False)  # signed in unknown, to review
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    notes: Mapped[str | None] = mapped_column(String(500))
 
 
 class Attendance(Synced, db.Model):
@@ -40,7 +45,7 @@ class Attendance(Synced, db.Model):
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"), index=True)
     person = relationship("Person")
     method: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20), default="present")
+    status: Mapped[str] = mapped_column(String(20), default="present")  # present late excused absent
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_by: Mapped[str | None] = mapped_column(String(80))
     device: Mapped[str | None] = mapped_column(String(120))

@@ -1,0 +1,188 @@
+"""Sign-ins at screenings: one row per person per screening, ever; the sign-in window; late and
+absent marks; the expected roster; study hours."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..auth.access import unit_subtree_ids
+from ..errors import Conflict, Invalid
+from ..extensions import db
+from ..models import Attendance, Person, PlayLog, Screening
+from ..models.people import ATTENDANCE_METHODS, ATTENDANCE_STATUSES
+from ..people.services import create_person, village_named
+
+SELF_SERVICE = ("kiosk", "phone")  # refused outside the sign-in window; operator and paper are not
+
+
+@dataclass
+class SignIn:
+    attendance: Attendance
+    created: bool  # False: the person had already signed (200, never a second row)
+
+
+def window(screening: Screening) -> tuple[datetime, datetime]:
+    """When kiosk and phone sign-in are open for a screening."""
+    config = current_app.config
+    return (screening.starts_at - timedelta(minutes=int(config["SIGNIN_OPENS_MIN"])),
+            screening.ends_at + timedelta(minutes=int(config["SIGNIN_CLOSES_MIN"])))
+
+
+def is_open(screening: Screening, now: datetime | None = None) -> bool:
+    opens, closes = window(screening)
+    now = now or datetime.now(UTC)
+    return screening.status != "cancelled" and opens <= now <= closes
+
+
+def status_for(screening: Screening, signed_at: datetime) -> str:
+    """Present, or late when signed after the start plus the configured margin."""
+    margin = timedelta(minutes=int(current_app.config["LATE_MARGIN_MIN"]))
+    return "late" if signed_at > screening.starts_at + margin else "present"
+
+
+def villages_of(screening: Screening) -> set[uuid.UUID]:
+    """The villages a screening serves: its site's village, or every village under its unit."""
+    unit = screening.site.unit
+    return unit_subtree_ids(unit.id)
+
+
+def expected_people(screening: Screening) -> list[Person]:
+    """The screening's audience among the active people of its villages."""
+    query = select(Person).where(Person.active.is_(True), Person.walkin.is_(False),
+                                 Person.village_id.in_(villages_of(screening)))
+    if screening.audience == "party_members":
+        query = query.where(Person.party_member.is_(True))
+    elif screening.audience == "cadres":
+        query = query.where(Person.role == "cadre")
+    return db.session.scalars(query.order_by(Person.initials, Person.name)).all()
+
+
+def sign_in(screening: Screening, *, method: str, person: Person | None = None,
+            walkin_name: str | None = None, village: str | None = None,
+            recorded_by: str | None = None, device: str | None = None,
+            status: str | None = None, now: datetime | None = None) -> SignIn:
+    """Record that someone attended; a second sign-in of the same person returns the first row."""
+    if method not in ATTENDANCE_METHODS:
+        raise Invalid(_("The method is one of %(m)s.", m=", ".join(ATTENDANCE_METHODS)))
+    if status is not None and status not in ATTENDANCE_STATUSES:
+        raise Invalid(_("The status is one of %(s)s.", s=", ".join(ATTENDANCE_STATUSES)))
+    if screening.status == "cancelled":
+        raise Conflict(_("This screening was cancelled."))
+    now = now or datetime.now(UTC)
+    if method in SELF_SERVICE and not is_open(screening, now):
+        raise Conflict(_("Sign-in for this screening is closed (it opens %(before)d minutes before "
+                         "the start and closes %(after)d minutes after the end).",
+                         before=current_app.config["SIGNIN_OPENS_MIN"],
+                         after=current_app.config["SIGNIN_CLOSES_MIN"]))
+    if person is None:
+        person = _walkin(walkin_name, village)
+    existing = _existing(screening, person)
+    if existing is not None:
+        if method not in SELF_SERVICE and status and existing.status != status:
+            existing.status, existing.recorded_by = status, recorded_by  # roll-call corrections
+        return SignIn(existing, False)
+    row = Attendance(screening_id=screening.id, person_id=person.id, method=method,
+                     status=status or status_for(screening, now), signed_at=now,
+                     recorded_by=recorded_by, device=(device or "")[:120] or None)
+    try:
+        with db.session.begin_nested():  # two devices at once: the loser finds the winner's row
+            db.session.add(row)
+    except IntegrityError:
+        existing = _existing(screening, person)
+        if existing is None:
+            raise
+        return SignIn(existing, False)
+    return SignIn(row, True)
+
+
+def _existing(screening: Screening, person: Person) -> Attendance | None:
+    return db.session.scalar(select(Attendance).where(
+        Attendance.screening_id == screening.id, Attendance.person_id == person.id))
+
+
+def _walkin(name: str | None, village: str | None) -> Person:
+    """A person not on the roster signs in by name and village; the operator reviews them later."""
+    unit = village_named(village) if village else None
+    found = db.session.scalar(select(Person).where(
+        Person.name == " ".join(str(name or "").split()),
+        Person.village_id == (unit.id if unit else None)))
+    if found is not None:
+        return found
+    person = create_person(name, village=unit, walkin=True)
+    db.session.flush()
+    return person
+
+
+def undo(attendance: Attendance, *, seconds: int = 30, now: datetime | None = None) -> None:
+    """Take back a kiosk or phone sign-in within its undo time."""
+    now = now or datetime.now(UTC)
+    if now - attendance.signed_at > timedelta(seconds=seconds):
+        raise Conflict(_("Too late to undo; ask the operator."))
+    db.session.delete(attendance)
+
+
+def close_if_due(screening: Screening, now: datetime | None = None) -> int:
+    """When the window has closed, expected people not marked become absent; returns how many."""
+    now = now or datetime.now(UTC)
+    if screening.attendance_closed or screening.status == "cancelled" or now <= window(screening)[1]:
+        return 0
+    marked = set(db.session.scalars(select(Attendance.person_id).where(
+        Attendance.screening_id == screening.id)))
+    count = 0
+    for person in expected_people(screening):
+        if person.id not in marked:
+            db.session.add(Attendance(screening_id=screening.id, person_id=person.id,
+                                      method="operator", status="absent", signed_at=now,
+                                      recorded_by="auto"))
+            count += 1
+    screening.attendance_closed = True
+    return count
+
+
+def close_due_screenings(now: datetime | None = None) -> int:
+    """Close every screening whose sign-in window has passed (run by the minute tick)."""
+    now = now or datetime.now(UTC)
+    late = timedelta(minutes=int(current_app.config["SIGNIN_CLOSES_MIN"]))
+    rows = db.session.scalars(select(Screening).where(
+        Screening.attendance_closed.is_(False), Screening.status != "cancelled",
+        Screening.ends_at < now - late))
+    return sum(close_if_due(s, now) for s in rows)
+
+
+def counts(screening: Screening) -> dict[str, int]:
+    rows = db.session.execute(select(Attendance.status, func.count(Attendance.id)).where(
+        Attendance.screening_id == screening.id).group_by(Attendance.status)).all()
+    return {status: n for status, n in rows}
+
+
+def attendance_dict(row: Attendance) -> dict:
+    return {
+        "id": str(row.id), "screening_id": str(row.screening_id),
+        "person_id": str(row.person_id), "name": row.person.name,
+        "method": row.method, "status": row.status, "signed_at": row.signed_at.isoformat(),
+        "recorded_by": row.recorded_by, "device": row.device,
+    }
+
+
+def played_minutes(screening: Screening) -> float:
+    """What really played at a screening, capped by its slot, in minutes."""
+    played = db.session.scalar(select(func.coalesce(func.sum(PlayLog.played_s), 0.0)).where(
+        PlayLog.screening_id == screening.id)) or 0.0
+    slot = (screening.ends_at - screening.starts_at).total_seconds()
+    return min(float(played), slot) / 60
+
+
+def study_minutes(person: Person, start: datetime, end: datetime) -> float:
+    """Minutes of screenings a person attended (present or late) with start in [start, end)."""
+    screenings = db.session.scalars(select(Screening).join(
+        Attendance, Attendance.screening_id == Screening.id).where(
+        Attendance.person_id == person.id, Attendance.status.in_(("present", "late")),
+        Screening.starts_at >= start, Screening.starts_at < end))
+    return sum(played_minutes(s) for s in screenings)

@@ -1,0 +1,5 @@
+"""Sign-in pages: each part in its own module (kiosk and phone, roll-call and paper, the record)."""
+
+from __future__ import annotations
+
+from . import kiosk, record, rollcall  # noqa: F401

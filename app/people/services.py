@@ -1,0 +1,111 @@
+"""The roster: people with pinyin keys, search in any mix of characters and letters, walk-ins."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, case, or_, select
+
+from ..errors import Invalid, NotFound
+from ..extensions import db
+from ..models import Person, Unit
+from ..models.people import PERSON_ROLES
+from ..text import SURNAME_READINGS, pinyin_keys, query_keys
+
+MAX_NAME = 40
+
+
+def clean_name(name) -> str:
+    """A person's name, checked: not empty, not absurdly long (HTML is escaped on output)."""
+    name = " ".join(str(name or "").split())
+    if not name:
+        raise Invalid(_("A name is required."))
+    if len(name) > MAX_NAME:
+        raise Invalid(_("A name has at most %(n)d characters.", n=MAX_NAME))
+    return name
+
+
+def set_name(person: Person, name: str) -> None:
+    """Set the name and its pinyin keys; a two-reading surname keeps both readings searchable."""
+    person.name = clean_name(name)
+    person.pinyin, person.initials = pinyin_keys(person.name, surname=True)
+    if person.name[0] in SURNAME_READINGS:
+        person.pinyin_alt, person.initials_alt = pinyin_keys(person.name)
+    else:
+        person.pinyin_alt, person.initials_alt = "", ""
+
+
+def village_named(name: str | None, *, township: str | None = None) -> Unit | None:
+    """Find a village by name (and township when names repeat); unknown is a plain error."""
+    if not name:
+        return None
+    query = select(Unit).where(Unit.name == name.strip(), Unit.kind.in_(("village", "community")))
+    villages = db.session.scalars(query).all()
+    if township:
+        villages = [v for v in villages if v.parent and v.parent.name == township]
+    if not villages:
+        raise Invalid(_("No village named %(name)s.", name=name))
+    if len(villages) > 1:
+        raise Invalid(_("Several villages are named %(name)s; give the township too.", name=name))
+    return villages[0]
+
+
+def create_person(name: str, *, village: Unit | None = None, party_member: bool = False,
+                  role: str = "villager", phone: str | None = None, walkin: bool = False) -> Person:
+    if role not in PERSON_ROLES:
+        raise Invalid(_("The role is one of %(roles)s.", roles=", ".join(PERSON_ROLES)))
+    person = Person(village=village, party_member=bool(party_member), role=role,
+                    phone=(phone or "").strip() or None, walkin=walkin)
+    set_name(person, name)
+    db.session.add(person)
+    return person
+
+
+def person_or_404(value) -> Person:
+    try:
+        person = db.session.get(Person, uuid.UUID(str(value)))
+    except ValueError:
+        person = None
+    if person is None:
+        raise NotFound(_("No such person."))
+    return person
+
+
+def search_people(q: str | None, *, villages: Iterable[uuid.UUID] = (), active_only: bool = True,
+                  within: Iterable[uuid.UUID] | None = None) -> Select:
+    """People matching characters, full pinyin, initials or a mix (张三, zhangsan, zs, 张s).
+
+    People of `villages` (the screening's own) come first; `within` limits to a set of villages.
+    """
+    query = select(Person)
+    if active_only:
+        query = query.where(Person.active.is_(True))
+    if within is not None:
+        query = query.where(Person.village_id.in_(list(within)))
+    if q and q.strip():
+        text = q.strip()
+        full, initials = query_keys(text)
+        conditions = [Person.name.contains(text)]
+        if full:
+            conditions += [Person.pinyin.startswith(full), Person.pinyin_alt.startswith(full)]
+        if initials:
+            conditions += [Person.initials.startswith(initials),
+                           Person.initials_alt.startswith(initials)]
+        query = query.where(or_(*conditions))
+    villages = list(villages)
+    order = [case((Person.village_id.in_(villages), 0), else_=1)] if villages else []
+    return query.order_by(*order, Person.initials, Person.name)
+
+
+def person_dict(person: Person) -> dict:
+    village = person.village
+    township = village.parent if village is not None else None
+    return {
+        "id": str(person.id), "name": person.name, "pinyin": person.pinyin,
+        "initials": person.initials, "village": village.name if village else None,
+        "township": township.name if township else None, "party_member": person.party_member,
+        "role": person.role, "phone": person.phone, "walkin": person.walkin,
+        "active": person.active,
+    }

@@ -1,0 +1,1 @@
+"""Roster pages: list, import, a person's page with history and study hours."""
