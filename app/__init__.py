@@ -60,13 +60,13 @@ def create_app(config: Mapping | None = None) -> Flask:
 
     from . import i18n, views
     from .api import bp as api_bp
+    from .attendance import bp as attendance_bp
     from .auth import access
     from .auth import bp as auth_bp
     from .catalog import bp as catalog_bp
     from .cli import register_cli
-    from .places import bp as places_bp
-    from .attendance import bp as attendance_bp
     from .people import bp as people_bp
+    from .places import bp as places_bp
     from .player import bp as player_bp
     from .screenings import bp as screenings_bp
 

@@ -93,6 +93,32 @@ def browser():
         chromium.close()
 
 
+def login(page, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Log in through the login form and wait to leave it."""
+    page.goto("/login")
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(password)
+    page.locator("button[type=submit]").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+@pytest.fixture(scope="session")
+def logged_in(browser, live_server):
+    """`logged_in(username, password=DEMO_PASSWORD)`: a storage state with that user's session
+    cookie, made once per session (a login hashes a password); pass it as `storage_state`."""
+    states: dict[str, dict] = {}
+
+    def state(username: str, password: str = DEMO_PASSWORD) -> dict:
+        if username not in states:
+            context = browser.new_context(base_url=live_server)
+            login(context.new_page(), username, password)
+            states[username] = context.storage_state()
+            context.close()
+        return states[username]
+
+    return state
+
+
 @pytest.fixture
 def new_page(browser, live_server):
     """Open pages in fresh browser contexts: `new_page(lang="zh", **context_options)`."""

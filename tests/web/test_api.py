@@ -27,7 +27,9 @@ def api(app, make):
 def test_openapi_document_is_valid_and_lists_the_api(client):
     document = client.get("/api/openapi.json").json
     validate(document)
-    assert {"/api/v1/sites", "/api/v1/files", "/api/v1/titles"} <= set(document["paths"])
+    assert {"/api/v1/sites", "/api/v1/files", "/api/v1/titles", "/api/v1/screenings",
+            "/api/v1/screenings/{screening_id}", "/api/v1/playlogs", "/api/v1/player/status",
+            "/api/v1/player/queue", "/api/v1/player/{action}"} <= set(document["paths"])
     assert "post" in document["paths"]["/api/v1/titles"]
 
 
