@@ -2,18 +2,29 @@
 
 One worker thread owns the backend (libvlc is not reentrant): it runs the public commands,
 which any thread may call and which wait for it, and the events libvlc hands over through the
-same queue. `on_record` and `on_screening_end` are called on that worker thread, so a caller
-writing to a database there must use its own session; they should record, not drive the player.
+same queue. `on_record`, `on_screening_end` and `on_snapshot` are called on that worker thread,
+so a caller writing to a database there must use its own session; they should record, not drive
+the player.
 
 Seconds played are wall-clock seconds from libvlc's "playing" to the end, pauses excluded.
+
+Proof-of-play snapshots: `play_screening(..., snapshot_dir=...)` on a backend with a real screen
+(`Backend.can_snapshot`) saves `<dir>/<screening id>-start.png` (~1 s into the first item that
+plays), `-middle.png` (the middle of the playlist's known duration, else the middle of its middle
+item) and `-end.png` (~1 s before the end of the last item that plays, or the last picture before
+the operator stopped it). The worker thread takes them between events; each file appears whole
+(written aside, then renamed) and is reported to `on_snapshot(screening_id, label, path)`; the end
+one when the screening ends, before `on_screening_end`. A failed snapshot is logged and skipped.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import queue
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -40,6 +51,9 @@ OPEN_TIMEOUT_S = 15.0
 BEAT_EVERY_S = 1.0
 COMMAND_TIMEOUT_S = 10.0
 _TICK_S = 0.2
+SNAPSHOT_LABELS = ("start", "middle", "end")
+SNAPSHOT_LEAD_S = 1.0  # start this far into an item, end this far before its end
+SNAPSHOT_REFRESH_S = 10.0  # how often the end picture is renewed on an item of unknown length
 
 
 @dataclass(frozen=True)
@@ -94,6 +108,21 @@ class _Current:
 
 
 @dataclass
+class _Snapshots:
+    """Which proof-of-play pictures of a screening are still to take, and where they go."""
+
+    folder: str
+    stem: str
+    middle_at: tuple[int, float | None]  # playlist position; seconds into it, None for its middle
+    pending: set[str] = field(default_factory=lambda: {"start", "middle"})
+    end_position: int | None = None  # the item the end picture in waiting shows
+    end_taken_at: float | None = None  # where in that item it was taken
+
+    def path(self, label: str) -> str:
+        return os.path.join(self.folder, f"{self.stem}-{label}.png")
+
+
+@dataclass
 class _Screening:
     """A screening in progress and what to do with the ad-hoc queue after it."""
 
@@ -102,10 +131,32 @@ class _Screening:
     resume_adhoc: bool
     position: int = 0
     records: list[PlayRecord] = field(default_factory=list)
+    snapshots: _Snapshots | None = None
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _middle_at(items: list[Item]) -> tuple[int, float | None]:
+    """Where the middle of a playlist falls: (position, seconds into it), or None for the middle
+    of the middle item when a duration is unknown."""
+    durations = [item.duration_s or 0.0 for item in items]
+    if not items or min(durations) <= 0:
+        return len(items) // 2, None
+    half = sum(durations) / 2
+    for position, duration in enumerate(durations):
+        if half < duration:
+            return position, half
+        half -= duration
+    return len(items) - 1, durations[-1] / 2
+
+
+def _snapshot_window(length: float) -> tuple[float, float]:
+    """The first and last safe moments for a snapshot in an item of `length` seconds (0: unknown)."""
+    if length <= 0:
+        return SNAPSHOT_LEAD_S, math.inf
+    return min(SNAPSHOT_LEAD_S, length / 4), max(length - SNAPSHOT_LEAD_S, length * 3 / 4)
 
 
 class Player:
@@ -117,12 +168,14 @@ class Player:
         *,
         on_record: Callable[[PlayRecord], None],
         on_screening_end: Callable[[str, list[PlayRecord]], None] | None = None,
+        on_snapshot: Callable[[str, str, str], None] | None = None,
         clock: Callable[[], datetime] = _utcnow,
         heartbeat_path: str | None = None,
     ) -> None:
         self._backend = backend
         self._on_record = on_record
         self._on_screening_end = on_screening_end
+        self._on_snapshot = on_snapshot
         self._clock = clock
         self._heartbeat_path = heartbeat_path
         self._queue: list[Item] = []
@@ -180,9 +233,13 @@ class Player:
         """Jump to `seconds` into the item playing."""
         self._call(self._do_seek, max(0.0, float(seconds)))
 
-    def play_screening(self, screening_id: str, items: list[Item]) -> None:
-        """Take over the player for a screening; the ad-hoc queue resumes after it."""
-        self._call(self._do_screening, screening_id, list(items))
+    def play_screening(self, screening_id: str, items: list[Item], snapshot_dir: str | None = None) -> None:
+        """Take over the player for a screening; the ad-hoc queue resumes after it.
+
+        With `snapshot_dir`, and a backend that shows video on a real screen, pictures of the
+        start, middle and end are saved there (see the module's docstring).
+        """
+        self._call(self._do_screening, screening_id, list(items), snapshot_dir)
 
     def status(self) -> dict:
         """Return what the player is doing, for the operator's page and the API."""
@@ -222,6 +279,8 @@ class Player:
                     self._handle(message)
                 if self._current is not None and not self._closed:
                     self._watch()
+                if self._current is not None and not self._closed:
+                    self._snapshot_if_due()
             except Exception:  # one bad event must not leave the site without a player
                 log.exception("the player failed on %r", message)
         self._refuse_waiting()
@@ -366,7 +425,7 @@ class Player:
         if self._screening is not None:
             self._screening.resume_adhoc = False
 
-    def _do_screening(self, screening_id: str, items: list[Item]) -> None:
+    def _do_screening(self, screening_id: str, items: list[Item], snapshot_dir: str | None = None) -> None:
         resume = self._adhoc_on
         if self._screening is not None:
             resume, self._screening.resume_adhoc = self._screening.resume_adhoc, False
@@ -378,6 +437,9 @@ class Player:
             self._index += 1  # resume with the item after the interrupted one
         self._adhoc_on = False
         self._screening = _Screening(screening_id, items, resume_adhoc=resume)
+        if snapshot_dir and self._backend.can_snapshot:
+            stem = re.sub(r"[^\w.-]", "_", screening_id).lstrip(".") or "_"
+            self._screening.snapshots = _Snapshots(snapshot_dir, stem, _middle_at(items))
         self._run()
 
     def _do_status(self) -> dict:
@@ -487,6 +549,8 @@ class Player:
 
     def _finish(self, outcome: str, error: str | None = None) -> None:
         """Stop the item playing and hand over its record."""
+        if outcome in ("skipped", "stopped"):
+            self._snapshot_last_picture()
         current, self._current = self._current, None
         played = current.played_s()
         self._backend.stop()
@@ -505,11 +569,96 @@ class Player:
         screening, self._screening = self._screening, None
         if screening.resume_adhoc:
             self._adhoc_on = True
+        snapshots = screening.snapshots
+        if snapshots is not None and snapshots.end_position is not None:
+            self._publish(screening.id, snapshots, "end")
         if self._on_screening_end is not None:
             try:
                 self._on_screening_end(screening.id, list(screening.records))
             except Exception:
                 log.exception("on_screening_end failed for %s", screening.id)
+
+    # -- proof-of-play snapshots (worker thread, between events: never in a libvlc callback) ----
+
+    def _snapshotting(self) -> _Snapshots | None:
+        """The pictures to take of the screening whose item plays now, if any."""
+        screening, current = self._screening, self._current
+        if screening is None or current is None or not current.started:
+            return None
+        return screening.snapshots if current.screening_id == screening.id else None
+
+    def _snapshot_if_due(self) -> None:
+        """Take the screening's pictures whose moment has come in the item playing."""
+        snapshots = self._snapshotting()
+        at = self._backend.position_s() if snapshots is not None else None
+        if at is None:
+            return
+        length = self._backend.length_s() or self._current.item.duration_s or 0.0
+        first, last = _snapshot_window(length)
+        if at < first:
+            return
+        screening_id, position = self._screening.id, self._screening.position
+        if "start" in snapshots.pending:
+            self._snapshot(screening_id, snapshots, "start")
+        middle, offset = snapshots.middle_at
+        if "middle" in snapshots.pending and position >= middle:
+            # Past the middle item (it failed or was skipped): the middle of the one playing.
+            target = offset if position == middle and offset is not None else length / 2
+            if at >= min(max(target, first), last):
+                self._snapshot(screening_id, snapshots, "middle")
+        taken = snapshots.end_taken_at if snapshots.end_position == position else None
+        if math.isinf(last):  # length unknown: renew the end picture now and then
+            due = at - (taken or 0.0) >= SNAPSHOT_REFRESH_S
+        else:
+            due = at >= last and (taken is None or taken < last)
+        if due:
+            self._snapshot_end(snapshots, position, at)
+
+    def _snapshot_last_picture(self) -> None:
+        """Before a screening's item is skipped or stopped, keep what is on screen as its end."""
+        snapshots = self._snapshotting()
+        at = self._backend.position_s() if snapshots is not None else None
+        if at is None:
+            return
+        length = self._backend.length_s() or self._current.item.duration_s or 0.0
+        if at >= _snapshot_window(length)[0]:
+            self._snapshot_end(snapshots, self._screening.position, at)
+
+    def _snapshot_end(self, snapshots: _Snapshots, position: int, at: float) -> None:
+        """Keep a picture aside; the last one kept becomes the end picture when the screening ends."""
+        if self._save(snapshots, "end", snapshots.path("end") + ".next"):
+            snapshots.end_position, snapshots.end_taken_at = position, at
+
+    def _snapshot(self, screening_id: str, snapshots: _Snapshots, label: str) -> None:
+        """Take the `label` picture now (once: a failure is not retried) and report it."""
+        snapshots.pending.discard(label)
+        if self._save(snapshots, label, snapshots.path(label) + ".next"):
+            self._publish(screening_id, snapshots, label)
+
+    def _save(self, snapshots: _Snapshots, label: str, path: str) -> bool:
+        try:
+            os.makedirs(snapshots.folder, exist_ok=True)
+            if self._backend.snapshot(path):
+                return True
+            log.warning("no %s snapshot of screening %s: the video output took none", label, snapshots.stem)
+        except Exception:  # a snapshot must never break playback
+            log.exception("no %s snapshot of screening %s", label, snapshots.stem)
+        _remove(path)
+        return False
+
+    def _publish(self, screening_id: str, snapshots: _Snapshots, label: str) -> None:
+        """Move a picture taken aside to its final name and report it."""
+        path = snapshots.path(label)
+        try:
+            os.replace(path + ".next", path)
+        except OSError:
+            log.exception("could not keep the %s snapshot %s", label, path)
+            return
+        if self._on_snapshot is not None:
+            try:
+                self._on_snapshot(screening_id, label, path)
+            except Exception:
+                log.exception("on_snapshot failed for %s", path)
 
     # -- heartbeat ---------------------------------------------------------------------------
 

@@ -19,8 +19,13 @@ EventSink = Callable[[str], None]
 
 NOT_INSTALLED = "libvlc is not installed (apt install libvlc5 vlc-plugin-base libvlc-bin)"
 
-# Always on: keep the file name from being painted over the first seconds of a screening.
-_BASE_ARGS = ["--no-video-title-show"]
+# Always on: keep the file name from being painted over the first seconds of a screening, and
+# keep a proof-of-play snapshot off the screen (by default libvlc shows a thumbnail of it for 4 s
+# and paints the file's path on the picture: --no-snapshot-preview, --no-osd).
+_BASE_ARGS = ["--no-video-title-show", "--no-snapshot-preview", "--no-osd"]
+
+# Video outputs that show nothing: libvlc's dummy vout even takes snapshots, but of no screen.
+_NO_SCREEN_VOUTS = {"dummy", "vdummy", "stats", "none"}
 
 _EVENTS = {
     "MediaPlayerPlaying": "playing",
@@ -41,6 +46,8 @@ class Backend(ABC):
 
     available: bool = True
     unavailable_reason: str | None = None
+    can_snapshot: bool = False
+    """True when the engine shows video on a real screen and snapshot() can save it."""
 
     @abstractmethod
     def play(self, path: str, on_event: EventSink) -> None:
@@ -73,6 +80,10 @@ class Backend(ABC):
     @abstractmethod
     def close(self) -> None:
         """Release the engine's resources."""
+
+    def snapshot(self, path: str) -> bool:
+        """Save the picture on screen now as a PNG at `path`; False when it could not."""
+        return False
 
 
 class NullBackend(Backend):
@@ -124,6 +135,27 @@ def _instance(vlc_args: str):
         return instance
 
 
+def _has_screen(vlc_args: str) -> bool:
+    """Tell from libvlc's options whether video goes to a real output (the last option wins)."""
+    screen = True
+    args = shlex.split(vlc_args)
+    for i, arg in enumerate(args):
+        value = None
+        if arg in ("--no-video", "--novideo"):
+            screen = False
+        elif arg == "--video":
+            screen = True
+        elif arg.startswith("--vout="):
+            value = arg.partition("=")[2]
+        elif arg in ("--vout", "-V") and i + 1 < len(args):
+            value = args[i + 1]
+        elif arg.startswith("-V") and not arg.startswith("--"):
+            value = arg[2:]
+        if value is not None:
+            screen = value.split(",")[0].strip().lower() not in _NO_SCREEN_VOUTS
+    return screen
+
+
 class VlcBackend(Backend):
     """Plays through libvlc: one Instance per process, one MediaPlayer reused, fullscreen."""
 
@@ -131,6 +163,7 @@ class VlcBackend(Backend):
         import vlc
 
         self._instance = _instance(vlc_args)
+        self.can_snapshot = _has_screen(vlc_args)
         self._player = self._instance.media_player_new()
         self._player.set_fullscreen(True)
         self._on_event: EventSink = _ignore
@@ -176,6 +209,12 @@ class VlcBackend(Backend):
 
     def length_s(self) -> float:
         return max(self._player.get_length(), 0) / 1000
+
+    def snapshot(self, path: str) -> bool:
+        """Save the current picture (source size) as PNG; blocks ~50 ms, never call from a callback."""
+        if not self._player.has_vout():
+            return False
+        return self._player.video_take_snapshot(0, os.fsencode(path), 0, 0) == 0
 
     def close(self) -> None:
         self._player.stop()

@@ -109,6 +109,28 @@ def _title_choices(site: Site) -> list[tuple[str, str]]:
              + ("" if t.approved else " · " + _("not approved"))) for t in titles]
 
 
+def _planned(form: ScreeningForm) -> tuple[datetime, datetime, str, list[dict]]:
+    """Start, end (UTC), audience and playlist from the planning form, read in local time."""
+    zone = ZoneInfo(_tz())
+    starts_at = datetime.combine(form.day.data, form.start.data, tzinfo=zone).astimezone(UTC)
+    ends_at = datetime.combine(form.day.data, form.end.data, tzinfo=zone).astimezone(UTC)
+    audience = form.group.data.strip() if form.audience.data == "group" else form.audience.data
+    return starts_at, ends_at, audience, [{"title_id": t} for t in form.titles.data]
+
+
+def _saved(screening: Screening, warnings, message: str):
+    db.session.commit()
+    flash(message, "success")
+    for w in warnings:
+        flash(warning_text(w), "warning")
+    return redirect(url_for("screenings.detail", screening_id=screening.id))
+
+
+def _refused(exc: Conflict) -> list[str]:
+    db.session.rollback()
+    return [exc.message] + [d["message"] for d in exc.details or []]
+
+
 @bp.route("/sites/<code>/screenings/new", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def new(code: str):
@@ -119,11 +141,7 @@ def new(code: str):
         form.day.data = _day_arg()
     warnings = None
     if form.validate_on_submit():
-        tz = ZoneInfo(_tz())
-        starts_at = datetime.combine(form.day.data, form.start.data, tzinfo=tz).astimezone(UTC)
-        ends_at = datetime.combine(form.day.data, form.end.data, tzinfo=tz).astimezone(UTC)
-        audience = form.group.data.strip() if form.audience.data == "group" else form.audience.data
-        playlist = [{"title_id": t} for t in form.titles.data]
+        starts_at, ends_at, audience, playlist = _planned(form)
         try:
             items = resolve_items(site, playlist)
             if request.form.get("action") == "check":
@@ -148,14 +166,9 @@ def new(code: str):
                     site, starts_at=starts_at, ends_at=ends_at, topic=form.topic.data,
                     audience=audience, items=items, notes=form.notes.data or None,
                     force=form.force.data, by=current_user.username)
-                db.session.commit()
-                flash(_("Screening planned."), "success")
-                for w in found:
-                    flash(warning_text(w), "warning")
-                return redirect(url_for("screenings.detail", screening_id=screening.id))
+                return _saved(screening, found, _("Screening planned."))
         except Conflict as exc:
-            db.session.rollback()
-            warnings = [exc.message] + [d["message"] for d in exc.details or []]
+            warnings = _refused(exc)
         except DianjiaoError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -183,29 +196,19 @@ def edit(screening_id: str):
         form.titles.data = [str(i.title_id) for i in screening.items if i.title_id]
     warnings = None
     if form.validate_on_submit():
-        changes = {
-            "starts_at": datetime.combine(form.day.data, form.start.data, tzinfo=zone),
-            "ends_at": datetime.combine(form.day.data, form.end.data, tzinfo=zone),
-            "topic": form.topic.data, "notes": form.notes.data or None,
-            "audience": form.group.data.strip() if form.audience.data == "group" else form.audience.data,
-            "items": [{"title_id": t} for t in form.titles.data],
-        }
+        starts_at, ends_at, audience, playlist = _planned(form)
         try:
             if request.form.get("action") == "check":
-                items = resolve_items(site, changes["items"])
                 warnings = [warning_text(w) for w in check(
-                    site, changes["starts_at"].astimezone(UTC), changes["ends_at"].astimezone(UTC),
-                    items, exclude=screening.id)]
+                    site, starts_at, ends_at, resolve_items(site, playlist), exclude=screening.id)]
             else:
-                found = update_screening(screening, changes, force=form.force.data)
-                db.session.commit()
-                flash(_("Screening saved."), "success")
-                for w in found:
-                    flash(warning_text(w), "warning")
-                return redirect(url_for("screenings.detail", screening_id=screening.id))
+                found = update_screening(screening, {
+                    "starts_at": starts_at, "ends_at": ends_at, "topic": form.topic.data,
+                    "notes": form.notes.data or None, "audience": audience, "items": playlist,
+                }, force=form.force.data)
+                return _saved(screening, found, _("Screening saved."))
         except Conflict as exc:
-            db.session.rollback()
-            warnings = [exc.message] + [d["message"] for d in exc.details or []]
+            warnings = _refused(exc)
         except DianjiaoError as exc:
             db.session.rollback()
             flash(exc.message, "error")
