@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 from flask_babel import gettext as _
@@ -10,6 +9,7 @@ from sqlalchemy import Select, or_, select
 
 from ..errors import Invalid, NotFound
 from ..extensions import db
+from ..lookup import by_id
 from ..models import FileEntry, LibraryRoot, MediaFile, Site, Title
 from ..models.catalog import AUDIENCES, TOPICS
 from ..text import pinyin_keys, query_keys
@@ -62,10 +62,7 @@ def approve(title: Title, by: str | None, approved: bool = True) -> None:
 
 
 def title_or_404(title_id: str) -> Title:
-    try:
-        title = db.session.get(Title, uuid.UUID(str(title_id)))
-    except ValueError:
-        title = None
+    title = by_id(Title, title_id)
     if title is None:
         raise NotFound(_("No such title."))
     return title

@@ -10,6 +10,7 @@ from sqlalchemy import Select, case, or_, select
 
 from ..errors import Invalid, NotFound
 from ..extensions import db
+from ..lookup import by_id
 from ..models import Person, Unit
 from ..models.people import PERSON_ROLES
 from ..text import SURNAME_READINGS, pinyin_keys, query_keys
@@ -64,10 +65,7 @@ def create_person(name: str, *, village: Unit | None = None, party_member: bool 
 
 
 def person_or_404(value) -> Person:
-    try:
-        person = db.session.get(Person, uuid.UUID(str(value)))
-    except ValueError:
-        person = None
+    person = by_id(Person, value)
     if person is None:
         raise NotFound(_("No such person."))
     return person

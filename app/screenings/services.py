@@ -20,6 +20,7 @@ from schedules.recurrence import RecurrenceError, occurrences, validate_rule
 
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
+from ..lookup import by_id
 from ..models import (
     FileEntry,
     LibraryRoot,
@@ -75,11 +76,11 @@ def resolve_items(site: Site, items: Iterable[dict]) -> list[ScreeningItem]:
             if media is None:
                 raise Invalid(_("No file with SHA-256 %(sha)s in the catalog.", sha=spec["sha256"]))
         elif spec.get("file_id"):
-            media = _get(MediaFile, spec["file_id"])
+            media = by_id(MediaFile, spec["file_id"])
             if media is None:
                 raise Invalid(_("No such file in the catalog."))
         elif spec.get("title_id"):
-            title = _get(Title, spec["title_id"])
+            title = by_id(Title, spec["title_id"])
             if title is None:
                 raise Invalid(_("No title with id %(id)s.", id=spec["title_id"]))
         else:
@@ -87,13 +88,6 @@ def resolve_items(site: Site, items: Iterable[dict]) -> list[ScreeningItem]:
         rows.append(ScreeningItem(position=position, media_file=media,
                                   title=title or (media.title if media else None)))
     return rows
-
-
-def _get(model, value):
-    try:
-        return db.session.get(model, uuid.UUID(str(value)))
-    except ValueError:
-        return None
 
 
 def _plan_item(site: Site, row: ScreeningItem) -> PlanItem:
@@ -254,7 +248,7 @@ def cancel_screening(screening: Screening) -> None:
 
 
 def screening_or_404(value) -> Screening:
-    screening = _get(Screening, value)
+    screening = by_id(Screening, value)
     if screening is None:
         raise NotFound(_("No such screening."))
     return screening

@@ -220,10 +220,11 @@ def edit(screening_id: str):
 @roles_required(*STAFF)
 def series(series_id: str):
     """Change a recurring plan: future occurrences nobody edited by hand follow it."""
+    from ..lookup import by_id
     from ..models import Series
-    from .services import _get, update_series
+    from .services import update_series
 
-    plan = _get(Series, series_id)
+    plan = by_id(Series, series_id)
     if plan is None:
         abort(404)
     site = site_or_404(db.session.get(Site, plan.site_id).code, change=True)
