@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
 
@@ -36,6 +36,7 @@ def show_time(value: datetime | None, fmt: str = "short") -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["time"] = show_time
+    app.jinja_env.filters["date"] = format_date
 
     @app.context_processor
     def _locale():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import jsonify
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -38,7 +39,8 @@ def status_dict(site: Site) -> dict:
     status["site"] = site.code
     status["next_screening"] = None if upcoming is None else {
         "id": str(upcoming.id), "topic": upcoming.topic,
-        "starts_at": upcoming.starts_at.isoformat()}
+        "starts_at": upcoming.starts_at.isoformat(),
+        "starts_local": format_datetime(upcoming.starts_at, "yyyy-MM-dd HH:mm")}
     return status
 
 

@@ -22,7 +22,8 @@
     bar.max = now && now.length_s ? now.length_s : 1;
     bar.value = now ? now.position_s || 0 : 0;
     document.getElementById("now-time").textContent = now ? clock(now.position_s) + " / " + clock(now.length_s) : "0:00 / 0:00";
-    document.getElementById("player-state").textContent = st.state;
+    var stateName = {idle: box.dataset.stateIdle, playing: box.dataset.statePlaying, paused: box.dataset.statePaused};
+    document.getElementById("player-state").textContent = stateName[st.state] || st.state;
     var list = document.getElementById("queue");
     var row = document.getElementById("queue-row");
     list.textContent = "";
@@ -38,7 +39,7 @@
     });
     document.getElementById("queue-empty").hidden = st.queue.length > 0;
     var next = document.getElementById("next-screening");
-    next.textContent = st.next_screening ? box.dataset.nextLabel + " " + st.next_screening.starts_at.slice(0, 16).replace("T", " ") + " " + st.next_screening.topic : "";
+    next.textContent = st.next_screening ? box.dataset.nextLabel + " " + st.next_screening.starts_local + " " + st.next_screening.topic : "";
   }
   box.querySelectorAll("button[data-action]").forEach(function (b) {
     b.onclick = function () { send(b.dataset.action); };

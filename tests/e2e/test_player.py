@@ -20,10 +20,12 @@ FIRST, SECOND = "生猪科学养殖", "果树修剪技术"  # 5 s, 6 s
 
 TEXT = {
     "zh": {"player": "播放器 · 东村播放点", "idle": "当前没有播放。", "add": "＋ 添加到队列",
-           "play": "▶ 播放", "pause": "⏸ 暂停", "next": "⏭ 下一个", "stop": "⏹ 停止",
+           "play": "▶ 播放", "pause": "暂停", "next": "下一个", "stop": "停止",
+           "state_playing": "播放中", "state_idle": "已停止",
            "volume": "音量", "queue_empty": "播放队列是空的：请从下面的片库中添加视频。"},
     "en": {"player": "Player · 东村播放点", "idle": "Nothing is playing.", "add": "＋ Add to queue",
-           "play": "▶ Play", "pause": "⏸ Pause", "next": "⏭ Next", "stop": "⏹ Stop",
+           "play": "▶ Play", "pause": "Pause", "next": "Next", "stop": "Stop",
+           "state_playing": "playing", "state_idle": "stopped",
            "volume": "Volume", "queue_empty": "The queue is empty: add videos from the library below."},
 }
 
@@ -87,7 +89,7 @@ def test_queue_add_reorder_play_progress_skip(operator, shoot):
 
     page.locator("button[data-action=play]").click()
     expect(page.locator("#now-title")).to_have_text(SECOND)
-    expect(page.locator("#player-state")).to_have_text("playing")
+    expect(page.locator("#player-state")).to_have_text(t["state_playing"])
     expect(queue.first).to_have_class("current")
     # The bar follows libvlc's position: it moves while the 6 s video plays.
     page.wait_for_function("document.getElementById('now-progress').value > 0")
@@ -106,7 +108,7 @@ def test_queue_add_reorder_play_progress_skip(operator, shoot):
 
     page.locator("button[data-action=stop]").click()
     expect(page.locator("#now-title")).to_have_text(t["idle"])
-    expect(page.locator("#player-state")).to_have_text("idle")
+    expect(page.locator("#player-state")).to_have_text(t["state_idle"])
     expect(page.locator("#now-progress")).to_have_js_property("value", 0)
 
     # Proof of play, newest last: the first item was skipped (not played to its end), the
