@@ -41,3 +41,11 @@ def chromium_path() -> str:
     path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
     need(path is not None, "Chromium is not installed (apt install chromium)")
     return path
+
+
+def need_xvfb() -> str:
+    """Return the Xvfb binary (a real X screen for libvlc's X11 video output)."""
+    path = shutil.which("Xvfb")
+    need(path is not None,
+         "Xvfb is not installed (apt install xvfb vlc-plugin-video-output)")
+    return path

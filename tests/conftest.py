@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import shutil
+import subprocess
+import time
 import uuid
 
 import pytest
@@ -12,7 +15,7 @@ from flask import g
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
-from tests.components import postgres_url
+from tests.components import need_xvfb, postgres_url
 
 os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")
 
@@ -161,3 +164,44 @@ def corpus(corpus_master, tmp_path) -> tuple[str, dict]:
     copy = tmp_path / "library"
     shutil.copytree(os.fsencode(master), os.fsencode(str(copy)), symlinks=True)
     return str(copy), expected
+
+
+@pytest.fixture
+def xvfb(monkeypatch, tmp_path) -> str:
+    """A private X server (640x480) as DISPLAY for the test; returns the display, e.g. ":3"."""
+    binary = need_xvfb()
+    log_path = tmp_path / "xvfb.log"
+    read_fd, write_fd = os.pipe()  # Xvfb picks a free display and writes it here when ready
+    with open(log_path, "wb") as log:
+        try:
+            server = subprocess.Popen(
+                [binary, "-displayfd", str(write_fd), "-screen", "0", "640x480x24", "-nolisten", "tcp"],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, pass_fds=(write_fd,))
+        finally:
+            os.close(write_fd)
+    try:
+        answer = b""
+        deadline = time.monotonic() + 10
+        try:
+            while not answer.endswith(b"\n") and time.monotonic() < deadline:
+                if select.select([read_fd], [], [], 0.1)[0]:
+                    chunk = os.read(read_fd, 16)
+                    if not chunk:
+                        break  # Xvfb exited
+                    answer += chunk
+        finally:
+            os.close(read_fd)
+        assert answer.strip().isdigit(), f"Xvfb did not start: {log_path.read_text(errors='replace')}"
+        socket = f"/tmp/.X11-unix/X{int(answer)}"
+        while not os.path.exists(socket):
+            assert time.monotonic() < deadline, f"Xvfb made no socket {socket}"
+            time.sleep(0.02)
+        monkeypatch.setenv("DISPLAY", f":{int(answer)}")
+        yield f":{int(answer)}"
+    finally:
+        server.terminate()
+        try:
+            server.wait(5)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()

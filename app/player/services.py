@@ -39,6 +39,16 @@ def heartbeat_path(app: Flask) -> str:
     return os.path.join(app.instance_path, "player-heartbeat.json")
 
 
+SNAPSHOT_LABELS = ("start", "middle", "end")
+
+
+def snapshot_path(app: Flask, screening_id: object, label: str) -> str:
+    """Where the player saves a screening's proof-of-play picture (label: start, middle, end)."""
+    if label not in SNAPSHOT_LABELS:
+        raise ValueError(f"no snapshot label {label!r}")
+    return os.path.join(app.instance_path, "snapshots", f"{screening_id}-{label}.png")
+
+
 def get_player(app: Flask | None = None) -> Player:
     """Return this app's player, creating it (and restoring the saved queue) on first use."""
     app = app or current_app._get_current_object()
@@ -176,6 +186,7 @@ def start_screening(app: Flask, screening_id: str, late: bool) -> None:
             db.session.remove()
             return
         screening.status, screening.late = "running", late
+        screening_id = str(screening.id)  # the snapshots' names: see snapshot_path()
         items = screening_items(screening)
         player = get_player(app)
         if not items:
@@ -185,7 +196,9 @@ def start_screening(app: Flask, screening_id: str, late: bool) -> None:
         db.session.commit()
         db.session.remove()
     if items:
-        player.play_screening(screening_id, items)
+        snapshots = os.path.join(app.instance_path, "snapshots")
+        os.makedirs(snapshots, exist_ok=True)
+        player.play_screening(screening_id, items, snapshot_dir=snapshots)
 
 
 # --- the operator's ad-hoc queue, kept in QueueEntry rows so it survives a restart -----------

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from ..auth.access import roles_required, site_or_404, unit_subtree_ids
 from ..errors import Conflict, DianjiaoError
 from ..extensions import db
 from ..models import FileEntry, LibraryRoot, MediaFile, PlayLog, Screening, Site, Title, Unit
+from ..player.services import SNAPSHOT_LABELS, snapshot_path
 from . import bp
 from .calendar import local_date, local_day_bounds, month_grid, span, week_of
 from .forms import ConfirmForm, ScreeningForm, SeriesForm
@@ -265,8 +267,24 @@ def detail(screening_id: str):
     screening = _screening(screening_id)
     logs = db.session.scalars(select(PlayLog).where(PlayLog.screening_id == screening.id)
                               .order_by(PlayLog.started_at)).all()
+    app = current_app._get_current_object()
+    snapshots = [label for label in SNAPSHOT_LABELS
+                 if os.path.isfile(snapshot_path(app, screening.id, label))]
     return render_template("screenings/detail.html", screening=screening, logs=logs,
-                           form=ConfirmForm())
+                           form=ConfirmForm(), snapshots=snapshots)
+
+
+@bp.route("/screenings/<screening_id>/snapshots/<label>.png")
+@roles_required(*STAFF)
+def snapshot(screening_id: str, label: str):
+    """A proof-of-play picture the player saved in the instance folder."""
+    if label not in SNAPSHOT_LABELS:  # never a path from the address
+        abort(404)
+    screening = _screening(screening_id)
+    path = snapshot_path(current_app._get_current_object(), screening.id, label)
+    if not os.path.isfile(path):
+        abort(404)
+    return send_file(path, mimetype="image/png", max_age=0)
 
 
 @bp.route("/screenings/<screening_id>/cancel", methods=["POST"])
