@@ -101,6 +101,7 @@ def load_demo() -> Iterator[str]:
     db.session.commit()
     yield "Demo users (password demo-pass-1): op-p001, kiosk-p001, op-p003, chengguan."
     yield from _demo_screenings()
+    yield from _demo_people()
     yield _demo_player_site()
 
 
@@ -141,6 +142,39 @@ def _demo_screenings() -> Iterator[str]:
     db.session.commit()
     count = db.session.scalar(select(db.func.count(Screening.id)))
     yield f"{count} screenings planned at P-001 (a 6th/16th/26th study plan and three one-offs)."
+
+
+DEMO_PEOPLE = {
+    # village: (name, role, party member)
+    "东村": [("张三", "member", True), ("王大山", "cadre", True), ("李秀英", "villager", False),
+           ("刘建国", "member", True), ("陈桂兰", "villager", False), ("杨志刚", "activist", False),
+           ("赵玉梅", "villager", False), ("黄德明", "member", True)],
+    "西村": [("周顺", "villager", False), ("吴春花", "member", True), ("徐长林", "cadre", True),
+           ("孙丽娟", "villager", False), ("马永福", "villager", False), ("朱红霞", "activist", False),
+           ("胡海军", "member", True), ("郭淑珍", "villager", False)],
+    "柳树湾村": [("欧阳娜娜", "cadre", True), ("曾小明", "member", True), ("何金凤", "villager", False),
+             ("高明亮", "villager", False), ("林少华", "activist", False), ("罗秀兰", "villager", False),
+             ("梁国庆", "member", True)],
+    "石桥村": [("李明", "member", True), ("宋桂芝", "villager", False), ("郑大勇", "cadre", True),
+            ("谢春梅", "villager", False), ("韩立新", "villager", False), ("唐玉兰", "member", True),
+            ("冯志强", "villager", False)],
+}
+
+
+def _demo_people() -> Iterator[str]:
+    """Villagers and party members of the four demo villages, to sign in and take roll-call of."""
+    from .models import Person
+    from .people.services import create_person, village_named
+
+    if db.session.scalar(select(Person).limit(1)) is not None:
+        return
+    for village, people in DEMO_PEOPLE.items():
+        unit = village_named(village)
+        for name, role, party_member in people:
+            create_person(name, village=unit, role=role, party_member=party_member)
+    db.session.commit()
+    count = sum(len(people) for people in DEMO_PEOPLE.values())
+    yield f"{count} people in {len(DEMO_PEOPLE)} villages."
 
 
 def _demo_player_site() -> str:

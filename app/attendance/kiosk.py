@@ -1,1 +1,349 @@
-"""(being written)"""
+"""Self-service sign-in: the kiosk by the door and the phone page behind the rotating QR code.
+
+The kiosk page (`/kiosk`, served through `auth.kiosk`) works with plain forms; kiosk.js makes the
+search live and signs in through the JSON API. The phone pages are public (villagers have no
+accounts): a valid QR code grants the phone's session a while to find a name and sign in, and a
+long-lived device cookie holds one person per phone per screening.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from flask import (
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from ..auth.access import can_see_site, roles_required
+from ..errors import Conflict, DianjiaoError, Forbidden, Invalid, NotFound
+from ..extensions import db, limiter
+from ..lookup import by_id
+from ..models import Attendance, Person, Screening, Site, Unit
+from ..people.services import search_people
+from ..screenings.services import screening_or_404
+from . import bp, qr
+from .services import is_open, sign_in, undo, villages_of, window
+
+UNDO_S = 30  # a kiosk sign-in can be taken back this long
+MAX_RESULTS = 20
+PHONE_GRANT_S = 15 * 60  # after a valid scan, the phone may search and sign in this long
+DEVICE_COOKIE = "dianjiao_device"
+DEVICE_MAX_AGE = 5 * 365 * 24 * 3600
+STAFF = ("admin", "township", "operator")
+SIGNED_STATUSES = ("present", "late")
+
+
+def _now() -> datetime:
+    """The current time (tests replace this to step past the undo time or a QR slot)."""
+    return datetime.now(UTC)
+
+
+def _phone_limit() -> str:
+    return current_app.config.get("PHONE_RATE_LIMIT", "30 per minute")
+
+
+# --- which screening ---------------------------------------------------------------------------
+
+def current_screening(site: Site, now: datetime) -> Screening | None:
+    """The site's screening whose sign-in window is open; of several, the next to start."""
+    config = current_app.config
+    rows = db.session.scalars(select(Screening).where(
+        Screening.site_id == site.id, Screening.status != "cancelled",
+        Screening.starts_at <= now + timedelta(minutes=int(config["SIGNIN_OPENS_MIN"])),
+        Screening.ends_at >= now - timedelta(minutes=int(config["SIGNIN_CLOSES_MIN"])))).all()
+    rows = [s for s in rows if is_open(s, now)]
+    # one that has not ended yet wins over one that has (people at the door are for what comes)
+    return min(rows, key=lambda s: (s.ends_at < now, s.starts_at), default=None)
+
+
+def next_screening(site: Site, now: datetime) -> Screening | None:
+    opens = timedelta(minutes=int(current_app.config["SIGNIN_OPENS_MIN"]))
+    return db.session.scalar(select(Screening).where(
+        Screening.site_id == site.id, Screening.status != "cancelled",
+        Screening.starts_at > now + opens).order_by(Screening.starts_at).limit(1))
+
+
+def signed_count(screening: Screening) -> int:
+    return db.session.scalar(select(func.count(Attendance.id)).where(
+        Attendance.screening_id == screening.id, Attendance.status.in_(SIGNED_STATUSES))) or 0
+
+
+def villages(screening: Screening) -> list[Unit]:
+    return db.session.scalars(select(Unit).where(
+        Unit.id.in_(villages_of(screening)), Unit.kind.in_(("village", "community")))
+        .order_by(Unit.name)).all()
+
+
+def _find(q: str, screening: Screening, *, within: bool) -> list[Person]:
+    q = " ".join(q.split())[:40]
+    if not q:
+        return []
+    ids = villages_of(screening)
+    query = search_people(q, villages=ids, within=ids if within else None)
+    return db.session.scalars(query.limit(MAX_RESULTS)).all()
+
+
+def phone_url(screening: Screening) -> str:
+    """The absolute address in the QR code, on the host the page was opened by."""
+    return url_for("attendance.phone_entry", screening_id=screening.id,
+                   code=qr.current_code(screening.id, _now()), _external=True)
+
+
+def _loopback_host() -> bool:
+    """True when the page was opened as localhost: phones could not reach that address."""
+    host = request.host.rsplit(":", 1)[0].strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+# --- the kiosk ---------------------------------------------------------------------------------
+
+def kiosk_page(error: str | None = None, status: int = 200):
+    """The kiosk's one page (served as /kiosk by auth.kiosk): search, sign, undo, count, QR."""
+    site = current_user.site
+    now = _now()
+    screening = current_screening(site, now) if site else None
+    if screening is None:
+        upcoming = next_screening(site, now) if site else None
+        return render_template("attendance/kiosk.html", site=site, screening=None,
+                               next=upcoming, next_opens=window(upcoming)[0] if upcoming else None
+                               ), status
+    shown = by_id(Attendance, request.args.get("shown"))
+    if shown is not None and _site_id(shown) != site.id:
+        shown = None
+    new = shown is not None and request.args.get("new") == "1"
+    undo_left = int(UNDO_S - (now - shown.signed_at).total_seconds()) if new else 0
+    can_undo = new and shown.method == "kiosk" and undo_left > 0
+    q = request.args.get("q", "")
+    return render_template(
+        "attendance/kiosk.html", site=site, screening=screening, window=window(screening),
+        count=signed_count(screening), q=q, results=_find(q, screening, within=False),
+        villages=villages(screening), shown=shown, new=new, can_undo=can_undo, undo_left=undo_left,
+        undo_s=UNDO_S,
+        error=error, walkin=bool(request.form.get("walkin_name")), loopback=_loopback_host(),
+        rotate_s=qr.rotate_s(),
+    ), status
+
+
+def _site_id(row: Attendance):
+    return db.session.get(Screening, row.screening_id).site_id
+
+
+def _kiosk_screening(value) -> Screening:
+    screening = screening_or_404(value)
+    if screening.site_id != current_user.site_id:
+        raise Forbidden(_("This site is outside your area."))
+    return screening
+
+
+@bp.route("/kiosk/sign", methods=["POST"])
+@roles_required("kiosk")
+def kiosk_sign():
+    """Sign a roster person (person_id) or a walk-in (walkin_name, village) in: the no-JS path."""
+    screening = _kiosk_screening(request.form.get("screening_id"))
+    form = request.form
+    person = None
+    try:
+        if form.get("person_id"):
+            person = by_id(Person, form["person_id"])
+            if person is None or not person.active:
+                raise NotFound(_("No such person."))
+        elif form.get("village") not in {v.name for v in villages(screening)}:
+            raise Invalid(_("Choose the village."))
+        result = sign_in(screening, method="kiosk", person=person,
+                         walkin_name=form.get("walkin_name"), village=form.get("village"),
+                         recorded_by=current_user.username,
+                         device=request.headers.get("User-Agent"), now=_now())
+    except DianjiaoError as exc:
+        db.session.rollback()
+        return kiosk_page(exc.message, exc.status)
+    db.session.commit()
+    return redirect(url_for("auth.kiosk", shown=result.attendance.id,
+                            new="1" if result.created else "0"), 303)
+
+
+@bp.route("/kiosk/undo/<attendance_id>", methods=["POST"])
+@roles_required("kiosk")
+def kiosk_undo(attendance_id: str):
+    """Take back a kiosk sign-in of this kiosk's site within UNDO_S seconds."""
+    row = by_id(Attendance, attendance_id)
+    wants_json = request.accept_mimetypes.best == "application/json"
+    try:
+        if row is None:
+            raise NotFound(_("No such sign-in."))
+        if _site_id(row) != current_user.site_id or row.method != "kiosk":
+            raise Forbidden(_("A kiosk can only undo its own site's kiosk sign-ins."))
+        name = row.person.name
+        undo(row, seconds=UNDO_S, now=_now())
+    except DianjiaoError as exc:
+        db.session.rollback()
+        if wants_json:
+            return jsonify(error={"code": exc.code, "message": exc.message}), exc.status
+        flash(exc.message, "error")
+        return redirect(url_for("auth.kiosk"), 303)
+    db.session.commit()
+    message = _("Sign-in of %(name)s undone.", name=name)
+    if wants_json:
+        return jsonify(undone=True, message=message)
+    flash(message, "success")
+    return redirect(url_for("auth.kiosk"), 303)
+
+
+@bp.route("/kiosk/count")
+@roles_required("kiosk")
+def kiosk_count():
+    """The current screening and how many have signed in (polled by the kiosk page)."""
+    screening = current_screening(current_user.site, _now()) if current_user.site else None
+    return jsonify(screening_id=str(screening.id) if screening else None,
+                   count=signed_count(screening) if screening else 0)
+
+
+# --- the QR code -------------------------------------------------------------------------------
+
+def _visible_screening(screening_id: str) -> Screening:
+    screening = screening_or_404(screening_id)
+    if not can_see_site(current_user, screening.site):
+        raise Forbidden(_("This site is outside your area."))
+    return screening
+
+
+@bp.route("/screenings/<screening_id>/qr.svg")
+@roles_required(*STAFF, "kiosk")
+def qr_svg(screening_id: str):
+    """The phone sign-in QR code as it is now (the page reloads it as the code rotates)."""
+    screening = _visible_screening(screening_id)
+    return Response(qr.svg(phone_url(screening)), mimetype="image/svg+xml",
+                    headers={"Cache-Control": "no-store"})
+
+
+@bp.route("/screenings/<screening_id>/qr")
+@roles_required(*STAFF)
+def qr_page(screening_id: str):
+    """The QR code full screen, for the TV or a laptop when no kiosk is there."""
+    screening = _visible_screening(screening_id)
+    return render_template("attendance/kiosk_qr.html", screening=screening,
+                           open=is_open(screening, _now()), window=window(screening),
+                           count=signed_count(screening), loopback=_loopback_host(),
+                           rotate_s=qr.rotate_s())
+
+
+# --- the phone ---------------------------------------------------------------------------------
+
+def _message(template_status: int, title: str, message: str, screening: Screening | None = None):
+    return render_template("attendance/phone_message.html", title=title, message=message,
+                           screening=screening), template_status
+
+
+def _expired():
+    return _message(403, _("The code has expired"), _("The code has expired, scan again."))
+
+
+def _closed(screening: Screening):
+    return _message(409, _("Sign-in is closed"),
+                    _("Sign-in for this screening is closed."), screening)
+
+
+def _granted(screening_id: str, now: datetime) -> bool:
+    return session.get("phone", {}).get(str(screening_id), 0) > now.timestamp()
+
+
+def _device() -> str | None:
+    value = request.cookies.get(DEVICE_COOKIE, "")
+    return value if 16 <= len(value) <= 64 and value.isalnum() else None
+
+
+def _device_row(screening: Screening, device: str | None) -> Attendance | None:
+    if device is None:
+        return None
+    return db.session.scalar(select(Attendance).where(
+        Attendance.screening_id == screening.id, Attendance.method == "phone",
+        Attendance.device == device).limit(1))
+
+
+@bp.route("/s/<screening_id>/<code>")
+@limiter.shared_limit(_phone_limit, scope="phone")
+def phone_entry(screening_id: str, code: str):
+    """Where the QR code leads: check the code, let this phone in for a while, set its device id."""
+    now = _now()
+    screening = by_id(Screening, screening_id)
+    if screening is None or not qr.accepts(screening.id, code, now):
+        return _expired()
+    if not is_open(screening, now):
+        return _closed(screening)
+    grants = {k: v for k, v in session.get("phone", {}).items() if v > now.timestamp()}
+    grants[str(screening.id)] = now.timestamp() + PHONE_GRANT_S
+    session["phone"] = grants
+    response = redirect(url_for("attendance.phone_page", screening_id=screening.id), 303)
+    if _device() is None:
+        response.set_cookie(DEVICE_COOKIE, secrets.token_hex(16), max_age=DEVICE_MAX_AGE,
+                            httponly=True, samesite="Lax")
+    return response
+
+
+def _phone_screening(screening_id: str, now: datetime):
+    """The screening a phone may use now, or the page to show instead."""
+    screening = by_id(Screening, screening_id)
+    if screening is not None and not is_open(screening, now):
+        return None, _closed(screening)  # scanning again would not help
+    if screening is None or not _granted(screening.id, now) or _device() is None:
+        return None, _expired()
+    return screening, None
+
+
+def _phone_page(screening: Screening, *, q: str = "", result: str | None = None,
+                person: Person | None = None, status: int = 200):
+    mine = _device_row(screening, _device())
+    return render_template("attendance/phone.html", screening=screening, q=q,
+                           results=_find(q, screening, within=True), result=result,
+                           person=person, mine=mine), status
+
+
+@bp.route("/s/<screening_id>", methods=["GET"])
+@limiter.shared_limit(_phone_limit, scope="phone")
+def phone_page(screening_id: str):
+    """Find your name (people of the screening's villages, at most 20)."""
+    screening, refusal = _phone_screening(screening_id, _now())
+    if refusal is not None:
+        return refusal
+    return _phone_page(screening, q=request.args.get("q", ""))
+
+
+@bp.route("/s/<screening_id>", methods=["POST"])
+@limiter.shared_limit(_phone_limit, scope="phone")
+def phone_sign(screening_id: str):
+    """Sign one person in from this phone: one person per phone per screening."""
+    now = _now()
+    screening, refusal = _phone_screening(screening_id, now)
+    if refusal is not None:
+        return refusal
+    person = by_id(Person, request.form.get("person_id"))
+    if person is None or not person.active or person.village_id not in villages_of(screening):
+        raise NotFound(_("No such person."))
+    device = _device()
+    mine = _device_row(screening, device)
+    if mine is not None and mine.person_id != person.id:
+        return _phone_page(screening, result="refused", person=mine.person, status=409)
+    try:
+        result = sign_in(screening, method="phone", person=person, device=device, now=now)
+    except Conflict:
+        db.session.rollback()
+        return _closed(screening)
+    db.session.commit()
+    return _phone_page(screening, result="signed" if result.created else "already", person=person)

@@ -59,4 +59,6 @@ def set_language(code: str):
 @login_required
 @roles_required("kiosk")
 def kiosk():
-    return render_template("auth/kiosk.html", site=current_user.site)
+    from ..attendance.kiosk import kiosk_page  # the sign-in page lives with attendance
+
+    return kiosk_page()
