@@ -1,0 +1,279 @@
+"""Sign-in under load against a real `dianjiao serve` (waitress) on a fresh SQLite instance.
+
+Setup: `dianjiao init`, one site imported by CSV, an admin API token (`dianjiao users token`),
+1000 people (added with the app factory: pinyin keys computed on save) and one screening open
+now (planned through the API). Then 50 client threads, each on its own keep-alive connection:
+
+- round 1: every client signs in its own 20 people (POST /api/v1/screenings/ID/attendance,
+  method kiosk) → 1000 × 201 expected;
+- round 2: every client signs the same people again → 1000 × 200 expected (never a second row);
+- round 3: the same clients at a steady pace (one sign-in every --pace s each) on a second
+  screening, to show the latency when the server is not saturated.
+
+A single-client round first gives the service time without queueing. Afterwards the database is
+read directly: exactly one row per person, none lost, none doubled.
+
+    .venv/bin/python benchmarks/signin.py [--clients 50] [--people 1000] [--threads 8]
+
+Goal: p95 < 50 ms on SQLite. Rounds 1 and 2 are closed loops (each client sends its next
+request the moment it has an answer), so their latency is the queue: clients / throughput.
+Prints human lines, then one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+from _common import REPO, finish, say, workdir
+
+ADMIN_PASSWORD = "bench-admin-pass-1"
+SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
+            "余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯"
+            "龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
+GIVEN = "建国华明丽芳军平红霞伟强秀英玉兰桂珍海燕春梅志刚德福文静敏杰磊娜婷勇超"
+
+
+def env_for(instance: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DIANJIAO_")}
+    env.update({"DIANJIAO_INSTANCE": instance, "DIANJIAO_ADMIN_PASSWORD": ADMIN_PASSWORD,
+                "DIANJIAO_VLC_ARGS": "--vout=dummy --aout=dummy", "PYPINYIN_NO_PHRASES": "true"})
+    return env
+
+
+def dianjiao(env: dict, *args: str) -> str:
+    exe = os.path.join(os.path.dirname(sys.executable), "dianjiao")
+    done = subprocess.run([exe, *args], env=env, cwd=REPO, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"dianjiao {' '.join(args)} failed: {done.stderr}")
+    return done.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def names(count: int) -> list[str]:
+    out = []
+    for i in range(count):
+        s, rest = SURNAMES[i % len(SURNAMES)], i // len(SURNAMES)
+        out.append(s + GIVEN[rest % len(GIVEN)] + GIVEN[(rest // len(GIVEN) + i) % len(GIVEN)])
+    return out
+
+
+def add_people(env: dict, count: int) -> list[str]:
+    """Add `count` people to 东村 with the app factory; returns their ids."""
+    os.environ.update(env)
+    sys.path.insert(0, str(REPO))
+    from app import create_app
+    from app.extensions import db
+    from app.people.services import create_person, village_named
+
+    app = create_app()
+    with app.app_context():
+        village = village_named("东村")
+        people = [create_person(name, village=village, party_member=i % 3 == 0)
+                  for i, name in enumerate(names(count))]
+        db.session.commit()
+        ids = [str(p.id) for p in people]
+        db.engine.dispose()
+    return ids
+
+
+def request(conn: http.client.HTTPConnection, method: str, path: str, token: str,
+            body: dict | None = None) -> tuple[int, dict]:
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    conn.request(method, path, body=json.dumps(body) if body is not None else None,
+                 headers=headers)
+    response = conn.getresponse()
+    return response.status, json.loads(response.read() or b"{}")
+
+
+def wait_up(port: int, server: subprocess.Popen, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit("dianjiao serve exited early")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("GET", "/login")
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("dianjiao serve did not answer")
+
+
+def burst(port: int, token: str, url: str, groups: list[list[str]],
+          pace: float | None = None) -> dict:
+    """One thread per group, all starting together; every person of a group signed in turn.
+
+    Without `pace` each client sends its next request as soon as the last one is answered (a
+    closed loop: latency then grows with the queue). With `pace` each client sends one request
+    every `pace` seconds from a random offset (an offered load of clients / pace per second).
+    """
+    results: list[list[tuple[float, int, str]]] = [[] for _ in groups]
+    ready = threading.Barrier(len(groups) + 1)
+
+    def client(index: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.connect()
+        ready.wait()
+        begin = time.perf_counter() + (random.uniform(0, pace) if pace else 0)
+        for n, person in enumerate(groups[index]):
+            if pace:
+                time.sleep(max(0.0, begin + n * pace - time.perf_counter()))
+            start = time.perf_counter()
+            status, body = request(conn, "POST", url, token, {
+                "person_id": person, "method": "kiosk", "device": f"bench-{index}"})
+            results[index].append((time.perf_counter() - start, status, body.get("id", "")))
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(len(groups))]
+    for t in threads:
+        t.start()
+    ready.wait()
+    start = time.perf_counter()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - start
+    flat = [r for rows in results for r in rows]
+    latencies = sorted(r[0] * 1000 for r in flat)
+    codes: dict[int, int] = {}
+    for _, status, _ in flat:
+        codes[status] = codes.get(status, 0) + 1
+    return {
+        "requests": len(flat), "seconds": round(wall, 3),
+        "requests_per_s": round(len(flat) / wall, 1),
+        "p50_ms": round(statistics.median(latencies), 1),
+        "p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))], 1),
+        "max_ms": round(latencies[-1], 1),
+        "codes": {str(k): v for k, v in sorted(codes.items())},
+        "ids": {r[2] for r in flat},
+    }
+
+
+def stored(db_path: str, screening_id: str) -> tuple[int, int]:
+    """(rows, distinct people) of the screening, read straight from the SQLite file."""
+    import sqlite3
+    import uuid
+
+    con = sqlite3.connect(db_path)
+    try:
+        key = uuid.UUID(screening_id).hex  # SQLAlchemy's Uuid type stores 32 hex digits on SQLite
+        rows, distinct = con.execute(
+            "SELECT count(*), count(DISTINCT person_id) FROM attendance WHERE screening_id = ?",
+            (key,)).fetchone()
+    finally:
+        con.close()
+    return rows, distinct
+
+
+def show(label: str, r: dict) -> None:
+    say(f"{label}: {r['requests']} requests in {r['seconds']:.2f} s = {r['requests_per_s']:.0f}/s; "
+        f"p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, max {r['max_ms']:.1f} ms; "
+        f"codes {r['codes']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--people", type=int, default=1000)
+    parser.add_argument("--threads", type=int, default=8, help="waitress worker threads")
+    parser.add_argument("--pace", type=float, default=1.0,
+                        help="seconds between one client's requests in the paced round")
+    args = parser.parse_args()
+
+    root = workdir("signin")
+    instance = root / "instance"
+    shutil.rmtree(instance, ignore_errors=True)
+    instance.mkdir()
+    env = env_for(str(instance))
+    dianjiao(env, "init")
+    (root / "sites.csv").write_text("code,name,kind,township,village\n"
+                                    "P-001,东村播放点,playback_point,城关镇,东村\n", encoding="utf-8")
+    dianjiao(env, "sites", "import", str(root / "sites.csv"))
+    token = dianjiao(env, "users", "token", "admin").strip().splitlines()[-1]
+    setup = time.perf_counter()
+    people = add_people(env, args.people)
+    say(f"setup: {len(people)} people in {time.perf_counter() - setup:.1f} s")
+
+    port = free_port()
+    log = open(root / "server.log", "w")
+    server = subprocess.Popen(
+        [os.path.join(os.path.dirname(sys.executable), "dianjiao"), "serve", "--host", "127.0.0.1",
+         "--port", str(port), "--threads", str(args.threads)],
+        env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_up(port, server)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        now = datetime.now(UTC).replace(microsecond=0)
+        status, body = request(conn, "POST", "/api/v1/screenings", token, {
+            "site": "P-001", "starts_at": (now - timedelta(minutes=5)).isoformat(),
+            "ends_at": (now + timedelta(minutes=55)).isoformat(), "topic": "党课", "audience": "all"})
+        assert status == 201, body
+        screening = body["id"]
+        url = f"/api/v1/screenings/{screening}/attendance"
+
+        # Service time without queueing: one client, 50 people (kept out of the rounds below).
+        warm, people = people[:50], people[50:]
+        single = burst(port, token, url, [warm])
+        show("1 client (service time)", single)
+
+        groups = [people[i::args.clients] for i in range(args.clients)]
+        first = burst(port, token, url, groups)
+        show(f"round 1, {args.clients} clients, new sign-ins", first)
+        second = burst(port, token, url, groups)
+        show(f"round 2, {args.clients} clients, the same people again", second)
+
+        # The same clients at a steady pace, on a second screening open now (new sign-ins).
+        status, body = request(conn, "POST", "/api/v1/screenings", token, {
+            "site": "P-001", "starts_at": (now - timedelta(minutes=5)).isoformat(),
+            "ends_at": (now + timedelta(minutes=55)).isoformat(), "topic": "夜校",
+            "audience": "all", "force": True})
+        assert status == 201, body
+        other = body["id"]
+        paced = burst(port, token, f"/api/v1/screenings/{other}/attendance", groups, args.pace)
+        show(f"round 3, {args.clients} clients, one sign-in each every {args.pace} s", paced)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+    rows, distinct = stored(str(instance / "dianjiao.sqlite"), screening)
+    paced_rows, paced_distinct = stored(str(instance / "dianjiao.sqlite"), other)
+    expected = len(people) + len(warm)
+    ok = (first["codes"] == {"201": len(people)} and second["codes"] == {"200": len(people)}
+          and first["ids"] == second["ids"] and rows == distinct == expected
+          and paced["codes"] == {"201": len(people)} and paced_rows == paced_distinct == len(people))
+    say(f"stored: {rows} rows for {distinct} people (expected {expected}); "
+        f"round 2 returned the round 1 rows: {first['ids'] == second['ids']}; "
+        f"paced round: {paced_rows} rows for {paced_distinct} people; "
+        f"{'OK' if ok else 'MISMATCH'}")
+    for r in (single, first, second, paced):
+        r.pop("ids")
+    finish({"benchmark": "signin", "database": "sqlite", "clients": args.clients,
+            "people": expected, "waitress_threads": args.threads, "single": single,
+            "round1": first, "round2": second, "paced": paced, "pace_s": args.pace,
+            "rows": rows, "distinct_people": distinct,
+            "ok": ok, "goal_p95_ms": 50,
+            "p95_goal_met": max(first["p95_ms"], second["p95_ms"]) < 50})
+    if not ok:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
