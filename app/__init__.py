@@ -19,7 +19,12 @@ MIGRATIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migration
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record):
-    """Turn on WAL and foreign keys for every SQLite connection."""
+    """Turn on WAL and foreign keys for every SQLite connection.
+
+    The driver keeps its own transaction handling (BEGIN just before the first write), which lets
+    busy_timeout queue concurrent writers. Its catch: a SAVEPOINT that is the first write of a
+    transaction commits at once, so the code avoids savepoints (see attendance.sign_in).
+    """
     if isinstance(dbapi_connection, sqlite3.Connection):
         cur = dbapi_connection.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
@@ -65,6 +70,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     from .auth import bp as auth_bp
     from .catalog import bp as catalog_bp
     from .cli import register_cli
+    from .distribution import bp as distribution_bp
     from .people import bp as people_bp
     from .places import bp as places_bp
     from .player import bp as player_bp
@@ -81,6 +87,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.register_blueprint(player_bp)
     app.register_blueprint(people_bp)
     app.register_blueprint(attendance_bp)
+    app.register_blueprint(distribution_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
     register_cli(app)

@@ -10,12 +10,12 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from ..auth.access import unit_subtree_ids
 from ..errors import Conflict, Invalid
 from ..extensions import db
 from ..models import Attendance, Person, PlayLog, Screening
+from ..models.base import current_origin
 from ..models.people import ATTENDANCE_METHODS, ATTENDANCE_STATUSES
 from ..people.services import create_person, village_named
 
@@ -88,18 +88,27 @@ def sign_in(screening: Screening, *, method: str, person: Person | None = None,
         if method not in SELF_SERVICE and status and existing.status != status:
             existing.status, existing.recorded_by = status, recorded_by  # roll-call corrections
         return SignIn(existing, False)
-    row = Attendance(screening_id=screening.id, person_id=person.id, method=method,
-                     status=status or status_for(screening, now), signed_at=now,
-                     recorded_by=recorded_by, device=(device or "")[:120] or None)
-    try:
-        with db.session.begin_nested():  # two devices at once: the loser finds the winner's row
-            db.session.add(row)
-    except IntegrityError:
-        existing = _existing(screening, person)
-        if existing is None:
-            raise
-        return SignIn(existing, False)
-    return SignIn(row, True)
+    values = dict(id=uuid.uuid4(), screening_id=screening.id, person_id=person.id,
+                  method=method, status=status or status_for(screening, now), signed_at=now,
+                  recorded_by=recorded_by, device=(device or "")[:120] or None,
+                  origin_site=current_origin(), created_at=now, updated_at=now)
+    # INSERT .. ON CONFLICT DO NOTHING: two devices at once, and the loser finds the winner's row
+    # (no savepoint, which SQLite's driver would commit on its own as a transaction's first write).
+    inserted = db.session.execute(
+        _insert(db.session).values(**values)
+        .on_conflict_do_nothing(index_elements=["screening_id", "person_id"])
+        .returning(Attendance.id)).scalar()
+    row = db.session.get(Attendance, inserted) if inserted else _existing(screening, person)
+    return SignIn(row, inserted is not None)
+
+
+def _insert(session):
+    """The dialect's INSERT with ON CONFLICT (SQLite and PostgreSQL both have it)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(Attendance)
 
 
 def _existing(screening: Screening, person: Person) -> Attendance | None:

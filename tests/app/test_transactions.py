@@ -1,0 +1,27 @@
+"""A sign-in inside a unit of work that fails is undone with it (no half-written sheet)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from app.attendance.services import sign_in
+from app.extensions import db
+from app.models import Attendance
+from app.people.services import create_person
+from app.screenings.services import create_screening
+
+
+def test_rollback_undoes_sign_ins(app, make):
+    site = make.site("P-001")
+    now = datetime.now(UTC)
+    screening, _ = create_screening(site, starts_at=now, ends_at=now + timedelta(hours=1),
+                                    topic="党课")
+    person = create_person("张三")
+    db.session.commit()
+    first = sign_in(screening, method="paper", person=person)
+    assert first.created
+    assert not sign_in(screening, method="paper", person=person).created
+    db.session.rollback()  # e.g. a later line of the paper sheet was bad
+    assert db.session.scalar(select(func.count(Attendance.id))) == 0
