@@ -173,6 +173,44 @@ def sites_list(as_json, kind):
                    f"{s['name']}")
 
 
+@click.group("people")
+def people_group():
+    """Import the roster."""
+
+
+@people_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--merge", is_flag=True,
+              help="Update people already on the roster (same name and village) from the file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@with_appcontext
+@plain_errors
+def people_import(file, merge, as_json):
+    """Import people from CSV or XLSX (name,village,party_member,role,phone[,township])."""
+    from .people.importing import import_people
+    from .places.services import read_table
+
+    with open(file, "rb") as fh:
+        data = fh.read()
+    try:
+        report = import_people(read_table(file, data), merge=merge)
+    except DianjiaoError as exc:
+        if as_json:
+            emit_json({"error": exc.message, "errors": exc.details or []})
+        raise
+    db.session.commit()
+    if as_json:
+        emit_json(report.as_dict())
+    click.echo(f"{report.created} created, {report.merged} merged, {report.unchanged} unchanged, "
+               f"{report.duplicates_skipped} duplicates skipped.", err=True)
+    for d in report.duplicates:
+        same = f"row {d['of_row']}" if d["of_row"] else "a person on the roster"
+        click.echo(f"  row {d['row']}: {d['name']} ({d['village']}) is the same as {same}",
+                   err=True)
+    if report.duplicates:
+        click.echo("Run again with --merge to update those people from the file.", err=True)
+
+
 @click.group("users")
 def users_group():
     """Manage logins and API tokens."""
@@ -251,7 +289,8 @@ def demo_command(if_empty):
 
 
 def register_cli(app) -> None:
-    for command in (init_command, scan_command, sites_group, users_group, demo_command):
+    for command in (init_command, scan_command, sites_group, people_group, users_group,
+                    demo_command):
         app.cli.add_command(command)
 
 

@@ -1,1 +1,388 @@
 """Roster pages: list, import, a person's page with history and study hours."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from wtforms.fields.choices import SelectChoice
+
+from ..attendance.services import study_minutes
+from ..auth.access import roles_required, unit_subtree_ids, visible_sites
+from ..errors import DianjiaoError
+from ..extensions import db
+from ..models import Attendance, Person, PlayLog, Screening, Site, Unit
+from ..models.people import PERSON_ROLES
+from ..places.services import read_table
+from . import bp
+from .forms import (
+    ATTENDANCE_STATUS_LABELS,
+    METHOD_LABELS,
+    PERSON_ROLE_LABELS,
+    ActionForm,
+    ImportForm,
+    MergeForm,
+    PersonForm,
+)
+from .importing import drop_stash, import_people, read_stash, stash_upload
+from .services import create_person, person_or_404, search_people, set_name
+
+STAFF = ("admin", "township", "operator")
+PAGE_SIZE = 100
+HISTORY_ROWS = 200
+COUNTED = ("present", "late")  # statuses whose screenings count as study time
+
+
+@bp.context_processor
+def _labels():
+    return {"PERSON_ROLE_LABELS": PERSON_ROLE_LABELS, "METHOD_LABELS": METHOD_LABELS,
+            "ATTENDANCE_STATUS_LABELS": ATTENDANCE_STATUS_LABELS}
+
+
+# --- scope ---------------------------------------------------------------------------------
+
+def scope_villages() -> set[uuid.UUID] | None:
+    """The units whose people the current user may see: None for all (an administrator)."""
+    user = current_user
+    if user.role == "admin":
+        return None
+    if user.role == "township" and user.unit_id:
+        return unit_subtree_ids(user.unit_id)
+    if user.role == "operator" and user.site is not None:
+        return unit_subtree_ids(user.site.unit_id)
+    return set()
+
+
+def visible_person(person_id: str) -> Person:
+    """A person of the user's area: 404 when unknown, 403 when outside it."""
+    person = person_or_404(person_id)
+    scope = scope_villages()
+    if scope is not None and person.village_id not in scope:
+        abort(403)
+    return person
+
+
+def village_choices(scope: set[uuid.UUID] | None) -> list[SelectChoice]:
+    query = select(Unit).where(Unit.kind.in_(("village", "community")))
+    if scope is not None:
+        query = query.where(Unit.id.in_(scope))
+    villages = db.session.scalars(query).all()
+    labelled = [(str(v.id), f"{v.name} · {v.parent.name}" if v.parent else v.name)
+                for v in villages]
+    return [SelectChoice(value, label) for value, label in sorted(labelled, key=lambda p: p[1])]
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+# --- list ----------------------------------------------------------------------------------
+
+@bp.route("/people")
+@roles_required(*STAFF)
+def index():
+    args = request.args
+    q = (args.get("q") or "").strip()
+    scope = scope_villages()
+    inactive = args.get("inactive") == "1"
+    query = search_people(q, active_only=not inactive, within=scope)
+    village = _uuid(args.get("village")) if args.get("village") else None
+    if village is not None:
+        query = query.where(Person.village_id == village)
+    party = args.get("party") or ""
+    if party in ("yes", "no"):
+        query = query.where(Person.party_member.is_(party == "yes"))
+    role = args.get("role") or ""
+    if role in PERSON_ROLES:
+        query = query.where(Person.role == role)
+    walkins = args.get("walkins") == "1"
+    if walkins:
+        query = query.where(Person.walkin.is_(True))
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    page = max(1, args.get("page", 1, type=int) or 1)
+    people = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    filters = {k: v for k, v in args.items() if k != "page" and v}
+    return render_template(
+        "people/index.html", people=people, total=total, page=page, page_size=PAGE_SIZE,
+        filters=filters, q=q, villages=village_choices(scope), village=str(village or ""),
+        party=party, role=role, walkins=walkins, inactive=inactive)
+
+
+# --- add and edit --------------------------------------------------------------------------
+
+def _village_for(form: PersonForm, scope: set[uuid.UUID] | None) -> Unit | None:
+    unit = db.session.get(Unit, _uuid(form.village.data)) if _uuid(form.village.data) else None
+    if unit is None or (scope is not None and unit.id not in scope):
+        form.village.errors.append(_("Choose a village of your area."))
+        return None
+    return unit
+
+
+def _namesake(name: str, village: Unit, person: Person | None = None) -> Person | None:
+    query = select(Person).where(Person.name == " ".join(name.split()),
+                                 Person.village_id == village.id)
+    if person is not None:
+        query = query.where(Person.id != person.id)
+    return db.session.scalar(query.limit(1))
+
+
+@bp.route("/people/new", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def new():
+    scope = scope_villages()
+    form = PersonForm()
+    form.village.choices = village_choices(scope)
+    namesake = None
+    if form.validate_on_submit():
+        village = _village_for(form, scope)
+        if village is not None:
+            namesake = _namesake(form.name.data, village)
+            if namesake is None or form.same_name_ok.data:
+                try:
+                    person = create_person(form.name.data, village=village,
+                                           party_member=form.party_member.data,
+                                           role=form.role.data, phone=form.phone.data)
+                except DianjiaoError as exc:
+                    form.name.errors.append(exc.message)
+                else:
+                    db.session.commit()
+                    flash(_("%(name)s added to the roster.", name=person.name), "success")
+                    return redirect(url_for("people.detail", person_id=person.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("people/new.html", form=form, namesake=namesake), status
+
+
+def _month_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
+    zone = ZoneInfo(tz)
+    start = datetime(day.year, day.month, 1, tzinfo=zone)
+    end = datetime(day.year + day.month // 12, day.month % 12 + 1, 1, tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def _year_bounds(year: int, tz: str) -> tuple[datetime, datetime]:
+    zone = ZoneInfo(tz)
+    return (datetime(year, 1, 1, tzinfo=zone).astimezone(UTC),
+            datetime(year + 1, 1, 1, tzinfo=zone).astimezone(UTC))
+
+
+def _today(tz: str) -> date:
+    return datetime.now(UTC).astimezone(ZoneInfo(tz)).date()
+
+
+@bp.route("/people/<person_id>", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def detail(person_id: str):
+    person = visible_person(person_id)
+    scope = scope_villages()
+    form = PersonForm(obj=person, village=str(person.village_id or ""))
+    form.village.choices = village_choices(scope)
+    namesake = None
+    if form.validate_on_submit():
+        village = _village_for(form, scope)
+        if village is not None:
+            namesake = _namesake(form.name.data, village, person)
+            if namesake is None or form.same_name_ok.data:
+                try:
+                    set_name(person, form.name.data)
+                except DianjiaoError as exc:
+                    form.name.errors.append(exc.message)
+                else:
+                    person.village = village
+                    person.party_member = form.party_member.data
+                    person.role = form.role.data
+                    person.phone = form.phone.data or None
+                    db.session.commit()
+                    flash(_("Saved."), "success")
+                    return redirect(url_for("people.detail", person_id=person.id))
+    status = 422 if request.method == "POST" else 200
+    tz = current_app.config["TIMEZONE"]
+    today = _today(tz)
+    config = current_app.config
+    hours = {
+        "month": study_minutes(person, *_month_bounds(today, tz)) / 60,
+        "year": study_minutes(person, *_year_bounds(today.year, tz)) / 60,
+        "month_target": float(config["STUDY_TARGET_HOURS_MONTH"]),
+        "year_target": float(config["STUDY_TARGET_HOURS_YEAR"]),
+    }
+    history = db.session.execute(
+        select(Attendance, Screening).join(Screening, Attendance.screening_id == Screening.id)
+        .where(Attendance.person_id == person.id).order_by(Screening.starts_at.desc())
+        .limit(HISTORY_ROWS)).all()
+    minutes = _played_minutes([s for a, s in history if a.status in COUNTED])
+    return render_template("people/detail.html", person=person, form=form, namesake=namesake,
+                           hours=hours, history=history, minutes=minutes, today=today,
+                           action=ActionForm(), history_limit=HISTORY_ROWS), status
+
+
+@bp.route("/people/<person_id>/active", methods=["POST"])
+@roles_required(*STAFF)
+def set_active(person_id: str):
+    person = visible_person(person_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    person.active = request.form.get("active") == "1"
+    db.session.commit()
+    flash(_("%(name)s is active again.", name=person.name) if person.active else
+          _("%(name)s is deactivated: no longer found by search or expected at screenings.",
+            name=person.name), "success")
+    return redirect(url_for("people.detail", person_id=person.id))
+
+
+@bp.route("/people/<person_id>/confirm", methods=["POST"])
+@roles_required(*STAFF)
+def confirm_walkin(person_id: str):
+    person = visible_person(person_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    person.walkin = False
+    db.session.commit()
+    flash(_("%(name)s is confirmed as a roster person.", name=person.name), "success")
+    return redirect(url_for("people.detail", person_id=person.id))
+
+
+# --- import --------------------------------------------------------------------------------
+
+PENDING = "people_import"  # the session's pending upload: {"token", "filename"}
+
+
+@bp.route("/people/import", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def import_file():
+    """Upload a roster; duplicates are listed and merged only when the user confirms."""
+    form, merge_form = ImportForm(), MergeForm()
+    instance = current_app.instance_path
+    errors = report = None
+    failed = False
+    merging = request.method == "POST" and request.form.get("merge") == "1"
+    if merging and merge_form.validate_on_submit():
+        pending = session.get(PENDING) or {}
+        token = merge_form.token.data
+        data = read_stash(instance, token) if pending.get("token") == token else None
+        if data is None:
+            flash(_("The uploaded file is no longer here; upload it again."), "error")
+            return render_template("people/import.html", form=form, merge_form=merge_form,
+                                   errors=None, report=None), 410
+        filename = pending.get("filename") or token
+        try:
+            report = import_people(read_table(filename, data), merge=True,
+                                   within=scope_villages())
+        except DianjiaoError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            errors, failed = exc.details, True
+        else:
+            db.session.commit()
+            drop_stash(instance, token)
+            session.pop(PENDING, None)
+            flash(_("Imported: %(c)d new, %(m)d merged, %(u)d already up to date.",
+                    c=report.created, m=report.merged, u=report.unchanged), "success")
+            return redirect(url_for("people.index"))
+    elif not merging and form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read()
+        try:
+            report = import_people(read_table(upload.filename, data), within=scope_villages())
+        except DianjiaoError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            errors, failed = exc.details, True
+        else:
+            db.session.commit()
+            flash(_("Imported: %(c)d new. Duplicates not imported: %(d)d.",
+                    c=report.created, d=report.duplicates_skipped), "success")
+            if not report.duplicates:
+                return redirect(url_for("people.index"))
+            token = stash_upload(instance, upload.filename, data)
+            session[PENDING] = {"token": token, "filename": upload.filename}
+            merge_form = MergeForm(formdata=None, token=token)
+    status = 422 if failed or form.errors or merge_form.errors else 200
+    return render_template("people/import.html", form=form, merge_form=merge_form,
+                           errors=errors, report=report), status
+
+
+# --- below target --------------------------------------------------------------------------
+
+def _played_minutes(screenings: list[Screening]) -> dict[uuid.UUID, float]:
+    """What really played at each screening, capped by its slot (as study_minutes counts it)."""
+    ids = list({s.id for s in screenings})
+    played = dict(db.session.execute(
+        select(PlayLog.screening_id, func.coalesce(func.sum(PlayLog.played_s), 0.0))
+        .where(PlayLog.screening_id.in_(ids)).group_by(PlayLog.screening_id)).all()) if ids else {}
+    return {s.id: min(float(played.get(s.id) or 0.0), (s.ends_at - s.starts_at).total_seconds())
+            / 60 for s in screenings}
+
+
+def study_minutes_of(people: list[Person], start: datetime, end: datetime) -> dict[uuid.UUID, float]:
+    """Study minutes of many people at once; the same sum as attendance.services.study_minutes."""
+    totals = {p.id: 0.0 for p in people}
+    if not people:
+        return totals
+    rows = db.session.execute(
+        select(Attendance.person_id, Screening).join(Screening, Attendance.screening_id == Screening.id)
+        .where(Attendance.status.in_(COUNTED), Screening.starts_at >= start, Screening.starts_at < end,
+               Attendance.person_id.in_(list(totals)))).all()
+    minutes = _played_minutes([s for _p, s in rows])
+    for person_id, screening in rows:
+        totals[person_id] += minutes[screening.id]
+    return totals
+
+
+def _parse_month(value: str | None, today: date) -> date | None:
+    if not value:
+        return today.replace(day=1)
+    try:
+        month = datetime.strptime(value.strip(), "%Y-%m").date()
+    except ValueError:
+        return None
+    return month if 2000 <= month.year <= 2100 else None
+
+
+@bp.route("/people/below-target")
+@roles_required(*STAFF)
+def below_target():
+    """Party members whose study hours this month are below the target, per village and site."""
+    tz = current_app.config["TIMEZONE"]
+    month = _parse_month(request.args.get("month"), _today(tz))
+    status = 200
+    if month is None:
+        flash(_("Give the month as YYYY-MM, for example 2025-03."), "error")
+        month, status = _today(tz).replace(day=1), 400
+    target = float(current_app.config["STUDY_TARGET_HOURS_MONTH"])
+    scope = scope_villages()
+    query = select(Person).where(Person.active.is_(True), Person.walkin.is_(False),
+                                 Person.party_member.is_(True), Person.village_id.is_not(None))
+    if scope is not None:
+        query = query.where(Person.village_id.in_(scope))
+    members = db.session.scalars(query.order_by(Person.initials, Person.name)).all()
+    minutes = study_minutes_of(members, *_month_bounds(month, tz))
+    below = [(p, minutes[p.id] / 60) for p in members if minutes[p.id] < target * 60]
+    by_village: dict[uuid.UUID, dict] = {}
+    for person in members:
+        entry = by_village.setdefault(person.village_id, {"village": person.village, "members": 0,
+                                                          "below": []})
+        entry["members"] += 1
+    for person, hours in below:
+        by_village[person.village_id]["below"].append((person, hours))
+    villages = sorted(by_village.values(), key=lambda e: (
+        e["village"].parent.name if e["village"].parent else "", e["village"].name))
+    sites = []
+    for site in db.session.scalars(visible_sites(current_user).where(Site.active.is_(True))
+                                   .order_by(Site.code)):
+        served = unit_subtree_ids(site.unit_id)
+        if scope is not None:
+            served &= scope
+        count = sum(1 for p in members if p.village_id in served)
+        short = [(p, h) for p, h in below if p.village_id in served]
+        if count:
+            sites.append({"site": site, "members": count, "below": short})
+    return render_template("people/below_target.html", month=month, target=target,
+                           villages=villages, sites=sites, below=below,
+                           members=len(members)), status
