@@ -180,18 +180,39 @@ def attendance_dict(row: Attendance) -> dict:
     }
 
 
+COUNTED = ("present", "late")  # statuses whose screenings count as study time
+
+
+def played_minutes_of(screenings: list[Screening]) -> dict[uuid.UUID, float]:
+    """What really played at each screening, capped by its slot, in minutes."""
+    ids = list({s.id for s in screenings})
+    played = dict(db.session.execute(
+        select(PlayLog.screening_id, func.coalesce(func.sum(PlayLog.played_s), 0.0))
+        .where(PlayLog.screening_id.in_(ids)).group_by(PlayLog.screening_id)).all()) if ids else {}
+    return {s.id: min(float(played.get(s.id) or 0.0), (s.ends_at - s.starts_at).total_seconds())
+            / 60 for s in screenings}
+
+
 def played_minutes(screening: Screening) -> float:
-    """What really played at a screening, capped by its slot, in minutes."""
-    played = db.session.scalar(select(func.coalesce(func.sum(PlayLog.played_s), 0.0)).where(
-        PlayLog.screening_id == screening.id)) or 0.0
-    slot = (screening.ends_at - screening.starts_at).total_seconds()
-    return min(float(played), slot) / 60
+    return played_minutes_of([screening])[screening.id]
+
+
+def study_minutes_of(people: list[Person], start: datetime,
+                     end: datetime) -> dict[uuid.UUID, float]:
+    """Minutes of screenings each person attended (present or late) starting in [start, end)."""
+    totals = {p.id: 0.0 for p in people}
+    if not people:
+        return totals
+    rows = db.session.execute(
+        select(Attendance.person_id, Screening)
+        .join(Screening, Attendance.screening_id == Screening.id)
+        .where(Attendance.status.in_(COUNTED), Screening.starts_at >= start,
+               Screening.starts_at < end, Attendance.person_id.in_(list(totals)))).all()
+    minutes = played_minutes_of([s for _p, s in rows])
+    for person_id, screening in rows:
+        totals[person_id] += minutes[screening.id]
+    return totals
 
 
 def study_minutes(person: Person, start: datetime, end: datetime) -> float:
-    """Minutes of screenings a person attended (present or late) with start in [start, end)."""
-    screenings = db.session.scalars(select(Screening).join(
-        Attendance, Attendance.screening_id == Screening.id).where(
-        Attendance.person_id == person.id, Attendance.status.in_(("present", "late")),
-        Screening.starts_at >= start, Screening.starts_at < end))
-    return sum(played_minutes(s) for s in screenings)
+    return study_minutes_of([person], start, end)[person.id]

@@ -12,11 +12,11 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
-from ..attendance.services import study_minutes
+from ..attendance.services import COUNTED, played_minutes_of, study_minutes, study_minutes_of
 from ..auth.access import roles_required, unit_subtree_ids, visible_sites
 from ..errors import DianjiaoError
 from ..extensions import db
-from ..models import Attendance, Person, PlayLog, Screening, Site, Unit
+from ..models import Attendance, Person, Screening, Site, Unit
 from ..models.people import PERSON_ROLES
 from ..places.services import read_table
 from . import bp
@@ -35,7 +35,6 @@ from .services import create_person, person_or_404, search_people, set_name
 STAFF = ("admin", "township", "operator")
 PAGE_SIZE = 100
 HISTORY_ROWS = 200
-COUNTED = ("present", "late")  # statuses whose screenings count as study time
 
 
 @bp.context_processor
@@ -216,7 +215,7 @@ def detail(person_id: str):
         select(Attendance, Screening).join(Screening, Attendance.screening_id == Screening.id)
         .where(Attendance.person_id == person.id).order_by(Screening.starts_at.desc())
         .limit(HISTORY_ROWS)).all()
-    minutes = _played_minutes([s for a, s in history if a.status in COUNTED])
+    minutes = played_minutes_of([s for a, s in history if a.status in COUNTED])
     return render_template("people/detail.html", person=person, form=form, namesake=namesake,
                            hours=hours, history=history, minutes=minutes, today=today,
                            action=ActionForm(), history_limit=HISTORY_ROWS), status
@@ -309,31 +308,6 @@ def import_file():
 
 
 # --- below target --------------------------------------------------------------------------
-
-def _played_minutes(screenings: list[Screening]) -> dict[uuid.UUID, float]:
-    """What really played at each screening, capped by its slot (as study_minutes counts it)."""
-    ids = list({s.id for s in screenings})
-    played = dict(db.session.execute(
-        select(PlayLog.screening_id, func.coalesce(func.sum(PlayLog.played_s), 0.0))
-        .where(PlayLog.screening_id.in_(ids)).group_by(PlayLog.screening_id)).all()) if ids else {}
-    return {s.id: min(float(played.get(s.id) or 0.0), (s.ends_at - s.starts_at).total_seconds())
-            / 60 for s in screenings}
-
-
-def study_minutes_of(people: list[Person], start: datetime, end: datetime) -> dict[uuid.UUID, float]:
-    """Study minutes of many people at once; the same sum as attendance.services.study_minutes."""
-    totals = {p.id: 0.0 for p in people}
-    if not people:
-        return totals
-    rows = db.session.execute(
-        select(Attendance.person_id, Screening).join(Screening, Attendance.screening_id == Screening.id)
-        .where(Attendance.status.in_(COUNTED), Screening.starts_at >= start, Screening.starts_at < end,
-               Attendance.person_id.in_(list(totals)))).all()
-    minutes = _played_minutes([s for _p, s in rows])
-    for person_id, screening in rows:
-        totals[person_id] += minutes[screening.id]
-    return totals
-
 
 def _parse_month(value: str | None, today: date) -> date | None:
     if not value:
