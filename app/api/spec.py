@@ -123,6 +123,72 @@ for _name in ("Site", "File", "Title", "Screening", "PlayLog", "Person", "Attend
         "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{_name}"}},
         "total": {"type": "integer"}}}
 
+SHIPMENT_STATUS = {"type": "string", "enum": ["planned", "sent", "received", "verified", "lost",
+                                              "damaged", "returned"]}
+FORM = {"type": "string", "enum": ["DVD", "VCD", "USB", "file"]}
+STRINGS = {"type": "array", "items": {"type": "string"}}
+SCHEMAS.update({
+    "Batch": {"type": "object", "properties": {
+        "id": {"type": "string", "format": "uuid"}, "name": {"type": "string"}, "form": FORM,
+        "made_on": {"type": "string", "format": "date", "nullable": True}, "notes": NULLABLE_STR,
+        "titles": {"type": "array", "items": {"type": "string", "format": "uuid"}},
+        "shipments": {"type": "object", "additionalProperties": {"type": "integer"},
+                      "description": "kits per status"}}},
+    "BatchIn": {"type": "object", "required": ["name", "titles"], "properties": {
+        "name": {"type": "string", "maxLength": 200}, "form": FORM,
+        "made_on": {"type": "string", "format": "date", "nullable": True}, "notes": NULLABLE_STR,
+        "titles": {"type": "array", "minItems": 1,
+                   "items": {"type": "string", "format": "uuid"}}}},
+    "ConsignIn": {"type": "object", "properties": {
+        "sites": {**STRINGS, "description": "site codes"},
+        "kind": {"oneOf": [{"type": "string"}, STRINGS], "description": "site kind(s)"},
+        "townships": STRINGS, "villages": STRINGS,
+        "copies": {"type": "integer", "minimum": 1, "default": 1},
+        "form": {**FORM, "nullable": True, "description": "default: the batch's form"}}},
+    "Shipment": {"type": "object", "properties": {
+        "id": {"type": "string", "format": "uuid"}, "site": {"type": "string"},
+        "status": SHIPMENT_STATUS, "copies": {"type": "integer"}, "form": FORM,
+        "serial": {"type": "string"}, "batch": {"type": "string", "format": "uuid"},
+        "sent_at": {"type": "string", "format": "date-time", "nullable": True},
+        "received_at": {"type": "string", "format": "date-time", "nullable": True},
+        "received_by": NULLABLE_STR,
+        "verified_at": {"type": "string", "format": "date-time", "nullable": True},
+        "replaces": {"type": "string", "format": "uuid", "nullable": True}}},
+    "ShipmentPatch": {"type": "object", "required": ["status"], "properties": {
+        "status": SHIPMENT_STATUS, "received_by": NULLABLE_STR}},
+    "Holder": {"type": "object", "properties": {
+        "site": {"type": "string"}, "name": {"type": "string"}, "kind": {"type": "string"},
+        "township": NULLABLE_STR, "village": NULLABLE_STR,
+        "how": {"type": "array", "items": {"type": "string", "enum": ["seen", "received"]}},
+        "titles": {"type": "integer"}, "of": {"type": "integer"}, "complete": {"type": "boolean"},
+        "serials": STRINGS}},
+    "TownshipLine": {"type": "object", "properties": {
+        "township": NULLABLE_STR, "line": {"type": "string"},
+        "kinds": {"type": "array", "items": {"type": "object", "properties": {
+            "kind": {"type": "string"}, "holding": {"type": "integer"},
+            "total": {"type": "integer"}}}}}},
+    "CoverageRow": {"type": "object", "properties": {
+        "township": NULLABLE_STR, "kind": {"type": "string"}, "holding": {"type": "integer"},
+        "complete": {"type": "integer"}, "total": {"type": "integer"},
+        "required": {"type": "boolean"}, "short": STRINGS}},
+})
+for _name in ("Batch", "Shipment"):
+    SCHEMAS[f"{_name}List"] = {"type": "object", "required": ["items", "total"], "properties": {
+        "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{_name}"}},
+        "total": {"type": "integer"}}}
+SCHEMAS["Consignment"] = {"type": "object", "required": ["items", "total"], "properties": {
+    "items": {"type": "array", "items": {"$ref": "#/components/schemas/Shipment"}},
+    "total": {"type": "integer"}, "skipped": STRINGS}}
+SCHEMAS["Whereis"] = {"type": "object", "required": ["items", "total"], "properties": {
+    "items": {"type": "array", "items": {"$ref": "#/components/schemas/Holder"}},
+    "total": {"type": "integer"}, "title": {"type": "object"}, "series": {"type": "string"},
+    "townships": {"type": "array", "items": {"$ref": "#/components/schemas/TownshipLine"}}}}
+SCHEMAS["Coverage"] = {"type": "object", "required": ["items", "total"], "properties": {
+    "series": {"type": "string"}, "titles": {"type": "integer"},
+    "items": {"type": "array", "items": {"$ref": "#/components/schemas/CoverageRow"}},
+    "total": {"type": "integer"},
+    "townships": {"type": "array", "items": {"$ref": "#/components/schemas/TownshipLine"}}}}
+
 
 def build_spec(app: Flask) -> dict:
     spec = APISpec(title="Dianjiao API", version="1", openapi_version="3.0.3",

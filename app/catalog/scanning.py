@@ -26,6 +26,13 @@ from ..extensions import db
 from ..models import FileEntry, LibraryRoot, MediaFile, ScanJob, Site
 
 ProgressCallback = Callable[[Progress], None]
+_scan_listeners: list[Callable[[Site], None]] = []
+
+
+def on_scan_done(listener: Callable[[Site], None]) -> None:
+    """Call `listener(site)` after every scan of a site, before its last commit."""
+    if listener not in _scan_listeners:
+        _scan_listeners.append(listener)
 
 
 def add_root(site: Site, path: str, label: str | None = None) -> LibraryRoot:
@@ -216,6 +223,9 @@ def scan_paths(site: Site, paths: list[str], *, quick: bool = False,
         counts = scan_root(root, quick=quick, on_progress=on_progress)
         for key, value in counts.items():
             total[key] += value
+    for listener in list(_scan_listeners):
+        listener(site)
+    db.session.commit()
     total["seconds"] = round(time.monotonic() - started, 3)
     return total
 

@@ -1,0 +1,302 @@
+"""Distribution under /api/v1: batches, kits (shipments), whereis and coverage."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..auth.access import can_see_site
+from ..distribution.services import (
+    batch_dict,
+    batch_or_404,
+    choose_sites,
+    consign,
+    coverage,
+    create_batch,
+    holder_dict,
+    holdings,
+    replace,
+    series_titles,
+    set_status,
+    shipment_dict,
+    shipment_or_404,
+    shipments_query,
+    sorted_holders,
+    township_lines,
+)
+from ..errors import Forbidden, Invalid, NotFound
+from ..extensions import db
+from ..lookup import by_id
+from ..models import Batch, Title
+from ..models.distribution import FORMS
+from . import bp
+from .helpers import api_roles, json_body, paging
+from .views import STAFF, page_of, site_by_code
+
+OFFICERS = ("admin", "township")
+
+
+def _check(body: dict, fields: dict) -> None:
+    for key, value in body.items():
+        if key not in fields:
+            raise Invalid(_("Unknown field %(f)s.", f=key))
+        if not isinstance(value, fields[key]) or isinstance(value, bool):
+            raise Invalid(_("Field %(f)s has the wrong type.", f=key))
+
+
+def _strings(body: dict, key: str) -> list[str]:
+    value = body.get(key) or []
+    if not all(isinstance(v, str) for v in value):
+        raise Invalid(_("%(f)s is a list of strings.", f=key))
+    return value
+
+
+@bp.route("/v1/batches", methods=["GET", "POST"])
+@api_roles(*STAFF)
+def batches():
+    """List batches or make one.
+    ---
+    get:
+      summary: Distribution batches, newest first
+      parameters: [limit, offset]
+      responses:
+        200: {description: Batches, content: {application/json: {schema: {$ref: '#/components/schemas/BatchList'}}}}
+    post:
+      summary: Make a batch (a named set of titles in a form); a batch with no titles is 422
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: '#/components/schemas/BatchIn'}}}
+      responses:
+        201: {description: Made, content: {application/json: {schema: {$ref: '#/components/schemas/Batch'}}}}
+        403: {$ref: '#/components/responses/Error'}
+        422: {$ref: '#/components/responses/Error'}
+    """
+    if request.method == "GET":
+        return page_of(select(Batch).order_by(Batch.made_on.desc(), Batch.created_at.desc()),
+                       batch_dict)
+    if current_user.role not in OFFICERS:
+        raise Forbidden(_("Only the township or an administrator makes batches."))
+    body = json_body()
+    _check(body, {"name": str, "form": str, "made_on": (str, type(None)), "titles": list,
+                  "notes": (str, type(None))})
+    if "titles" not in body:
+        raise Invalid(_("A batch needs at least one title."))
+    made_on = None
+    if body.get("made_on"):
+        try:
+            made_on = date.fromisoformat(body["made_on"])
+        except ValueError as exc:
+            raise Invalid(_("made_on must be a date (YYYY-MM-DD).")) from exc
+    batch = create_batch(body.get("name", ""), body.get("form", "DVD"),
+                         [str(t) for t in body["titles"]], made_on=made_on,
+                         notes=body.get("notes"))
+    db.session.commit()
+    return jsonify(batch_dict(batch)), 201
+
+
+@bp.post("/v1/batches/<batch_id>/shipments")
+@api_roles(*OFFICERS)
+def consign_batch(batch_id: str):
+    """Consign a batch: one kit per chosen site.
+    ---
+    post:
+      summary: Plan kits of a batch for sites given by code, or by kind, townships and villages
+      description: >
+        Sites that already have a live kit of the batch are skipped (listed in `skipped`);
+        409 when every chosen site was skipped. Unknown sites or places and copies below 1
+        are 422; a site outside the caller's area is 403.
+      parameters:
+        - {in: path, name: batch_id, required: true, schema: {type: string, format: uuid}}
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: '#/components/schemas/ConsignIn'}}}
+      responses:
+        201: {description: Planned kits, content: {application/json: {schema: {$ref: '#/components/schemas/Consignment'}}}}
+        403: {$ref: '#/components/responses/Error'}
+        404: {$ref: '#/components/responses/Error'}
+        409: {$ref: '#/components/responses/Error'}
+        422: {$ref: '#/components/responses/Error'}
+    """
+    batch = batch_or_404(batch_id)
+    body = json_body()
+    _check(body, {"sites": list, "kind": (str, list), "townships": list, "villages": list,
+                  "copies": int, "form": (str, type(None))})
+    if body.get("form") and body["form"] not in FORMS:
+        raise Invalid(_("form must be one of %(forms)s.", forms=", ".join(FORMS)))
+    kinds = body.get("kind") or []
+    kinds = [kinds] if isinstance(kinds, str) else kinds
+    if not all(isinstance(k, str) for k in kinds):
+        raise Invalid(_("%(f)s is a list of strings.", f="kind"))
+    sites = choose_sites(current_user, codes=_strings(body, "sites"), kinds=kinds,
+                         townships=_strings(body, "townships"),
+                         villages=_strings(body, "villages"))
+    result = consign(batch, sites, copies=body.get("copies", 1), form=body.get("form"))
+    db.session.commit()
+    return jsonify(items=[shipment_dict(s) for s in result.created], total=len(result.created),
+                   skipped=[s.code for s in result.skipped]), 201
+
+
+@bp.get("/v1/shipments")
+@api_roles(*STAFF)
+def shipments():
+    """List kits of the caller's area.
+    ---
+    get:
+      summary: Kits (shipments), by batch, site or status
+      parameters:
+        - {in: query, name: batch, schema: {type: string, format: uuid}}
+        - {in: query, name: site, schema: {type: string}}
+        - {in: query, name: status, schema: {type: string, enum: [planned, sent, received, verified, lost, damaged, returned]}}
+        - limit
+        - offset
+      responses:
+        200: {description: Kits, content: {application/json: {schema: {$ref: '#/components/schemas/ShipmentList'}}}}
+        403: {$ref: '#/components/responses/Error'}
+        404: {$ref: '#/components/responses/Error'}
+        422: {$ref: '#/components/responses/Error'}
+    """
+    args = request.args
+    batch = batch_or_404(args["batch"]) if args.get("batch") else None
+    site = site_by_code(args["site"]) if args.get("site") else None
+    return page_of(shipments_query(current_user, batch=batch, site=site,
+                                   status=args.get("status") or None), shipment_dict)
+
+
+@bp.route("/v1/shipments/<shipment_id>", methods=["GET", "PATCH"])
+@api_roles(*STAFF)
+def shipment(shipment_id: str):
+    """Read a kit, or move its status forward.
+    ---
+    get:
+      summary: One kit
+      parameters:
+        - {in: path, name: shipment_id, required: true, schema: {type: string, format: uuid}}
+      responses:
+        200: {description: Kit, content: {application/json: {schema: {$ref: '#/components/schemas/Shipment'}}}}
+        403: {$ref: '#/components/responses/Error'}
+        404: {$ref: '#/components/responses/Error'}
+    patch:
+      summary: Move a kit's status forward (planned, sent, received, verified; or lost, damaged, returned)
+      description: >
+        Backwards is 409, an unknown status 422. A site operator may only mark its own site's
+        kits received (403 otherwise).
+      parameters:
+        - {in: path, name: shipment_id, required: true, schema: {type: string, format: uuid}}
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: '#/components/schemas/ShipmentPatch'}}}
+      responses:
+        200: {description: Kit, content: {application/json: {schema: {$ref: '#/components/schemas/Shipment'}}}}
+        403: {$ref: '#/components/responses/Error'}
+        404: {$ref: '#/components/responses/Error'}
+        409: {$ref: '#/components/responses/Error'}
+        422: {$ref: '#/components/responses/Error'}
+    """
+    kit = shipment_or_404(shipment_id)
+    if request.method == "GET":
+        if not can_see_site(current_user, kit.site):
+            raise Forbidden(_("This site is outside your area."))
+        return jsonify(shipment_dict(kit))
+    body = json_body()
+    _check(body, {"status": str, "received_by": (str, type(None))})
+    if "status" not in body:
+        raise Invalid(_("Give a status."))
+    set_status(kit, body["status"], user=current_user, received_by=body.get("received_by"))
+    db.session.commit()
+    return jsonify(shipment_dict(kit))
+
+
+@bp.post("/v1/shipments/<shipment_id>/replacement")
+@api_roles(*OFFICERS)
+def replacement(shipment_id: str):
+    """Plan a replacement for a lost or damaged kit.
+    ---
+    post:
+      summary: A new kit for the same site and batch, linked to the lost or damaged one
+      parameters:
+        - {in: path, name: shipment_id, required: true, schema: {type: string, format: uuid}}
+      responses:
+        201: {description: The new kit, content: {application/json: {schema: {$ref: '#/components/schemas/Shipment'}}}}
+        403: {$ref: '#/components/responses/Error'}
+        404: {$ref: '#/components/responses/Error'}
+        409: {$ref: '#/components/responses/Error'}
+    """
+    new = replace(shipment_or_404(shipment_id), user=current_user)
+    db.session.commit()
+    return jsonify(shipment_dict(new)), 201
+
+
+def _title_ids() -> tuple[list, str | None, dict | None]:
+    args = request.args
+    if args.get("title"):
+        title = by_id(Title, args["title"])
+        if title is None:
+            raise NotFound(_("No such title."))
+        return [title.id], None, {"id": str(title.id), "name": title.name}
+    if args.get("series"):
+        return series_titles(args["series"]), args["series"], None
+    raise Invalid(_("Give ?title=ID or ?series=NAME."))
+
+
+@bp.get("/v1/whereis")
+@api_roles(*STAFF)
+def whereis():
+    """The sites holding a title or a series, and how.
+    ---
+    get:
+      summary: Sites holding a title or a series (seen by a scan, or a kit received)
+      description: >
+        For a series, `titles` is how many of its titles the site holds out of `of`, and
+        `townships` gives one line per township with counts per site kind.
+      parameters:
+        - {in: query, name: title, schema: {type: string, format: uuid}}
+        - {in: query, name: series, schema: {type: string}}
+        - limit
+        - offset
+      responses:
+        200: {description: Holders, content: {application/json: {schema: {$ref: '#/components/schemas/Whereis'}}}}
+        404: {$ref: '#/components/responses/Error'}
+        422: {$ref: '#/components/responses/Error'}
+    """
+    limit, offset = paging()
+    title_ids, series, title = _title_ids()
+    found = sorted_holders(holdings(current_user, title_ids))
+    body = {"items": [holder_dict(h, len(title_ids)) for h in found[offset:offset + limit]],
+            "total": len(found)}
+    if title is not None:
+        body["title"] = title
+    else:
+        rows, _count = coverage(current_user, series)
+        body["series"] = series
+        body["townships"] = township_lines(series, rows)
+    return jsonify(body)
+
+
+@bp.get("/v1/reports/coverage")
+@api_roles(*STAFF)
+def coverage_report():
+    """Coverage of a series per township and site kind.
+    ---
+    get:
+      summary: Per township and kind, active sites holding the series out of all
+      description: >
+        `holding` counts sites holding at least one title of the series, `complete` those
+        holding every title; `required` marks the kinds the coverage rule says must hold it
+        (every playback point by default) and `short` lists the sites that do not.
+      parameters:
+        - {in: query, name: series, required: true, schema: {type: string}}
+      responses:
+        200: {description: Coverage, content: {application/json: {schema: {$ref: '#/components/schemas/Coverage'}}}}
+        404: {$ref: '#/components/responses/Error'}
+        422: {$ref: '#/components/responses/Error'}
+    """
+    series = request.args.get("series")
+    if not series:
+        raise Invalid(_("Give ?series=NAME."))
+    rows, count = coverage(current_user, series)
+    return jsonify(series=series, titles=count, items=[r.as_dict() for r in rows],
+                   total=len(rows), townships=township_lines(series, rows))

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..labels import SITE_KIND_LABELS, choices
+from ..models.distribution import FORMS
+from .services import FORM_LABELS, STATUS_LABELS
+
+
+class BatchForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    form = SelectField(_l("Form"), default="DVD",
+                       choices=[SelectChoice(f, FORM_LABELS[f]) for f in FORMS])
+    made_on = DateField(_l("Made on"), validators=[Optional()])
+    titles = SelectMultipleField(_l("Titles"), choices=[], validate_choice=False,
+                                 widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+
+
+class ConsignForm(FlaskForm):
+    kinds = SelectMultipleField(_l("Kinds of site"), choices=choices(SITE_KIND_LABELS),
+                                widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    townships = SelectMultipleField(_l("Townships"), choices=[], validate_choice=False,
+                                    widget=ListWidget(prefix_label=False),
+                                    option_widget=CheckboxInput())
+    villages = StringField(_l("Villages (names, separated by commas)"), validators=[Optional()])
+    sites = StringField(_l("Or site codes (separated by commas or spaces)"), validators=[Optional()])
+    copies = IntegerField(_l("Copies per site"), default=1,
+                          validators=[DataRequired(), NumberRange(1, 1000)])
+    form = SelectField(_l("Form"), default="", choices=[SelectChoice("", _l("The batch's form"))]
+                       + [SelectChoice(f, FORM_LABELS[f]) for f in FORMS])
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(_l("Status"), choices=choices(STATUS_LABELS))
+
+
+class ReceiveForm(FlaskForm):
+    received_by = StringField(_l("Signed by"), validators=[Optional(), Length(max=100)])
+
+
+class ConfirmForm(FlaskForm):
+    """A form with only the CSRF token, for buttons."""

@@ -1,0 +1,378 @@
+"""Distribution pages: batches, consigning kits, kit labels, receipts, whereis and coverage."""
+
+from __future__ import annotations
+
+import re
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from ..auth.access import roles_required, site_or_404
+from ..catalog.titles import search_titles
+from ..errors import DianjiaoError, Forbidden
+from ..extensions import db
+from ..lookup import by_id
+from ..models import Batch, Shipment, Title, Unit
+from ..models.catalog import SERIES
+from . import bp
+from .forms import BatchForm, ConfirmForm, ConsignForm, ReceiveForm, StatusForm
+from .services import (
+    ENDINGS,
+    FORM_LABELS,
+    KIND_PLURALS,
+    STATUS_LABELS,
+    Places,
+    batch_or_404,
+    batch_titles,
+    batch_townships,
+    choose_sites,
+    consign,
+    coverage,
+    create_batch,
+    holder_dict,
+    holdings,
+    kit_or_404,
+    may_receive,
+    qr_svg,
+    replace,
+    series_titles,
+    set_status,
+    shipment_or_404,
+    shipments_query,
+    sorted_holders,
+    township_lines,
+    township_or_404,
+)
+
+OFFICERS = ("admin", "township")
+STAFF = ("admin", "township", "operator")
+
+
+@bp.context_processor
+def _labels():
+    return {"KIT_STATUS_LABELS": STATUS_LABELS, "FORM_LABELS": FORM_LABELS,
+            "KIND_PLURALS": KIND_PLURALS}
+
+
+def _townships() -> list[str]:
+    if current_user.role == "township":
+        return [current_user.unit.name] if current_user.unit else []
+    return db.session.scalars(
+        select(Unit.name).where(Unit.kind == "township").order_by(Unit.name)).all()
+
+
+def _split(text: str | None) -> list[str]:
+    return [part for part in re.split(r"[\s,，、;；]+", text or "") if part]
+
+
+@bp.route("/distribution/")
+@roles_required(*STAFF)
+def index():
+    if current_user.role == "operator":
+        if current_user.site is None:
+            abort(403)
+        return redirect(url_for("distribution.site_kits", code=current_user.site.code))
+    batches = db.session.scalars(select(Batch).order_by(Batch.made_on.desc(), Batch.created_at.desc())
+                                 .limit(500)).all()
+    counts: dict = {}
+    for batch_id, status, n in db.session.execute(
+        shipments_query(current_user).with_only_columns(
+            Shipment.batch_id, Shipment.status, func.count(Shipment.id))
+        .group_by(Shipment.batch_id, Shipment.status).order_by(None)
+    ):
+        counts.setdefault(batch_id, {})[status] = n
+    return render_template("distribution/index.html", batches=batches, counts=counts,
+                           series=SERIES)
+
+
+@bp.route("/distribution/batches/new", methods=["GET", "POST"])
+@roles_required(*OFFICERS)
+def new_batch():
+    form = BatchForm()
+    titles = db.session.scalars(select(Title).order_by(Title.series, Title.name_pinyin)).all()
+    form.titles.choices = [(str(t.id), t.name) for t in titles]
+    if form.validate_on_submit():
+        try:
+            batch = create_batch(form.name.data, form.form.data, form.titles.data or [],
+                                 made_on=form.made_on.data, notes=form.notes.data)
+        except DianjiaoError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Batch made. Now consign it to sites."), "success")
+            return redirect(url_for("distribution.batch", batch_id=batch.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("distribution/batch_form.html", form=form, titles=titles), status
+
+
+def _batch(batch_id: str) -> Batch:
+    try:
+        return batch_or_404(batch_id)
+    except DianjiaoError:
+        abort(404)
+
+
+def _township_filter() -> Unit | None:
+    """The township asked for (?township=); a township officer is always held to their own."""
+    name = request.args.get("township") or None
+    if current_user.role == "township":
+        if name and name != current_user.unit.name:
+            abort(403)
+        return current_user.unit
+    if not name:
+        return None
+    try:
+        return township_or_404(name)
+    except DianjiaoError:
+        abort(404)
+
+
+@bp.route("/distribution/batches/<batch_id>")
+@roles_required(*OFFICERS)
+def batch(batch_id: str):
+    batch = _batch(batch_id)
+    township = _township_filter() if current_user.role == "admin" else None
+    status = request.args.get("status") or None
+    if status not in (None, *STATUS_LABELS):
+        status = None
+    shipments = db.session.scalars(
+        shipments_query(current_user, batch=batch, township=township, status=status).limit(2000)
+    ).all()
+    consign_form = ConsignForm()
+    consign_form.townships.choices = [(n, n) for n in _townships()]
+    replaced = set(db.session.scalars(select(Shipment.replaces_id).where(
+        Shipment.batch_id == batch.id, Shipment.replaces_id.is_not(None))))
+    return render_template(
+        "distribution/batch.html", batch=batch, titles=batch_titles(batch), shipments=shipments,
+        consign_form=consign_form, status_form=StatusForm(), confirm=ConfirmForm(),
+        townships=batch_townships(current_user, batch), township=township, status=status,
+        replaced=replaced, endings=ENDINGS, places=Places())
+
+
+@bp.route("/distribution/batches/<batch_id>/consign", methods=["POST"])
+@roles_required(*OFFICERS)
+def consign_batch(batch_id: str):
+    batch = _batch(batch_id)
+    form = ConsignForm()
+    form.townships.choices = [(n, n) for n in _townships()]
+    if not form.validate_on_submit():
+        for name, errors in form.errors.items():
+            for error in errors:
+                flash(f"{form[name].label.text}: {error}", "error")
+        return redirect(url_for("distribution.batch", batch_id=batch.id))
+    try:
+        sites = choose_sites(current_user, codes=_split(form.sites.data), kinds=form.kinds.data,
+                             townships=form.townships.data, villages=_split(form.villages.data))
+        result = consign(batch, sites, copies=form.copies.data, form=form.form.data or None)
+    except DianjiaoError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(ngettext("%(num)d kit planned.", "%(num)d kits planned.", len(result.created)), "success")
+        if result.skipped:
+            flash(_("Already consigned, skipped: %(codes)s.",
+                    codes=", ".join(s.code for s in result.skipped)), "warning")
+    return redirect(url_for("distribution.batch", batch_id=batch.id))
+
+
+@bp.route("/distribution/batches/<batch_id>/send", methods=["POST"])
+@roles_required(*OFFICERS)
+def send_all(batch_id: str):
+    """Mark every planned kit of the batch (in the caller's area, or one township) sent."""
+    batch = _batch(batch_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    township = _township_filter()
+    kits = db.session.scalars(
+        shipments_query(current_user, batch=batch, township=township, status="planned")).all()
+    for kit in kits:
+        set_status(kit, "sent", user=current_user)
+    db.session.commit()
+    flash(ngettext("%(num)d kit marked sent.", "%(num)d kits marked sent.", len(kits)), "success")
+    return redirect(url_for("distribution.batch", batch_id=batch.id))
+
+
+def _shipment(shipment_id: str) -> Shipment:
+    try:
+        shipment = shipment_or_404(shipment_id)
+    except DianjiaoError:
+        abort(404)
+    site_or_404(shipment.site.code)
+    return shipment
+
+
+def _back(shipment: Shipment):
+    target = request.form.get("next") or ""
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    if current_user.role == "operator":
+        return redirect(url_for("distribution.site_kits", code=shipment.site.code))
+    return redirect(url_for("distribution.batch", batch_id=shipment.batch_id))
+
+
+@bp.route("/distribution/shipments/<shipment_id>/status", methods=["POST"])
+@roles_required(*STAFF)
+def change_status(shipment_id: str):
+    shipment = _shipment(shipment_id)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a status."), "error")
+        return _back(shipment)
+    try:
+        changed = set_status(shipment, form.status.data, user=current_user,
+                             received_by=request.form.get("received_by"))
+    except Forbidden:
+        abort(403)
+    except DianjiaoError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        if changed:
+            flash(_("Kit %(serial)s is now %(status)s.", serial=shipment.serial,
+                    status=STATUS_LABELS[shipment.status]), "success")
+    return _back(shipment)
+
+
+@bp.route("/distribution/shipments/<shipment_id>/replace", methods=["POST"])
+@roles_required(*OFFICERS)
+def replace_kit(shipment_id: str):
+    shipment = _shipment(shipment_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        new = replace(shipment, user=current_user)
+    except Forbidden:
+        abort(403)
+    except DianjiaoError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Replacement kit %(serial)s planned.", serial=new.serial), "success")
+    return _back(shipment)
+
+
+def _grouped(batch: Batch) -> list[tuple[str, list[Shipment]]]:
+    """The batch's kits in the caller's area (or one township), grouped by township."""
+    township = _township_filter()
+    places = Places()
+    groups: dict[str, list[Shipment]] = {}
+    for kit in db.session.scalars(shipments_query(current_user, batch=batch, township=township)):
+        if kit.status in ENDINGS:
+            continue
+        groups.setdefault(places.township(kit.site.unit_id) or "", []).append(kit)
+    return sorted(groups.items())
+
+
+@bp.route("/distribution/batches/<batch_id>/labels")
+@roles_required(*OFFICERS)
+def labels(batch_id: str):
+    batch = _batch(batch_id)
+    groups = _grouped(batch)
+    codes = {kit.id: qr_svg(url_for("distribution.kit", serial=kit.serial, _external=True))
+             for _name, kits in groups for kit in kits}
+    return render_template("distribution/labels.html", batch=batch, groups=groups, codes=codes,
+                           titles=batch_titles(batch), places=Places())
+
+
+@bp.route("/distribution/batches/<batch_id>/<any(dispatch, receipt):sheet>")
+@roles_required(*OFFICERS)
+def sheet(batch_id: str, sheet: str):
+    batch = _batch(batch_id)
+    return render_template("distribution/sheet.html", batch=batch, sheet=sheet,
+                           groups=_grouped(batch), titles=batch_titles(batch), places=Places())
+
+
+@bp.route("/distribution/sites/<code>/kits")
+@roles_required(*STAFF)
+def site_kits(code: str):
+    site = site_or_404(code)
+    kits = db.session.scalars(shipments_query(current_user, site=site)).all()
+    return render_template("distribution/site_kits.html", site=site, kits=kits,
+                           receive_form=ReceiveForm(), status_form=StatusForm())
+
+
+@bp.route("/kits/<serial>")
+@roles_required(*STAFF)
+def kit(serial: str):
+    try:
+        shipment = kit_or_404(serial)
+    except DianjiaoError:
+        abort(404)
+    site_or_404(shipment.site.code)
+    form = ReceiveForm(received_by=shipment.site.contact_name or current_user.username)
+    return render_template("distribution/kit.html", kit=shipment, form=form,
+                           titles=batch_titles(shipment.batch),
+                           can_receive=may_receive(current_user, shipment)
+                           and shipment.status in ("planned", "sent"))
+
+
+@bp.route("/kits/<serial>/receive", methods=["POST"])
+@roles_required(*STAFF)
+def receive(serial: str):
+    try:
+        shipment = kit_or_404(serial)
+    except DianjiaoError:
+        abort(404)
+    if not may_receive(current_user, shipment):
+        abort(403)
+    form = ReceiveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        changed = set_status(shipment, "received", user=current_user,
+                             received_by=form.received_by.data)
+    except DianjiaoError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        if changed:
+            flash(_("Receipt of kit %(serial)s confirmed.", serial=serial), "success")
+    return redirect(url_for("distribution.kit", serial=serial))
+
+
+@bp.route("/distribution/whereis")
+@roles_required(*STAFF)
+def whereis():
+    title = by_id(Title, request.args.get("title")) if request.args.get("title") else None
+    series = request.args.get("series") or None
+    q = request.args.get("q") or None
+    matches = db.session.scalars(search_titles(q=q).limit(50)).all() if q else []
+    holders, lines, of = [], [], 0
+    if title is not None:
+        of = 1
+        holders = sorted_holders(holdings(current_user, [title.id]))
+    elif series:
+        try:
+            of = len(series_titles(series))
+            rows, _count = coverage(current_user, series)
+        except DianjiaoError as exc:
+            flash(exc.message, "error")
+        else:
+            holders = sorted_holders(holdings(current_user, series_titles(series)))
+            lines = township_lines(series, rows)
+    return render_template(
+        "distribution/whereis.html", title=title, series=series, q=q, matches=matches,
+        holders=[holder_dict(h, of) for h in holders], lines=lines, all_series=SERIES)
+
+
+@bp.route("/distribution/coverage")
+@roles_required(*STAFF)
+def coverage_page():
+    series = request.args.get("series") or None
+    rows, count = [], 0
+    if series:
+        try:
+            rows, count = coverage(current_user, series)
+        except DianjiaoError as exc:
+            flash(exc.message, "error")
+    return render_template("distribution/coverage.html", series=series, rows=rows, count=count,
+                           all_series=SERIES, lines=township_lines(series, rows) if rows else [])
+
