@@ -46,7 +46,7 @@ SERIES_LABELS = {
 }
 SCAN_STATUS_LABELS = {
     "queued": _l("queued"),
-    "running": _l("running"),
+    "running": _l("scanning"),
     "done": _l("done"),
     "failed": _l("failed"),
 }
@@ -63,6 +63,24 @@ OUTCOME_LABELS = {
     "skipped": _l("skipped"),
     "stopped": _l("stopped"),
     "error": _l("could not play"),
+}
+PERSON_ROLE_LABELS = {
+    "cadre": _l("Cadre"),
+    "member": _l("Member"),
+    "activist": _l("Activist"),
+    "villager": _l("Villager"),
+}
+ATTENDANCE_STATUS_LABELS = {
+    "present": _l("present"),
+    "late": _l("late"),
+    "excused": _l("excused"),
+    "absent": _l("absent"),
+}
+ATTENDANCE_METHOD_LABELS = {
+    "kiosk": _l("kiosk"),
+    "phone": _l("phone"),
+    "operator": _l("roll-call"),
+    "paper": _l("paper sheet"),
 }
 ROLE_LABELS = {
     "admin": _l("Administrator"),
@@ -83,6 +101,9 @@ def init_app(app) -> None:
         SCAN_STATUS_LABELS=SCAN_STATUS_LABELS,
         SCREENING_STATUS_LABELS=SCREENING_STATUS_LABELS,
         OUTCOME_LABELS=OUTCOME_LABELS,
+        PERSON_ROLE_LABELS=PERSON_ROLE_LABELS,
+        ATTENDANCE_STATUS_LABELS=ATTENDANCE_STATUS_LABELS,
+        ATTENDANCE_METHOD_LABELS=ATTENDANCE_METHOD_LABELS,
         timedelta=timedelta,
     )
     app.jinja_env.filters["reason"] = show_reason

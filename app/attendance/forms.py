@@ -17,20 +17,6 @@ from ..people.services import MAX_NAME
 WALKIN_ROWS = 5
 MAX_DISCUSSION = 20000
 
-STATUS_LABELS = {
-    "present": _l("present"),
-    "late": _l("late"),
-    "excused": _l("excused"),
-    "absent": _l("absent"),
-}
-METHOD_LABELS = {
-    "kiosk": _l("kiosk"),
-    "phone": _l("phone"),
-    "operator": _l("roll-call"),
-    "paper": _l("paper sheet"),
-}
-
-
 class RollCallForm(FlaskForm):
     """One radio group per person shown, named `status-<person id>`; one save button."""
 

@@ -25,7 +25,7 @@ from ..models.people import ATTENDANCE_STATUSES
 from ..people.services import clean_name, village_named
 from ..screenings.views import STAFF, _screening
 from . import bp
-from .forms import METHOD_LABELS, STATUS_LABELS, PaperEntryForm, RollCallForm
+from .forms import PaperEntryForm, RollCallForm
 from .services import close_if_due, counts, expected_people, sign_in, villages_of, window
 
 BLANK_LINES = 10
@@ -38,11 +38,6 @@ class Row:
     person: Person
     attendance: Attendance | None
     expected: bool
-
-
-@bp.context_processor
-def labels() -> dict:
-    return {"ATTENDANCE_STATUS_LABELS": STATUS_LABELS, "ATTENDANCE_METHOD_LABELS": METHOD_LABELS}
 
 
 def load(screening_id: str, *, change: bool = False) -> Screening:

@@ -1,4 +1,4 @@
-"""Roster forms, and the display names of a person's role and of sign-in methods and statuses."""
+"""Roster forms."""
 
 from __future__ import annotations
 
@@ -9,28 +9,9 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..errors import DianjiaoError
-from ..labels import choices
+from ..labels import PERSON_ROLE_LABELS, choices
 from .importing import clean_phone
 from .services import MAX_NAME
-
-PERSON_ROLE_LABELS = {
-    "cadre": _l("Cadre"),
-    "member": _l("Member"),
-    "activist": _l("Activist"),
-    "villager": _l("Villager"),
-}
-METHOD_LABELS = {
-    "kiosk": _l("kiosk"),
-    "phone": _l("phone"),
-    "operator": _l("operator"),
-    "paper": _l("paper sheet"),
-}
-ATTENDANCE_STATUS_LABELS = {
-    "present": _l("present"),
-    "late": _l("late"),
-    "excused": _l("excused"),
-    "absent": _l("absent"),
-}
 
 
 def _phone_digits(form, field):

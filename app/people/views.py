@@ -21,9 +21,6 @@ from ..models.people import PERSON_ROLES
 from ..places.services import read_table
 from . import bp
 from .forms import (
-    ATTENDANCE_STATUS_LABELS,
-    METHOD_LABELS,
-    PERSON_ROLE_LABELS,
     ActionForm,
     ImportForm,
     MergeForm,
@@ -35,12 +32,6 @@ from .services import create_person, person_or_404, search_people, set_name
 STAFF = ("admin", "township", "operator")
 PAGE_SIZE = 100
 HISTORY_ROWS = 200
-
-
-@bp.context_processor
-def _labels():
-    return {"PERSON_ROLE_LABELS": PERSON_ROLE_LABELS, "METHOD_LABELS": METHOD_LABELS,
-            "ATTENDANCE_STATUS_LABELS": ATTENDANCE_STATUS_LABELS}
 
 
 # --- scope ---------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ TEXT = {
         "unassigned": "Unassigned files",
         "unassigned_lead": "Videos found by a scan that belong to no title yet.",
         "make_title": "Make a title from this file",
-        "library": "Library · 柳树湾播放点", "scan_now": "Scan now", "present": "present",
+        "library": "Library · 柳树湾播放点", "scan_now": "Scan now", "present": "on disk",
         "scan": "Scan · 东村播放点", "done": "done",
         "summary": "Files: 6, new: 0, changed: 0, unchanged: 6, moved: 0, missing: 0, errors: 0",
         "no_screening": "No screening is open for sign-in right now.",

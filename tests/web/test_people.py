@@ -443,7 +443,7 @@ def test_person_page_shows_history_and_hand_computed_study_hours(app, studied, r
     for topic in ("果树修剪", "党课", "不算的", "去年"):
         assert topic in history
     assert history.index("不算的") < history.index("党课") < history.index("果树修剪") < history.index("去年")
-    for words in ("present", "late", "absent", "paper sheet", "kiosk", "operator", "东村播放点P-001"):
+    for words in ("present", "late", "absent", "paper sheet", "kiosk", "roll-call", "东村播放点P-001"):
         assert words in history, words
     rows = re.findall(r'<td data-label="Minutes">([^<]*)</td>', history)
     assert rows == ["—", "30", "48", "10"]
