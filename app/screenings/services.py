@@ -153,6 +153,8 @@ def warning_text(w: PlanWarning) -> str:
             message += " " + _("A consignment is on its way (%(kits)s).",
                                kits=", ".join(p["on_the_way"]))
         return message
+    if w.code == "empty_playlist":
+        return _("The playlist is empty: nothing will play at this screening.")
     if w.code == "not_approved":
         return _("%(name)s is not approved for screening.", name=p["name"])
     return w.message
@@ -171,8 +173,11 @@ def check(site: Site, starts_at: datetime, ends_at: datetime, items: list[Screen
     except PlanError as exc:
         raise Invalid(_("The end must be after the start.")) from exc
     slot = Slot(str(exclude) if exclude else None, starts_at, ends_at)
-    return check_plan(slot, [_plan_item(site, row) for row in items],
-                      other_slots(site, exclude, starts_at, ends_at))
+    warnings = check_plan(slot, [_plan_item(site, row) for row in items],
+                          other_slots(site, exclude, starts_at, ends_at))
+    if not items:
+        warnings.append(PlanWarning("empty_playlist", "The playlist is empty: nothing will play."))
+    return warnings
 
 
 def _audience(value: str | None) -> str:

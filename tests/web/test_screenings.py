@@ -89,6 +89,12 @@ def test_checks_playlist_too_long_and_title_not_held(api, make):
     assert "P-001" in warning["message"]  # where it is held instead
 
 
+def test_an_empty_playlist_is_planned_with_a_warning(api):
+    response = plan(api, items=[])
+    assert response.status_code == 201
+    assert "empty_playlist" in {w["code"] for w in response.json["warnings"]}
+
+
 def test_time_without_offset_is_read_in_the_site_timezone_and_said_so(api):
     response = api.post("/api/v1/screenings", json={
         "site": "P-001", "starts_at": "2027-01-06T19:30", "ends_at": "2027-01-06T21:00",
