@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import (
     Response,
+    abort,
     current_app,
     flash,
     jsonify,
@@ -27,12 +28,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from ..auth.access import can_see_site, roles_required
+from ..auth.access import can_change_site, can_see_site, roles_required
 from ..errors import Conflict, DianjiaoError, Forbidden, Invalid, NotFound
 from ..extensions import db, limiter
 from ..lookup import by_id
 from ..models import Attendance, Person, Screening, Site, Unit
 from ..people.services import search_people
+from ..screenings.forms import ConfirmForm
 from ..screenings.services import screening_or_404
 from . import bp, qr
 from .services import is_open, sign_in, undo, villages_of, window
@@ -238,10 +240,24 @@ def qr_svg(screening_id: str):
 def qr_page(screening_id: str):
     """The QR code full screen, for the TV or a laptop when no kiosk is there."""
     screening = _visible_screening(screening_id)
-    return render_template("attendance/kiosk_qr.html", screening=screening,
+    return render_template("attendance/kiosk_qr.html", screening=screening, form=ConfirmForm(),
                            open=is_open(screening, _now()), window=window(screening),
                            count=signed_count(screening), loopback=_loopback_host(),
                            rotate_s=qr.rotate_s())
+
+
+@bp.route("/screenings/<screening_id>/phone-shared", methods=["POST"])
+@roles_required(*STAFF)
+def phone_shared(screening_id: str):
+    """The operator's override: let one phone sign in several people (a family) at this screening."""
+    screening = _visible_screening(screening_id)
+    if not can_change_site(current_user, screening.site) or not ConfirmForm().validate_on_submit():
+        abort(403)
+    screening.phone_shared = request.form.get("shared") == "1"
+    db.session.commit()
+    flash(_("One phone may now sign in several people.") if screening.phone_shared
+          else _("One phone signs in one person again."), "success")
+    return redirect(url_for("attendance.qr_page", screening_id=screening.id))
 
 
 # --- the phone ---------------------------------------------------------------------------------
@@ -338,7 +354,7 @@ def phone_sign(screening_id: str):
         raise NotFound(_("No such person."))
     device = _device()
     mine = _device_row(screening, device)
-    if mine is not None and mine.person_id != person.id:
+    if mine is not None and mine.person_id != person.id and not screening.phone_shared:
         return _phone_page(screening, result="refused", person=mine.person, status=409)
     try:
         result = sign_in(screening, method="phone", person=person, device=device, now=now)

@@ -50,6 +50,8 @@ class Screening(Synced, db.Model):
     status_reason: Mapped[str | None] = mapped_column(String(300))
     discussion: Mapped[str | None] = mapped_column(Text)  # notes and reflections (心得) afterwards
     attendance_closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The operator's override of "one person per phone": a family signing in on one phone.
+    phone_shared: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[str | None] = mapped_column(String(80))
     items: Mapped[list[ScreeningItem]] = relationship(
         back_populates="screening", order_by="ScreeningItem.position",

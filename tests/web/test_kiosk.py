@@ -302,6 +302,27 @@ def test_phone_flow(app, world):
     assert rows() == 2
 
 
+def test_operator_lets_one_phone_sign_in_a_family(app, world, client, login):
+    phone = app.test_client()
+    sid = world["open"].id
+    scan(phone, sid)
+    phone_sign(phone, world, "张三")
+    assert phone_sign(phone, world, "欧阳娜娜").status_code == 409
+    login("op-a")
+    url = f"/screenings/{sid}/phone-shared"
+    token = csrf_token(client, f"/screenings/{sid}/qr")
+    assert client.post(url, data={"shared": "1", "csrf_token": token}).status_code == 302
+    assert 'data-state="signed"' in phone_sign(phone, world, "欧阳娜娜").get_data(as_text=True)
+    assert rows() == 2
+    client.post(url, data={"shared": "0", "csrf_token": token})
+    assert phone_sign(phone, world, "曾小明").status_code == 409
+    kiosk = app.test_client()
+    kiosk.post("/login", data={"username": "kiosk-a", "password": "secret-pass-1",
+                               "csrf_token": csrf_token(kiosk)})
+    assert kiosk.post(url, data={"shared": "1", "csrf_token": csrf_token(kiosk, "/kiosk")}
+                      ).status_code == 403
+
+
 def test_phone_refuses_people_of_other_villages_and_forms_without_csrf(app, world):
     phone = app.test_client()
     sid = world["open"].id
