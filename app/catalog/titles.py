@@ -81,11 +81,11 @@ def search_titles(
     query = select(Title)
     if q and q.strip():
         full, initials = query_keys(q)
-        conditions = [Title.name.ilike(f"%{q.strip()}%")]
+        conditions = [Title.name.icontains(q.strip(), autoescape=True)]
         if full:
-            conditions.append(Title.name_pinyin.contains(full))
+            conditions.append(Title.name_pinyin.contains(full, autoescape=True))
         if initials:
-            conditions.append(Title.name_initials.contains(initials))
+            conditions.append(Title.name_initials.contains(initials, autoescape=True))
         query = query.where(or_(*conditions))
     if series:
         query = query.where(Title.series == series)

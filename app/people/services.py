@@ -85,13 +85,17 @@ def search_people(q: str | None, *, villages: Iterable[uuid.UUID] = (), active_o
     if q and q.strip():
         text = q.strip()
         full, initials = query_keys(text)
-        conditions = [Person.name.contains(text)]
+        conditions = [Person.name.contains(text, autoescape=True)]
         if full:
-            conditions += [Person.pinyin.startswith(full), Person.pinyin_alt.startswith(full)]
+            conditions += [Person.pinyin.startswith(full, autoescape=True),
+                           Person.pinyin_alt.startswith(full, autoescape=True)]
         if initials:
-            conditions += [Person.initials.startswith(initials),
-                           Person.initials_alt.startswith(initials)]
+            conditions += [Person.initials.startswith(initials, autoescape=True),
+                           Person.initials_alt.startswith(initials, autoescape=True)]
         query = query.where(or_(*conditions))
+        # 张s: the characters typed must be in the name, so 周山 (also "zs") is not offered.
+        for char in {c for c in text if "\u4e00" <= c <= "\u9fff"}:
+            query = query.where(Person.name.contains(char))
     villages = list(villages)
     order = [case((Person.village_id.in_(villages), 0), else_=1)] if villages else []
     return query.order_by(*order, Person.initials, Person.name)

@@ -137,3 +137,18 @@ def test_simultaneous_sign_ins_of_one_person_store_one_row(app, world, backend):
     assert sorted(codes) == [200] * 7 + [201]
     db.session.expire_all()
     assert db.session.scalar(select(func.count(Attendance.id))) == 1
+
+
+def test_search_wildcards_are_literal_and_typed_characters_must_match(app, world):
+    east = village_named("东村")
+    create_person("周山", village=east)
+    create_person("张_三", village=east)
+    db.session.commit()
+    api = token_client(app, "admin")
+
+    def names(q):
+        return [p["name"] for p in api.get("/api/v1/people", query_string={"q": q}).json["items"]]
+
+    assert set(names("zs")) == {"张_三", "张三", "周山"}
+    assert "周山" not in names("张s")
+    assert names("%") == [] and names("_") == ["张_三"]
