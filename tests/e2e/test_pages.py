@@ -256,7 +256,7 @@ def test_kiosk_sees_only_its_sign_in_page(new_page, lang, shoot):
     expect(page.locator("h1")).to_have_text("东村播放点")
     expect(page.locator("main")).to_contain_text(t["no_screening"])
     expect(page.locator("header nav")).to_have_count(0)
-    shoot(page, f"kiosk-{lang}")
+    shoot(page, f"kiosk-idle-{lang}")
     response = page.goto("/titles")
     assert response is not None and response.status == 403
     expect(page.locator("h1")).to_have_text("403")
