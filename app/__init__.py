@@ -71,9 +71,11 @@ def create_app(config: Mapping | None = None) -> Flask:
     from .catalog import bp as catalog_bp
     from .cli import register_cli
     from .distribution import bp as distribution_bp
+    from .loans import bp as loans_bp
     from .people import bp as people_bp
     from .places import bp as places_bp
     from .player import bp as player_bp
+    from .reports import bp as reports_bp
     from .screenings import bp as screenings_bp
 
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
@@ -88,6 +90,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.register_blueprint(people_bp)
     app.register_blueprint(attendance_bp)
     app.register_blueprint(distribution_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(loans_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
     register_cli(app)

@@ -35,6 +35,8 @@ class Defaults:
     QR_ROTATE_S = 30  # the phone sign-in code changes this often
     STUDY_TARGET_HOURS_MONTH = 20  # a party member's study hours a month
     STUDY_TARGET_HOURS_YEAR = 240
+    # The monthly report card's quotas, {figure: at least} (see the README, "Monthly report card").
+    REPORT_RULES = {"group_sessions": 2, "study_hours": 20, "six_days": 3}
     PAGE_SIZE = 50
 
 

@@ -188,6 +188,36 @@ SCHEMAS["Coverage"] = {"type": "object", "required": ["items", "total"], "proper
     "items": {"type": "array", "items": {"$ref": "#/components/schemas/CoverageRow"}},
     "total": {"type": "integer"},
     "townships": {"type": "array", "items": {"$ref": "#/components/schemas/TownshipLine"}}}}
+NUMBER = {"type": "number"}
+INTEGER = {"type": "integer"}
+QUOTA = {"type": "object", "required": ["rule", "required", "actual", "met"], "properties": {
+    "rule": {"type": "string", "description": "the figure the rule requires (REPORT_RULES)"},
+    "required": NUMBER, "actual": NUMBER, "met": {"type": "boolean"}}}
+REPORT_FIGURES = {
+    "sessions": INTEGER, "group_sessions": INTEGER, "hours": NUMBER, "attendance": INTEGER,
+    "study_hours": NUMBER, "party_members": INTEGER, "participants": INTEGER,
+    "participation_rate": NUMBER, "six_days": INTEGER, "six_day_sessions": INTEGER,
+    "days_open": INTEGER, "missed": INTEGER, "planned": INTEGER, "cancelled": INTEGER}
+SCHEMAS["ReportCard"] = {"type": "object", "required": [
+    "sessions", "group_sessions", "hours", "attendance", "quotas"], "properties": {
+    "site": {"type": "string"}, "name": {"type": "string"}, "township": NULLABLE_STR,
+    "village": NULLABLE_STR, "month": {"type": "string"}, "timezone": {"type": "string"},
+    **REPORT_FIGURES, "quotas": {"type": "array", "items": QUOTA}}}
+SCHEMAS["ReportAlert"] = {"type": "object", "properties": {
+    "site": {"type": "string"}, "name": {"type": "string"}, "rule": {"type": "string"},
+    "required": NUMBER, "actual": NUMBER, "months": INTEGER,
+    "level": {"type": "string", "enum": ["site", "township", "city"]}}}
+QUOTA_COUNT = {"type": "object", "properties": {
+    "rule": {"type": "string"}, "required": NUMBER, "sites_met": INTEGER, "sites": INTEGER}}
+SCHEMAS["ReportRollup"] = {"type": "object", "properties": {
+    "township": {**NULLABLE_STR, "description": "null for the city"},
+    "month": {"type": "string"}, "timezone": {"type": "string"}, "sites": INTEGER,
+    **{k: v for k, v in REPORT_FIGURES.items() if k not in ("study_hours", "six_days")},
+    "quotas": {"type": "array", "items": QUOTA_COUNT},
+    "alerts": {"type": "array", "items": {"$ref": "#/components/schemas/ReportAlert"}},
+    "cards": {"type": "array", "items": {"$ref": "#/components/schemas/ReportCard"}},
+    "townships": {"type": "array", "items": {"type": "object"},
+                  "description": "the city's lines per township"}}}
 
 
 def build_spec(app: Flask) -> dict:

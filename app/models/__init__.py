@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .catalog import FileEntry, LibraryRoot, MediaFile, ScanJob, Title
 from .distribution import Batch, BatchItem, Shipment
+from .loans import Loan
 from .people import Attendance, Person
 from .places import Site, Unit
 from .screenings import PlayLog, QueueEntry, Screening, ScreeningItem, Series
@@ -12,6 +13,6 @@ from .users import ApiToken, User
 
 __all__ = [
     "ApiToken", "Attendance", "Batch", "BatchItem", "Bundle", "FileEntry", "LibraryRoot",
-    "MediaFile", "PlayLog", "Person", "QueueEntry", "ScanJob", "Screening", "ScreeningItem",
+    "Loan", "MediaFile", "PlayLog", "Person", "QueueEntry", "ScanJob", "Screening", "ScreeningItem",
     "Series", "Shipment", "Site", "Title", "Unit", "User",
 ]

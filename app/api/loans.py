@@ -1,0 +1,42 @@
+"""The loan register under /api/v1: a site's loans, or only its overdue ones."""
+
+from __future__ import annotations
+
+from flask import request
+
+from ..loans.services import loan_dict, loans_query, today
+from . import bp
+from .helpers import api_roles
+from .views import STAFF, page_of, site_by_code
+
+
+@bp.get("/v1/loans")
+@api_roles(*STAFF)
+def loans():
+    """List a site's loans.
+    ---
+    get:
+      summary: A site's loan register, open loans first (soonest due first), then returned ones
+      parameters:
+        - {in: query, name: site, required: true, schema: {type: string}}
+        - {in: query, name: overdue, schema: {type: integer, enum: [0, 1]}, description: only loans not back and due before today}
+        - limit
+        - offset
+      responses:
+        200:
+          description: Loans
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  items: {type: array, items: {type: object}}
+                  total: {type: integer}
+        403: {$ref: '#/components/responses/Error'}
+        404: {$ref: '#/components/responses/Error'}
+        422: {$ref: '#/components/responses/Error'}
+    """
+    site = site_by_code(request.args.get("site"))
+    now = today()
+    overdue = request.args.get("overdue") in ("1", "true", "yes")
+    return page_of(loans_query(site, overdue=overdue, on=now), lambda loan: loan_dict(loan, now))

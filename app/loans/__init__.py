@@ -1,0 +1,7 @@
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("loans", __name__)
+
+from . import views  # noqa: E402,F401

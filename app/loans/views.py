@@ -1,0 +1,122 @@
+"""Loan register pages: a site's loans, lending an item, marking it returned, editing a loan."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..auth.access import can_change_site, roles_required, site_or_404
+from ..errors import DianjiaoError
+from ..extensions import db
+from ..models import Loan, Site
+from . import bp
+from .forms import ConfirmForm, EditLoanForm, LoanForm
+from .services import (
+    KIND_LABELS,
+    LoanFields,
+    lend,
+    loan_or_404,
+    mark_returned,
+    open_and_returned,
+    site_people,
+    today,
+    update,
+)
+
+STAFF = ("admin", "township", "operator")
+
+
+@bp.context_processor
+def _labels():
+    return {"LOAN_KIND_LABELS": KIND_LABELS}
+
+
+def _people_choices(form: LoanForm, site: Site) -> None:
+    form.person.choices = [("", "—")] + [(str(p.id), p.name) for p in site_people(site)]
+
+
+def _fields(form: LoanForm) -> LoanFields:
+    return LoanFields(item=form.item.data, kind=form.kind.data, borrower=form.borrower.data,
+                      person_id=form.person.data or None, lent_on=form.lent_on.data,
+                      due_on=form.due_on.data, notes=form.notes.data,
+                      returned_on=getattr(form, "returned_on", None) and form.returned_on.data)
+
+
+def _register(site: Site, form: LoanForm, status: int = 200):
+    open_loans, returned = open_and_returned(site)
+    return render_template("loans/register.html", site=site, form=form, open_loans=open_loans,
+                           returned=returned, today=today(), confirm=ConfirmForm(),
+                           can_change=can_change_site(current_user, site)), status
+
+
+def _loan(site: Site, loan_id: str) -> Loan:
+    try:
+        return loan_or_404(site, loan_id)
+    except DianjiaoError:
+        abort(404)
+
+
+@bp.route("/sites/<code>/loans", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def register(code: str):
+    site = site_or_404(code, change=request.method == "POST")
+    form = LoanForm()
+    _people_choices(form, site)
+    if request.method == "GET":
+        form.lent_on.data = today()
+        return _register(site, form)
+    if form.validate_on_submit():
+        try:
+            loan = lend(site, _fields(form))
+        except DianjiaoError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("%(item)s lent to %(borrower)s.", item=loan.item, borrower=loan.borrower),
+                  "success")
+            return redirect(url_for("loans.register", code=site.code))
+    return _register(site, form, 422)
+
+
+@bp.post("/sites/<code>/loans/<loan_id>/return")
+@roles_required(*STAFF)
+def returned(code: str, loan_id: str):
+    site = site_or_404(code, change=True)
+    loan = _loan(site, loan_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        changed = mark_returned(loan)
+    except DianjiaoError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        if changed:
+            flash(_("%(item)s is back.", item=loan.item), "success")
+    return redirect(url_for("loans.register", code=site.code))
+
+
+@bp.route("/sites/<code>/loans/<loan_id>/edit", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def edit(code: str, loan_id: str):
+    site = site_or_404(code, change=True)
+    loan = _loan(site, loan_id)
+    form = EditLoanForm(obj=loan if request.method == "GET" else None)
+    _people_choices(form, site)
+    if request.method == "GET":
+        form.person.data = str(loan.person_id) if loan.person_id else ""
+        return render_template("loans/edit.html", site=site, loan=loan, form=form)
+    if form.validate_on_submit():
+        try:
+            update(loan, _fields(form))
+        except DianjiaoError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Loan saved."), "success")
+            return redirect(url_for("loans.register", code=site.code))
+    return render_template("loans/edit.html", site=site, loan=loan, form=form), 422

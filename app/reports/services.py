@@ -1,0 +1,343 @@
+"""The monthly report card (月报卡) of a site, and its roll-up per township and for the city.
+
+Everything is computed from existing rows (screenings, play logs, sign-ins, the roster); months
+are local calendar months in the configured timezone. The definitions are in the README,
+"Monthly report card".
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from ..attendance.services import COUNTED, played_minutes_of, study_minutes_of
+from ..auth.access import unit_subtree_ids
+from ..errors import Forbidden, Invalid, NotFound
+from ..extensions import db
+from ..models import Attendance, Person, Screening, Site, Unit, User
+
+HELD = ("done", "partial")  # a session was held when it played, in full or in part
+GROUP_AUDIENCES = ("party_members", "cadres", "all")  # a group study open to party members
+SIX_DAYS = (6, 16, 26)
+RULES = ("sessions", "group_sessions", "hours", "study_hours", "six_days", "days_open",
+         "attendance", "participation_rate")  # the figures a quota rule may require
+LEVELS = ("site", "township", "city")  # an alert after 1, 2 and 3+ months missed running
+
+
+@dataclass
+class Quota:
+    rule: str
+    required: float
+    actual: float
+    met: bool
+
+
+@dataclass
+class Card:
+    """One site's figures for one month."""
+
+    site: Site
+    month: date
+    sessions: int = 0
+    group_sessions: int = 0
+    hours: float = 0.0
+    study_hours: float = 0.0
+    party_members: int = 0
+    participants: int = 0
+    participation_rate: float = 0.0
+    six_days: int = 0
+    six_day_sessions: int = 0
+    days_open: int = 0
+    attendance: int = 0
+    missed: int = 0
+    planned: int = 0
+    cancelled: int = 0
+    quotas: list[Quota] = field(default_factory=list)
+
+    def figure(self, rule: str) -> float:
+        return getattr(self, rule)
+
+    @property
+    def shortfalls(self) -> list[Quota]:
+        return [q for q in self.quotas if not q.met]
+
+
+@dataclass
+class Alert:
+    site: Site
+    rule: str
+    required: float
+    actual: float
+    months: int  # months running the site missed this quota, this one included
+
+    @property
+    def level(self) -> str:
+        return LEVELS[min(self.months, len(LEVELS)) - 1]
+
+
+@dataclass
+class Rollup:
+    """The cards of a township's (or the city's) sites for a month, summed, with their alerts."""
+
+    name: str | None  # the township, or None for the city
+    month: date
+    cards: list[Card]
+    alerts: list[Alert]
+    totals: dict[str, float]
+    quotas: list[dict]  # {rule, required, sites_met, sites}
+    townships: list[dict] = field(default_factory=list)  # the city's per-township lines
+
+
+# --- months ------------------------------------------------------------------------------------
+
+def local_today(tz: str, now: datetime | None = None) -> date:
+    return (now or datetime.now(UTC)).astimezone(ZoneInfo(tz)).date()
+
+
+def parse_month(value: str | None, *, tz: str, now: datetime | None = None) -> date:
+    """A YYYY-MM month (default: this month); a month in the future is refused."""
+    this_month = local_today(tz, now).replace(day=1)
+    if not value:
+        return this_month
+    if not re.fullmatch(r"\d{4}-\d{2}", value.strip()):
+        raise Invalid(_("Give the month as YYYY-MM, for example 2025-03."))
+    try:
+        month = datetime.strptime(value.strip(), "%Y-%m").date()
+    except ValueError as exc:
+        raise Invalid(_("Give the month as YYYY-MM, for example 2025-03.")) from exc
+    if month > this_month:
+        raise Invalid(_("%(month)s is in the future; a report card covers a month that has begun.",
+                        month=month.strftime("%Y-%m")))
+    if month.year < 2000:
+        raise Invalid(_("Give a month from 2000 on."))
+    return month
+
+
+def shift(month: date, months: int) -> date:
+    index = month.year * 12 + month.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_bounds(month: date, tz: str) -> tuple[datetime, datetime]:
+    """The UTC start and end of a local calendar month."""
+    zone = ZoneInfo(tz)
+    start = datetime(month.year, month.month, 1, tzinfo=zone)
+    nxt = shift(month, 1)
+    end = datetime(nxt.year, nxt.month, 1, tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+# --- rules -------------------------------------------------------------------------------------
+
+def rules_from(config: object) -> list[tuple[str, float]]:
+    """The quota rules as (figure, required) pairs, from REPORT_RULES ({figure: required})."""
+    items = config.items() if isinstance(config, dict) else config
+    rules = []
+    for rule, required in items:
+        if rule not in RULES:
+            raise Invalid(_("Unknown report rule %(rule)s; use one of %(rules)s.",
+                            rule=rule, rules=", ".join(RULES)))
+        rules.append((rule, float(required)))
+    return rules
+
+
+# --- the card ----------------------------------------------------------------------------------
+
+def party_members_of(site: Site) -> list[Person]:
+    """The site's party members: the expected people of a party-members screening there."""
+    return db.session.scalars(select(Person).where(
+        Person.active.is_(True), Person.walkin.is_(False), Person.party_member.is_(True),
+        Person.village_id.in_(unit_subtree_ids(site.unit_id)))).all()
+
+
+def monthly_card(site: Site, month: date, *, tz: str, rules: list[tuple[str, float]]) -> Card:
+    """Compute a site's card for a local calendar month."""
+    start, end = month_bounds(month, tz)
+    zone = ZoneInfo(tz)
+    card = Card(site=site, month=month)
+    screenings = db.session.scalars(select(Screening).where(
+        Screening.site_id == site.id, Screening.starts_at >= start,
+        Screening.starts_at < end)).all()
+    held = [s for s in screenings if s.status in HELD]
+    card.missed = sum(s.status == "missed" for s in screenings)
+    card.planned = sum(s.status == "planned" for s in screenings)
+    card.cancelled = sum(s.status == "cancelled" for s in screenings)
+    card.sessions = len(held)
+    card.group_sessions = sum(s.audience in GROUP_AUDIENCES for s in held)
+    card.hours = round(sum(played_minutes_of(held).values()) / 60, 2)
+    days = [s.starts_at.astimezone(zone).date() for s in held]
+    card.days_open = len(set(days))
+    six = [d for d in days if d.day in SIX_DAYS]
+    card.six_day_sessions = len(six)
+    card.six_days = len({d.day for d in six})
+    held_ids = [s.id for s in held]
+    signed: list[tuple[uuid.UUID, uuid.UUID]] = db.session.execute(
+        select(Attendance.person_id, Attendance.screening_id).where(
+            Attendance.screening_id.in_(held_ids), Attendance.status.in_(COUNTED))
+    ).all() if held_ids else []
+    card.attendance = len(signed)
+    members = party_members_of(site)
+    card.party_members = len(members)
+    member_ids = {p.id for p in members}
+    card.participants = len({person for person, _s in signed if person in member_ids})
+    card.participation_rate = round(card.participants / len(members), 4) if members else 0.0
+    minutes = study_minutes_of(members, start, end)
+    card.study_hours = round(sum(minutes.values()) / len(members) / 60, 2) if members else 0.0
+    card.quotas = [Quota(rule, required, card.figure(rule), card.figure(rule) >= required)
+                   for rule, required in rules]
+    return card
+
+
+def card_dict(card: Card, *, tz: str) -> dict:
+    site = card.site
+    township, village = site.township, site.village
+    return {
+        "site": site.code, "name": site.name,
+        "township": township.name if township else None,
+        "village": village.name if village else None,
+        "month": card.month.strftime("%Y-%m"), "timezone": tz,
+        "sessions": card.sessions, "group_sessions": card.group_sessions, "hours": card.hours,
+        "attendance": card.attendance,
+        "quotas": [{"rule": q.rule, "required": q.required, "actual": q.actual, "met": q.met}
+                   for q in card.quotas],
+        "study_hours": card.study_hours, "party_members": card.party_members,
+        "participants": card.participants, "participation_rate": card.participation_rate,
+        "six_days": card.six_days, "six_day_sessions": card.six_day_sessions,
+        "days_open": card.days_open, "missed": card.missed, "planned": card.planned,
+        "cancelled": card.cancelled,
+    }
+
+
+# --- escalation --------------------------------------------------------------------------------
+
+def first_month(site: Site, tz: str) -> date:
+    """The local month the site began: its first screening ever, or its record when earlier.
+
+    Months before it raise no alert and do not count toward escalation; a site that never
+    screened still escalates from the month it was recorded.
+    """
+    first = db.session.scalar(select(func.min(Screening.starts_at)).where(
+        Screening.site_id == site.id))
+    if first is not None and first.tzinfo is None:
+        first = first.replace(tzinfo=UTC)
+    began = min(t for t in (first, site.created_at) if t is not None)
+    return began.astimezone(ZoneInfo(tz)).date().replace(day=1)
+
+
+def alerts_for(card: Card, *, tz: str, rules: list[tuple[str, float]]) -> list[Alert]:
+    """The card's shortfalls, each with how many months running the site has missed it.
+
+    One month: an alert at the site; two running: the township's; three or more: the city's.
+    Months before the site began (see first_month) raise none and do not count.
+    """
+    short = card.shortfalls
+    floor = first_month(card.site, tz)
+    if not short or card.month < floor:
+        return []
+    months = {q.rule: 1 for q in short}
+    open_rules = set(months)
+    month = card.month
+    for _step in range(len(LEVELS) - 1):
+        month = shift(month, -1)
+        if month < floor or not open_rules:
+            break
+        earlier = monthly_card(card.site, month, tz=tz, rules=rules)
+        still = {q.rule for q in earlier.shortfalls} & open_rules
+        for rule in still:
+            months[rule] += 1
+        open_rules = still
+    return [Alert(card.site, q.rule, q.required, q.actual, months[q.rule]) for q in short]
+
+
+def alert_dict(alert: Alert) -> dict:
+    return {"site": alert.site.code, "name": alert.site.name, "rule": alert.rule,
+            "required": alert.required, "actual": alert.actual, "months": alert.months,
+            "level": alert.level}
+
+
+# --- roll-ups ----------------------------------------------------------------------------------
+
+SUMMED = ("sessions", "group_sessions", "hours", "six_day_sessions", "days_open", "attendance",
+          "party_members", "participants", "missed", "planned", "cancelled")
+
+
+def township_named(name: str | None) -> Unit:
+    unit = db.session.scalar(select(Unit).where(Unit.kind == "township", Unit.name == (name or "")))
+    if unit is None:
+        raise NotFound(_("No township named %(name)s.", name=name or ""))
+    return unit
+
+
+def rollup_scope(user: User, name: str | None) -> Unit | None:
+    """The township a user asks for (None: the city), or Forbidden when outside their area.
+
+    An administrator sees any township and the city; a township officer only their township
+    (the default when no name is given); operators and kiosks see no roll-up.
+    """
+    if user.role == "admin":
+        return township_named(name) if name else None
+    if user.role == "township" and user.unit_id:
+        own = db.session.get(Unit, user.unit_id)
+        if not name:
+            return own
+        unit = township_named(name)
+        if unit.id in unit_subtree_ids(user.unit_id):
+            return unit
+    raise Forbidden(_("This report is outside your area."))
+
+
+def rollup(township: Unit | None, month: date, *, tz: str,
+           rules: list[tuple[str, float]]) -> Rollup:
+    """Sum the cards of a township's sites (or every site: the city) and list their alerts."""
+    query = select(Site).where(Site.active.is_(True)).order_by(Site.code)
+    if township is not None:
+        query = query.where(Site.unit_id.in_(unit_subtree_ids(township.id)))
+    cards = [monthly_card(site, month, tz=tz, rules=rules)
+             for site in db.session.scalars(query)]
+    alerts = [a for card in cards for a in alerts_for(card, tz=tz, rules=rules)]
+    if township is None:
+        alerts = [a for a in alerts if a.level == "city"] + [
+            a for a in alerts if a.level != "city"]
+    alerts.sort(key=lambda a: (-a.months, a.site.code, a.rule))
+    result = Rollup(name=township.name if township else None, month=month, cards=cards,
+                    alerts=alerts, totals=_totals(cards), quotas=_quota_counts(cards, rules))
+    if township is None:
+        by_township: dict[str, list[Card]] = defaultdict(list)
+        for card in cards:
+            unit = card.site.township
+            by_township[unit.name if unit else ""].append(card)
+        result.townships = [{"township": name or None, "sites": len(group),
+                             **_totals(group), "quotas": _quota_counts(group, rules)}
+                            for name, group in sorted(by_township.items())]
+    return result
+
+
+def _totals(cards: list[Card]) -> dict[str, float]:
+    totals: dict[str, float] = {key: sum(card.figure(key) for card in cards) for key in SUMMED}
+    totals["hours"] = round(totals["hours"], 2)
+    totals["participation_rate"] = (round(totals["participants"] / totals["party_members"], 4)
+                                    if totals["party_members"] else 0.0)
+    return totals
+
+
+def _quota_counts(cards: list[Card], rules: list[tuple[str, float]]) -> list[dict]:
+    return [{"rule": rule, "required": required, "sites": len(cards),
+             "sites_met": sum(1 for card in cards for q in card.quotas if q.rule == rule and q.met)}
+            for rule, required in rules]
+
+
+def rollup_dict(result: Rollup, *, tz: str) -> dict:
+    return {
+        "township": result.name, "month": result.month.strftime("%Y-%m"), "timezone": tz,
+        "sites": len(result.cards), **result.totals, "quotas": result.quotas,
+        "alerts": [alert_dict(a) for a in result.alerts],
+        "cards": [card_dict(c, tz=tz) for c in result.cards],
+        **({"townships": result.townships} if result.name is None else {}),
+    }
