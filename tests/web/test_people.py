@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from app.attendance.services import study_minutes
@@ -20,6 +19,7 @@ from app.models import Attendance, Person, PlayLog, Site
 from app.people.services import create_person, village_named
 from app.screenings.services import create_screening
 from tests.conftest import csrf_token
+from tests.tables import xlsx
 
 GOOD = (
     "name,village,party_member,role,phone\n"
@@ -29,16 +29,6 @@ GOOD = (
     "王五,石桥村,false,积极分子,\n"
 )
 XSS = "<script>alert(1)</script>"
-
-
-def xlsx(text: str) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    for line in text.strip().splitlines():
-        sheet.append(line.split(","))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 @pytest.fixture

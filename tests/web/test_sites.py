@@ -6,12 +6,12 @@ import io
 import json
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Site, Unit
 from tests.conftest import csrf_token
+from tests.tables import xlsx
 
 GOOD = (
     "code,name,kind,township,village\n"
@@ -27,16 +27,6 @@ BAD = (
     "P-203,种类错了,cinema,城关镇,东村\n"
     "P-201,重复,playback_point,城关镇,西村\n"
 )
-
-
-def xlsx(text: str) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    for line in text.strip().splitlines():
-        sheet.append(line.split(","))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 @pytest.fixture
