@@ -289,8 +289,10 @@ def demo_command(if_empty):
 
 
 def register_cli(app) -> None:
+    from .sync.cli import sync_group
+
     for command in (init_command, scan_command, sites_group, people_group, users_group,
-                    demo_command):
+                    demo_command, sync_group):
         app.cli.add_command(command)
 
 

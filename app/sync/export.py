@@ -1,0 +1,133 @@
+"""Making a bundle for a peer: the rows it has not acknowledged yet, signed with the link's key."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+
+from ..extensions import db
+from ..models import Site, SyncArrival, SyncPeer, Unit
+from ..models.base import utcnow
+from .bundle import write_bundle
+from .services import hub_identity, hub_peer, is_site, my_code, site_by_code
+from .tables import CODECS, DOWN, SPECS, UP, scope_clause
+
+# Rows changed this long before the acknowledged watermark are sent again: a transaction that
+# began before an export and committed after it is never skipped. Re-sent rows import unchanged.
+OVERLAP = timedelta(minutes=10)
+STREAM = 2000
+
+
+def _lines(spec, query) -> tuple[int, bytes]:
+    codec = CODECS[spec.name]
+    out = io.BytesIO()
+    count = 0
+    result = db.session.execute(query.execution_options(yield_per=STREAM))
+    for row in result:
+        out.write(json.dumps(codec.encode(row), ensure_ascii=False,
+                             separators=(",", ":")).encode())
+        out.write(b"\n")
+        count += 1
+    return count, out.getvalue()
+
+
+def _units_parents_first(query) -> list:
+    rows = db.session.execute(query).all()
+    by_id = {row.id: row for row in rows}
+    done, ordered = set(), []
+
+    def visit(row):
+        if row.id in done:
+            return
+        parent = by_id.get(row.parent_id)
+        if parent is not None:
+            visit(parent)
+        done.add(row.id)
+        ordered.append(row)
+
+    for row in rows:
+        visit(row)
+    return ordered
+
+
+def gather(peer: SyncPeer, site: Site, *, since: datetime | None) -> dict[str, tuple[int, bytes]]:
+    """The rows of every table travelling to `peer`, changed after `since` (None: all)."""
+    direction = UP if is_site() else DOWN
+    parts: dict[str, tuple[int, bytes]] = {}
+    for spec in SPECS:
+        if direction not in spec.directions:
+            continue
+        table = spec.table
+        query = select(table)
+        if direction == DOWN:
+            query = query.where(scope_clause(spec, site))
+        if since is not None:
+            changed = table.c.updated_at > since
+            if direction == DOWN and spec.forward:
+                changed = or_(changed, table.c.id.in_(select(SyncArrival.row_id).where(
+                    SyncArrival.table == spec.name, SyncArrival.arrived_at > since,
+                    SyncArrival.source != peer.code)))
+            query = query.where(changed)
+        query = query.order_by(table.c.created_at, table.c.id)
+        if spec.model is Unit:
+            codec = CODECS[spec.name]
+            rows = _units_parents_first(query)
+            data = b"".join(json.dumps(codec.encode(r), ensure_ascii=False,
+                                       separators=(",", ":")).encode() + b"\n" for r in rows)
+            parts[spec.name] = (len(rows), data)
+        else:
+            parts[spec.name] = _lines(spec, query)
+    return parts
+
+
+def export_bundle(target, *, to: str | None = None, full: bool = False, enroll: bool = False,
+                  now: datetime | None = None) -> dict:
+    """Write the bundle for a peer (on a site: its hub; on the hub: the site `to`).
+
+    Returns the summary: destination, seq, rows per table, digest. The peer's sequence number
+    is committed with it, so a bundle made twice is two bundles, each importable.
+    """
+    now = now or utcnow()
+    if is_site():
+        peer = hub_peer()
+        site = site_by_code(my_code())
+    else:
+        from .services import site_peer
+
+        peer = site_peer(to or "")
+        site = site_by_code(peer.code)
+    since = None if (full or enroll or peer.out_acked is None) else peer.out_acked - OVERLAP
+    parts = gather(peer, site, since=since)
+    peer.out_seq += 1
+    key, version = peer.key, peer.key_version
+    manifest = {
+        "kind": "enroll" if enroll else "data",
+        "origin": my_code(),
+        "destination": peer.code,
+        "hub": hub_peer().code if is_site() else hub_identity(),
+        "site": site.code,
+        "seq": peer.out_seq,
+        "created": now.isoformat(),
+        "watermark": now.isoformat(),
+        "since": since.isoformat() if since else None,
+        "ack": {"watermark": peer.in_watermark.isoformat() if peer.in_watermark else None,
+                "seq": peer.in_seq},
+        "counts": {name: rows for name, (rows, _data) in parts.items()},
+    }
+    if enroll:
+        manifest["enroll"] = {"site": site.code, "hub": hub_identity(), "key": peer.key,
+                              "key_version": peer.key_version}
+    elif not is_site() and peer.previous_key:
+        # A rotated key travels signed by the old one, which the site still holds.
+        manifest["rekey"] = {"key": peer.key, "key_version": peer.key_version}
+        key, version = peer.previous_key, peer.key_version - 1
+    manifest["key_version"] = version
+    digest = write_bundle(target, manifest, parts, key)
+    peer.last_export_at = now
+    db.session.commit()
+    return {"digest": digest, "kind": manifest["kind"], "origin": manifest["origin"],
+            "destination": peer.code, "seq": peer.out_seq, "full": since is None,
+            "rows": sum(manifest["counts"].values()), "counts": manifest["counts"]}

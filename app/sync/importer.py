@@ -1,0 +1,468 @@
+"""Importing a bundle: verify it, then merge every row in one transaction, all or nothing.
+
+Rows are matched by id (or by their natural key, when the same thing was born on both sides
+under two ids). Append-only rows are never doubled; a mutable field goes to the side that owns
+it, else to the newer change, the hub winning a tie. Conflicts are logged in sync_conflicts.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from itertools import islice
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from ..errors import DianjiaoError
+from ..extensions import db
+from ..models import (
+    Bundle,
+    LibraryRoot,
+    Screening,
+    Site,
+    SyncArrival,
+    SyncConflict,
+    SyncPeer,
+)
+from ..models.base import utcnow
+from .bundle import BundleError, Opened, open_bundle
+from .services import become_site, is_site, my_code, write_site_config
+from .tables import CODECS, DOWN, HUB_ORIGIN, SHIPMENT_RANK, SPECS, SYSTEM, UP, Spec, field_owner
+
+CHUNK = 1000
+g_enrolled: list[str] = []  # set by _enroll when a fresh install became a site in this import
+SKEW_WARNING = timedelta(minutes=5)
+
+
+class Refused(DianjiaoError):
+    """A bundle that is not imported; nothing was written."""
+
+    status = 422
+    code = "refused"
+
+    def __init__(self, message: str, *, reason: str = "refused", status: int | None = None):
+        super().__init__(message)
+        self.reason = reason
+        if status:
+            self.status = status
+
+
+def _bundle_message(exc: BundleError) -> str:
+    """The user's words for a bundle that cannot be read or trusted."""
+    return {
+        "signature": _("The bundle's signature does not match: it was changed after it was "
+                       "made, or it was not made by this site. Nothing was imported."),
+        "damaged": _("The bundle is damaged or incomplete (a truncated copy?). Copy it again "
+                     "from the sender. Nothing was imported."),
+        "format": _("This file is not a Dianjiao bundle."),
+        "version": _("The bundle was made by a newer version of Dianjiao (format %(v)s). "
+                     "Update this install, then import it again.", v=exc.detail),
+        "unreadable": _("The bundle cannot be read from the disk."),
+    }.get(exc.reason, exc.message)
+
+
+@dataclass
+class Tally:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    conflicts: int = 0
+
+    def as_dict(self) -> dict:
+        return {"inserted": self.inserted, "updated": self.updated,
+                "unchanged": self.unchanged, "conflicts": self.conflicts}
+
+
+@dataclass
+class Merge:
+    """The state of one import."""
+
+    peer: SyncPeer
+    digest: str
+    incoming: str  # "site" or "hub": the side the bundle comes from
+    site: Site | None  # the site the bundle is about
+    now: datetime
+    idmap: dict[str, dict[uuid.UUID, uuid.UUID]] = field(default_factory=lambda: defaultdict(dict))
+    tallies: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    arrivals: list[dict] = field(default_factory=list)
+    conflicts: list[dict] = field(default_factory=list)
+    site_screenings: set[uuid.UUID] = field(default_factory=set)
+    site_roots: set[uuid.UUID] = field(default_factory=set)
+
+
+def _time(value, what: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError) as exc:
+        raise Refused(_("The bundle's manifest has no valid %(what)s time.", what=what)) from exc
+    if moment.tzinfo is None:
+        raise Refused(_("The bundle's manifest has no valid %(what)s time.", what=what))
+    return moment.astimezone(UTC)
+
+
+def _check_manifest(m: dict) -> None:
+    for key in ("origin", "destination", "kind"):
+        if not isinstance(m.get(key), str):
+            raise Refused(_("The bundle's manifest is incomplete (%(key)s).", key=key))
+    if not isinstance(m.get("seq"), int) or not isinstance(m.get("key_version"), int):
+        raise Refused(_("The bundle's manifest is incomplete (%(key)s).", key="seq"))
+    _time(m.get("created"), "created")
+    _time(m.get("watermark"), "watermark")
+    known = {spec.name for spec in SPECS}
+    for part in m.get("parts", []):
+        if part.get("name") not in known:
+            raise Refused(_("The bundle carries %(name)s, which this version does not know.",
+                            name=part.get("name")))
+
+
+def _peer_for(opened: Opened) -> SyncPeer:
+    """Find the link the bundle came over and check its signature (or enroll a fresh site)."""
+    m = opened.manifest
+    if m["kind"] == "enroll":
+        return _enroll(opened)
+    me = my_code()
+    if m["destination"] != me:
+        raise Refused(_("This bundle is for %(dest)s, not for this install (%(me)s).",
+                        dest=m["destination"], me=me), reason="destination")
+    kind = "hub" if is_site() else "site"
+    peer = db.session.scalar(select(SyncPeer).where(SyncPeer.code == m["origin"],
+                                                    SyncPeer.kind == kind))
+    if peer is None:
+        raise Refused(_("The bundle comes from %(origin)s, which is not enrolled here.",
+                        origin=m["origin"]), reason="unknown", status=403)
+    if peer.revoked_at is not None:
+        raise Refused(_("Site %(origin)s was revoked on %(day)s; its bundles are refused. "
+                        "Enroll it again to give it a new key.", origin=peer.code,
+                        day=peer.revoked_at.date().isoformat()), reason="revoked", status=403)
+    keys = []
+    if m["key_version"] == peer.key_version:
+        keys.append(peer.key)
+    elif m["key_version"] == peer.key_version - 1 and peer.previous_key:
+        keys.append(peer.previous_key)
+    if not keys:
+        raise Refused(_("The bundle is signed with key %(v)s of %(origin)s, which is no longer "
+                        "valid here.", v=m["key_version"], origin=peer.code),
+                      reason="signature", status=403)
+    try:
+        opened.verify(keys)
+    except BundleError as exc:
+        raise Refused(_bundle_message(exc), reason=exc.reason) from exc
+    return peer
+
+
+def _enroll(opened: Opened) -> SyncPeer:
+    m = opened.manifest
+    info = m.get("enroll") or {}
+    code, hub, key = info.get("site"), info.get("hub"), info.get("key")
+    if not (isinstance(code, str) and isinstance(hub, str) and isinstance(key, str)):
+        raise Refused(_("The enrollment bundle is incomplete."))
+    try:
+        opened.verify([key])
+    except (BundleError, ValueError) as exc:
+        raise Refused(_bundle_message(exc) if isinstance(exc, BundleError)
+                      else _("The enrollment bundle is damaged."), reason="signature") from exc
+    if not is_site():
+        if db.session.scalar(select(Site.id).limit(1)) is not None:
+            raise Refused(_("This install is a hub with its own data; an enrollment bundle is "
+                            "imported on a fresh site install."), reason="destination")
+        become_site(code)
+        g_enrolled.append(code)
+    elif my_code() != code:
+        raise Refused(_("This install is site %(me)s; the bundle enrolls %(code)s.",
+                        me=my_code(), code=code), reason="destination")
+    peer = db.session.scalar(select(SyncPeer).where(SyncPeer.kind == "hub"))
+    if peer is not None and peer.code != hub:
+        raise Refused(_("This site is enrolled with %(old)s; the bundle comes from %(new)s.",
+                        old=peer.code, new=hub), reason="destination")
+    if peer is None:
+        peer = SyncPeer(code=hub, kind="hub", key=key, key_version=info.get("key_version", 1))
+        db.session.add(peer)
+    else:
+        peer.key, peer.key_version = key, info.get("key_version", peer.key_version)
+    # The hub holds everything this fresh site holds: start the watermark now, not at zero.
+    peer.out_acked = utcnow()
+    db.session.flush()
+    return peer
+
+
+# --- rows --------------------------------------------------------------------------------------
+
+def _fk_targets(spec: Spec) -> dict[str, str]:
+    return {col.name: next(iter(col.foreign_keys)).column.table.name
+            for col in spec.table.columns if col.foreign_keys}
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)[:2000]
+
+
+def _merge_row(spec: Spec, local, row: dict, ctx: Merge) -> dict:
+    """The changes to make to our row from the incoming one (empty: unchanged)."""
+    changes: dict = {}
+    newer = row["updated_at"] > local["updated_at"]
+    tie = row["updated_at"] == local["updated_at"]
+    edited_here = ctx.peer.last_import_at is None or local["updated_at"] > ctx.peer.last_import_at
+    for name, value in row.items():
+        if name in SYSTEM:
+            continue
+        current = local[name]
+        if current == value:
+            continue
+        if spec.name == "shipments" and name == "status":
+            take = SHIPMENT_RANK.get(value, -1) > SHIPMENT_RANK.get(current, -1)
+            reason = "forward"
+            logged = not take
+        else:
+            owner = field_owner(spec, name, local["origin_site"])
+            if owner == ctx.incoming:
+                take, reason, logged = newer or tie, "owned", False
+            elif owner is not None:
+                take, reason, logged = False, "owned", newer
+            else:
+                take = newer or (tie and ctx.incoming == "hub")
+                reason = "tie" if tie else "newer"
+                logged = edited_here
+        if logged:
+            ctx.conflicts.append({
+                "id": uuid.uuid4(), "origin_site": my_code(), "created_at": ctx.now,
+                "updated_at": ctx.now, "peer": ctx.peer.code, "bundle_digest": ctx.digest,
+                "table": spec.name, "row_id": local["id"], "field": name,
+                "local_value": _text(current), "incoming_value": _text(value),
+                "kept": "incoming" if take else "local", "reason": reason})
+            ctx.tallies[spec.name].conflicts += 1
+        if take:
+            changes[name] = value
+    if changes:
+        changes["updated_at"] = max(row["updated_at"], local["updated_at"])
+    return changes
+
+
+def _check_claims(spec: Spec, rows: list[dict], found: dict, ctx: Merge) -> None:
+    """A site may send only its own rows (and changes to the hub's rows about it)."""
+    site = ctx.site
+    assert site is not None
+    for row in rows:
+        origin = row["origin_site"]
+        if origin not in (site.code, HUB_ORIGIN):
+            raise Refused(_("The bundle of %(site)s carries rows born at %(other)s (%(table)s); "
+                            "a site sends only its own. Nothing was imported.",
+                            site=site.code, other=origin, table=spec.name),
+                          reason="claim", status=403)
+        if origin == HUB_ORIGIN and row["id"] not in found:
+            raise Refused(_("The bundle of %(site)s carries a row said to be born at the hub "
+                            "that the hub does not have (%(table)s). Nothing was imported.",
+                            site=site.code, table=spec.name), reason="claim", status=403)
+        column = spec.site_column
+        owner_site = row.get(column) if column else None
+        if column and owner_site != site.id:
+            raise Refused(_("The bundle of %(site)s carries %(table)s of another site. "
+                            "Nothing was imported.", site=site.code, table=spec.name),
+                          reason="claim", status=403)
+        if "screening_id" in row and spec.name in ("attendance", "screening_items"):
+            if row["screening_id"] not in ctx.site_screenings:
+                ctx.site_screenings.update(db.session.scalars(select(Screening.id).where(
+                    Screening.site_id == site.id, Screening.id == row["screening_id"])))
+            if row["screening_id"] not in ctx.site_screenings:
+                raise Refused(_("The bundle of %(site)s carries %(table)s of a screening at "
+                                "another site. Nothing was imported.", site=site.code,
+                                table=spec.name), reason="claim", status=403)
+        if spec.name == "file_entries":
+            if row.get("root_id") not in ctx.site_roots:
+                ctx.site_roots.update(db.session.scalars(select(LibraryRoot.id).where(
+                    LibraryRoot.site_id == site.id, LibraryRoot.id == row.get("root_id"))))
+            if row.get("root_id") not in ctx.site_roots:
+                raise Refused(_("The bundle of %(site)s carries files of another site's "
+                                "library. Nothing was imported.", site=site.code),
+                              reason="claim", status=403)
+
+
+def _chunks(iterable, size: int):
+    it = iter(iterable)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def merge_spec(spec: Spec, lines, ctx: Merge) -> None:
+    table = spec.table
+    codec = CODECS[spec.name]
+    fks = _fk_targets(spec)
+    tally = ctx.tallies[spec.name]
+    self_ref = spec.name in fks.values()
+    seen: set[uuid.UUID] = set()
+    for chunk in _chunks(lines, 1 if self_ref else CHUNK):
+        try:
+            rows = [codec.decode(line) for line in chunk]
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise Refused(_("The bundle has a malformed row in %(table)s: %(error)s.",
+                            table=spec.name, error=str(exc))) from exc
+        for row in rows:
+            for column, target in fks.items():
+                value = row.get(column)
+                if value is not None:
+                    row[column] = ctx.idmap[target].get(value, value)
+        ids = [row["id"] for row in rows]
+        found = {r.id: r._mapping for r in db.session.execute(
+            select(table).where(table.c.id.in_(ids)))}
+        if spec.natural:
+            _match_natural(spec, [r for r in rows if r["id"] not in found], found, ctx)
+        if ctx.incoming == "site":
+            _check_claims(spec, rows, found, ctx)
+        inserts, updates = [], []
+        for row in rows:
+            if row["id"] in seen:
+                tally.unchanged += 1
+                continue
+            seen.add(row["id"])
+            local = found.get(row["id"])
+            if local is None:
+                inserts.append(row)
+                continue
+            changes = _merge_row(spec, local, row, ctx)
+            if changes:
+                updates.append((row["id"], changes))
+            else:
+                tally.unchanged += 1
+        if inserts:
+            columns = set().union(*(r.keys() for r in inserts))
+            db.session.execute(insert(table), [{c: r.get(c) for c in columns} for r in inserts])
+            tally.inserted += len(inserts)
+        for row_id, changes in updates:
+            db.session.execute(update(table).where(table.c.id == row_id).values(**changes))
+        tally.updated += len(updates)
+        if not is_site() and spec.forward and DOWN in spec.directions:
+            ctx.arrivals.extend({"table": spec.name, "row_id": r["id"], "source": ctx.peer.code,
+                                 "arrived_at": ctx.now} for r in inserts)
+            ctx.arrivals.extend({"table": spec.name, "row_id": i, "source": ctx.peer.code,
+                                 "arrived_at": ctx.now} for i, _c in updates)
+
+
+def _match_natural(spec: Spec, unknown: list[dict], found: dict, ctx: Merge) -> None:
+    """Rows new by id but known by their natural key: the same thing, under our id."""
+    keys = spec.natural
+    wanted = {tuple(row.get(k) for k in keys): row for row in unknown}
+    wanted = {k: v for k, v in wanted.items() if all(part is not None for part in k)}
+    if not wanted:
+        return
+    table = spec.table
+    columns = [table.c[k] for k in keys]
+    target = columns[0] if len(columns) == 1 else tuple_(*columns)
+    values = [k[0] for k in wanted] if len(columns) == 1 else list(wanted)
+    for local in db.session.execute(select(table).where(target.in_(values))):
+        mapping = local._mapping
+        key = tuple(mapping[k] for k in keys)
+        row = wanted.get(key)
+        if row is None:
+            continue
+        ctx.idmap[spec.name][row["id"]] = mapping["id"]
+        row["id"] = mapping["id"]
+        found[mapping["id"]] = mapping
+
+
+# --- the import --------------------------------------------------------------------------------
+
+def import_bundle(source: str | bytes, *, now: datetime | None = None) -> dict:
+    """Import a bundle file (path or bytes). Returns the summary; raises Refused, writing nothing.
+
+    A bundle already imported is recognised by its digest and changes nothing.
+    """
+    now = now or utcnow()
+    try:
+        opened = open_bundle(source)
+    except BundleError as exc:
+        raise Refused(_bundle_message(exc), reason=exc.reason) from exc
+    m = opened.manifest
+    _check_manifest(m)
+    earlier = db.session.scalar(select(Bundle).where(Bundle.digest == opened.digest))
+    if earlier is not None:
+        return {"digest": opened.digest, "origin": m["origin"], "seq": m["seq"],
+                "already_imported": True, "imported_at": earlier.imported_at.isoformat(),
+                "inserted": 0, "updated": 0, "unchanged": 0, "conflicts": 0, "tables": {},
+                "warnings": []}
+    try:
+        peer = _peer_for(opened)
+        incoming = "hub" if is_site() else "site"
+        site = db.session.scalar(select(Site).where(Site.code == (
+            my_code() if is_site() else peer.code)))
+        ctx = Merge(peer=peer, digest=opened.digest, incoming=incoming, site=site, now=now)
+        direction = DOWN if incoming == "hub" else UP
+        for spec in SPECS:
+            names = {p["name"] for p in m.get("parts", [])}
+            if spec.name not in names:
+                continue
+            if direction not in spec.directions:
+                if any(True for _r in opened.rows(spec.name)):
+                    raise Refused(_("The bundle carries %(table)s, which a %(side)s does not "
+                                    "send. Nothing was imported.", table=spec.name,
+                                    side=incoming), reason="claim", status=403)
+                continue
+            merge_spec(spec, opened.rows(spec.name), ctx)
+            if spec.name == "sites" and ctx.site is None and is_site():
+                ctx.site = db.session.scalar(select(Site).where(Site.code == my_code()))
+        if ctx.conflicts:
+            db.session.execute(insert(SyncConflict.__table__), ctx.conflicts)
+        if ctx.arrivals:
+            db.session.execute(insert(SyncArrival.__table__), ctx.arrivals)
+        warnings = _advance(peer, m, now)
+        tables = {name: t.as_dict() for name, t in ctx.tallies.items()}
+        totals = {key: sum(t[key] for t in tables.values())
+                  for key in ("inserted", "updated", "unchanged", "conflicts")}
+        summary = {"digest": opened.digest, "origin": m["origin"], "kind": m["kind"],
+                   "seq": m["seq"], "already_imported": False, **totals, "tables": tables,
+                   "warnings": warnings}
+        db.session.add(Bundle(origin=m["origin"], destination=m["destination"],
+                              digest=opened.digest, counts=m.get("counts", {}),
+                              bundle_created_at=_time(m["created"], "created"),
+                              imported_at=now, seq=m["seq"], kind=m["kind"],
+                              summary={**totals, "warnings": warnings}))
+        db.session.commit()
+        while g_enrolled:
+            write_site_config(g_enrolled.pop())
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise Refused(_("The bundle's rows do not fit this database (%(error)s). Nothing was "
+                        "imported.", error=str(exc.orig).splitlines()[0][:200])) from exc
+    except DBAPIError as exc:
+        db.session.rollback()
+        raise Refused(_("The database refused the bundle (%(error)s). Nothing was imported.",
+                        error=str(exc.orig).splitlines()[0][:200])) from exc
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        if g_enrolled:  # the import failed: this install stays what it was
+            g_enrolled.clear()
+            current_app.config["ROLE"], current_app.config["SITE"] = "hub", None
+    return summary
+
+
+def _advance(peer: SyncPeer, m: dict, now: datetime) -> list[str]:
+    """Move the link's watermarks and keys after a bundle is merged; return warnings."""
+    warnings = []
+    created = _time(m["created"], "created")
+    watermark = _time(m["watermark"], "watermark")
+    if created > now + SKEW_WARNING:
+        minutes = int((created - now).total_seconds() // 60)
+        warnings.append(_("The sender's clock is about %(n)s minutes ahead of this one; nothing "
+                          "is lost, but set the clock right.", n=minutes))
+    peer.in_watermark = max(filter(None, (peer.in_watermark, watermark)))
+    peer.in_seq = max(peer.in_seq or 0, m["seq"])
+    peer.last_import_at = now
+    peer.last_bundle_at = max(filter(None, (peer.last_bundle_at, created)))
+    ack = m.get("ack") or {}
+    if ack.get("watermark"):
+        acked = _time(ack["watermark"], "ack")
+        if peer.last_export_at is not None:
+            acked = min(acked, peer.last_export_at)
+        peer.out_acked = max(filter(None, (peer.out_acked, acked)))
+    if is_site() and isinstance(m.get("rekey"), dict):
+        peer.key = m["rekey"]["key"]
+        peer.key_version = m["rekey"]["key_version"]
+    if not is_site() and peer.previous_key and m["key_version"] == peer.key_version:
+        peer.previous_key = None
+    return warnings
+

@@ -1,0 +1,134 @@
+"""Sync identities and keys: who this install is, enrolling a site, rotating and revoking keys."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..errors import Conflict, Invalid, NotFound
+from ..extensions import db
+from ..models import Site, SyncPeer
+from ..models.base import utcnow
+
+
+def is_site() -> bool:
+    return current_app.config.get("ROLE") == "site"
+
+
+def new_key() -> str:
+    return secrets.token_hex(32)
+
+
+def hub_identity() -> str:
+    """The hub's id (HUB-xxxxxxxx), made on first use; bundles to it name it as destination."""
+    row = db.session.scalar(select(SyncPeer).where(SyncPeer.kind == "self"))
+    if row is None:
+        row = SyncPeer(code=f"HUB-{secrets.token_hex(4).upper()}", kind="self", key="")
+        db.session.add(row)
+        db.session.flush()
+    return row.code
+
+
+def my_code() -> str:
+    """This install's name in bundles: its site code, or the hub's id."""
+    if is_site():
+        code = current_app.config.get("SITE")
+        if not code:
+            raise Invalid(_("This install is a site but DIANJIAO_SITE is not set."))
+        return code
+    return hub_identity()
+
+
+def hub_peer() -> SyncPeer:
+    """On a site: the hub it is enrolled with."""
+    peer = db.session.scalar(select(SyncPeer).where(SyncPeer.kind == "hub"))
+    if peer is None:
+        raise NotFound(_("This site is not enrolled yet: import the enrollment bundle from "
+                         "the township first."))
+    return peer
+
+
+def site_peer(code: str) -> SyncPeer:
+    """On the hub: the enrolled site with this code."""
+    peer = db.session.scalar(select(SyncPeer).where(SyncPeer.kind == "site",
+                                                    SyncPeer.code == code))
+    if peer is None:
+        raise NotFound(_("Site %(code)s is not enrolled: run `dianjiao sync enroll %(code)s` "
+                         "on the hub first.", code=code))
+    return peer
+
+
+def site_by_code(code: str) -> Site:
+    site = db.session.scalar(select(Site).where(Site.code == code))
+    if site is None:
+        raise NotFound(_("No site with code %(code)s.", code=code))
+    return site
+
+
+def enroll_peer(code: str) -> SyncPeer:
+    """On the hub: make (or renew) the link with a site, with a fresh key.
+
+    Enrolling again, after a lost PC or a revocation, gives a new key and sends everything again.
+    """
+    if is_site():
+        raise Invalid(_("Only the hub enrolls sites."))
+    site_by_code(code)
+    hub_identity()
+    peer = db.session.scalar(select(SyncPeer).where(SyncPeer.code == code))
+    if peer is None:
+        peer = SyncPeer(code=code, kind="site", key=new_key(), key_version=1)
+        db.session.add(peer)
+    else:
+        peer.key, peer.key_version = new_key(), peer.key_version + 1
+        peer.previous_key = None
+        peer.revoked_at = None
+        peer.out_acked = None
+    db.session.flush()
+    return peer
+
+
+def rotate_key(code: str) -> SyncPeer:
+    """On the hub: give a site a new key. It travels in the next bundle, signed by the old one;
+    both are accepted until a bundle signed with the new key comes back."""
+    peer = site_peer(code)
+    if peer.revoked_at is not None:
+        raise Conflict(_("Site %(code)s was revoked; enroll it again instead.", code=code))
+    if peer.previous_key is None:
+        peer.previous_key = peer.key
+    peer.key, peer.key_version = new_key(), peer.key_version + 1
+    db.session.flush()
+    return peer
+
+
+def revoke(code: str, now: datetime | None = None) -> SyncPeer:
+    """On the hub: refuse every bundle of a site from now on (a lost or stolen PC)."""
+    peer = site_peer(code)
+    peer.revoked_at = now or utcnow()
+    db.session.flush()
+    return peer
+
+
+def become_site(code: str) -> None:
+    """Make a fresh install a site: ROLE and SITE into this app (write_site_config saves them)."""
+    current_app.config["ROLE"] = "site"
+    current_app.config["SITE"] = code
+
+
+def write_site_config(code: str) -> None:
+    """Save ROLE and SITE into instance/config.py, after the enrollment bundle is imported."""
+    path = os.path.join(current_app.instance_path, "config.py")
+    existing = ""
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as fh:
+            existing = fh.read()
+    with open(path, "a", encoding="utf-8") as fh:
+        if existing and not existing.endswith("\n"):
+            fh.write("\n")
+        fh.write(f'# Written by `dianjiao sync import` of the enrollment bundle.\n'
+                 f'ROLE = "site"\nSITE = {json.dumps(code)}\n')

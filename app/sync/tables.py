@@ -1,0 +1,215 @@
+"""What travels, in which direction, who owns which field, and how a value is written down.
+
+Every synced table is listed once, in foreign-key order (a row's parents come before it). The
+rules here are the whole policy of docs/sync.md, "What travels" and "Merging".
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, Table, Uuid, false, select, true
+from sqlalchemy.sql.elements import ColumnElement
+
+from ..auth.access import unit_subtree_ids
+from ..models import (
+    Attendance,
+    Batch,
+    BatchItem,
+    FileEntry,
+    LibraryRoot,
+    Loan,
+    MediaFile,
+    Person,
+    PlayLog,
+    Screening,
+    ScreeningItem,
+    Series,
+    Shipment,
+    Site,
+    Title,
+    Unit,
+    User,
+)
+from ..models.base import UTCDateTime
+
+UP, DOWN = "up", "down"  # site → hub, hub → site
+HUB_ORIGIN = "HUB"  # origin_site of rows born at the hub
+SHIPMENT_RANK = {"planned": 0, "sent": 1, "received": 2, "verified": 3,
+                 "lost": 4, "damaged": 4, "returned": 4}
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One synced table."""
+
+    model: type
+    directions: tuple[str, ...]
+    # Columns that identify a row besides its id (a unique constraint): an incoming row with a
+    # new id but the same natural key is the same row, and its id is mapped to ours.
+    natural: tuple[str, ...] = ()
+    owner: str | None = None  # "hub": every field is the hub's; "origin": the birth side's
+    site_fields: frozenset[str] = field(default_factory=frozenset)  # always the site's
+    hub_fields: frozenset[str] = field(default_factory=frozenset)  # always the hub's
+    # The hub → site scope: a WHERE clause for the site's rows, or None for every row.
+    scope: Callable[[Site], ColumnElement | None] | None = None
+    # The site → hub check: the site the row belongs to (its id), for rows that say.
+    site_column: str | None = None
+    forward: bool = True  # the hub passes a row that arrived from one site on to the others
+
+    @property
+    def table(self) -> Table:
+        return self.model.__table__
+
+    @property
+    def name(self) -> str:
+        return self.table.name
+
+
+def _villages(site: Site) -> set[uuid.UUID]:
+    return unit_subtree_ids(site.unit_id)
+
+
+def _lineage(site: Site) -> set[uuid.UUID]:
+    return {u.id for u in site.unit.lineage()} | _villages(site)
+
+
+def _site_screenings(site: Site):
+    return select(Screening.id).where(Screening.site_id == site.id).scalar_subquery()
+
+
+def _site_batches(site: Site):
+    return select(Shipment.batch_id).where(Shipment.site_id == site.id).scalar_subquery()
+
+
+SPECS: tuple[Spec, ...] = (
+    Spec(Unit, (DOWN,), natural=("parent_id", "name"), owner="hub",
+         scope=lambda s: Unit.id.in_(_lineage(s))),
+    Spec(Site, (DOWN,), natural=("code",), owner="hub", scope=lambda s: Site.id == s.id),
+    Spec(User, (DOWN,), natural=("username",), owner="hub",
+         scope=lambda s: User.site_id == s.id),
+    Spec(Title, (DOWN,), owner="hub"),
+    # A scan at a site finds new content: the file's identity travels up, its title comes down.
+    Spec(MediaFile, (UP, DOWN), natural=("sha256",), hub_fields=frozenset({"title_id", "part"})),
+    Spec(LibraryRoot, (UP,), natural=("site_id", "path"), owner="origin",
+         site_column="site_id", forward=False),
+    Spec(FileEntry, (UP,), natural=("root_id", "relpath"), owner="origin", forward=False),
+    Spec(Person, (UP, DOWN), scope=lambda s: Person.village_id.in_(_villages(s))),
+    Spec(Series, (UP, DOWN), scope=lambda s: Series.site_id == s.id, site_column="site_id"),
+    Spec(Screening, (UP, DOWN), scope=lambda s: Screening.site_id == s.id,
+         site_column="site_id",
+         site_fields=frozenset({"status", "late", "status_reason", "discussion",
+                                "attendance_closed", "phone_shared"})),
+    Spec(ScreeningItem, (UP, DOWN), scope=lambda s: ScreeningItem.screening_id.in_(
+        _site_screenings(s))),
+    Spec(Batch, (DOWN,), owner="hub", scope=lambda s: Batch.id.in_(_site_batches(s))),
+    Spec(BatchItem, (DOWN,), natural=("batch_id", "title_id"), owner="hub",
+         scope=lambda s: BatchItem.batch_id.in_(_site_batches(s))),
+    Spec(Shipment, (UP, DOWN), natural=("serial",), scope=lambda s: Shipment.site_id == s.id,
+         site_column="site_id",
+         site_fields=frozenset({"received_at", "received_by", "verified_at"})),
+    Spec(PlayLog, (UP,), owner="origin", site_column="site_id", forward=False),
+    Spec(Attendance, (UP, DOWN), natural=("screening_id", "person_id"), owner="origin",
+         scope=lambda s: Attendance.screening_id.in_(_site_screenings(s)), forward=False),
+    Spec(Loan, (UP, DOWN), owner="origin", scope=lambda s: Loan.site_id == s.id,
+         site_column="site_id"),
+)
+BY_NAME = {spec.name: spec for spec in SPECS}
+SYSTEM = frozenset({"id", "origin_site", "created_at", "updated_at"})
+
+
+def field_owner(spec: Spec, column: str, origin: str) -> str | None:
+    """Who owns a field of a row: "hub", "site", or None (the newer change wins)."""
+    if column in spec.hub_fields:
+        return "hub"
+    if column in spec.site_fields:
+        return "site"
+    if spec.owner == "hub":
+        return "hub"
+    if spec.owner == "origin":
+        return "hub" if origin == HUB_ORIGIN else "site"
+    return None
+
+
+def scope_clause(spec: Spec, site: Site) -> ColumnElement:
+    if spec.scope is None:
+        return true()
+    clause = spec.scope(site)
+    return true() if clause is None else clause
+
+
+# --- values ------------------------------------------------------------------------------------
+
+def _encoder(column) -> Callable:
+    kind = column.type
+    if isinstance(kind, Uuid):
+        return lambda v: None if v is None else str(v)
+    if isinstance(kind, UTCDateTime):
+        return lambda v: None if v is None else v.isoformat()
+    if isinstance(kind, Date):
+        return lambda v: None if v is None else v.isoformat()
+    return lambda v: v
+
+
+def _decoder(column) -> Callable:
+    kind = column.type
+    if isinstance(kind, Uuid):
+        return lambda v: None if v is None else uuid.UUID(v)
+    if isinstance(kind, UTCDateTime):
+        def to_time(v):
+            if v is None:
+                return None
+            value = datetime.fromisoformat(v)
+            if value.tzinfo is None:
+                raise ValueError("a time without its offset")
+            return value
+        return to_time
+    if isinstance(kind, Date):
+        return lambda v: None if v is None else date.fromisoformat(v)
+    if isinstance(kind, JSON):
+        return lambda v: v
+    python = getattr(kind, "python_type", None)
+    if python in (int, float, bool, str):
+        def checked(v, python=python):
+            if v is None or isinstance(v, python) or (python is float and isinstance(v, int)):
+                return v
+            raise ValueError(f"{v!r} is not a {python.__name__}")
+        return checked
+    return lambda v: v
+
+
+class Codec:
+    """Turns a table's rows into JSON-ready dicts and back, column by column."""
+
+    def __init__(self, table: Table):
+        self.columns = [c.name for c in table.columns]
+        self.encoders = {c.name: _encoder(c) for c in table.columns}
+        self.decoders = {c.name: _decoder(c) for c in table.columns}
+        self.required = {c.name for c in table.columns
+                         if not c.nullable and c.default is None and c.server_default is None}
+
+    def encode(self, row) -> dict:
+        mapping = row._mapping
+        return {name: self.encoders[name](mapping[name]) for name in self.columns}
+
+    def decode(self, data: dict) -> dict:
+        if not isinstance(data, dict):
+            raise ValueError("a row that is not a JSON object")
+        out = {}
+        for name in self.columns:
+            if name in data:
+                out[name] = self.decoders[name](data[name])
+        missing = [name for name in ("id", "origin_site", "updated_at") if out.get(name) is None]
+        if missing:
+            raise ValueError(f"a row without {', '.join(missing)}")
+        return out
+
+
+CODECS = {spec.name: Codec(spec.table) for spec in SPECS}
+
+
+def no_rows() -> ColumnElement:
+    return false()
