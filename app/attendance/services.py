@@ -88,10 +88,12 @@ def sign_in(screening: Screening, *, method: str, person: Person | None = None,
         if method not in SELF_SERVICE and status and existing.status != status:
             existing.status, existing.recorded_by = status, recorded_by  # roll-call corrections
         return SignIn(existing, False)
+    # The row's own times are when it was written (sync sends rows by them), not the sign-in's.
+    written = datetime.now(UTC)
     values = dict(id=uuid.uuid4(), screening_id=screening.id, person_id=person.id,
                   method=method, status=status or status_for(screening, now), signed_at=now,
                   recorded_by=recorded_by, device=(device or "")[:120] or None,
-                  origin_site=current_origin(), created_at=now, updated_at=now)
+                  origin_site=current_origin(), created_at=written, updated_at=written)
     # INSERT .. ON CONFLICT DO NOTHING: two devices at once, and the loser finds the winner's row
     # (no savepoint, which SQLite's driver would commit on its own as a transaction's first write).
     inserted = db.session.execute(

@@ -32,7 +32,7 @@ from ..models import (
 from ..models.base import utcnow
 from .bundle import BundleError, Opened, open_bundle
 from .services import become_site, is_site, my_code, write_site_config
-from .tables import CODECS, DOWN, HUB_ORIGIN, SHIPMENT_RANK, SPECS, SYSTEM, UP, Spec, field_owner
+from .tables import CODECS, DOWN, HUB_ORIGIN, SPECS, SYSTEM, UP, Spec, field_owner
 
 CHUNK = 1000
 g_enrolled: list[str] = []  # set by _enroll when a fresh install became a site in this import
@@ -213,10 +213,10 @@ def _merge_row(spec: Spec, local, row: dict, ctx: Merge) -> dict:
         current = local[name]
         if current == value:
             continue
-        if spec.name == "shipments" and name == "status":
-            take = SHIPMENT_RANK.get(value, -1) > SHIPMENT_RANK.get(current, -1)
-            reason = "forward"
-            logged = not take
+        ranks = spec.ranks.get(name)
+        if ranks and ranks.get(value, -1) != ranks.get(current, -1):
+            take = ranks.get(value, -1) > ranks.get(current, -1)
+            reason, logged = "forward", not take and newer
         else:
             owner = field_owner(spec, name, local["origin_site"])
             if owner == ctx.incoming:

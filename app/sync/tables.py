@@ -38,8 +38,13 @@ from ..models.base import UTCDateTime
 
 UP, DOWN = "up", "down"  # site → hub, hub → site
 HUB_ORIGIN = "HUB"  # origin_site of rows born at the hub
+# Statuses that only move forward: the further one wins, whichever side and clock says it.
+# A screening played is played, even if the township cancelled it meanwhile; a cancelled one is
+# not "missed". Equal ranks fall back to the newer change.
 SHIPMENT_RANK = {"planned": 0, "sent": 1, "received": 2, "verified": 3,
                  "lost": 4, "damaged": 4, "returned": 4}
+SCREENING_RANK = {"planned": 0, "running": 1, "missed": 2, "cancelled": 3, "partial": 4,
+                  "done": 4}
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,7 @@ class Spec:
     # The site → hub check: the site the row belongs to (its id), for rows that say.
     site_column: str | None = None
     forward: bool = True  # the hub passes a row that arrived from one site on to the others
+    ranks: dict[str, dict[str, int]] = field(default_factory=dict)  # forward-only fields
 
     @property
     def table(self) -> Table:
@@ -100,16 +106,16 @@ SPECS: tuple[Spec, ...] = (
     Spec(Person, (UP, DOWN), scope=lambda s: Person.village_id.in_(_villages(s))),
     Spec(Series, (UP, DOWN), scope=lambda s: Series.site_id == s.id, site_column="site_id"),
     Spec(Screening, (UP, DOWN), scope=lambda s: Screening.site_id == s.id,
-         site_column="site_id",
-         site_fields=frozenset({"status", "late", "status_reason", "discussion",
-                                "attendance_closed", "phone_shared"})),
+         site_column="site_id", ranks={"status": SCREENING_RANK},
+         site_fields=frozenset({"late", "status_reason", "discussion", "attendance_closed",
+                                "phone_shared"})),
     Spec(ScreeningItem, (UP, DOWN), scope=lambda s: ScreeningItem.screening_id.in_(
         _site_screenings(s))),
     Spec(Batch, (DOWN,), owner="hub", scope=lambda s: Batch.id.in_(_site_batches(s))),
     Spec(BatchItem, (DOWN,), natural=("batch_id", "title_id"), owner="hub",
          scope=lambda s: BatchItem.batch_id.in_(_site_batches(s))),
     Spec(Shipment, (UP, DOWN), natural=("serial",), scope=lambda s: Shipment.site_id == s.id,
-         site_column="site_id",
+         site_column="site_id", ranks={"status": SHIPMENT_RANK},
          site_fields=frozenset({"received_at", "received_by", "verified_at"})),
     Spec(PlayLog, (UP,), owner="origin", site_column="site_id", forward=False),
     Spec(Attendance, (UP, DOWN), natural=("screening_id", "person_id"), owner="origin",
