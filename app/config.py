@@ -37,6 +37,9 @@ class Defaults:
     STUDY_TARGET_HOURS_YEAR = 240
     # The monthly report card's quotas, {figure: at least} (see the README, "Monthly report card").
     REPORT_RULES = {"group_sessions": 2, "study_hours": 20, "six_days": 3}
+    IDLE_DAYS = 30  # the dashboard lists a site as idle after this many days without a held screening
+    # The five-star rating's criteria and their weights (see the README, "Five-star rating").
+    RATING_CRITERIA = {"quotas": 0.4, "coverage": 0.2, "attendance": 0.2, "reporting": 0.2}
     PAGE_SIZE = 50
 
 

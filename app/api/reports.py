@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 from flask_login import current_user
 
+from ..reports.rating import rate, rating_dict, sort_ratings, weights_from
 from ..reports.services import (
     card_dict,
     monthly_card,
@@ -15,7 +16,7 @@ from ..reports.services import (
     rules_from,
 )
 from . import bp
-from .helpers import api_roles
+from .helpers import api_roles, paging
 from .views import STAFF, site_by_code
 
 
@@ -68,3 +69,65 @@ def report_township():
     month = parse_month(request.args.get("month"), tz=tz)
     unit = rollup_scope(current_user, request.args.get("name"))
     return jsonify(rollup_dict(rollup(unit, month, tz=tz, rules=rules), tz=tz))
+
+
+@bp.get("/v1/reports/rating")
+@api_roles(*STAFF)
+def report_rating():
+    """The five-star rating of the sites of a township (or the city) for a month, with reasons.
+    ---
+    get:
+      summary: Five-star rating of sites from the weighted criteria of RATING_CRITERIA
+      description: 'Same scope as the roll-up: administrators any township or the city (no township), a township officer their own township; operators and kiosks 403. stars is 1..5, or 0 for a site not rated (no screening that month and no data ever received). A criterion that does not apply to a site has score null and is left out of its score.'
+      parameters:
+        - {in: query, name: month, schema: {type: string, pattern: '^\\d{4}-\\d{2}$'}, description: 'YYYY-MM, a local calendar month; default this month; a future month is 422'}
+        - {in: query, name: township, schema: {type: string}, description: 'the township; omitted: the city (administrators) or the officer''s own township'}
+        - {in: query, name: sort, schema: {type: string, enum: [stars, stars_asc, site, township], default: stars}, description: 'stars: best first; stars_asc: worst first'}
+        - limit
+        - offset
+      responses:
+        200:
+          description: The sites with their stars
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [items, total]
+                properties:
+                  total: {type: integer}
+                  items:
+                    type: array
+                    items:
+                      type: object
+                      required: [site, name, township, stars, score, criteria]
+                      properties:
+                        site: {type: string}
+                        name: {type: string}
+                        township: {type: string, nullable: true}
+                        stars: {type: integer, minimum: 0, maximum: 5}
+                        score: {type: number, nullable: true, description: 'the weighted score 0..1; null when not rated'}
+                        summary: {type: string}
+                        criteria:
+                          type: array
+                          items:
+                            type: object
+                            required: [criterion, weight, score, reason]
+                            properties:
+                              criterion: {type: string, enum: [quotas, coverage, attendance, reporting]}
+                              weight: {type: number, description: 'the configured weight, the weights scaled to sum to 1'}
+                              score: {type: number, nullable: true, description: '0..1; null when it does not apply to the site'}
+                              reason: {type: string}
+        401: {$ref: '#/components/responses/Error'}
+        403: {$ref: '#/components/responses/Error'}
+        404: {$ref: '#/components/responses/Error'}
+        422: {$ref: '#/components/responses/Error'}
+    """
+    tz, rules = _settings()
+    month = parse_month(request.args.get("month"), tz=tz)
+    unit = rollup_scope(current_user, request.args.get("township") or None)
+    limit, offset = paging()
+    ratings = rate(rollup(unit, month, tz=tz, rules=rules).cards, user=current_user, month=month,
+                   tz=tz, weights=weights_from(current_app.config["RATING_CRITERIA"]))
+    ratings = sort_ratings(ratings, request.args.get("sort"))
+    return jsonify(items=[rating_dict(r) for r in ratings[offset:offset + limit]],
+                   total=len(ratings))

@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import re
 import uuid
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from ..attendance.services import COUNTED, played_minutes_of, study_minutes_of
+from ..attendance.services import COUNTED
 from ..auth.access import unit_subtree_ids
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
-from ..models import Attendance, Person, Screening, Site, Unit, User
+from ..models import Attendance, Person, PlayLog, Screening, Site, Unit, User
 
 HELD = ("done", "partial")  # a session was held when it played, in full or in part
 GROUP_AUDIENCES = ("party_members", "cadres", "all")  # a group study open to party members
@@ -159,40 +161,174 @@ def party_members_of(site: Site) -> list[Person]:
 
 def monthly_card(site: Site, month: date, *, tz: str, rules: list[tuple[str, float]]) -> Card:
     """Compute a site's card for a local calendar month."""
-    start, end = month_bounds(month, tz)
-    zone = ZoneInfo(tz)
-    card = Card(site=site, month=month)
-    screenings = db.session.scalars(select(Screening).where(
-        Screening.site_id == site.id, Screening.starts_at >= start,
-        Screening.starts_at < end)).all()
-    held = [s for s in screenings if s.status in HELD]
-    card.missed = sum(s.status == "missed" for s in screenings)
-    card.planned = sum(s.status == "planned" for s in screenings)
-    card.cancelled = sum(s.status == "cancelled" for s in screenings)
-    card.sessions = len(held)
-    card.group_sessions = sum(s.audience in GROUP_AUDIENCES for s in held)
-    card.hours = round(sum(played_minutes_of(held).values()) / 60, 2)
-    days = [s.starts_at.astimezone(zone).date() for s in held]
-    card.days_open = len(set(days))
-    six = [d for d in days if d.day in SIX_DAYS]
-    card.six_day_sessions = len(six)
-    card.six_days = len({d.day for d in six})
-    held_ids = [s.id for s in held]
-    signed: list[tuple[uuid.UUID, uuid.UUID]] = db.session.execute(
-        select(Attendance.person_id, Attendance.screening_id).where(
-            Attendance.screening_id.in_(held_ids), Attendance.status.in_(COUNTED))
-    ).all() if held_ids else []
-    card.attendance = len(signed)
-    members = party_members_of(site)
-    card.party_members = len(members)
-    member_ids = {p.id for p in members}
-    card.participants = len({person for person, _s in signed if person in member_ids})
-    card.participation_rate = round(card.participants / len(members), 4) if members else 0.0
-    minutes = study_minutes_of(members, start, end)
-    card.study_hours = round(sum(minutes.values()) / len(members) / 60, 2) if members else 0.0
-    card.quotas = [Quota(rule, required, card.figure(rule), card.figure(rule) >= required)
-                   for rule, required in rules]
-    return card
+    return _Figures([site], [month], tz=tz, site_ids=[site.id]).card(site, month, rules)
+
+
+class _Units:
+    """The unit tree, read once: which units lie under a unit (a site serves their people)."""
+
+    def __init__(self):
+        self.children: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+        for unit_id, parent_id in db.session.execute(select(Unit.id, Unit.parent_id)):
+            if parent_id is not None:
+                self.children[parent_id].append(unit_id)
+        self._subtrees: dict[uuid.UUID, frozenset[uuid.UUID]] = {}
+
+    def subtree(self, unit_id: uuid.UUID) -> frozenset[uuid.UUID]:
+        if unit_id not in self._subtrees:
+            ids, frontier = {unit_id}, [unit_id]
+            while frontier:
+                frontier = [c for u in frontier for c in self.children.get(u, ()) if c not in ids]
+                ids.update(frontier)
+            self._subtrees[unit_id] = frozenset(ids)
+        return self._subtrees[unit_id]
+
+
+class _Figures:
+    """The raw figures of many sites over a run of months, read with a few set-based queries.
+
+    Every card of a roll-up (and the earlier months its alerts escalate over) comes from one
+    instance: the screenings of the span, what played at them, the sign-ins at the held ones,
+    the party members of each site and their study minutes, each read once for all sites.
+    `site_ids` narrows the queries to some sites (None: every site, as the city's roll-up).
+    """
+
+    def __init__(self, sites: list[Site], months: list[date], *, tz: str,
+                 site_ids: list[uuid.UUID] | None):
+        self.tz, self.zone = tz, ZoneInfo(tz)
+        self.months = sorted(set(months))
+        self.bounds = [month_bounds(m, tz) for m in self.months]
+        self.starts = [b[0] for b in self.bounds]
+        start, end = self.bounds[0][0], self.bounds[-1][1]
+        self.sites = {s.id: s for s in sites}
+        in_span = (Screening.starts_at >= start, Screening.starts_at < end)
+        in_scope = () if site_ids is None else (Screening.site_id.in_(list(site_ids)),)
+
+        # screenings of the scope's sites, by site and month
+        self.screenings: dict[tuple[uuid.UUID, date], list] = defaultdict(list)
+        self.first_in_span: dict[uuid.UUID, datetime] = {}
+        for row in db.session.execute(
+            select(Screening.id, Screening.site_id, Screening.starts_at, Screening.ends_at,
+                   Screening.status, Screening.audience).where(*in_span, *in_scope)
+            .order_by(Screening.starts_at, Screening.id)
+        ):
+            if row.site_id not in self.sites:
+                continue
+            self.screenings[row.site_id, self._month_of(row.starts_at)].append(row)
+            self.first_in_span.setdefault(row.site_id, row.starts_at)
+
+        # what played at every screening of the span (a member may study at any site)
+        self.played: dict[uuid.UUID, float] = dict(db.session.execute(
+            select(PlayLog.screening_id, func.coalesce(func.sum(PlayLog.played_s), 0.0))
+            .join(Screening, PlayLog.screening_id == Screening.id).where(*in_span)
+            .group_by(PlayLog.screening_id)).all())
+
+        # sign-ins counted at the held screenings of the scope
+        self.signed: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+        for screening_id, person_id in db.session.execute(
+            select(Attendance.screening_id, Attendance.person_id)
+            .join(Screening, Attendance.screening_id == Screening.id)
+            .where(*in_span, *in_scope, Screening.status.in_(HELD),
+                   Attendance.status.in_(COUNTED))
+        ):
+            self.signed[screening_id].append(person_id)
+
+        # the party members of each site: the people of the units under it
+        units = _Units()
+        self.served = {s.id: units.subtree(s.unit_id) for s in sites}
+        places = sorted(set().union(*self.served.values())) if sites else []
+        member = (Person.active.is_(True), Person.walkin.is_(False),
+                  Person.party_member.is_(True), Person.village_id.in_(places))
+        self.people_of: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+        for person_id, village_id in db.session.execute(
+                select(Person.id, Person.village_id).where(*member)):
+            self.people_of[village_id].append(person_id)
+
+        # each member's study minutes per month: what played at screenings they attended
+        self.study: dict[tuple[uuid.UUID, date], float] = defaultdict(float)
+        for person_id, screening_id, starts_at, ends_at in db.session.execute(
+            select(Attendance.person_id, Screening.id, Screening.starts_at, Screening.ends_at)
+            .join(Screening, Attendance.screening_id == Screening.id)
+            .join(Person, Attendance.person_id == Person.id)
+            .where(*in_span, *member, Attendance.status.in_(COUNTED))
+        ):
+            self.study[person_id, self._month_of(starts_at)] += self._minutes(
+                screening_id, starts_at, ends_at)
+
+    def _month_of(self, moment: datetime) -> date:
+        return self.months[bisect_right(self.starts, moment) - 1]
+
+    def _minutes(self, screening_id, starts_at: datetime, ends_at: datetime) -> float:
+        """What really played at a screening, capped by its slot, in minutes."""
+        played = float(self.played.get(screening_id) or 0.0)
+        return min(played, (ends_at - starts_at).total_seconds()) / 60
+
+    def members(self, site: Site) -> list[uuid.UUID]:
+        return [p for unit_id in self.served[site.id] for p in self.people_of.get(unit_id, ())]
+
+    def card(self, site: Site, month: date, rules: list[tuple[str, float]]) -> Card:
+        card = Card(site=site, month=month)
+        screenings = self.screenings.get((site.id, month), [])
+        held = [s for s in screenings if s.status in HELD]
+        card.missed = sum(s.status == "missed" for s in screenings)
+        card.planned = sum(s.status == "planned" for s in screenings)
+        card.cancelled = sum(s.status == "cancelled" for s in screenings)
+        card.sessions = len(held)
+        card.group_sessions = sum(s.audience in GROUP_AUDIENCES for s in held)
+        card.hours = round(sum(self._minutes(s.id, s.starts_at, s.ends_at) for s in held) / 60, 2)
+        days = [s.starts_at.astimezone(self.zone).date() for s in held]
+        card.days_open = len(set(days))
+        six = [d for d in days if d.day in SIX_DAYS]
+        card.six_day_sessions = len(six)
+        card.six_days = len({d.day for d in six})
+        signed = [person for s in held for person in self.signed.get(s.id, ())]
+        card.attendance = len(signed)
+        members = self.members(site)
+        card.party_members = len(members)
+        member_ids = set(members)
+        card.participants = len({person for person in signed if person in member_ids})
+        card.participation_rate = round(card.participants / len(members), 4) if members else 0.0
+        minutes = sum(self.study.get((person, month), 0.0) for person in members)
+        card.study_hours = round(minutes / len(members) / 60, 2) if members else 0.0
+        card.quotas = [Quota(rule, required, card.figure(rule), card.figure(rule) >= required)
+                       for rule, required in rules]
+        return card
+
+    def floors(self, lookback: date) -> dict[uuid.UUID, date | None]:
+        """Each site's first month (see first_month) when it is after `lookback`, else None.
+
+        Only a floor later than the earliest month an alert looks back to changes an alert, so
+        a site recorded before it needs no query; for the others, a screening in the span gives
+        the floor, and one before the span puts it before `lookback`.
+        """
+        floors: dict[uuid.UUID, date | None] = {}
+        recent = []
+        for site_id, site in self.sites.items():
+            recorded = self._local_month(site.created_at) if site.created_at else None
+            if recorded is not None and recorded <= lookback:
+                floors[site_id] = None
+            else:
+                recent.append(site_id)
+        earlier: set[uuid.UUID] = set()
+        for chunk in _chunks(recent):
+            earlier.update(db.session.scalars(select(Screening.site_id).distinct().where(
+                Screening.site_id.in_(chunk), Screening.starts_at < self.bounds[0][0])))
+        for site_id in recent:
+            site = self.sites[site_id]
+            first = self.first_in_span.get(site_id)
+            began = [self._local_month(t) for t in (first, site.created_at) if t is not None]
+            floors[site_id] = None if site_id in earlier or not began else min(began)
+        return floors
+
+    def _local_month(self, moment: datetime) -> date:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(self.zone).date().replace(day=1)
+
+
+def _chunks(values: list, size: int = 500):
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 def card_dict(card: Card, *, tz: str) -> dict:
@@ -237,19 +373,27 @@ def alerts_for(card: Card, *, tz: str, rules: list[tuple[str, float]]) -> list[A
     One month: an alert at the site; two running: the township's; three or more: the city's.
     Months before the site began (see first_month) raise none and do not count.
     """
+    if not card.shortfalls:
+        return []
+    months = [shift(card.month, -back) for back in range(len(LEVELS))]
+    figures = _Figures([card.site], months, tz=tz, site_ids=[card.site.id])
+    floor = figures.floors(months[-1])[card.site.id]
+    return _alerts(card, floor, lambda month: figures.card(card.site, month, rules))
+
+
+def _alerts(card: Card, floor: date | None, earlier_card) -> list[Alert]:
+    """alerts_for with the site's floor (None: before every month looked at) and its cards."""
     short = card.shortfalls
-    floor = first_month(card.site, tz)
-    if not short or card.month < floor:
+    if not short or (floor is not None and card.month < floor):
         return []
     months = {q.rule: 1 for q in short}
     open_rules = set(months)
     month = card.month
     for _step in range(len(LEVELS) - 1):
         month = shift(month, -1)
-        if month < floor or not open_rules:
+        if (floor is not None and month < floor) or not open_rules:
             break
-        earlier = monthly_card(card.site, month, tz=tz, rules=rules)
-        still = {q.rule for q in earlier.shortfalls} & open_rules
+        still = {q.rule for q in earlier_card(month).shortfalls} & open_rules
         for rule in still:
             months[rule] += 1
         open_rules = still
@@ -295,13 +439,23 @@ def rollup_scope(user: User, name: str | None) -> Unit | None:
 
 def rollup(township: Unit | None, month: date, *, tz: str,
            rules: list[tuple[str, float]]) -> Rollup:
-    """Sum the cards of a township's sites (or every site: the city) and list their alerts."""
+    """Sum the cards of a township's sites (or every site: the city) and list their alerts.
+
+    The cards of all the sites, and of the earlier months their alerts escalate over, are
+    computed together with a few queries (see _Figures), not site by site.
+    """
     query = select(Site).where(Site.active.is_(True)).order_by(Site.code)
     if township is not None:
         query = query.where(Site.unit_id.in_(unit_subtree_ids(township.id)))
-    cards = [monthly_card(site, month, tz=tz, rules=rules)
-             for site in db.session.scalars(query)]
-    alerts = [a for card in cards for a in alerts_for(card, tz=tz, rules=rules)]
+    sites = db.session.scalars(query).all()
+    _attach_places(sites)
+    months = [shift(month, -back) for back in range(len(LEVELS))]
+    figures = _Figures(sites, months, tz=tz,
+                       site_ids=None if township is None else [s.id for s in sites])
+    cards = [figures.card(site, month, rules) for site in sites]
+    floors = figures.floors(months[-1])
+    alerts = [a for card in cards for a in _alerts(
+        card, floors[card.site.id], partial(figures.card, card.site, rules=rules))]
     if township is None:
         alerts = [a for a in alerts if a.level == "city"] + [
             a for a in alerts if a.level != "city"]
@@ -317,6 +471,14 @@ def rollup(township: Unit | None, month: date, *, tz: str,
                              **_totals(group), "quotas": _quota_counts(group, rules)}
                             for name, group in sorted(by_township.items())]
     return result
+
+
+def _attach_places(sites: list[Site]) -> None:
+    """Read every unit once, so each site's township and village need no query of their own."""
+    units = db.session.scalars(select(Unit)).all()
+    for site in sites:
+        site.township, site.village  # noqa: B018 -- loads its chain of units from the session
+    del units
 
 
 def _totals(cards: list[Card]) -> dict[str, float]:

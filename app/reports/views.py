@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..auth.access import roles_required, site_or_404
 from . import bp
+from . import dashboard as dash
+from .export import download
+from .rating import CRITERION_LABELS, rate, rating_table, sort_ratings, weights_from
 from .services import (
     LEVELS,
     local_today,
@@ -36,7 +41,7 @@ LEVEL_LABELS = {"site": _l("Site"), "township": _l("Township"), "city": _l("City
 @bp.context_processor
 def _labels():
     return {"RULE_LABELS": RULE_LABELS, "LEVEL_LABELS": LEVEL_LABELS, "LEVELS": LEVELS,
-            "shift": shift,
+            "CRITERION_LABELS": CRITERION_LABELS, "shift": shift,
             "this_month": local_today(current_app.config["TIMEZONE"]).replace(day=1)}
 
 
@@ -66,7 +71,9 @@ def monthly():
         return redirect(url_for("reports.township", month=month.strftime("%Y-%m")))
     site = site_or_404(code)
     card = monthly_card(site, month, tz=tz, rules=rules)
-    return render_template("reports/card.html", card=card, month=month, tz=tz)
+    rating = rate([card], user=current_user, month=month, tz=tz,
+                  weights=weights_from(current_app.config["RATING_CRITERIA"]))[0]
+    return render_template("reports/card.html", card=card, month=month, tz=tz, rating=rating)
 
 
 @bp.route("/reports/township")
@@ -77,3 +84,69 @@ def township():
     unit = rollup_scope(current_user, request.args.get("name"))
     result = rollup(unit, month, tz=tz, rules=rules)
     return render_template("reports/township.html", result=result, month=month, tz=tz)
+
+
+def _dashboard_request() -> tuple[dash.Scope, dash.Params]:
+    config = current_app.config
+    tz = config["TIMEZONE"]
+    params = dash.Params(last=parse_month(request.args.get("month"), tz=tz), tz=tz,
+                         days=dash.parse_days(request.args.get("days"), config["IDLE_DAYS"]),
+                         kind=dash.parse_kind(request.args.get("kind")), now=datetime.now(UTC))
+    return dash.dashboard_scope(current_user, request.args.get("township") or None), params
+
+
+@bp.route("/reports/dashboard")
+@roles_required(*STAFF)
+def dashboard():
+    """Twelve months of figures, idle sites and coverage for the user's area, with charts."""
+    scope, params = _dashboard_request()
+    page = dash.dashboard_page(current_user, scope, params)
+    args = {k: v for k, v in request.args.items() if k in ("township", "month", "days", "kind") and v}
+    downloads = {name: {fmt: url_for("reports.dashboard_export", table=name, fmt=fmt, **args)
+                        for fmt in ("csv", "xlsx")} for name in dash.TABLES}
+    return render_template("reports/dashboard.html", scope=scope, params=params, page=page,
+                           downloads=downloads, IDLE_SHOWN=dash.IDLE_SHOWN,
+                           townships=dash.township_names() if current_user.role == "admin" else [])
+
+
+@bp.route("/reports/dashboard/<table>.<any(csv, xlsx):fmt>")
+@roles_required(*STAFF)
+def dashboard_export(table: str, fmt: str):
+    """One dashboard table as CSV or XLSX, for the same area and parameters as the page."""
+    scope, params = _dashboard_request()
+    found = dash.table(table, current_user, scope, params)
+    if found is None:
+        abort(404)
+    stem = f"dashboard-{table}-{scope.name or 'city'}-{params.last.strftime('%Y-%m')}"
+    return download(found, fmt, stem)
+
+
+def _ratings():
+    tz, rules = _settings()
+    month = parse_month(request.args.get("month"), tz=tz)
+    unit = rollup_scope(current_user, request.args.get("township") or None)
+    result = rollup(unit, month, tz=tz, rules=rules)
+    ratings = rate(result.cards, user=current_user, month=month, tz=tz,
+                   weights=weights_from(current_app.config["RATING_CRITERIA"]))
+    return unit, month, sort_ratings(ratings, request.args.get("sort"))
+
+
+@bp.route("/reports/rating")
+@roles_required(*STAFF)
+def rating():
+    """The sites of the user's area with their stars and the reasons, sortable by stars."""
+    unit, month, ratings = _ratings()
+    return render_template("reports/rating.html", unit=unit, month=month, ratings=ratings,
+                           sort=request.args.get("sort") or "stars",
+                           weights=weights_from(current_app.config["RATING_CRITERIA"]),
+                           townships=dash.township_names() if current_user.role == "admin" else [])
+
+
+@bp.route("/reports/rating.<any(csv, xlsx):fmt>")
+@roles_required(*STAFF)
+def rating_export(fmt: str):
+    """The rating list as CSV or XLSX, one column per criterion's score."""
+    unit, month, ratings = _ratings()
+    weights = weights_from(current_app.config["RATING_CRITERIA"])
+    stem = f"rating-{unit.name if unit else 'city'}-{month.strftime('%Y-%m')}"
+    return download(rating_table(ratings, list(weights)), fmt, stem)

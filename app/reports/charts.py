@@ -1,0 +1,94 @@
+"""Dashboard charts as inline SVG, drawn on the server by pygal (no JavaScript, no build step).
+
+The SVG carries only a viewBox (no width or height), so the page's CSS scales it to the width of
+the screen; fonts are large because a phone shows the chart at about half its drawn size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pygal
+from markupsafe import Markup
+from pygal.style import Style
+
+# The page's own fonts first (Chinese labels), then whatever sans-serif the system has.
+FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
+STYLE = Style(
+    font_family=FONT,
+    background="transparent",
+    plot_background="#ffffff",
+    foreground="#222222",
+    foreground_strong="#222222",
+    foreground_subtle="#dddddd",
+    colors=("#b22222", "#e0a030", "#777777", "#3a5a9a", "#2e7d32"),
+    title_font_size=20,
+    label_font_size=15,
+    major_label_font_size=15,
+    legend_font_size=16,
+    value_font_size=14,
+    value_label_font_size=14,
+    tooltip_font_size=14,
+    no_data_font_size=20,
+)
+
+
+def _config(no_data: str, **options) -> dict:
+    return dict(
+        js=[],  # pygal's default SVG loads a script from a CDN: nothing external here
+        disable_xml_declaration=True,  # inline in the page
+        explicit_size=False,  # a viewBox only: the SVG scales to its box
+        style=STYLE,
+        width=640,
+        height=360,
+        legend_at_bottom=True,
+        legend_at_bottom_columns=4,
+        truncate_legend=-1,
+        truncate_label=-1,
+        no_data_text=no_data,
+        **options,
+    )
+
+
+def _svg(chart, label: str) -> Markup:
+    svg = chart.render(is_unicode=True)
+    # An accessible name for screen readers; the numbers are in the table under each chart.
+    return Markup(svg.replace("<svg ", f'<svg role="img" aria-label="{Markup.escape(label)}" ', 1))
+
+
+def screenings_chart(months: Sequence[str], series: Sequence[tuple[str, Sequence[int]]], *,
+                     title: str, no_data: str) -> Markup:
+    """Screenings a month, stacked by status (held, planned, missed)."""
+    chart = pygal.StackedBar(**_config(no_data, x_label_rotation=-45, show_minor_x_labels=True,
+                                       min_scale=3, max_scale=8))
+    chart.x_labels = list(months)
+    if any(any(values) for _name, values in series):
+        for name, values in series:
+            chart.add(name, list(values))
+    return _svg(chart, title)
+
+
+def hours_chart(months: Sequence[str], hours: Sequence[float], rates: Sequence[float], *,
+                hours_label: str, rate_label: str, title: str, no_data: str) -> Markup:
+    """Hours played a month (left axis) and the participation rate in percent (right axis)."""
+    chart = pygal.Line(**_config(no_data, x_label_rotation=-45, min_scale=3, max_scale=8,
+                                 dots_size=4, stroke_style={"width": 3}))
+    chart.x_labels = list(months)
+    if any(hours) or any(rates):
+        chart.add(hours_label, list(hours))
+        chart.add(rate_label, [round(r * 100, 1) for r in rates], secondary=True)
+    return _svg(chart, title)
+
+
+def coverage_chart(names: Sequence[str], rates: Sequence[float | None], *, label: str,
+                   title: str, no_data: str) -> Markup:
+    """Per series, the percentage of required sites holding it (horizontal bars, 0-100)."""
+    chart = pygal.HorizontalBar(**_config(no_data, height=max(160, 70 + 50 * len(names)),
+                                          range=(0, 100), print_values=True,
+                                          value_formatter=lambda v: f"{v:g}%",
+                                          show_legend=False))
+    chart.x_labels = list(names)
+    values = [None if r is None else round(r * 100, 1) for r in rates]
+    if any(v is not None for v in values):
+        chart.add(label, values)
+    return _svg(chart, title)

@@ -1,0 +1,454 @@
+"""The dashboard: a township's (or the city's, or one site's) figures over the last twelve months.
+
+Every figure is one set-based query (GROUP BY month or site) over the scope's sites, so the page
+stays fast on the whole network. Months are local calendar months in the configured timezone,
+bucketed in SQL by their UTC bounds. The definitions are in the README, "Dashboard".
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy import Float, Select, and_, case, cast, func, or_, select
+
+from ..attendance.services import COUNTED
+from ..auth.access import unit_subtree_ids
+from ..distribution.services import Places, coverage, required_kinds
+from ..errors import Forbidden, Invalid
+from ..extensions import db
+from ..labels import SITE_KIND_LABELS
+from ..models import Attendance, MediaFile, Person, PlayLog, Screening, Site, Title, Unit, User
+from ..models.places import SITE_KINDS
+from .export import Table, join, percent
+from .services import HELD, month_bounds, rollup_scope, shift
+
+MONTHS = 12  # the dashboard's window, the last month included
+TOP_TITLES = 10
+MAX_IDLE_DAYS = 3650
+
+
+@dataclass
+class Scope:
+    """Whose figures a dashboard shows: one township, one site, or (neither) the whole city."""
+
+    township: Unit | None = None
+    site: Site | None = None
+
+    @property
+    def name(self) -> str | None:
+        """The township's name, or the site's code; None for the city."""
+        if self.site is not None:
+            return self.site.code
+        return self.township.name if self.township else None
+
+    def sites(self) -> Select:
+        """The ids of the scope's active sites (the roll-up counts active sites only)."""
+        query = select(Site.id).where(Site.active.is_(True))
+        if self.site is not None:
+            return query.where(Site.id == self.site.id)
+        if self.township is not None:
+            return query.where(Site.unit_id.in_(unit_subtree_ids(self.township.id)))
+        return query
+
+    def villages(self) -> set[uuid.UUID] | None:
+        """The units whose roster counts (None: every unit of the city)."""
+        if self.site is not None:
+            return unit_subtree_ids(self.site.unit_id)
+        if self.township is not None:
+            return unit_subtree_ids(self.township.id)
+        return None
+
+
+def dashboard_scope(user: User, township: str | None) -> Scope:
+    """The scope a user asks for: as the roll-up's for officers; an operator's own site only."""
+    if user.role == "operator":
+        if township or user.site is None:
+            raise Forbidden(_("This report is outside your area."))
+        return Scope(site=user.site)
+    return Scope(township=rollup_scope(user, township))
+
+
+def parse_days(value: str | None, default: int) -> int:
+    """The idle threshold in days: a whole number from 1 to 3650 (default IDLE_DAYS)."""
+    if value is None or not str(value).strip():
+        return int(default)
+    text = str(value).strip()
+    if not text.isdigit() or not 1 <= int(text) <= MAX_IDLE_DAYS:
+        raise Invalid(_("days must be a whole number of days from 1 to %(most)d.", most=MAX_IDLE_DAYS))
+    return int(text)
+
+
+def parse_kind(value: str | None) -> str | None:
+    if not value:
+        return None
+    if value not in SITE_KINDS:
+        raise Invalid(_("kind must be one of %(kinds)s.", kinds=", ".join(SITE_KINDS)))
+    return value
+
+
+# --- months ------------------------------------------------------------------------------------
+
+def window(last: date, tz: str, months: int = MONTHS) -> list[tuple[date, datetime, datetime]]:
+    """The months ending with `last`, oldest first, each with its UTC start and end."""
+    return [(m, *month_bounds(m, tz)) for m in (shift(last, k - months + 1) for k in range(months))]
+
+
+def _bucket(column, months: list[tuple[date, datetime, datetime]]):
+    """The index of the month a UTC time falls in (rows are already limited to the window)."""
+    return case(*[(column < end, i) for i, (_m, _s, end) in enumerate(months)], else_=None)
+
+
+def _in_window(column, months):
+    return and_(column >= months[0][1], column < months[-1][2])
+
+
+def _slot_seconds():
+    """A screening's length in seconds, in the dialect's own arithmetic."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(func.extract("epoch", Screening.ends_at - Screening.starts_at), Float)
+    return (func.julianday(Screening.ends_at) - func.julianday(Screening.starts_at)) * 86400.0
+
+
+@dataclass
+class MonthFigures:
+    month: date
+    held: int = 0
+    planned: int = 0
+    missed: int = 0
+    cancelled: int = 0
+    hours: float = 0.0
+    attendance: int = 0
+    participants: int = 0
+    party_members: int = 0
+
+    @property
+    def participation_rate(self) -> float:
+        return round(self.participants / self.party_members, 4) if self.party_members else 0.0
+
+
+def monthly_figures(scope: Scope, last: date, *, tz: str, months: int = MONTHS) -> list[MonthFigures]:
+    """Screenings held, planned, missed and cancelled, hours, attendance and participation a month."""
+    span = window(last, tz, months)
+    figures = [MonthFigures(m) for m, _s, _e in span]
+    sites = scope.sites()
+    in_scope = and_(Screening.site_id.in_(sites), _in_window(Screening.starts_at, span))
+
+    # Grouping by a CASE with bound parameters is done over a subquery: PostgreSQL would see the
+    # SELECT's and the GROUP BY's parameters as different expressions.
+    statuses = select(_bucket(Screening.starts_at, span).label("m"), Screening.status).where(
+        in_scope).subquery()
+    for m, status, n in db.session.execute(
+            select(statuses.c.m, statuses.c.status, func.count())
+            .group_by(statuses.c.m, statuses.c.status)):
+        field = "held" if status in HELD else status
+        if field in ("held", "planned", "missed", "cancelled"):
+            setattr(figures[m], field, getattr(figures[m], field) + n)
+
+    slot = _slot_seconds()
+    played = (select(_bucket(Screening.starts_at, span).label("m"), slot.label("slot"),
+                     func.sum(PlayLog.played_s).label("played"))
+              .join(PlayLog, PlayLog.screening_id == Screening.id)
+              .where(in_scope, Screening.status.in_(HELD))
+              .group_by(Screening.id, Screening.starts_at, Screening.ends_at).subquery())
+    capped = case((played.c.played > played.c.slot, played.c.slot), else_=played.c.played)
+    for m, seconds in db.session.execute(
+            select(played.c.m, func.sum(capped)).group_by(played.c.m)):
+        figures[m].hours = round(float(seconds or 0) / 3600, 2)
+
+    signed = (select(_bucket(Screening.starts_at, span).label("m"), Attendance.id)
+              .join(Screening, Attendance.screening_id == Screening.id)
+              .where(in_scope, Screening.status.in_(HELD), Attendance.status.in_(COUNTED))
+              .subquery())
+    for m, n in db.session.execute(select(signed.c.m, func.count()).group_by(signed.c.m)):
+        figures[m].attendance = n
+
+    members = _party_members(scope)
+    members_query = select(Person.id).where(*members)
+    participants = (select(_bucket(Screening.starts_at, span).label("m"), Attendance.person_id)
+                    .join(Screening, Attendance.screening_id == Screening.id)
+                    .where(in_scope, Screening.status.in_(HELD), Attendance.status.in_(COUNTED),
+                           Attendance.person_id.in_(members_query))
+                    .subquery())
+    for m, n in db.session.execute(
+            select(participants.c.m, func.count(func.distinct(participants.c.person_id)))
+            .group_by(participants.c.m)):
+        figures[m].participants = n
+    total = db.session.scalar(select(func.count(Person.id)).where(*members)) or 0
+    for figure in figures:
+        figure.party_members = total
+    return figures
+
+
+def _party_members(scope: Scope) -> list:
+    """Conditions for the scope's party members: active roster members of its villages."""
+    conditions = [Person.active.is_(True), Person.walkin.is_(False), Person.party_member.is_(True)]
+    villages = scope.villages()
+    conditions.append(Person.village_id.is_not(None) if villages is None
+                      else Person.village_id.in_(villages))
+    return conditions
+
+
+# --- most watched ------------------------------------------------------------------------------
+
+@dataclass
+class TitleFigures:
+    title_id: uuid.UUID
+    name: str
+    series: str | None
+    viewers: int = 0
+    plays: int = 0
+    hours: float = 0.0
+
+
+def most_watched(scope: Scope, last: date, *, tz: str, months: int = MONTHS,
+                 limit: int = TOP_TITLES) -> list[TitleFigures]:
+    """The titles played at the scope's sites in the window, most viewers first, then most hours.
+
+    Viewers are sign-ins (present or late) at held screenings that played the title; plays and
+    hours are its play logs (proof of play) at the scope's sites, in or out of a screening.
+    """
+    span = window(last, tz, months)
+    logs = and_(PlayLog.site_id.in_(scope.sites()), _in_window(PlayLog.started_at, span))
+    found: dict[uuid.UUID, TitleFigures] = {}
+    for title_id, name, series, plays, seconds in db.session.execute(
+            select(Title.id, Title.name, Title.series, func.count(PlayLog.id),
+                   func.coalesce(func.sum(PlayLog.played_s), 0.0))
+            .join(MediaFile, PlayLog.media_file_id == MediaFile.id)
+            .join(Title, MediaFile.title_id == Title.id)
+            .where(logs).group_by(Title.id, Title.name, Title.series)):
+        found[title_id] = TitleFigures(title_id, name, series, plays=plays,
+                                       hours=round(float(seconds) / 3600, 2))
+    shown = (select(PlayLog.screening_id, MediaFile.title_id).distinct()
+             .join(MediaFile, PlayLog.media_file_id == MediaFile.id)
+             .where(logs, PlayLog.screening_id.is_not(None), MediaFile.title_id.is_not(None))
+             .subquery())
+    for title_id, viewers in db.session.execute(
+            select(shown.c.title_id, func.count(Attendance.id))
+            .join(Attendance, Attendance.screening_id == shown.c.screening_id)
+            .join(Screening, Screening.id == shown.c.screening_id)
+            .where(Screening.status.in_(HELD), Attendance.status.in_(COUNTED))
+            .group_by(shown.c.title_id)):
+        if title_id in found:
+            found[title_id].viewers = viewers
+    ranked = sorted(found.values(), key=lambda t: (-t.viewers, -t.hours, -t.plays, t.name))
+    return ranked[:limit]
+
+
+# --- idle sites --------------------------------------------------------------------------------
+
+@dataclass
+class IdleSite:
+    code: str
+    name: str
+    kind: str
+    township: str | None
+    village: str | None
+    last_held: datetime | None  # UTC; None: never held a screening
+
+    def days_idle(self, now: datetime) -> int | None:
+        return (now - self.last_held).days if self.last_held else None
+
+
+def idle_sites(scope: Scope, *, days: int, now: datetime, kind: str | None = None) -> list[IdleSite]:
+    """Active sites with no held screening in the last `days` days, never-held first, then oldest."""
+    cutoff = now - timedelta(days=days)
+    last = (select(Screening.site_id, func.max(Screening.starts_at).label("last"))
+            .where(Screening.status.in_(HELD), Screening.starts_at <= now)
+            .group_by(Screening.site_id).subquery())
+    query = (select(Site.code, Site.name, Site.kind, Site.unit_id, last.c.last)
+             .outerjoin(last, last.c.site_id == Site.id)
+             .where(Site.id.in_(scope.sites()), or_(last.c.last.is_(None), last.c.last < cutoff)))
+    if kind:
+        query = query.where(Site.kind == kind)
+    places = Places()
+    rows = [IdleSite(code, name, site_kind, places.township(unit_id), places.village(unit_id),
+                     _aware(when))
+            for code, name, site_kind, unit_id, when in db.session.execute(query)]
+    rows.sort(key=lambda r: (r.last_held is not None, r.last_held or now, r.code))
+    return rows
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def scope_site_count(scope: Scope, kind: str | None = None) -> int:
+    query = select(func.count()).select_from(Site).where(Site.id.in_(scope.sites()))
+    if kind:
+        query = query.where(Site.kind == kind)
+    return db.session.scalar(query) or 0
+
+
+# --- distribution coverage ---------------------------------------------------------------------
+
+@dataclass
+class SeriesCoverage:
+    series: str
+    titles: int
+    kinds: list[str]  # the kinds of site the coverage rule requires to hold it
+    required: int = 0  # active sites of those kinds in the scope
+    holding: int = 0  # of them, holding at least one title of the series
+    complete: int = 0  # of them, holding every title of it
+    all_sites: int = 0
+    all_holding: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return round(self.holding / self.required, 4) if self.required else None
+
+
+def series_coverage(user: User, scope: Scope) -> list[SeriesCoverage]:
+    """Per series: the scope's sites required to hold it, and how many do (distribution.coverage)."""
+    names = db.session.scalars(select(Title.series).where(Title.series.is_not(None))
+                               .distinct().order_by(Title.series)).all()
+    result = []
+    for name in names:
+        rows, count = coverage(user, name)
+        if scope.township is not None:
+            rows = [r for r in rows if r.township == scope.township.name]
+        line = SeriesCoverage(name, count, required_kinds(name))
+        for row in rows:
+            line.all_sites += row.total
+            line.all_holding += row.holding
+            if row.required:
+                line.required += row.total
+                line.holding += row.holding
+                line.complete += row.complete
+        result.append(line)
+    return result
+
+
+def local_date(value: datetime | None, tz: str) -> date | None:
+    return value.astimezone(ZoneInfo(tz)).date() if value else None
+
+
+# --- the page's tables (also its CSV and XLSX downloads) ---------------------------------------
+
+@dataclass
+class Params:
+    """What the dashboard was asked for: its last month, the idle threshold and kind, the clock."""
+
+    last: date
+    tz: str
+    days: int
+    kind: str | None
+    now: datetime
+
+
+def monthly_table(figures: list[MonthFigures]) -> Table:
+    return Table("monthly", _("Screenings by month"), [
+        ("month", _("Month")), ("held", _("Held")), ("planned", _("Planned")),
+        ("missed", _("Missed")), ("cancelled", _("Cancelled")), ("hours", _("Hours played")),
+        ("attendance", _("Attendance (present or late)")),
+        ("participants", _("Party members attending")), ("party_members", _("Party members")),
+        ("participation_rate", _("Participation rate (%)")),
+    ], [{"month": f.month.strftime("%Y-%m"), "held": f.held, "planned": f.planned,
+         "missed": f.missed, "cancelled": f.cancelled, "hours": f.hours,
+         "attendance": f.attendance, "participants": f.participants,
+         "party_members": f.party_members, "participation_rate": percent(f.participation_rate)}
+        for f in figures])
+
+
+def titles_table(titles: list[TitleFigures]) -> Table:
+    return Table("titles", _("Most watched titles"), [
+        ("rank", _("Rank")), ("title", _("Title")), ("series", _("Series")),
+        ("viewers", _("Viewers")), ("plays", _("Plays")), ("hours", _("Hours played")),
+    ], [{"rank": i, "title": t.name, "series": t.series, "viewers": t.viewers, "plays": t.plays,
+         "hours": t.hours} for i, t in enumerate(titles, start=1)])
+
+
+def idle_table(rows: list[IdleSite], *, now: datetime, tz: str) -> Table:
+    return Table("idle", _("Idle sites"), [
+        ("site", _("Site")), ("name", _("Name")), ("kind", _("Kind")),
+        ("township", _("Township")), ("village", _("Village")),
+        ("last_held", _("Last screening held")), ("days_idle", _("Days without a screening")),
+    ], [{"site": r.code, "name": r.name, "kind": str(SITE_KIND_LABELS.get(r.kind, r.kind)),
+         "township": r.township, "village": r.village,
+         "last_held": local_date(r.last_held, tz).isoformat() if r.last_held else _("never"),
+         "days_idle": r.days_idle(now)} for r in rows])
+
+
+def coverage_table(lines: list[SeriesCoverage]) -> Table:
+    return Table("coverage", _("Distribution coverage"), [
+        ("series", _("Series")), ("titles", _("Titles")), ("kinds", _("Must be held by")),
+        ("holding", _("Sites holding it")), ("required", _("Sites required")),
+        ("rate", _("Coverage (%)")), ("complete", _("Holding every title")),
+        ("all_holding", _("All sites holding it")), ("all_sites", _("All sites")),
+    ], [{"series": c.series, "titles": c.titles,
+         "kinds": join(str(SITE_KIND_LABELS.get(k, k)) for k in c.kinds) or "—",
+         "holding": c.holding, "required": c.required, "rate": percent(c.rate),
+         "complete": c.complete, "all_holding": c.all_holding, "all_sites": c.all_sites}
+        for c in lines])
+
+
+TABLES = ("monthly", "titles", "idle", "coverage")
+
+
+def table(name: str, user: User, scope: Scope, params: Params) -> Table | None:
+    """One of the dashboard's tables, computed alone (for a download); None if there is none."""
+    if name == "monthly":
+        return monthly_table(monthly_figures(scope, params.last, tz=params.tz))
+    if name == "titles":
+        return titles_table(most_watched(scope, params.last, tz=params.tz))
+    if name == "idle":
+        rows = idle_sites(scope, days=params.days, now=params.now, kind=params.kind)
+        return idle_table(rows, now=params.now, tz=params.tz)
+    if name == "coverage":
+        return coverage_table(series_coverage(user, scope))
+    return None
+
+
+IDLE_SHOWN = 100  # idle sites listed on the page; the download has them all
+
+
+@dataclass
+class Page:
+    figures: list[MonthFigures]
+    titles: list[TitleFigures]
+    idle: list[IdleSite]
+    sites: int  # active sites in the scope (of the kind asked for)
+    coverage: list[SeriesCoverage]
+    tables: dict[str, Table]
+    charts: dict[str, Markup]
+
+
+def dashboard_page(user: User, scope: Scope, params: Params) -> Page:
+    """Everything the dashboard page shows: figures, tables and charts."""
+    from . import charts
+
+    figures = monthly_figures(scope, params.last, tz=params.tz)
+    titles = most_watched(scope, params.last, tz=params.tz)
+    idle = idle_sites(scope, days=params.days, now=params.now, kind=params.kind)
+    lines = series_coverage(user, scope)
+    tables = {"monthly": monthly_table(figures), "titles": titles_table(titles),
+              "idle": idle_table(idle, now=params.now, tz=params.tz),
+              "coverage": coverage_table(lines)}
+    months = [f.month.strftime("%Y-%m") for f in figures]
+    no_data = _("No data for these months")
+    made = {
+        "screenings": charts.screenings_chart(months, [
+            (_("Held"), [f.held for f in figures]), (_("Planned"), [f.planned for f in figures]),
+            (_("Missed"), [f.missed for f in figures])],
+            title=_("Screenings by month"), no_data=no_data),
+        "hours": charts.hours_chart(
+            months, [f.hours for f in figures], [f.participation_rate for f in figures],
+            hours_label=_("Hours played"), rate_label=_("Participation rate (%)"),
+            title=_("Hours played and party member participation"), no_data=no_data),
+        "coverage": charts.coverage_chart(
+            [c.series for c in lines if c.required], [c.rate for c in lines if c.required],
+            label=_("Coverage (%)"), title=_("Distribution coverage"),
+            no_data=_("No series is required here")),
+    }
+    return Page(figures, titles, idle, scope_site_count(scope, params.kind), lines, tables, made)
+
+
+def township_names() -> list[str]:
+    return list(db.session.scalars(select(Unit.name).where(Unit.kind == "township")
+                                   .order_by(Unit.name)))

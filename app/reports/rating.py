@@ -1,0 +1,270 @@
+"""The five-star rating of sites: weighted criteria from the monthly card, holdings and reporting.
+
+Each criterion scores 0..1 with a plain sentence saying why; a criterion that does not apply to a
+site (no party members on its roster, no series it must hold) is left out and the weights of the
+others are scaled up. The weighted score gives round-half-up(5 × score) stars, at least 1; a site
+with nothing to rate (no screening that month and no data ever received) gets 0: "not rated".
+The definitions are in the README, "Five-star rating".
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from ..distribution.services import Places, holdings, required_kinds
+from ..errors import Invalid
+from ..extensions import db
+from ..models import Attendance, PlayLog, Screening, Site, Title, User
+from .export import Table, percent
+from .services import Card, month_bounds
+
+CRITERIA = ("quotas", "coverage", "attendance", "reporting")
+SORTS = ("stars", "stars_asc", "site", "township")
+CRITERION_LABELS = {
+    "quotas": _l("Quotas met"),
+    "coverage": _l("Distribution coverage"),
+    "attendance": _l("Party member participation"),
+    "reporting": _l("Data reported on time"),
+}
+# Reporting: full marks when the latest data is at most this many days older than the end of
+# the month (or now, for the month in progress), none from the second number on, linear between.
+REPORT_ON_TIME_DAYS = 7
+REPORT_LATE_DAYS = 30
+
+
+@dataclass
+class Criterion:
+    criterion: str
+    weight: float  # the configured weight, scaled so that all weights sum to 1
+    score: float | None  # 0..1; None: does not apply to this site, left out
+    reason: str
+
+
+@dataclass
+class Rating:
+    site: Site
+    township: str | None
+    stars: int  # 1..5, or 0: not rated (nothing to rate)
+    score: float | None  # the weighted score 0..1 over the criteria that apply
+    criteria: list[Criterion] = field(default_factory=list)
+    summary: str = ""
+
+
+def weights_from(config: object) -> dict[str, float]:
+    """RATING_CRITERIA ({criterion: weight}) checked and scaled to sum to 1."""
+    items = config.items() if isinstance(config, Mapping) else config
+    weights: dict[str, float] = {}
+    for name, weight in items:
+        if name not in CRITERIA:
+            raise Invalid(_("Unknown rating criterion %(name)s; use %(names)s.", name=name,
+                            names=", ".join(CRITERIA)))
+        try:
+            value = float(weight)
+        except (TypeError, ValueError) as exc:
+            raise Invalid(_("The weight of %(name)s must be a number.", name=name)) from exc
+        if value < 0 or math.isnan(value) or math.isinf(value):
+            raise Invalid(_("The weight of %(name)s must be 0 or more.", name=name))
+        weights[name] = value
+    total = sum(weights.values())
+    if total <= 0:
+        raise Invalid(_("At least one rating criterion needs a weight above 0."))
+    return {name: round(value / total, 4) for name, value in weights.items()}
+
+
+# --- reporting back ----------------------------------------------------------------------------
+# There is no sync yet: until there is, when a site "reported back" is read from the rows it
+# produced, its attendance and play logs (the latest created_at or updated_at). When bundles
+# arrive by sync, the time of the site's latest imported bundle replaces this, here and only here.
+
+def last_reports_at(site_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, datetime]:
+    """The latest time each site's attendance or play-log rows were written (see above)."""
+    ids = list(site_ids)
+    latest: dict[uuid.UUID, datetime] = {}
+    if not ids:
+        return latest
+
+    def keep(site_id, *values):
+        for value in values:
+            if value is None:
+                continue
+            value = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+            if site_id not in latest or value > latest[site_id]:
+                latest[site_id] = value
+
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for site_id, created, updated in db.session.execute(
+                select(Screening.site_id, func.max(Attendance.created_at),
+                       func.max(Attendance.updated_at))
+                .join(Screening, Attendance.screening_id == Screening.id)
+                .where(Screening.site_id.in_(chunk)).group_by(Screening.site_id)):
+            keep(site_id, created, updated)
+        for site_id, created, updated in db.session.execute(
+                select(PlayLog.site_id, func.max(PlayLog.created_at), func.max(PlayLog.updated_at))
+                .where(PlayLog.site_id.in_(chunk)).group_by(PlayLog.site_id)):
+            keep(site_id, created, updated)
+    return latest
+
+
+def last_report_at(site: Site) -> datetime | None:
+    """When the site last reported back (the proxy above; sync will replace it)."""
+    return last_reports_at([site.id]).get(site.id)
+
+
+# --- scoring -----------------------------------------------------------------------------------
+
+def _rule_label(rule: str) -> str:
+    from .views import RULE_LABELS  # the labels live with the report pages
+
+    return str(RULE_LABELS.get(rule, rule))
+
+
+def _quotas(card: Card) -> tuple[float | None, str]:
+    if not card.quotas:
+        return None, _("No quotas are set (REPORT_RULES): not counted.")
+    met = [q for q in card.quotas if q.met]
+    score = len(met) / len(card.quotas)
+    if len(met) == len(card.quotas):
+        return score, _("Met all %(n)d quotas of the monthly card.", n=len(card.quotas))
+    missed = "; ".join(_("%(rule)s %(actual)g of %(required)g", rule=_rule_label(q.rule),
+                         actual=q.actual, required=q.required) for q in card.shortfalls)
+    return score, _("Met %(met)d of %(n)d quotas; not met: %(missed)s.", met=len(met),
+                    n=len(card.quotas), missed=missed)
+
+
+def _coverage(site: Site, series_titles: dict[str, set[uuid.UUID]],
+              held: set[uuid.UUID]) -> tuple[float | None, str]:
+    required = [s for s in sorted(series_titles) if site.kind in required_kinds(s)]
+    if not required:
+        return None, _("No series is required at this kind of site: not counted.")
+    holding = [s for s in required if series_titles[s] & held]
+    missing = [s for s in required if s not in holding]
+    score = len(holding) / len(required)
+    if not missing:
+        return score, _("Holds all %(n)d series it must hold.", n=len(required))
+    return score, _("Holds %(held)d of the %(n)d series it must hold; missing: %(missing)s.",
+                    held=len(holding), n=len(required), missing=", ".join(missing))
+
+
+def _attendance(card: Card) -> tuple[float | None, str]:
+    if not card.party_members:
+        return None, _("No party members on the roster of the villages it serves: not counted.")
+    return card.participation_rate, _(
+        "%(n)d of %(of)d party members (%(rate)s%%) attended a held session this month.",
+        n=card.participants, of=card.party_members, rate=f"{card.participation_rate * 100:.0f}")
+
+
+def _reporting(last: datetime | None, month: date, *, tz: str,
+               now: datetime) -> tuple[float, str]:
+    if last is None:
+        return 0.0, _("No sign-ins or play logs have ever been received from this site.")
+    end = min(month_bounds(month, tz)[1], now)
+    lag = (end - last).total_seconds() / 86400
+    when = last.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d")
+    if lag <= REPORT_ON_TIME_DAYS:
+        return 1.0, _("Latest data received %(when)s: on time (within %(days)d days of the month "
+                      "end).", when=when, days=REPORT_ON_TIME_DAYS)
+    score = max(0.0, min(1.0, (REPORT_LATE_DAYS - lag) / (REPORT_LATE_DAYS - REPORT_ON_TIME_DAYS)))
+    return round(score, 4), _("Latest data received %(when)s, %(days)d days before the month end: "
+                              "late.", when=when, days=int(lag))
+
+
+def stars_for(score: float) -> int:
+    """round-half-up(5 × score), clamped to 1..5."""
+    return max(1, min(5, math.floor(5 * score + 0.5)))
+
+
+def rate(cards: list[Card], *, user: User, month: date, tz: str, weights: dict[str, float],
+         now: datetime | None = None) -> list[Rating]:
+    """Rate the sites of the cards (one month's) on the weighted criteria."""
+    now = now or datetime.now(UTC)
+    sites = [card.site for card in cards]
+    series_titles: dict[str, set[uuid.UUID]] = {}
+    for title_id, series in db.session.execute(
+            select(Title.id, Title.series).where(Title.series.is_not(None))):
+        series_titles.setdefault(series, set()).add(title_id)
+    held: dict[uuid.UUID, set[uuid.UUID]] = {}
+    if weights.get("coverage") and series_titles:
+        found = holdings(user, [t for titles in series_titles.values() for t in titles])
+        held = {site_id: h.titles for site_id, h in found.items()}
+    last = last_reports_at(s.id for s in sites) if "reporting" in weights else {}
+    places = Places()
+    ratings = []
+    for card in cards:
+        site = card.site
+        scores = {
+            "quotas": _quotas(card),
+            "coverage": _coverage(site, series_titles, held.get(site.id, set())),
+            "attendance": _attendance(card),
+            "reporting": _reporting(last.get(site.id), month, tz=tz, now=now),
+        }
+        criteria = [Criterion(name, weight, *scores[name]) for name, weight in weights.items()]
+        ratings.append(_combine(card, criteria, township=places.township(site.unit_id),
+                                reported=last.get(site.id) is not None))
+    return ratings
+
+
+def _combine(card: Card, criteria: list[Criterion], *, township: str | None,
+             reported: bool) -> Rating:
+    site = card.site
+    counted = [c for c in criteria if c.score is not None and c.weight > 0]
+    screened = card.sessions + card.missed + card.planned + card.cancelled
+    if not counted or (not screened and not reported):
+        return Rating(site, township, 0, None, criteria,
+                      _("Not rated: no screening this month and no data ever received.")
+                      if counted else _("Not rated: none of the criteria applies to this site."))
+    total = sum(c.weight for c in counted)
+    score = round(sum(c.weight * c.score for c in counted) / total, 4)
+    stars = stars_for(score)
+    return Rating(site, township, stars, score, criteria,
+                  _("%(stars)d of 5 stars: weighted score %(score)s%%.", stars=stars,
+                    score=f"{score * 100:.0f}"))
+
+
+def sort_ratings(ratings: list[Rating], how: str | None) -> list[Rating]:
+    """stars (best first, the default), stars_asc (worst first), site (code) or township."""
+    how = how or "stars"
+    if how not in SORTS:
+        raise Invalid(_("sort must be one of %(sorts)s.", sorts=", ".join(SORTS)))
+    if how == "site":
+        return sorted(ratings, key=lambda r: r.site.code)
+    if how == "township":
+        return sorted(ratings, key=lambda r: (r.township or "", r.site.code))
+    sign = -1 if how == "stars" else 1
+    return sorted(ratings, key=lambda r: (sign * r.stars, sign * (r.score or 0), r.site.code))
+
+
+def rating_dict(rating: Rating) -> dict:
+    return {
+        "site": rating.site.code, "name": rating.site.name, "township": rating.township,
+        "stars": rating.stars, "score": rating.score, "summary": rating.summary,
+        "criteria": [{"criterion": c.criterion, "weight": c.weight, "score": c.score,
+                      "reason": c.reason} for c in rating.criteria],
+    }
+
+
+def rating_table(ratings: list[Rating], criteria: list[str]) -> Table:
+    """The rating list for a download: stars, score and each criterion's score in percent."""
+    columns = [("site", _("Site")), ("name", _("Name")), ("township", _("Township")),
+               ("stars", _("Stars")), ("score", _("Score (%)"))]
+    columns += [(name, _("%(criterion)s (%%)", criterion=CRITERION_LABELS[name]))
+                for name in criteria]
+    columns.append(("summary", _("Reasons")))
+    rows = []
+    for r in ratings:
+        row = {"site": r.site.code, "name": r.site.name, "township": r.township,
+               "stars": r.stars, "score": percent(r.score)}
+        for c in r.criteria:
+            row[c.criterion] = percent(c.score)
+        row["summary"] = " ".join([r.summary] + [c.reason for c in r.criteria])
+        rows.append(row)
+    return Table("rating", _("Five-star rating"), columns, rows)
