@@ -21,6 +21,7 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -128,7 +129,8 @@ class Opened:
             return self.zf.read(member)
         except KeyError as exc:
             raise BundleError("damaged", f"The bundle has no {member}: it is incomplete.") from exc
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:  # CRC, truncation
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, RuntimeError,
+                NotImplementedError) as exc:  # CRC, cut, a flag flipped
             raise BundleError("damaged", "The bundle is damaged (a part cannot be read); "
                               "copy it again from the sender.") from exc
 
@@ -151,7 +153,9 @@ def open_bundle(source: str | bytes) -> Opened:
     except KeyError as exc:
         raise BundleError("damaged", "This zip is not a Dianjiao bundle (no signed manifest)."
                           ) from exc
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, UnicodeDecodeError) as exc:
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, RuntimeError,
+            NotImplementedError,
+            UnicodeDecodeError) as exc:
         raise BundleError("damaged", "The file is not a whole bundle: it is truncated or "
                           "damaged. Copy it again from the sender.") from exc
     try:

@@ -79,6 +79,41 @@ def import_(file, as_json):
         click.echo(f"Warning: {warning}", err=True)
 
 
+def _network(step, url, as_json):
+    from .net import describe
+
+    result = step(url)
+    if as_json:
+        emit_json(result)
+    click.echo(describe(result), err=True)
+    for warning in result["warnings"]:
+        click.echo(f"Warning: {warning}", err=True)
+
+
+@sync_group.command("push")
+@click.option("--hub", "url", help="The hub's address (default: SYNC_HUB_URL).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@with_appcontext
+@plain_errors
+def push(url, as_json):
+    """On a site: send the hub what it has not acknowledged, over HTTP (retrying)."""
+    from .net import push as do_push
+
+    _network(do_push, url, as_json)
+
+
+@sync_group.command("pull")
+@click.option("--hub", "url", help="The hub's address (default: SYNC_HUB_URL).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@with_appcontext
+@plain_errors
+def pull(url, as_json):
+    """On a site: fetch the hub's bundle for this site over HTTP and import it."""
+    from .net import pull as do_pull
+
+    _network(do_pull, url, as_json)
+
+
 @sync_group.command("rotate")
 @click.argument("code")
 @with_appcontext

@@ -6,6 +6,7 @@ import io
 import json
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from ..extensions import db
@@ -19,6 +20,7 @@ from .tables import CODECS, DOWN, SPECS, UP, scope_clause
 # began before an export and committed after it is never skipped. Re-sent rows import unchanged.
 OVERLAP = timedelta(minutes=10)
 STREAM = 2000
+CLOCK_SLACK = timedelta(minutes=1)
 
 
 def _lines(spec, query) -> tuple[int, bytes]:
@@ -100,6 +102,13 @@ def export_bundle(target, *, to: str | None = None, full: bool = False, enroll: 
         peer = site_peer(to or "")
         site = site_by_code(peer.code)
     since = None if (full or enroll or peer.out_acked is None) else peer.out_acked - OVERLAP
+    warnings = []
+    if since is not None and peer.last_export_at and now < peer.last_export_at - CLOCK_SLACK:
+        # The clock was set back: rows written since carry times before the watermark. Send
+        # everything once; the other side finds what it has unchanged.
+        since = None
+        warnings.append(_("This computer's clock went back since the last bundle; this "
+                          "bundle carries everything again."))
     parts = gather(peer, site, since=since)
     peer.out_seq += 1
     key, version = peer.key, peer.key_version
@@ -130,4 +139,5 @@ def export_bundle(target, *, to: str | None = None, full: bool = False, enroll: 
     db.session.commit()
     return {"digest": digest, "kind": manifest["kind"], "origin": manifest["origin"],
             "destination": peer.code, "seq": peer.out_seq, "full": since is None,
-            "rows": sum(manifest["counts"].values()), "counts": manifest["counts"]}
+            "rows": sum(manifest["counts"].values()), "counts": manifest["counts"],
+            "warnings": warnings}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Collection, Iterable
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import SyncPeer
+from ..models import Site, SyncPeer
 from ..models.base import utcnow
 
 
@@ -28,3 +29,53 @@ def links(now: datetime | None = None) -> list[dict]:
             "in_seq": peer.in_seq, "out_seq": peer.out_seq,
         })
     return out
+
+
+def _silent_since(peer: SyncPeer) -> datetime:
+    """When we last heard from a site: its last bundle imported here, else its enrollment."""
+    return peer.last_import_at or peer.created_at
+
+
+def not_reporting(days: int, now: datetime | None = None,
+                  codes: Collection[str] | None = None) -> list[dict]:
+    """The enrolled, non-revoked sites not heard from for more than `days` days, silent longest
+    first: their last bundle was imported here (our clock) before now - days, or none came since
+    their enrollment and that was before now - days. `codes` limits the answer to those sites
+    (a township officer's). Each: code, last_import_at (datetime or None), days (whole days
+    silent), never (no bundle yet).
+    """
+    now = now or utcnow()
+    cutoff = now - timedelta(days=days)
+    query = select(SyncPeer).where(SyncPeer.kind == "site", SyncPeer.revoked_at.is_(None))
+    if codes is not None:
+        query = query.where(SyncPeer.code.in_(list(codes)))
+    out = []
+    for peer in db.session.scalars(query):
+        since = _silent_since(peer)
+        if since < cutoff:
+            out.append({"code": peer.code, "last_import_at": peer.last_import_at,
+                        "days": (now - since).days, "never": peer.last_import_at is None})
+    out.sort(key=lambda row: (-row["days"], row["code"]))
+    return out
+
+
+def hub_overview(sites: Iterable[Site], days: int, now: datetime | None = None) -> dict:
+    """The hub's sync page for these sites: every enrolled one (not reporting first, then by
+    code, revoked last), and those never enrolled."""
+    now = now or utcnow()
+    by_code = {site.code: site for site in sites}
+    peers = {peer.code: peer for peer in db.session.scalars(
+        select(SyncPeer).where(SyncPeer.kind == "site", SyncPeer.code.in_(list(by_code))))}
+    stale = {row["code"]: row for row in not_reporting(days, now, codes=list(peers))}
+    rows = []
+    for code, peer in peers.items():
+        seen = peer.last_import_at
+        rows.append({
+            "site": by_code[code], "peer": peer, "revoked": peer.revoked_at is not None,
+            "lag_days": (now - seen).days if seen else None,
+            "stale": code in stale, "silent_days": stale[code]["days"] if code in stale else None,
+        })
+    rows.sort(key=lambda r: (r["revoked"], not r["stale"], -(r["silent_days"] or 0),
+                             r["site"].code))
+    never = sorted((s for code, s in by_code.items() if code not in peers), key=lambda s: s.code)
+    return {"links": rows, "never": never, "stale": len(stale)}

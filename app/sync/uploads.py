@@ -1,0 +1,66 @@
+"""Bundles through the browser: an upload saved to a file and imported, a download named."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Collection
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import gettext as _
+from werkzeug.datastructures import FileStorage
+
+from ..errors import Forbidden, Invalid
+from .bundle import BundleError, open_bundle
+from .importer import import_bundle
+
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def save_upload(upload: FileStorage) -> str:
+    """Copy an uploaded bundle to a temporary file in the instance folder; return its path.
+
+    The copy streams (a bundle may be large), and the importer then reads the zip from the disk
+    instead of from one more copy in memory. The caller deletes the file.
+    """
+    fd, path = tempfile.mkstemp(prefix=".upload-", suffix=".zip", dir=current_app.instance_path)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            shutil.copyfileobj(upload.stream, out, 1024 * 1024)
+        with open(path, "rb") as fh:
+            head = fh.read(len(ZIP_MAGIC))
+        if not head:
+            raise Invalid(_("The file is empty. Choose the bundle file (.zip) again."))
+        if head != ZIP_MAGIC:
+            raise Invalid(_("This file is not a bundle: a bundle is a .zip file made by "
+                            "Dianjiao. Nothing was imported."))
+    except BaseException:
+        os.unlink(path)
+        raise
+    return path
+
+
+def import_upload(path: str, *, origins: Collection[str] | None = None,
+                  now: datetime | None = None) -> dict:
+    """Import a saved upload; with `origins`, only a bundle from one of those sites (a township
+    officer imports the bundles of the township's sites only)."""
+    if origins is not None:
+        try:
+            origin = open_bundle(path).manifest.get("origin")
+        except BundleError:
+            origin = None  # unreadable: the importer says why
+        if origin is not None and origin not in origins:
+            raise Forbidden(_("This bundle comes from %(origin)s, which is not one of your "
+                              "sites. Nothing was imported.", origin=origin))
+    return import_bundle(path, now=now)
+
+
+def download_name(summary: dict, day: str) -> str:
+    """dianjiao-P-001-to-HUB-1A2B3C4D-seq12-20261125.zip (and -enroll before -seq for an
+    enrollment bundle)."""
+    kind = "-enroll" if summary.get("kind") == "enroll" else ""
+    safe = [str(part).replace("/", "_").replace("\\", "_")
+            for part in (summary["origin"], summary["destination"])]
+    return f"dianjiao-{safe[0]}-to-{safe[1]}{kind}-seq{summary['seq']}-{day}.zip"

@@ -1,0 +1,334 @@
+"""Bundles that must be refused or handled, each with a plain message and nothing half-written."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from app.models import Attendance, Bundle, PlayLog, Screening, SyncPeer
+from app.sync.bundle import encode_manifest, sign
+from app.sync.importer import Refused
+from tests.sync.helpers import START, count, enroll, export, import_, seed_hub, sign_in
+
+
+@pytest.fixture
+def linked(hub, new_site, tmp_path):
+    """An enrolled site with two offline sign-ins in an unsent bundle."""
+    ids = seed_hub(hub)
+    site = new_site()
+    enroll(hub, site, tmp_path / "enroll.zip")
+    sign_in(site, ids["screening"], ids["zhang"])
+    sign_in(site, ids["screening"], ids["li"])
+    export(site, tmp_path / "up.zip")
+    return hub, site, ids, tmp_path / "up.zip"
+
+
+def _members(path) -> tuple[dict, dict[str, bytes]]:
+    with zipfile.ZipFile(path) as zf:
+        data = {name: zf.read(name) for name in zf.namelist()}
+    return json.loads(data["manifest.json"]), data
+
+
+def _rezip(path, data: dict[str, bytes]) -> None:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, body in data.items():
+            zf.writestr(name, body)
+
+
+def _site_key(site) -> str:
+    with site.ctx() as db:
+        return db.session.scalar(select(SyncPeer.key).where(SyncPeer.kind == "hub"))
+
+
+def _resign(path, manifest: dict, data: dict[str, bytes], key: str) -> None:
+    """Rewrite a bundle as a forger holding the key would: part hashes and signature redone."""
+    import hashlib
+
+    for part in manifest["parts"]:
+        body = data[f"rows/{part['name']}.jsonl"]
+        part["bytes"], part["sha256"] = len(body), hashlib.sha256(body).hexdigest()
+    data["manifest.json"] = encode_manifest(manifest)
+    data["manifest.sig"] = sign(key, data["manifest.json"]).encode()
+    _rezip(path, data)
+
+
+def _refused(hub, path) -> Refused:
+    before = count(hub, Attendance), count(hub, Bundle)
+    with pytest.raises(Refused) as caught:
+        import_(hub, path)
+    assert (count(hub, Attendance), count(hub, Bundle)) == before  # nothing written
+    return caught.value
+
+
+def test_one_flipped_byte_anywhere_is_caught_or_harmless(linked, tmp_path):
+    """Every byte of the file, flipped in turn: the signed content never changes unnoticed.
+
+    A flip in the zip's own bookkeeping (a timestamp, an attribute), or in a bit deflate does not
+    read, leaves every signed byte as it was; such a file is still the same bundle. Any flip
+    that changes the manifest, the signature or a part is refused.
+    """
+    from app.sync.bundle import BundleError, open_bundle
+
+    hub, site, _ids, path = linked
+    key = _site_key(site)
+    original = path.read_bytes()
+    _manifest, members = _members(path)
+    with zipfile.ZipFile(path) as zf:
+        signed = set()
+        for info in zf.infolist():
+            data_start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+            signed.update(range(data_start, data_start + info.compress_size))
+    caught = []
+    for position in range(len(original)):
+        damaged = bytearray(original)
+        damaged[position] ^= 0x01
+        try:
+            opened = open_bundle(bytes(damaged))
+            opened.verify([key])
+            same = opened.body == members["manifest.json"] and all(
+                opened.zf.read(name) == body for name, body in members.items())
+        except BundleError:
+            caught.append(position)
+            continue
+        assert same, f"flipping byte {position} changed the content unseen"
+    # Deflate ignores a few bits; nearly every flip in the compressed content is caught.
+    assert len(signed & set(caught)) > 0.9 * len(signed)
+    for position in caught[:: max(1, len(caught) // 10)]:
+        damaged = bytearray(original)
+        damaged[position] ^= 0x01
+        (tmp_path / "flip.zip").write_bytes(bytes(damaged))
+        _refused(hub, tmp_path / "flip.zip")
+    assert import_(hub, path)["inserted"] > 0  # the intact bundle still imports
+
+
+def test_tampering_is_caught_by_the_signature(linked, tmp_path):
+    hub, _site, ids, path = linked
+    manifest, data = _members(path)
+    lines = data["rows/attendance.jsonl"].decode().splitlines()
+    row = json.loads(lines[0])
+    row["status"] = "excused"
+    data["rows/attendance.jsonl"] = ("\n".join([json.dumps(row)] + lines[1:]) + "\n").encode()
+    # A changed part with the old manifest: the manifest's hash of the part does not match.
+    _rezip(tmp_path / "part.zip", dict(data))
+    assert _refused(hub, tmp_path / "part.zip").reason == "damaged"
+    # A forger who also fixes the manifest's hashes cannot sign it without the key.
+    _resign(tmp_path / "forged.zip", manifest, data, "00" * 32)
+    error = _refused(hub, tmp_path / "forged.zip")
+    assert error.reason == "signature" and "signature" in error.message
+
+
+def test_a_truncated_bundle_is_refused(linked, tmp_path):
+    hub, _site, _ids, path = linked
+    body = path.read_bytes()
+    for cut in (len(body) // 2, len(body) - 10, 20):
+        (tmp_path / "cut.zip").write_bytes(body[:cut])
+        error = _refused(hub, tmp_path / "cut.zip")
+        assert error.reason == "damaged" and "again" in error.message
+    (tmp_path / "empty.zip").write_bytes(b"")
+    assert _refused(hub, tmp_path / "empty.zip").reason == "damaged"
+    (tmp_path / "text.zip").write_text("not a bundle")
+    assert _refused(hub, tmp_path / "text.zip").reason == "damaged"
+
+
+def test_unknown_revoked_and_other_hubs_bundles_are_refused(linked, tmp_path, new_site):
+    from app.sync.services import revoke
+
+    hub, site, _ids, path = linked
+    manifest, data = _members(path)
+    manifest["origin"] = "P-404"  # a site this hub never enrolled
+    _resign(tmp_path / "unknown.zip", manifest, dict(data), _site_key(site))
+    error = _refused(hub, tmp_path / "unknown.zip")
+    assert (error.reason, error.status) == ("unknown", 403)
+
+    manifest, data = _members(path)
+    manifest["destination"] = "HUB-0THER000"
+    _resign(tmp_path / "other.zip", manifest, dict(data), _site_key(site))
+    error = _refused(hub, tmp_path / "other.zip")
+    assert error.reason == "destination" and "HUB-0THER000" in error.message
+
+    with hub.ctx() as db:
+        revoke("P-001")
+        db.session.commit()
+    error = _refused(hub, path)
+    assert (error.reason, error.status) == ("revoked", 403) and "Enroll it again" in error.message
+
+
+def test_a_site_cannot_send_rows_born_elsewhere(linked, tmp_path):
+    hub, site, ids, path = linked
+    manifest, data = _members(path)
+    lines = data["rows/attendance.jsonl"].decode().splitlines()
+    row = json.loads(lines[0])
+    row["origin_site"] = "P-002"
+    data["rows/attendance.jsonl"] = (json.dumps(row) + "\n").encode()
+    _resign(tmp_path / "claim.zip", manifest, dict(data), _site_key(site))
+    error = _refused(hub, tmp_path / "claim.zip")
+    assert (error.reason, error.status) == ("claim", 403) and "P-002" in error.message
+
+    # Its own row, but a play log said to be at the other site.
+    with hub.ctx() as db:
+        from app.models import Site
+
+        other = db.session.scalar(select(Site.id).where(Site.code == "P-002"))
+    manifest, data = _members(path)
+    log = {"id": "6a1f3b0e-8f51-4b59-9a57-0f7f5c1d2e3a", "origin_site": "P-001",
+           "created_at": START.isoformat(), "updated_at": START.isoformat(),
+           "site_id": str(other), "screening_id": None, "media_file_id": None, "sha256": None,
+           "started_at": START.isoformat(), "ended_at": None, "played_s": 1.0,
+           "outcome": "completed", "error": None}
+    data["rows/play_logs.jsonl"] = (json.dumps(log) + "\n").encode()
+    _resign(tmp_path / "claim2.zip", manifest, dict(data), _site_key(site))
+    assert _refused(hub, tmp_path / "claim2.zip").reason == "claim"
+    assert count(hub, PlayLog) == 0
+
+
+def test_a_replayed_or_late_old_bundle_changes_nothing(linked, tmp_path):
+    hub, site, ids, path = linked
+    with site.ctx() as db:
+        db.session.get(Screening, ids["screening"]).discussion = "第一稿"
+        db.session.commit()
+    export(site, tmp_path / "old.zip")
+    with site.ctx() as db:
+        db.session.get(Screening, ids["screening"]).discussion = "定稿"
+        db.session.commit()
+    export(site, tmp_path / "new.zip")
+    import_(hub, tmp_path / "new.zip")
+    late = import_(hub, tmp_path / "old.zip")  # made earlier, arrives later
+    assert late["already_imported"] is False and late["inserted"] == 0
+    replay = import_(hub, tmp_path / "new.zip")
+    assert replay["already_imported"] is True
+    with hub.ctx() as db:
+        assert db.session.get(Screening, ids["screening"]).discussion == "定稿"
+    assert count(hub, Attendance) == 2
+
+
+def test_a_format_from_the_future_is_refused_plainly(linked, tmp_path):
+    hub, site, _ids, path = linked
+    manifest, data = _members(path)
+    manifest["version"] = 99
+    _resign(tmp_path / "future.zip", manifest, data, _site_key(site))
+    error = _refused(hub, tmp_path / "future.zip")
+    assert error.reason == "version" and "99" in error.message and "Update" in error.message
+
+
+def test_clocks_an_hour_apart_lose_and_double_nothing(hub, new_site, tmp_path):
+    ids = seed_hub(hub)
+    site = new_site()
+    enroll(hub, site, tmp_path / "enroll.zip")
+    ahead = datetime.now(UTC) + timedelta(hours=1)
+    sign_in(site, ids["screening"], ids["zhang"])
+    with site.ctx() as db:  # the site's clock runs an hour fast: its rows say so
+        db.session.execute(update(Attendance).values(updated_at=ahead, created_at=ahead))
+        db.session.commit()
+    summary = import_(hub, export(site, tmp_path / "up1.zip", now=ahead) and tmp_path / "up1.zip")
+    assert summary["inserted"] == 1
+    assert any("ahead" in w for w in summary["warnings"])
+    import_(site, export(hub, tmp_path / "down.zip", to="P-001") and tmp_path / "down.zip")
+    behind = datetime.now(UTC) - timedelta(hours=1)  # then it is set an hour slow
+    sign_in(site, ids["screening"], ids["li"])
+    with site.ctx() as db:
+        db.session.execute(update(Attendance).where(Attendance.person_id == ids["li"])
+                           .values(updated_at=behind, created_at=behind))
+        db.session.commit()
+    for n in range(3):
+        import_(hub, export(site, tmp_path / f"up{n + 2}.zip", now=behind) and
+                tmp_path / f"up{n + 2}.zip")
+    assert count(hub, Attendance) == 2
+
+
+def test_a_failure_mid_import_writes_nothing(linked, monkeypatch):
+    hub, _site, _ids, path = linked
+    import app.sync.importer as importer
+
+    real = importer.merge_spec
+
+    def failing(spec, lines, ctx):
+        real(spec, lines, ctx)
+        if spec.name == "attendance":  # rows merged, then the power goes
+            raise OSError("disk I/O error")
+
+    monkeypatch.setattr(importer, "merge_spec", failing)
+    with pytest.raises(OSError):
+        import_(hub, path)
+    assert count(hub, Attendance) == 0 and count(hub, Bundle) == 0
+    monkeypatch.setattr(importer, "merge_spec", real)
+    assert import_(hub, path)["tables"]["attendance"]["inserted"] == 2
+
+
+def test_the_cli_reports_and_refuses_plainly(linked, tmp_path):
+    hub, _site, _ids, path = linked
+    runner = hub.app.test_cli_runner()
+    result = runner.invoke(args=["sync", "import", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert {"inserted", "updated", "unchanged", "conflicts"} <= summary.keys()
+    assert summary["tables"]["attendance"]["inserted"] == 2
+    again = runner.invoke(args=["sync", "import", str(path)])
+    assert again.exit_code == 0 and "already imported" in again.stderr
+    (tmp_path / "bad.zip").write_bytes(path.read_bytes()[:100])
+    bad = runner.invoke(args=["sync", "import", str(tmp_path / "bad.zip")])
+    assert bad.exit_code == 1 and bad.stderr.startswith("Error: The bundle is damaged")
+
+
+def test_a_killed_import_leaves_all_or_nothing(new_site, tmp_path):
+    """kill -9 a real `dianjiao sync import` while it writes a big bundle (a SQLite hub, whose
+    write-ahead log shows when the rows are being written)."""
+    hub = new_site("hub")
+    ids = seed_hub(hub)
+    site = new_site()
+    enroll(hub, site, tmp_path / "enroll.zip")
+    _bulk_people_and_sign_ins(site, ids, 6000)
+    export(site, tmp_path / "big.zip")
+    instance = hub.app.instance_path
+    env = dict(os.environ, DIANJIAO_INSTANCE=instance, DIANJIAO_SECRET_KEY="s")
+    env["DIANJIAO_DATABASE_URL"] = hub.app.config["SQLALCHEMY_DATABASE_URI"]
+    wal = hub.app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///") + "-wal"
+    with hub.ctx() as db:
+        db.engine.dispose()
+    start = os.path.getsize(wal) if os.path.exists(wal) else 0
+    dianjiao = os.path.join(os.path.dirname(sys.executable), "dianjiao")
+    proc = subprocess.Popen([dianjiao, "sync", "import",
+                             str(tmp_path / "big.zip")], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if os.path.exists(wal) and os.path.getsize(wal) > start + 256 * 1024:
+            break  # it is writing rows
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    rows, bundles = count(hub, Attendance), count(hub, Bundle)
+    assert (rows, bundles) in ((0, 0), (6000, 1))
+    assert import_(hub, tmp_path / "big.zip")["already_imported"] is (bundles == 1)
+    assert count(hub, Attendance) == 6000
+
+
+def _bulk_people_and_sign_ins(site, ids, n: int) -> None:
+    import uuid
+
+    from sqlalchemy import insert
+
+    from app.models import Person, Site
+
+    now = datetime.now(UTC)
+    with site.ctx() as db:
+        village = db.session.scalar(select(Site.unit_id).where(Site.code == "P-001"))
+        people = [{"id": uuid.uuid4(), "origin_site": "P-001", "created_at": now,
+                   "updated_at": now, "name": f"村民{i}", "pinyin": f"cunmin{i}",
+                   "initials": f"cm{i}", "pinyin_alt": "", "initials_alt": "",
+                   "village_id": village, "party_member": False, "role": "villager",
+                   "walkin": True, "active": True} for i in range(n)]
+        db.session.execute(insert(Person), people)
+        db.session.execute(insert(Attendance), [
+            {"id": uuid.uuid4(), "origin_site": "P-001", "created_at": now, "updated_at": now,
+             "screening_id": ids["screening"], "person_id": p["id"], "method": "paper",
+             "status": "present", "signed_at": START} for p in people])
+        db.session.commit()
