@@ -425,7 +425,9 @@ def import_bundle(source: str | bytes, *, now: datetime | None = None) -> dict:
     except IntegrityError as exc:
         db.session.rollback()
         raise Refused(_("The bundle's rows do not fit this database (%(error)s). Nothing was "
-                        "imported.", error=str(exc.orig).splitlines()[0][:200])) from exc
+                        "imported. If this database was restored from a backup, ask the other "
+                        "side for a full bundle (dianjiao sync export --full).",
+                        error=str(exc.orig).splitlines()[0][:200])) from exc
     except DBAPIError as exc:
         db.session.rollback()
         raise Refused(_("The database refused the bundle (%(error)s). Nothing was imported.",

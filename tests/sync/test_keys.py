@@ -1,0 +1,79 @@
+"""Key rotation and the hub passing a site's rows on to another site of the same village."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.models import Person, SyncPeer
+from app.sync.importer import Refused
+from tests.sync.helpers import enroll, export, import_, seed_hub
+
+
+def _peer(install, kind):
+    with install.ctx() as db:
+        peer = db.session.scalar(select(SyncPeer).where(SyncPeer.kind == kind))
+        return peer.key, peer.key_version, peer.previous_key
+
+
+def test_a_rotated_key_reaches_the_site_and_the_old_one_then_stops_working(hub, new_site,
+                                                                           tmp_path):
+    from app.sync.services import rotate_key
+
+    seed_hub(hub)
+    site = new_site()
+    enroll(hub, site, tmp_path / "enroll.zip")
+    old_key = _peer(site, "hub")[0]
+    export(site, tmp_path / "before.zip")  # made with the old key, carried later
+    with hub.ctx() as db:
+        rotate_key("P-001")
+        db.session.commit()
+    new_key, version, previous = _peer(hub, "site")
+    assert version == 2 and previous == old_key
+    import_(site, export(hub, tmp_path / "rekey.zip", to="P-001") and tmp_path / "rekey.zip")
+    assert _peer(site, "hub")[:2] == (new_key, 2)
+    import_(hub, tmp_path / "before.zip")  # the old key still counts until the new one is seen
+    import_(hub, export(site, tmp_path / "after.zip") and tmp_path / "after.zip")
+    assert _peer(hub, "site")[2] is None  # the new key came back: the old one is dropped
+    export(hub, tmp_path / "later.zip", to="P-001")
+    with hub.ctx() as db:  # a bundle signed with the old key is now refused
+        peer = db.session.scalar(select(SyncPeer).where(SyncPeer.code == "P-001"))
+        peer.key_version = 3
+        db.session.commit()
+    with pytest.raises(Refused) as caught:
+        import_(hub, export(site, tmp_path / "stale.zip") and tmp_path / "stale.zip")
+    assert caught.value.reason == "signature"
+
+
+def test_a_walk_in_at_one_site_reaches_the_other_site_of_its_village(hub, new_site, tmp_path):
+    from app.attendance.services import sign_in
+    from app.models import Screening
+    from tests import factories
+
+    ids = seed_hub(hub)
+    with hub.ctx() as db:  # a center household in the same village as P-001
+        factories.site("H-001", village="东村", kind="center_household")
+    first, second = new_site("p001"), new_site("h001")
+    enroll(hub, first, tmp_path / "e1.zip", "P-001")
+    enroll(hub, second, tmp_path / "e2.zip", "H-001")
+    with first.ctx() as db:  # a walk-in at P-001; its USB stick reaches the hub late
+        screening = db.session.get(Screening, ids["screening"])
+        walkin = sign_in(screening, method="operator", walkin_name="赵六", village="东村")
+        person_id = walkin.attendance.person_id
+        db.session.commit()
+    export(first, tmp_path / "up.zip")
+    # Meanwhile H-001 and the hub exchange bundles for an hour or so: the hub's watermark for
+    # H-001 moves past the walk-in's own time.
+    later = datetime.now(UTC) + timedelta(hours=1)
+    import_(hub, export(second, tmp_path / "h1.zip") and tmp_path / "h1.zip")
+    import_(second, export(hub, tmp_path / "d1.zip", to="H-001", now=later) and
+            tmp_path / "d1.zip")
+    import_(hub, export(second, tmp_path / "h2.zip") and tmp_path / "h2.zip")
+    import_(hub, tmp_path / "up.zip", now=later + timedelta(minutes=30))
+    down = export(hub, tmp_path / "down.zip", to="H-001", now=later + timedelta(hours=1))
+    assert down["full"] is False and down["counts"]["people"] == 1
+    import_(second, tmp_path / "down.zip")
+    with second.ctx() as db:
+        assert db.session.get(Person, person_id).name == "赵六"
