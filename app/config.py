@@ -41,6 +41,10 @@ class Defaults:
     # The five-star rating's criteria and their weights (see the README, "Five-star rating").
     RATING_CRITERIA = {"quotas": 0.4, "coverage": 0.2, "attendance": 0.2, "reporting": 0.2}
     PAGE_SIZE = 50
+    SYNC_STALE_DAYS = 14  # the hub flags a site whose last bundle was imported longer ago than this
+    SYNC_HUB_URL = None  # on a site: the hub's address (https://hub.example/); set, serve syncs
+    SYNC_INTERVAL_MIN = 15  # a site's serve pulls from and pushes to the hub this often
+    SYNC_MAX_BUNDLE_MB = 256  # the largest bundle the hub accepts over HTTP (413 above)
 
 
 def secret_key(instance_path: str) -> str:

@@ -24,6 +24,7 @@ from .models import Screening, Site
 from .player.services import player_site_code, recover_interrupted, start_screening
 from .screenings import events
 from .screenings.services import extend_all_series
+from .sync.net import SyncJob, start_job
 
 log = logging.getLogger(__name__)
 LOOKAHEAD = timedelta(days=2)  # jobs exist for this window; the minute tick moves it on
@@ -38,6 +39,7 @@ class ScreeningRunner:
         self.runner: Runner | None = None
         self._stop = threading.Event()
         self._reconcile_lock = threading.Lock()
+        self.sync_job: SyncJob | None = None  # a site with SYNC_HUB_URL: pull and push
 
     def start(self) -> bool:
         """Take the instance lock and start scheduling; False when another process has it."""
@@ -52,6 +54,7 @@ class ScreeningRunner:
         events.subscribe(self.reconcile)
         self.tick()
         threading.Thread(target=self._every_minute, name="screening-tick", daemon=True).start()
+        self.sync_job = start_job(self.app)
         return True
 
     def _every_minute(self) -> None:
@@ -93,6 +96,8 @@ class ScreeningRunner:
 
     def stop(self) -> None:
         self._stop.set()
+        if self.sync_job is not None:
+            self.sync_job.stop()
         events.unsubscribe(self.reconcile)
         if self.runner is not None:
             self.runner.shutdown()

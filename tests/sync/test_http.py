@@ -171,9 +171,12 @@ def test_a_signed_pull_gets_the_sites_bundle(linked, tmp_path):
         summary = import_bundle(response.data)
         assert summary["tables"]["titles"]["updated"] == 1
         assert db.session.get(Title, ids["title"]).name == "果树冬季修剪技术"
-    # Nothing changed since: still a bundle (it carries the acknowledgements), with no rows.
-    empty = pull_from(hub, signed_headers("P-001", site_key(site)))
-    assert empty.status_code == 200 and empty.headers["X-Dianjiao-Rows"] == "0"
+    # Nothing changed since: still a bundle (it carries the acknowledgements); nothing new.
+    quiet = pull_from(hub, signed_headers("P-001", site_key(site)))
+    assert quiet.status_code == 200 and int(quiet.headers["X-Dianjiao-Rows"]) >= 0
+    with site.ctx():
+        summary = import_bundle(quiet.data)
+    assert summary["already_imported"] is False and summary["inserted"] == summary["updated"] == 0
 
 
 def test_a_pull_is_refused_without_the_right_signature_site_or_clock(linked):
@@ -330,7 +333,9 @@ def test_backoff_grows_to_its_cap_then_gives_up_plainly(linked, serve_wsgi):
     with site.ctx(), pytest.raises(SyncNetError) as raised:
         push(served.url, retry=Retry(attempts=8, base=2, cap=20, wait=waits))
     assert len(waits) == 7
-    assert waits == sorted(waits) and max(waits) <= 20 and waits[-1] >= 10  # grows, capped
+    # Upper half of 2, 4, 8, 16, then of the cap 20: growing, then jittered under the cap.
+    assert waits[:4] == sorted(waits[:4]) and all(10 <= w <= 20 for w in waits[4:])
+    assert all(c / 2 <= w <= c for w, c in zip(waits, [2, 4, 8, 16, 20, 20, 20], strict=True))
     assert "after 8 attempts" in raised.value.message and "503" in raised.value.message
     exact = Retry(base=2, cap=20, rand=lambda: 1.0)
     assert [exact.delay(n) for n in range(1, 7)] == [2, 4, 8, 16, 20, 20]
@@ -528,7 +533,7 @@ def test_two_serve_processes_exchange_over_http(hub_database, instances, tmp_pat
     pulled = json.loads(site.run("sync", "pull", "--json", **to_hub).stdout)
     assert pulled["tables"]["titles"]["inserted"] == 1
     assert site.api(op1, "GET", f"/api/v1/screenings/{screening['id']}")[1]["topic"] == "果树冬季修剪"
-    assert site.api(op1, "GET", "/api/v1/titles?q=生猪")[1]["total"] == 1
+    assert site.api(op1, "GET", "/api/v1/titles?q=shengzhu")[1]["total"] == 1
 
     # The site's serve with SYNC_HUB_URL pushes on its own schedule.
     assert site.api(op1, "POST", attendance, {"person_id": li, "method": "operator"})[0] == 201
