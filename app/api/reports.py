@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 from flask_login import current_user
 
-from ..reports.rating import rate, rating_dict, sort_ratings, weights_from
+from ..reports.rating import parse_sort, rate, rating_dict, sort_ratings, weights_from
 from ..reports.services import (
     card_dict,
     monthly_card,
@@ -126,8 +126,9 @@ def report_rating():
     month = parse_month(request.args.get("month"), tz=tz)
     unit = rollup_scope(current_user, request.args.get("township") or None)
     limit, offset = paging()
-    ratings = rate(rollup(unit, month, tz=tz, rules=rules).cards, user=current_user, month=month,
-                   tz=tz, weights=weights_from(current_app.config["RATING_CRITERIA"]))
-    ratings = sort_ratings(ratings, request.args.get("sort"))
+    sort = parse_sort(request.args.get("sort"))
+    ratings = rate(rollup(unit, month, tz=tz, rules=rules).cards, month=month, tz=tz,
+                   weights=weights_from(current_app.config["RATING_CRITERIA"]))
+    ratings = sort_ratings(ratings, sort)
     return jsonify(items=[rating_dict(r) for r in ratings[offset:offset + limit]],
                    total=len(ratings))

@@ -1,8 +1,9 @@
 """The dashboard: a township's (or the city's, or one site's) figures over the last twelve months.
 
-Every figure is one set-based query (GROUP BY month or site) over the scope's sites, so the page
-stays fast on the whole network. Months are local calendar months in the configured timezone,
-bucketed in SQL by their UTC bounds. The definitions are in the README, "Dashboard".
+Every figure is a set-based query (GROUP BY month, site or title) over the scope's sites, so the
+page stays fast on the whole network; distribution coverage is distribution.services.coverage,
+once per series. Months are local calendar months in the configured timezone, bucketed in SQL by
+their UTC bounds. The definitions are in the README, "Dashboard".
 """
 
 from __future__ import annotations
@@ -160,24 +161,19 @@ def monthly_figures(scope: Scope, last: date, *, tz: str, months: int = MONTHS) 
             select(played.c.m, func.sum(capped)).group_by(played.c.m)):
         figures[m].hours = round(float(seconds or 0) / 3600, 2)
 
-    signed = (select(_bucket(Screening.starts_at, span).label("m"), Attendance.id)
+    # Sign-ins and, among them, the distinct party members of the scope's roster, in one pass.
+    members = _party_members(scope)
+    signed = (select(_bucket(Screening.starts_at, span).label("m"),
+                     case((and_(*members), Attendance.person_id), else_=None).label("member"))
               .join(Screening, Attendance.screening_id == Screening.id)
+              .join(Person, Attendance.person_id == Person.id)
               .where(in_scope, Screening.status.in_(HELD), Attendance.status.in_(COUNTED))
               .subquery())
-    for m, n in db.session.execute(select(signed.c.m, func.count()).group_by(signed.c.m)):
+    for m, n, people in db.session.execute(
+            select(signed.c.m, func.count(), func.count(func.distinct(signed.c.member)))
+            .group_by(signed.c.m)):
         figures[m].attendance = n
-
-    members = _party_members(scope)
-    members_query = select(Person.id).where(*members)
-    participants = (select(_bucket(Screening.starts_at, span).label("m"), Attendance.person_id)
-                    .join(Screening, Attendance.screening_id == Screening.id)
-                    .where(in_scope, Screening.status.in_(HELD), Attendance.status.in_(COUNTED),
-                           Attendance.person_id.in_(members_query))
-                    .subquery())
-    for m, n in db.session.execute(
-            select(participants.c.m, func.count(func.distinct(participants.c.person_id)))
-            .group_by(participants.c.m)):
-        figures[m].participants = n
+        figures[m].participants = people
     total = db.session.scalar(select(func.count(Person.id)).where(*members)) or 0
     for figure in figures:
         figure.party_members = total
@@ -223,18 +219,23 @@ def most_watched(scope: Scope, last: date, *, tz: str, months: int = MONTHS,
             .where(logs).group_by(Title.id, Title.name, Title.series)):
         found[title_id] = TitleFigures(title_id, name, series, plays=plays,
                                        hours=round(float(seconds) / 3600, 2))
+    # Viewers: the sign-ins of each held screening added up over the screenings that played the
+    # title; two GROUP BYs joined (one join of the raw rows walks every sign-in once per title).
+    signed = (select(Screening.id.label("screening_id"), func.count(Attendance.id).label("n"))
+              .join(Attendance, Attendance.screening_id == Screening.id)
+              .where(Screening.site_id.in_(scope.sites()), _in_window(Screening.starts_at, span),
+                     Screening.status.in_(HELD), Attendance.status.in_(COUNTED))
+              .group_by(Screening.id).subquery())
     shown = (select(PlayLog.screening_id, MediaFile.title_id).distinct()
              .join(MediaFile, PlayLog.media_file_id == MediaFile.id)
              .where(logs, PlayLog.screening_id.is_not(None), MediaFile.title_id.is_not(None))
              .subquery())
     for title_id, viewers in db.session.execute(
-            select(shown.c.title_id, func.count(Attendance.id))
-            .join(Attendance, Attendance.screening_id == shown.c.screening_id)
-            .join(Screening, Screening.id == shown.c.screening_id)
-            .where(Screening.status.in_(HELD), Attendance.status.in_(COUNTED))
+            select(shown.c.title_id, func.sum(signed.c.n))
+            .join(signed, signed.c.screening_id == shown.c.screening_id)
             .group_by(shown.c.title_id)):
         if title_id in found:
-            found[title_id].viewers = viewers
+            found[title_id].viewers = int(viewers or 0)
     ranked = sorted(found.values(), key=lambda t: (-t.viewers, -t.hours, -t.plays, t.name))
     return ranked[:limit]
 
@@ -405,7 +406,7 @@ def table(name: str, user: User, scope: Scope, params: Params) -> Table | None:
     return None
 
 
-IDLE_SHOWN = 100  # idle sites listed on the page; the download has them all
+IDLE_SHOWN = 50  # idle sites listed on the page; the download has them all
 
 
 @dataclass
@@ -430,7 +431,8 @@ def dashboard_page(user: User, scope: Scope, params: Params) -> Page:
     tables = {"monthly": monthly_table(figures), "titles": titles_table(titles),
               "idle": idle_table(idle, now=params.now, tz=params.tz),
               "coverage": coverage_table(lines)}
-    months = [f.month.strftime("%Y-%m") for f in figures]
+    this_month = params.now.astimezone(ZoneInfo(params.tz)).date().replace(day=1)
+    months = [f.month.strftime("%Y-%m") + ("*" if f.month == this_month else "") for f in figures]
     no_data = _("No data for these months")
     made = {
         "screenings": charts.screenings_chart(months, [

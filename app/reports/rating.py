@@ -16,14 +16,27 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union
 
-from ..distribution.services import Places, holdings, required_kinds
+from ..distribution.services import HELD as KIT_HELD
+from ..distribution.services import Places, required_kinds
 from ..errors import Invalid
 from ..extensions import db
-from ..models import Attendance, PlayLog, Screening, Site, Title, User
+from ..models import (
+    Attendance,
+    BatchItem,
+    FileEntry,
+    LibraryRoot,
+    MediaFile,
+    PlayLog,
+    Screening,
+    Shipment,
+    Site,
+    Title,
+)
 from .export import Table, percent
 from .services import Card, month_bounds
 
@@ -46,7 +59,7 @@ class Criterion:
     criterion: str
     weight: float  # the configured weight, scaled so that all weights sum to 1
     score: float | None  # 0..1; None: does not apply to this site, left out
-    reason: str
+    reason: str  # a lazy string: translated when shown (thousands of sites are rated at once)
 
 
 @dataclass
@@ -120,45 +133,87 @@ def last_report_at(site: Site) -> datetime | None:
     return last_reports_at([site.id]).get(site.id)
 
 
+# --- holdings ----------------------------------------------------------------------------------
+
+def series_held(site_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict[str, int]]:
+    """For each site, how many titles of each series it holds.
+
+    The definition of distribution.services.holdings (a file of the title seen by a scan, or a
+    kit carrying it received or verified) as one GROUP BY, for the sites rated rather than the
+    user's whole area series by series. tests/web/test_rating.py checks it agrees with
+    distribution.services.coverage.
+    """
+    wanted = set(site_ids)
+    ids = sorted(wanted)
+    # Most of the network: one pass over all of it beats long IN lists.
+    chunks = [None] if len(ids) > 500 else [ids[i:i + 100] for i in range(0, len(ids), 100)]
+    found: dict[uuid.UUID, dict[str, int]] = {}
+    for chunk in chunks:
+        seen = (select(LibraryRoot.site_id.label("site_id"), MediaFile.title_id.label("title_id"))
+                .join(FileEntry, FileEntry.root_id == LibraryRoot.id)
+                .join(MediaFile, FileEntry.media_file_id == MediaFile.id)
+                .where(FileEntry.missing.is_(False), MediaFile.title_id.is_not(None)))
+        received = (select(Shipment.site_id.label("site_id"), BatchItem.title_id.label("title_id"))
+                    .join(BatchItem, BatchItem.batch_id == Shipment.batch_id)
+                    .where(Shipment.status.in_(KIT_HELD)))
+        if chunk is not None:
+            seen = seen.where(LibraryRoot.site_id.in_(chunk))
+            received = received.where(Shipment.site_id.in_(chunk))
+        held = union(seen, received).subquery()  # UNION: each (site, title) once
+        for site_id, series, titles in db.session.execute(
+                select(held.c.site_id, Title.series, func.count())
+                .join(Title, Title.id == held.c.title_id).where(Title.series.is_not(None))
+                .group_by(held.c.site_id, Title.series)):
+            if site_id in wanted:
+                found.setdefault(site_id, {})[series] = titles
+    return found
+
+
+def series_title_counts() -> dict[str, int]:
+    return dict(db.session.execute(select(Title.series, func.count(Title.id))
+                                   .where(Title.series.is_not(None)).group_by(Title.series)).all())
+
+
 # --- scoring -----------------------------------------------------------------------------------
 
-def _rule_label(rule: str) -> str:
+def _rule_label(rule: str):
     from .views import RULE_LABELS  # the labels live with the report pages
 
-    return str(RULE_LABELS.get(rule, rule))
+    return RULE_LABELS.get(rule, rule)
 
 
 def _quotas(card: Card) -> tuple[float | None, str]:
     if not card.quotas:
-        return None, _("No quotas are set (REPORT_RULES): not counted.")
+        return None, _l("No quotas are set (REPORT_RULES): not counted.")
     met = [q for q in card.quotas if q.met]
     score = len(met) / len(card.quotas)
     if len(met) == len(card.quotas):
-        return score, _("Met all %(n)d quotas of the monthly card.", n=len(card.quotas))
-    missed = "; ".join(_("%(rule)s %(actual)g of %(required)g", rule=_rule_label(q.rule),
-                         actual=q.actual, required=q.required) for q in card.shortfalls)
-    return score, _("Met %(met)d of %(n)d quotas; not met: %(missed)s.", met=len(met),
+        return score, _l("Met all %(n)d quotas of the monthly card.", n=len(card.quotas))
+    parts = [_l("%(rule)s %(actual)g of %(required)g", rule=_rule_label(q.rule), actual=q.actual,
+                required=q.required) for q in card.shortfalls]
+    missed = LazyString(lambda: "; ".join(str(p) for p in parts))
+    return score, _l("Met %(met)d of %(n)d quotas; not met: %(missed)s.", met=len(met),
                     n=len(card.quotas), missed=missed)
 
 
-def _coverage(site: Site, series_titles: dict[str, set[uuid.UUID]],
-              held: set[uuid.UUID]) -> tuple[float | None, str]:
-    required = [s for s in sorted(series_titles) if site.kind in required_kinds(s)]
+def _coverage(site: Site, counts: dict[str, int], held: dict[str, int]) -> tuple[float | None, str]:
+    """Of the series the coverage rule requires at this kind of site, the share it holds."""
+    required = [s for s in sorted(counts) if site.kind in required_kinds(s)]
     if not required:
-        return None, _("No series is required at this kind of site: not counted.")
-    holding = [s for s in required if series_titles[s] & held]
-    missing = [s for s in required if s not in holding]
-    score = len(holding) / len(required)
+        return None, _l("No series is required at this kind of site: not counted.")
+    missing = [s for s in required if not held.get(s)]
+    holding = len(required) - len(missing)
+    score = holding / len(required)
     if not missing:
-        return score, _("Holds all %(n)d series it must hold.", n=len(required))
-    return score, _("Holds %(held)d of the %(n)d series it must hold; missing: %(missing)s.",
-                    held=len(holding), n=len(required), missing=", ".join(missing))
+        return score, _l("Holds all %(n)d series it must hold.", n=len(required))
+    return score, _l("Holds %(held)d of the %(n)d series it must hold; missing: %(missing)s.",
+                    held=holding, n=len(required), missing=", ".join(missing))
 
 
 def _attendance(card: Card) -> tuple[float | None, str]:
     if not card.party_members:
-        return None, _("No party members on the roster of the villages it serves: not counted.")
-    return card.participation_rate, _(
+        return None, _l("No party members on the roster of the villages it serves: not counted.")
+    return card.participation_rate, _l(
         "%(n)d of %(of)d party members (%(rate)s%%) attended a held session this month.",
         n=card.participants, of=card.party_members, rate=f"{card.participation_rate * 100:.0f}")
 
@@ -166,15 +221,15 @@ def _attendance(card: Card) -> tuple[float | None, str]:
 def _reporting(last: datetime | None, month: date, *, tz: str,
                now: datetime) -> tuple[float, str]:
     if last is None:
-        return 0.0, _("No sign-ins or play logs have ever been received from this site.")
+        return 0.0, _l("No sign-ins or play logs have ever been received from this site.")
     end = min(month_bounds(month, tz)[1], now)
     lag = (end - last).total_seconds() / 86400
     when = last.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d")
     if lag <= REPORT_ON_TIME_DAYS:
-        return 1.0, _("Latest data received %(when)s: on time (within %(days)d days of the month "
+        return 1.0, _l("Latest data received %(when)s: on time (within %(days)d days of the month "
                       "end).", when=when, days=REPORT_ON_TIME_DAYS)
     score = max(0.0, min(1.0, (REPORT_LATE_DAYS - lag) / (REPORT_LATE_DAYS - REPORT_ON_TIME_DAYS)))
-    return round(score, 4), _("Latest data received %(when)s, %(days)d days before the month end: "
+    return round(score, 4), _l("Latest data received %(when)s, %(days)d days before the month end: "
                               "late.", when=when, days=int(lag))
 
 
@@ -183,19 +238,13 @@ def stars_for(score: float) -> int:
     return max(1, min(5, math.floor(5 * score + 0.5)))
 
 
-def rate(cards: list[Card], *, user: User, month: date, tz: str, weights: dict[str, float],
+def rate(cards: list[Card], *, month: date, tz: str, weights: dict[str, float],
          now: datetime | None = None) -> list[Rating]:
     """Rate the sites of the cards (one month's) on the weighted criteria."""
     now = now or datetime.now(UTC)
     sites = [card.site for card in cards]
-    series_titles: dict[str, set[uuid.UUID]] = {}
-    for title_id, series in db.session.execute(
-            select(Title.id, Title.series).where(Title.series.is_not(None))):
-        series_titles.setdefault(series, set()).add(title_id)
-    held: dict[uuid.UUID, set[uuid.UUID]] = {}
-    if weights.get("coverage") and series_titles:
-        found = holdings(user, [t for titles in series_titles.values() for t in titles])
-        held = {site_id: h.titles for site_id, h in found.items()}
+    counts = series_title_counts()
+    held = series_held([s.id for s in sites]) if weights.get("coverage") else {}
     last = last_reports_at(s.id for s in sites) if "reporting" in weights else {}
     places = Places()
     ratings = []
@@ -203,7 +252,7 @@ def rate(cards: list[Card], *, user: User, month: date, tz: str, weights: dict[s
         site = card.site
         scores = {
             "quotas": _quotas(card),
-            "coverage": _coverage(site, series_titles, held.get(site.id, set())),
+            "coverage": _coverage(site, counts, held.get(site.id, {})),
             "attendance": _attendance(card),
             "reporting": _reporting(last.get(site.id), month, tz=tz, now=now),
         }
@@ -220,21 +269,27 @@ def _combine(card: Card, criteria: list[Criterion], *, township: str | None,
     screened = card.sessions + card.missed + card.planned + card.cancelled
     if not counted or (not screened and not reported):
         return Rating(site, township, 0, None, criteria,
-                      _("Not rated: no screening this month and no data ever received.")
-                      if counted else _("Not rated: none of the criteria applies to this site."))
+                      _l("Not rated: no screening this month and no data ever received.")
+                      if counted else _l("Not rated: none of the criteria applies to this site."))
     total = sum(c.weight for c in counted)
     score = round(sum(c.weight * c.score for c in counted) / total, 4)
     stars = stars_for(score)
     return Rating(site, township, stars, score, criteria,
-                  _("%(stars)d of 5 stars: weighted score %(score)s%%.", stars=stars,
+                  _l("%(stars)d of 5 stars: weighted score %(score)s%%.", stars=stars,
                     score=f"{score * 100:.0f}"))
 
 
-def sort_ratings(ratings: list[Rating], how: str | None) -> list[Rating]:
+def parse_sort(value: str | None) -> str:
     """stars (best first, the default), stars_asc (worst first), site (code) or township."""
-    how = how or "stars"
+    how = value or "stars"
     if how not in SORTS:
         raise Invalid(_("sort must be one of %(sorts)s.", sorts=", ".join(SORTS)))
+    return how
+
+
+def sort_ratings(ratings: list[Rating], how: str | None) -> list[Rating]:
+    """Order the ratings as parse_sort names it."""
+    how = parse_sort(how)
     if how == "site":
         return sorted(ratings, key=lambda r: r.site.code)
     if how == "township":
@@ -246,9 +301,9 @@ def sort_ratings(ratings: list[Rating], how: str | None) -> list[Rating]:
 def rating_dict(rating: Rating) -> dict:
     return {
         "site": rating.site.code, "name": rating.site.name, "township": rating.township,
-        "stars": rating.stars, "score": rating.score, "summary": rating.summary,
+        "stars": rating.stars, "score": rating.score, "summary": str(rating.summary),
         "criteria": [{"criterion": c.criterion, "weight": c.weight, "score": c.score,
-                      "reason": c.reason} for c in rating.criteria],
+                      "reason": str(c.reason)} for c in rating.criteria],
     }
 
 
@@ -265,6 +320,6 @@ def rating_table(ratings: list[Rating], criteria: list[str]) -> Table:
                "stars": r.stars, "score": percent(r.score)}
         for c in r.criteria:
             row[c.criterion] = percent(c.score)
-        row["summary"] = " ".join([r.summary] + [c.reason for c in r.criteria])
+        row["summary"] = " ".join(str(text) for text in [r.summary] + [c.reason for c in r.criteria])
         rows.append(row)
     return Table("rating", _("Five-star rating"), columns, rows)

@@ -12,7 +12,7 @@ from ..auth.access import roles_required, site_or_404
 from . import bp
 from . import dashboard as dash
 from .export import download
-from .rating import CRITERION_LABELS, rate, rating_table, sort_ratings, weights_from
+from .rating import CRITERION_LABELS, parse_sort, rate, rating_table, sort_ratings, weights_from
 from .services import (
     LEVELS,
     local_today,
@@ -25,6 +25,7 @@ from .services import (
 )
 
 STAFF = ("admin", "township", "operator")
+RATING_PAGE = 100  # sites a page of the rating list; the download has them all
 RULE_LABELS = {
     "sessions": _l("Sessions held"),
     "group_sessions": _l("Group study sessions"),
@@ -71,7 +72,7 @@ def monthly():
         return redirect(url_for("reports.township", month=month.strftime("%Y-%m")))
     site = site_or_404(code)
     card = monthly_card(site, month, tz=tz, rules=rules)
-    rating = rate([card], user=current_user, month=month, tz=tz,
+    rating = rate([card], month=month, tz=tz,
                   weights=weights_from(current_app.config["RATING_CRITERIA"]))[0]
     return render_template("reports/card.html", card=card, month=month, tz=tz, rating=rating)
 
@@ -125,10 +126,11 @@ def _ratings():
     tz, rules = _settings()
     month = parse_month(request.args.get("month"), tz=tz)
     unit = rollup_scope(current_user, request.args.get("township") or None)
+    sort = parse_sort(request.args.get("sort"))
     result = rollup(unit, month, tz=tz, rules=rules)
-    ratings = rate(result.cards, user=current_user, month=month, tz=tz,
+    ratings = rate(result.cards, month=month, tz=tz,
                    weights=weights_from(current_app.config["RATING_CRITERIA"]))
-    return unit, month, sort_ratings(ratings, request.args.get("sort"))
+    return unit, month, sort_ratings(ratings, sort)
 
 
 @bp.route("/reports/rating")
@@ -136,7 +138,11 @@ def _ratings():
 def rating():
     """The sites of the user's area with their stars and the reasons, sortable by stars."""
     unit, month, ratings = _ratings()
-    return render_template("reports/rating.html", unit=unit, month=month, ratings=ratings,
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    stars = {n: sum(r.stars == n for r in ratings) for n in range(5, -1, -1)}
+    return render_template("reports/rating.html", unit=unit, month=month, total=len(ratings),
+                           ratings=ratings[(page - 1) * RATING_PAGE:page * RATING_PAGE],
+                           page=page, page_size=RATING_PAGE, stars=stars,
                            sort=request.args.get("sort") or "stars",
                            weights=weights_from(current_app.config["RATING_CRITERIA"]),
                            townships=dash.township_names() if current_user.role == "admin" else [])
