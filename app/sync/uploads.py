@@ -42,18 +42,23 @@ def save_upload(upload: FileStorage) -> str:
     return path
 
 
-def import_upload(path: str, *, origins: Collection[str] | None = None,
+def import_upload(path: str, *, origins: Collection[str] | None = None, enrolled: bool = False,
                   now: datetime | None = None) -> dict:
     """Import a saved upload; with `origins`, only a bundle from one of those sites (a township
-    officer imports the bundles of the township's sites only)."""
-    if origins is not None:
-        try:
-            origin = open_bundle(path).manifest.get("origin")
-        except BundleError:
-            origin = None  # unreadable: the importer says why
-        if origin is not None and origin not in origins:
-            raise Forbidden(_("This bundle comes from %(origin)s, which is not one of your "
-                              "sites. Nothing was imported.", origin=origin))
+    officer imports the bundles of the township's sites only). On an `enrolled` site the page
+    takes no enrollment bundle: one carries its own key, so it proves nothing about its maker,
+    and it would replace the link's key and bring users (a fresh install is enrolled here)."""
+    try:
+        manifest = open_bundle(path).manifest
+    except BundleError:
+        manifest = {}  # unreadable: the importer says why
+    origin = manifest.get("origin")
+    if origins is not None and origin is not None and origin not in origins:
+        raise Forbidden(_("This bundle comes from %(origin)s, which is not one of your "
+                          "sites. Nothing was imported.", origin=origin))
+    if enrolled and manifest.get("kind") == "enroll":
+        raise Forbidden(_("This site is enrolled already; an enrollment bundle is imported on a "
+                          "fresh install only. Nothing was imported."))
     return import_bundle(path, now=now)
 
 

@@ -94,6 +94,11 @@ def _township_codes() -> list[str] | None:
     return list(db.session.scalars(visible_sites(current_user).with_only_columns(Site.code)))
 
 
+def _enrolled_site() -> bool:
+    return is_site() and db.session.scalar(
+        select(SyncPeer.id).where(SyncPeer.kind == "hub")) is not None
+
+
 def _page(upload: UploadForm, *, result: dict | None = None, refusal: str | None = None,
           status: int = 200):
     if is_site():
@@ -131,7 +136,7 @@ def upload():
     try:
         path = save_upload(form.file.data)
         try:
-            summary = import_upload(path, origins=_township_codes())
+            summary = import_upload(path, origins=_township_codes(), enrolled=_enrolled_site())
         finally:
             os.unlink(path)
     except DianjiaoError as exc:

@@ -160,6 +160,11 @@ def test_a_revoked_site_is_refused_and_enrolling_again_needs_a_confirmation(link
     sure = admin.post("/sync/sites/P-001/enroll", data={"csrf_token": token, "confirm": "y",
                                                         "asked": "1"})
     assert sure.mimetype == "application/zip"
+    # An enrolled site's page takes no enrollment bundle (one vouches only for itself).
+    refused = upload(browser, sure.data)
+    assert refused.status_code == 403 and "enrolled already" in page(refused)
+    with site.ctx() as db:
+        assert db.session.scalar(select(SyncPeer.key_version).where(SyncPeer.kind == "hub")) == 1
 
 
 def test_a_fresh_install_is_enrolled_through_the_upload_page(hub, new_site):
