@@ -159,11 +159,14 @@ def close_if_due(screening: Screening, now: datetime | None = None) -> int:
 
 def close_due_screenings(now: datetime | None = None) -> int:
     """Close every screening whose sign-in window has passed (run by the minute tick)."""
+    from ..sync.services import enrolled_site_ids
+
     now = now or datetime.now(UTC)
     late = timedelta(minutes=int(current_app.config["SIGNIN_CLOSES_MIN"]))
     rows = db.session.scalars(select(Screening).where(
         Screening.attendance_closed.is_(False), Screening.status != "cancelled",
-        Screening.ends_at < now - late))
+        Screening.ends_at < now - late,
+        Screening.site_id.not_in(enrolled_site_ids())))  # a synced site closes its own
     return sum(close_if_due(s, now) for s in rows)
 
 

@@ -8,11 +8,12 @@ from .loans import Loan
 from .people import Attendance, Person
 from .places import Site, Unit
 from .screenings import PlayLog, QueueEntry, Screening, ScreeningItem, Series
-from .sync import Bundle, SyncArrival, SyncConflict, SyncPeer
+from .sync import Bundle, SyncArrival, SyncConflict, SyncIdMap, SyncPeer
 from .users import ApiToken, User
 
 __all__ = [
     "ApiToken", "Attendance", "Batch", "BatchItem", "Bundle", "FileEntry", "LibraryRoot",
     "Loan", "MediaFile", "PlayLog", "Person", "QueueEntry", "ScanJob", "Screening", "ScreeningItem",
-    "Series", "Shipment", "Site", "SyncArrival", "SyncConflict", "SyncPeer", "Title", "Unit", "User",
+    "Series", "Shipment", "Site", "SyncArrival", "SyncConflict", "SyncIdMap", "SyncPeer", "Title",
+    "Unit", "User",
 ]

@@ -86,3 +86,16 @@ class SyncArrival(db.Model):
     row_id: Mapped[uuid.UUID] = mapped_column(db.Uuid)
     source: Mapped[str] = mapped_column(String(40))
     arrived_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class SyncIdMap(db.Model):
+    """The same thing born on two sides under two ids (a file's content scanned at two sites):
+    the other side's id, and ours. Kept, so later rows naming their id find ours."""
+
+    __tablename__ = "sync_id_map"
+    __table_args__ = (db.UniqueConstraint("table", "remote_id", name="uq_sync_id_map_remote"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    table: Mapped[str] = mapped_column(String(40))
+    remote_id: Mapped[uuid.UUID] = mapped_column(db.Uuid)
+    local_id: Mapped[uuid.UUID] = mapped_column(db.Uuid)

@@ -32,6 +32,7 @@ from ..models import (
     Site,
     Title,
 )
+from ..models.base import current_origin
 from ..models.catalog import AUDIENCES
 from . import events
 
@@ -364,8 +365,13 @@ def update_series(series: Series, changes: dict, *, now: datetime | None = None)
 
 
 def extend_all_series(now: datetime | None = None) -> int:
-    """Materialise every active series up to the horizon (run daily by the runner)."""
+    """Materialise every active series up to the horizon (run daily by the runner).
+
+    Only the install a series was made at materialises it (a township's plan on the hub, a
+    site's own plan at the site), so synced installs never make the same screening twice.
+    """
     count = 0
-    for series in db.session.scalars(select(Series).where(Series.active.is_(True))):
+    for series in db.session.scalars(select(Series).where(
+            Series.active.is_(True), Series.origin_site == current_origin())):
         count += len(materialise(series, db.session.get(Site, series.site_id), now=now))
     return count

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
+from ..errors import Conflict
 from ..extensions import db
 from ..models import Site, SyncArrival, SyncPeer, Unit
 from ..models.base import utcnow
@@ -20,6 +21,8 @@ from .tables import CODECS, DOWN, SPECS, UP, scope_clause
 # began before an export and committed after it is never skipped. Re-sent rows import unchanged.
 OVERLAP = timedelta(minutes=10)
 STREAM = 2000
+# One encoder for every line: json.dumps with options builds a new one per call.
+LINE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 CLOCK_SLACK = timedelta(minutes=1)
 
 
@@ -29,8 +32,7 @@ def _lines(spec, query) -> tuple[int, bytes]:
     count = 0
     result = db.session.execute(query.execution_options(yield_per=STREAM))
     for row in result:
-        out.write(json.dumps(codec.encode(row), ensure_ascii=False,
-                             separators=(",", ":")).encode())
+        out.write(LINE.encode(codec.encode(row)).encode())
         out.write(b"\n")
         count += 1
     return count, out.getvalue()
@@ -77,8 +79,7 @@ def gather(peer: SyncPeer, site: Site, *, since: datetime | None) -> dict[str, t
         if spec.model is Unit:
             codec = CODECS[spec.name]
             rows = _units_parents_first(query)
-            data = b"".join(json.dumps(codec.encode(r), ensure_ascii=False,
-                                       separators=(",", ":")).encode() + b"\n" for r in rows)
+            data = b"".join(LINE.encode(codec.encode(r)).encode() + b"\n" for r in rows)
             parts[spec.name] = (len(rows), data)
         else:
             parts[spec.name] = _lines(spec, query)
@@ -100,6 +101,9 @@ def export_bundle(target, *, to: str | None = None, full: bool = False, enroll: 
         from .services import site_peer
 
         peer = site_peer(to or "")
+        if peer.revoked_at is not None:
+            raise Conflict(_("Site %(code)s was revoked; enroll it again to send it anything.",
+                             code=peer.code))
         site = site_by_code(peer.code)
     since = None if (full or enroll or peer.out_acked is None) else peer.out_acked - OVERLAP
     warnings = []

@@ -64,6 +64,19 @@ def site_peer(code: str) -> SyncPeer:
     return peer
 
 
+def enrolled_site_ids() -> set:
+    """On the hub: the sites that run their own install (enrolled, not revoked).
+
+    Their screenings are closed and their own plans extended by the site itself; doing it here
+    too would make rows (absent marks, screenings) the site makes under other ids.
+    """
+    if is_site():
+        return set()
+    return set(db.session.scalars(select(Site.id).join(SyncPeer, SyncPeer.code == Site.code)
+                                  .where(SyncPeer.kind == "site",
+                                         SyncPeer.revoked_at.is_(None))))
+
+
 def site_by_code(code: str) -> Site:
     site = db.session.scalar(select(Site).where(Site.code == code))
     if site is None:
