@@ -7,17 +7,20 @@ it, else to the newer change, the hub winning a tie. Conflicts are logged in syn
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import Row, and_, insert, select, tuple_, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from ..auth.access import unit_subtree_ids
 from ..errors import DianjiaoError
 from ..extensions import db
 from ..models import (
@@ -27,14 +30,16 @@ from ..models import (
     Site,
     SyncArrival,
     SyncConflict,
+    SyncIdMap,
     SyncPeer,
 )
 from ..models.base import utcnow
 from .bundle import BundleError, Opened, open_bundle
 from .services import become_site, is_site, my_code, write_site_config
-from .tables import CODECS, DOWN, HUB_ORIGIN, SPECS, SYSTEM, UP, Spec, field_owner
+from .tables import DOWN, HUB_ORIGIN, SPECS, SYSTEM, UP, Codec, Spec, field_owner
 
 CHUNK = 1000
+PROBES = 30  # index probes per row we accept for a natural-key lookup (see _match_natural)
 g_enrolled: list[str] = []  # set by _enroll when a fresh install became a site in this import
 SKEW_WARNING = timedelta(minutes=5)
 
@@ -93,6 +98,11 @@ class Merge:
     conflicts: list[dict] = field(default_factory=list)
     site_screenings: set[uuid.UUID] = field(default_factory=set)
     site_roots: set[uuid.UUID] = field(default_factory=set)
+    site_villages: set[uuid.UUID] | None = None
+    # The bundle is newer than any imported from this peer: the fields its side owns are its
+    # latest word, whatever the row's time says (an older bundle arriving late is not).
+    fresh: bool = True
+    new_maps: list[dict] = field(default_factory=list)
 
 
 def _time(value, what: str) -> datetime:
@@ -161,11 +171,20 @@ def _enroll(opened: Opened) -> SyncPeer:
     code, hub, key = info.get("site"), info.get("hub"), info.get("key")
     if not (isinstance(code, str) and isinstance(hub, str) and isinstance(key, str)):
         raise Refused(_("The enrollment bundle is incomplete."))
+    linked = db.session.scalar(select(SyncPeer).where(SyncPeer.kind == "hub"))
+    # Anyone can make a bundle that carries its own key: only a fresh install trusts one. An
+    # enrolled site takes a new enrollment only when it is signed with the key it already has.
+    keys = [key] if linked is None else [k for k in (linked.key, linked.previous_key) if k]
     try:
-        opened.verify([key])
-    except (BundleError, ValueError) as exc:
-        raise Refused(_bundle_message(exc) if isinstance(exc, BundleError)
-                      else _("The enrollment bundle is damaged."), reason="signature") from exc
+        opened.verify(keys)
+    except BundleError as exc:
+        if linked is not None and exc.reason == "signature":
+            raise Refused(_("This site is already enrolled with %(hub)s; an enrollment bundle "
+                            "is imported on a fresh install only.", hub=linked.code),
+                          reason="signature", status=403) from exc
+        raise Refused(_bundle_message(exc), reason=exc.reason) from exc
+    except ValueError as exc:
+        raise Refused(_("The enrollment bundle is damaged."), reason="signature") from exc
     if not is_site():
         if db.session.scalar(select(Site.id).limit(1)) is not None:
             raise Refused(_("This install is a hub with its own data; an enrollment bundle is "
@@ -220,7 +239,7 @@ def _merge_row(spec: Spec, local, row: dict, ctx: Merge) -> dict:
         else:
             owner = field_owner(spec, name, local["origin_site"])
             if owner == ctx.incoming:
-                take, reason, logged = newer or tie, "owned", False
+                take, reason, logged = ctx.fresh or newer or tie, "owned", False
             elif owner is not None:
                 take, reason, logged = False, "owned", newer
             else:
@@ -246,6 +265,8 @@ def _check_claims(spec: Spec, rows: list[dict], found: dict, ctx: Merge) -> None
     """A site may send only its own rows (and changes to the hub's rows about it)."""
     site = ctx.site
     assert site is not None
+    _learn_site_rows(spec, rows, ctx)
+    of_screening = spec.name in ("attendance", "screening_items")
     for row in rows:
         origin = row["origin_site"]
         if origin not in (site.code, HUB_ORIGIN):
@@ -263,22 +284,38 @@ def _check_claims(spec: Spec, rows: list[dict], found: dict, ctx: Merge) -> None
             raise Refused(_("The bundle of %(site)s carries %(table)s of another site. "
                             "Nothing was imported.", site=site.code, table=spec.name),
                           reason="claim", status=403)
-        if "screening_id" in row and spec.name in ("attendance", "screening_items"):
-            if row["screening_id"] not in ctx.site_screenings:
-                ctx.site_screenings.update(db.session.scalars(select(Screening.id).where(
-                    Screening.site_id == site.id, Screening.id == row["screening_id"])))
-            if row["screening_id"] not in ctx.site_screenings:
-                raise Refused(_("The bundle of %(site)s carries %(table)s of a screening at "
-                                "another site. Nothing was imported.", site=site.code,
-                                table=spec.name), reason="claim", status=403)
-        if spec.name == "file_entries":
-            if row.get("root_id") not in ctx.site_roots:
-                ctx.site_roots.update(db.session.scalars(select(LibraryRoot.id).where(
-                    LibraryRoot.site_id == site.id, LibraryRoot.id == row.get("root_id"))))
-            if row.get("root_id") not in ctx.site_roots:
-                raise Refused(_("The bundle of %(site)s carries files of another site's "
-                                "library. Nothing was imported.", site=site.code),
+        if of_screening and "screening_id" in row and (
+                row["screening_id"] not in ctx.site_screenings):
+            raise Refused(_("The bundle of %(site)s carries %(table)s of a screening at "
+                            "another site. Nothing was imported.", site=site.code,
+                            table=spec.name), reason="claim", status=403)
+        if spec.name == "people" and row.get("village_id") is not None:
+            if ctx.site_villages is None:
+                ctx.site_villages = unit_subtree_ids(site.unit_id)
+            if row["village_id"] not in ctx.site_villages:
+                raise Refused(_("The bundle of %(site)s carries people of villages it does not "
+                                "serve. Nothing was imported.", site=site.code),
                               reason="claim", status=403)
+        if spec.name == "file_entries" and row.get("root_id") not in ctx.site_roots:
+            raise Refused(_("The bundle of %(site)s carries files of another site's "
+                            "library. Nothing was imported.", site=site.code),
+                          reason="claim", status=403)
+
+
+def _learn_site_rows(spec: Spec, rows: list[dict], ctx: Merge) -> None:
+    """Look up, in one query a chunk, which screenings or library roots named are the site's."""
+    site = ctx.site
+    assert site is not None
+    if spec.name in ("attendance", "screening_items"):
+        known, model, column = ctx.site_screenings, Screening, "screening_id"
+    elif spec.name == "file_entries":
+        known, model, column = ctx.site_roots, LibraryRoot, "root_id"
+    else:
+        return
+    wanted = {row.get(column) for row in rows} - known - {None}
+    if wanted:
+        known.update(db.session.scalars(select(model.id).where(
+            model.site_id == site.id, model.id.in_(list(wanted)))))
 
 
 def _chunks(iterable, size: int):
@@ -287,10 +324,53 @@ def _chunks(iterable, size: int):
         yield chunk
 
 
+class _Decoder(Codec):
+    """The table's codec, parsing each distinct foreign id once per import.
+
+    A bundle names the same few screenings and people in thousands of sign-ins; parsing a UUID
+    is the dearest step of decoding a row.
+    """
+
+    def __init__(self, spec: Spec, foreign: Iterable[str]):
+        super().__init__(spec.table)
+        for name in foreign:
+            self.decoders[name] = _remembering(self.decoders[name])
+
+
+def _remembering(decode: Callable) -> Callable:
+    known: dict = {}
+
+    def cached(value):
+        if not isinstance(value, str):
+            return decode(value)  # None, or a wrong type for decode to refuse
+        if value not in known:
+            known[value] = decode(value)
+        return known[value]
+
+    return cached
+
+
+def _insert(table, rows: list[dict]) -> None:
+    """Insert rows in one executemany; rows missing a column get NULL (or its default)."""
+    keys = rows[0].keys()
+    if any(row.keys() != keys for row in rows):
+        columns = set().union(*(row.keys() for row in rows))
+        rows = [{c: row.get(c) for c in columns} for row in rows]
+    db.session.execute(insert(table), rows)
+
+
+def _same(local: Row, row: dict, position: dict[str, int]) -> bool:
+    """True when every field the incoming row carries equals ours (timestamps aside)."""
+    return all(local[position[name]] == value for name, value in row.items()
+               if name not in SYSTEM)
+
+
 def merge_spec(spec: Spec, lines, ctx: Merge) -> None:
     table = spec.table
-    codec = CODECS[spec.name]
     fks = _fk_targets(spec)
+    codec = _Decoder(spec, fks)
+    position = {column.name: i for i, column in enumerate(table.columns)}
+    at_id = position["id"]
     tally = ctx.tallies[spec.name]
     self_ref = spec.name in fks.values()
     seen: set[uuid.UUID] = set()
@@ -300,14 +380,21 @@ def merge_spec(spec: Spec, lines, ctx: Merge) -> None:
         except (ValueError, TypeError, AttributeError) as exc:
             raise Refused(_("The bundle has a malformed row in %(table)s: %(error)s.",
                             table=spec.name, error=str(exc))) from exc
-        for row in rows:
-            for column, target in fks.items():
-                value = row.get(column)
-                if value is not None:
-                    row[column] = ctx.idmap[target].get(value, value)
+        for column, target in fks.items():
+            ours = ctx.idmap.get(target)
+            if ours:  # rows of `target` known here under another id
+                for row in rows:
+                    value = row.get(column)
+                    if value is not None:
+                        row[column] = ours.get(value, value)
+        known = ctx.idmap.get(spec.name)
+        if known:  # rows this side sent before under their id, matched to ours then
+            for row in rows:
+                row["id"] = known.get(row["id"], row["id"])
         ids = [row["id"] for row in rows]
-        found = {r.id: r._mapping for r in db.session.execute(
-            select(table).where(table.c.id.in_(ids)))}
+        # Plain rows (tuples), not mappings: reading a chunk is the dearest step of a re-import.
+        found = {r[at_id]: r for r in db.session.execute(
+            select(table).where(table.c.id.in_(ids))).all()}
         if spec.natural:
             _match_natural(spec, [r for r in rows if r["id"] not in found], found, ctx)
         if ctx.incoming == "site":
@@ -322,14 +409,14 @@ def merge_spec(spec: Spec, lines, ctx: Merge) -> None:
             if local is None:
                 inserts.append(row)
                 continue
-            changes = _merge_row(spec, local, row, ctx)
+            changes = {} if _same(local, row, position) else _merge_row(
+                spec, local._mapping, row, ctx)
             if changes:
                 updates.append((row["id"], changes))
             else:
                 tally.unchanged += 1
         if inserts:
-            columns = set().union(*(r.keys() for r in inserts))
-            db.session.execute(insert(table), [{c: r.get(c) for c in columns} for r in inserts])
+            _insert(table, inserts)
             tally.inserted += len(inserts)
         for row_id, changes in updates:
             db.session.execute(update(table).where(table.c.id == row_id).values(**changes))
@@ -350,17 +437,25 @@ def _match_natural(spec: Spec, unknown: list[dict], found: dict, ctx: Merge) -> 
         return
     table = spec.table
     columns = [table.c[k] for k in keys]
-    target = columns[0] if len(columns) == 1 else tuple_(*columns)
-    values = [k[0] for k in wanted] if len(columns) == 1 else list(wanted)
-    for local in db.session.execute(select(table).where(target.in_(values))):
+    # Row values IN a list make SQLite scan the whole table for every chunk. Plain INs, one a
+    # column, search the unique index for every combination of their values: few in a usual
+    # chunk (a few screenings and many people; one library root and many paths).
+    sets = [list({key[i] for key in wanted}) for i in range(len(keys))]
+    if math.prod(len(values) for values in sets) <= PROBES * len(wanted):
+        where = and_(*(column.in_(values) for column, values in zip(columns, sets, strict=True)))
+    else:
+        where = tuple_(*columns).in_(list(wanted))
+    for local in db.session.execute(select(table).where(where)):
         mapping = local._mapping
         key = tuple(mapping[k] for k in keys)
         row = wanted.get(key)
         if row is None:
             continue
         ctx.idmap[spec.name][row["id"]] = mapping["id"]
+        ctx.new_maps.append({"table": spec.name, "remote_id": row["id"],
+                             "local_id": mapping["id"]})
         row["id"] = mapping["id"]
-        found[mapping["id"]] = mapping
+        found[mapping["id"]] = local
 
 
 # --- the import --------------------------------------------------------------------------------
@@ -388,7 +483,11 @@ def import_bundle(source: str | bytes, *, now: datetime | None = None) -> dict:
         incoming = "hub" if is_site() else "site"
         site = db.session.scalar(select(Site).where(Site.code == (
             my_code() if is_site() else peer.code)))
-        ctx = Merge(peer=peer, digest=opened.digest, incoming=incoming, site=site, now=now)
+        ctx = Merge(peer=peer, digest=opened.digest, incoming=incoming, site=site, now=now,
+                    fresh=m["seq"] > (peer.in_seq or 0))
+        for mapped in db.session.execute(select(SyncIdMap.table, SyncIdMap.remote_id,
+                                                SyncIdMap.local_id)):
+            ctx.idmap[mapped.table][mapped.remote_id] = mapped.local_id
         direction = DOWN if incoming == "hub" else UP
         for spec in SPECS:
             names = {p["name"] for p in m.get("parts", [])}
@@ -407,6 +506,8 @@ def import_bundle(source: str | bytes, *, now: datetime | None = None) -> dict:
             db.session.execute(insert(SyncConflict.__table__), ctx.conflicts)
         if ctx.arrivals:
             db.session.execute(insert(SyncArrival.__table__), ctx.arrivals)
+        if ctx.new_maps:
+            db.session.execute(insert(SyncIdMap.__table__), ctx.new_maps)
         warnings = _advance(peer, m, now)
         tables = {name: t.as_dict() for name, t in ctx.tallies.items()}
         totals = {key: sum(t[key] for t in tables.values())
