@@ -9,10 +9,11 @@ their UTC bounds. The definitions are in the README, "Dashboard".
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import Float, Select, and_, case, cast, func, or_, select
@@ -418,6 +419,18 @@ class Page:
     coverage: list[SeriesCoverage]
     tables: dict[str, Table]
     charts: dict[str, Markup]
+    silent: list[dict] = field(default_factory=list)  # enrolled sites whose bundles stopped
+    silent_days: int = 0
+
+
+def silent_sites(scope: Scope, *, days: int, now: datetime) -> list[dict]:
+    """The scope's enrolled sites that sent no bundle for `days` days (see app/sync/status)."""
+    from ..sync.status import not_reporting
+
+    sites = {row.code: row for row in db.session.execute(
+        select(Site.code, Site.name).where(Site.id.in_(scope.sites())))}
+    rows = not_reporting(days, now, codes=list(sites))
+    return [dict(row, name=sites[row["code"]].name) for row in rows]
 
 
 def dashboard_page(user: User, scope: Scope, params: Params) -> Page:
@@ -448,7 +461,9 @@ def dashboard_page(user: User, scope: Scope, params: Params) -> Page:
             label=_("Coverage (%)"), title=_("Distribution coverage"),
             no_data=_("No series is required here")),
     }
-    return Page(figures, titles, idle, scope_site_count(scope, params.kind), lines, tables, made)
+    stale = int(current_app.config["SYNC_STALE_DAYS"])
+    return Page(figures, titles, idle, scope_site_count(scope, params.kind), lines, tables, made,
+                silent=silent_sites(scope, days=stale, now=params.now), silent_days=stale)
 
 
 def township_names() -> list[str]:

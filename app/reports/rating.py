@@ -35,6 +35,7 @@ from ..models import (
     Screening,
     Shipment,
     Site,
+    SyncPeer,
     Title,
 )
 from .export import Table, percent
@@ -94,9 +95,9 @@ def weights_from(config: object) -> dict[str, float]:
 
 
 # --- reporting back ----------------------------------------------------------------------------
-# There is no sync yet: until there is, when a site "reported back" is read from the rows it
-# produced, its attendance and play logs (the latest created_at or updated_at). When bundles
-# arrive by sync, the time of the site's latest imported bundle replaces this, here and only here.
+# A site enrolled for sync reports back in bundles: the time its latest bundle was imported here.
+# A site without its own install (its data typed in at the hub) reports through the rows made for
+# it, its attendance and play logs (the latest created_at or updated_at).
 
 def last_reports_at(site_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, datetime]:
     """The latest time each site's attendance or play-log rows were written (see above)."""
@@ -125,11 +126,17 @@ def last_reports_at(site_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, datetime]:
                 select(PlayLog.site_id, func.max(PlayLog.created_at), func.max(PlayLog.updated_at))
                 .where(PlayLog.site_id.in_(chunk)).group_by(PlayLog.site_id)):
             keep(site_id, created, updated)
+    for site_id, imported in db.session.execute(
+            select(Site.id, SyncPeer.last_import_at).join(SyncPeer, SyncPeer.code == Site.code)
+            .where(SyncPeer.kind == "site", Site.id.in_(ids))):
+        latest.pop(site_id, None)
+        if imported is not None:
+            latest[site_id] = imported
     return latest
 
 
 def last_report_at(site: Site) -> datetime | None:
-    """When the site last reported back (the proxy above; sync will replace it)."""
+    """When the site last reported back (see above)."""
     return last_reports_at([site.id]).get(site.id)
 
 
