@@ -497,7 +497,8 @@ def import_bundle(source: str | bytes, *, now: datetime | None = None) -> dict:
                 if any(True for _r in opened.rows(spec.name)):
                     raise Refused(_("The bundle carries %(table)s, which a %(side)s does not "
                                     "send. Nothing was imported.", table=spec.name,
-                                    side=incoming), reason="claim", status=403)
+                                    side=_("site") if incoming == "site" else _("hub")),
+                                  reason="claim", status=403)
                 continue
             merge_spec(spec, opened.rows(spec.name), ctx)
             if spec.name == "sites" and ctx.site is None and is_site():
