@@ -274,18 +274,26 @@ def users_token(name):
 
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when sites already exist.")
+@click.option("--years", default=1, show_default=True, type=click.IntRange(1, 50),
+              help="Years of screenings, play logs and sign-ins in the network's history.")
+@click.option("--scale", default=1.0, show_default=True, type=click.FloatRange(0, 1),
+              help="Share of the seed's network to build around the named demo (0: none).")
 @with_appcontext
 @plain_errors
-def demo_command(if_empty):
-    """Load demo places, sites, titles and users, and scan generated demo videos."""
+def demo_command(if_empty, years, scale):
+    """Load the demo: the named sites, titles, users and videos, and the seed's network."""
+    import time
+
     from .demo import load_demo
     from .models import Site
 
     if if_empty and db.session.scalar(select(Site).limit(1)) is not None:
         click.echo("Demo data not loaded: the database already has sites.", err=True)
         return
-    for line in load_demo():
+    started = time.perf_counter()
+    for line in load_demo(years=years, scale=scale):
         click.echo(line, err=True)
+    click.echo(f"Demo loaded in {time.perf_counter() - started:.1f} s.", err=True)
 
 
 def register_cli(app) -> None:

@@ -1,9 +1,12 @@
-"""A small demo network: a city, townships, villages, sites, titles, users and real demo videos."""
+"""The demo: a small named network (sites, titles, users, people and real demo videos the tour
+and the browser tests use), and around it the seed's network at full scale (app/demo_network.py).
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import date
 
 from flask import current_app
 from sqlalchemy import select
@@ -44,8 +47,12 @@ TITLES = [
 ]
 
 
-def load_demo() -> Iterator[str]:
-    """Load the demo set; yields progress lines for the CLI."""
+def load_demo(*, years: int = 1, scale: float = 1.0, today: date | None = None) -> Iterator[str]:
+    """Load the demo set; yields progress lines for the CLI.
+
+    `years` of history for the seed's network around the named sites; `scale` shrinks that
+    network (0: the named demo alone); `today` fixes the history's last day (default: today).
+    """
     from media_index.synth import make_video
 
     city = get_or_make_unit(CITY, "city", None)
@@ -103,6 +110,17 @@ def load_demo() -> Iterator[str]:
     yield from _demo_screenings()
     yield from _demo_people()
     yield _demo_player_site()
+    if scale > 0:
+        yield from _demo_network(years=years, scale=scale, today=today)
+
+
+def _demo_network(**options) -> Iterator[str]:
+    from .demo_network import TOWNSHIPS, build_network
+    from .models import Unit
+
+    if db.session.scalar(select(Unit).where(Unit.name == TOWNSHIPS[0])) is not None:
+        return
+    yield from build_network(**options)
 
 
 def _demo_screenings() -> Iterator[str]:

@@ -18,7 +18,7 @@ import segno
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from sqlalchemy import Select, String, select, true, type_coerce
 
 from ..auth.access import can_see_site, unit_subtree_ids, visible_sites
 from ..errors import Conflict, Forbidden, Invalid, NotFound
@@ -428,42 +428,82 @@ def series_titles(series: str) -> list[uuid.UUID]:
 
 def holdings(user: User, title_ids: list[uuid.UUID]) -> dict[uuid.UUID, Holder]:
     """Every site of the caller's area holding any of the titles, and how."""
-    scope = visible_sites(user).with_only_columns(Site.id)
+    held = _held(user, title_ids)
+    sites = _sites(user, set(held))
     places = Places()
     found: dict[uuid.UUID, Holder] = {}
-    sites: dict[uuid.UUID, Site] = {}
+    for site_id, (how, titles, serials) in held.items():
+        site = sites[site_id]
+        found[site_id] = Holder(site, places.township(site.unit_id), places.village(site.unit_id),
+                                how, titles, serials)
+    return found
 
-    def holder(site_id) -> Holder:
-        if site_id not in found:
-            site = sites.get(site_id) or db.session.get(Site, site_id)
-            found[site_id] = Holder(site, places.township(site.unit_id), places.village(site.unit_id))
-        return found[site_id]
 
+def _held(user: User, title_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[set, set, set]]:
+    """holdings() without the sites: site id -> (how, titles, kit serials).
+
+    Kits are read one row per kit, not per kit and title: a kit holds its batch's titles, and a
+    batch's titles are read once (a series across the network is tens of thousands of pairs).
+    """
+    # an administrator sees every site: no condition, rather than IN (every site's id)
+    in_scope = ((lambda column: true()) if user.role == "admin" else
+                (lambda column: column.in_(visible_sites(user).with_only_columns(Site.id))))
+    title_ids = list(title_ids)
+    uuids = _Uuids()
+    batches: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    for batch_id, title_id in db.session.execute(
+            select(BatchItem.batch_id, BatchItem.title_id).where(BatchItem.title_id.in_(title_ids))):
+        batches[batch_id].add(title_id)
+    kits = db.session.execute(
+        select(_raw(Shipment.site_id), Shipment.batch_id, Shipment.serial)
+        .where(Shipment.batch_id.in_(list(batches)), Shipment.status.in_(HELD),
+               in_scope(Shipment.site_id))).all() if batches else []
     seen = db.session.execute(
-        select(LibraryRoot.site_id, MediaFile.title_id).distinct()
+        select(_raw(LibraryRoot.site_id), _raw(MediaFile.title_id)).distinct()
         .join(FileEntry, FileEntry.root_id == LibraryRoot.id)
         .join(MediaFile, FileEntry.media_file_id == MediaFile.id)
         .where(MediaFile.title_id.in_(title_ids), FileEntry.missing.is_(False),
-               LibraryRoot.site_id.in_(scope))).all()
-    received = db.session.execute(
-        select(Shipment.site_id, BatchItem.title_id, Shipment.serial)
-        .join(BatchItem, BatchItem.batch_id == Shipment.batch_id)
-        .where(BatchItem.title_id.in_(title_ids), Shipment.status.in_(HELD),
-               Shipment.site_id.in_(scope))).all()
-    wanted = {row[0] for row in seen} | {row[0] for row in received}
-    for chunk in _chunks(list(wanted)):
-        sites.update({s.id: s for s in db.session.scalars(select(Site).where(Site.id.in_(chunk)))})
+               in_scope(LibraryRoot.site_id))).all()
+    held: dict[uuid.UUID, tuple[set, set, set]] = {}
     for site_id, title_id in seen:
-        h = holder(site_id)
-        h.how.add("seen")
-        h.titles.add(title_id)
-    for site_id, title_id, serial in received:
-        h = holder(site_id)
-        h.how.add("received")
-        h.titles.add(title_id)
+        how, titles, _serials = held.setdefault(uuids(site_id), (set(), set(), set()))
+        how.add("seen")
+        titles.add(uuids(title_id))
+    for site_id, batch_id, serial in kits:
+        how, titles, serials = held.setdefault(uuids(site_id), (set(), set(), set()))
+        how.add("received")
+        titles.update(batches[batch_id])
         if serial:
-            h.serials.add(serial)
-    return found
+            serials.add(serial)
+    return held
+
+
+def _raw(column):
+    """An id column as the driver reads it (a hex string on SQLite): see _Uuids."""
+    return type_coerce(column, String)
+
+
+class _Uuids:
+    """Make UUIDs of ids read raw, once per distinct id: many rows repeat a few sites and titles."""
+
+    def __init__(self):
+        self.known: dict = {}
+
+    def __call__(self, value) -> uuid.UUID:
+        found = self.known.get(value)
+        if found is None:
+            found = self.known[value] = value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+        return found
+
+
+def _sites(user: User, ids: set[uuid.UUID]) -> dict[uuid.UUID, Site]:
+    """The sites of these ids: when they are most of the caller's area, all of it in one read."""
+    if len(ids) > 500:
+        return {s.id: s for s in db.session.scalars(visible_sites(user)) if s.id in ids}
+    sites: dict[uuid.UUID, Site] = {}
+    for chunk in _chunks(list(ids)):
+        sites.update({s.id: s for s in db.session.scalars(select(Site).where(Site.id.in_(chunk)))})
+    return sites
 
 
 def _chunks(values: list, size: int = 500):
@@ -508,7 +548,7 @@ def required_kinds(series: str) -> list[str]:
 def coverage(user: User, series: str) -> tuple[list[CoverageRow], int]:
     """Per township and site kind of the caller's area: active sites holding the series / all."""
     title_ids = series_titles(series)
-    found = holdings(user, title_ids)
+    found = _held(user, title_ids)
     places = Places()
     required = set(required_kinds(series))
     rows: dict[tuple[str | None, str], CoverageRow] = {}
@@ -524,7 +564,7 @@ def coverage(user: User, series: str) -> tuple[list[CoverageRow], int]:
             row.short.append(code)
             continue
         row.holding += 1
-        if len(h.titles) >= len(title_ids):
+        if len(h[1]) >= len(title_ids):
             row.complete += 1
     kind_order = {k: i for i, k in enumerate(SITE_KINDS)}
     ordered = sorted(rows.values(), key=lambda r: (r.township or "", kind_order.get(r.kind, 99)))

@@ -17,7 +17,8 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import String, any_, cast, exists, func, literal, select, type_coerce
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from ..attendance.services import COUNTED
 from ..auth.access import unit_subtree_ids
@@ -31,6 +32,7 @@ SIX_DAYS = (6, 16, 26)
 RULES = ("sessions", "group_sessions", "hours", "study_hours", "six_days", "days_open",
          "attendance", "participation_rate")  # the figures a quota rule may require
 LEVELS = ("site", "township", "city")  # an alert after 1, 2 and 3+ months missed running
+FEW_SITES = 20  # up to this many sites, a roll-up reads their own rows rather than the span's
 
 
 @dataclass
@@ -161,7 +163,7 @@ def party_members_of(site: Site) -> list[Person]:
 
 def monthly_card(site: Site, month: date, *, tz: str, rules: list[tuple[str, float]]) -> Card:
     """Compute a site's card for a local calendar month."""
-    return _Figures([site], [month], tz=tz, site_ids=[site.id]).card(site, month, rules)
+    return _Figures([site], [month], tz=tz).card(site, month, rules)
 
 
 class _Units:
@@ -187,109 +189,119 @@ class _Units:
 class _Figures:
     """The raw figures of many sites over a run of months, read with a few set-based queries.
 
-    Every card of a roll-up (and the earlier months its alerts escalate over) comes from one
-    instance: the screenings of the span, what played at them, the sign-ins at the held ones,
-    the party members of each site and their study minutes, each read once for all sites.
-    `site_ids` narrows the queries to some sites (None: every site, as the city's roll-up).
+    Every card of a roll-up (and of the earlier months its alerts escalate over) comes from one
+    instance: the screenings with what played at them, the sign-ins counted there and the party
+    members of each site, each read once for all the sites.
+
+    Many sites (a township, the city): the screenings and sign-ins of the span are read for every
+    site, whatever the scope, as a party member's study hours count what they attended anywhere;
+    the starts_at range is then the one selective condition, planned alike by every backend (a
+    long list of sites or a status invites a scan of all history), and ids are read as strings
+    (see _key). A few sites (a card): their own screenings, and their members' sign-ins, by site
+    and by person, as a card was always read.
     """
 
-    def __init__(self, sites: list[Site], months: list[date], *, tz: str,
-                 site_ids: list[uuid.UUID] | None):
+    def __init__(self, sites: list[Site], months: list[date], *, tz: str):
         self.tz, self.zone = tz, ZoneInfo(tz)
         self.months = sorted(set(months))
         self.bounds = [month_bounds(m, tz) for m in self.months]
         self.starts = [b[0] for b in self.bounds]
-        start, end = self.bounds[0][0], self.bounds[-1][1]
         self.sites = {s.id: s for s in sites}
-        in_span = (Screening.starts_at >= start, Screening.starts_at < end)
-        in_scope = () if site_ids is None else (Screening.site_id.in_(list(site_ids)),)
-
-        # screenings of the scope's sites, by site and month
+        self.minutes: dict = {}  # screening: what played there, capped by its slot, in minutes
+        self.month_of: dict = {}  # screening: its local month
         self.screenings: dict[tuple[uuid.UUID, date], list] = defaultdict(list)
         self.first_in_span: dict[uuid.UUID, datetime] = {}
-        for row in db.session.execute(
-            select(Screening.id, Screening.site_id, Screening.starts_at, Screening.ends_at,
-                   Screening.status, Screening.audience).where(*in_span, *in_scope)
-            .order_by(Screening.starts_at, Screening.id)
-        ):
-            if row.site_id not in self.sites:
-                continue
-            self.screenings[row.site_id, self._month_of(row.starts_at)].append(row)
-            self.first_in_span.setdefault(row.site_id, row.starts_at)
-
-        # what played at every screening of the span (a member may study at any site)
-        self.played: dict[uuid.UUID, float] = dict(db.session.execute(
-            select(PlayLog.screening_id, func.coalesce(func.sum(PlayLog.played_s), 0.0))
-            .join(Screening, PlayLog.screening_id == Screening.id).where(*in_span)
-            .group_by(PlayLog.screening_id)).all())
-
-        # sign-ins counted at the held screenings of the scope
-        self.signed: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-        for screening_id, person_id in db.session.execute(
-            select(Attendance.screening_id, Attendance.person_id)
-            .join(Screening, Attendance.screening_id == Screening.id)
-            .where(*in_span, *in_scope, Screening.status.in_(HELD),
-                   Attendance.status.in_(COUNTED))
-        ):
-            self.signed[screening_id].append(person_id)
+        self.signed: dict = defaultdict(list)  # screening: the people counted there
+        self.study: dict = defaultdict(float)  # (member, month): study minutes
 
         # the party members of each site: the people of the units under it
         units = _Units()
         self.served = {s.id: units.subtree(s.unit_id) for s in sites}
+        self._members: dict[uuid.UUID, tuple[list, set]] = {}
+        self.few = len(sites) <= FEW_SITES
+        key = _same if self.few else _key
         places = sorted(set().union(*self.served.values())) if sites else []
-        member = (Person.active.is_(True), Person.walkin.is_(False),
-                  Person.party_member.is_(True), Person.village_id.in_(places))
-        self.people_of: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+        self.people_of: dict[uuid.UUID, list] = defaultdict(list)
         for person_id, village_id in db.session.execute(
-                select(Person.id, Person.village_id).where(*member)):
+                select(key(Person.id), Person.village_id).where(
+                    Person.active.is_(True), Person.walkin.is_(False),
+                    Person.party_member.is_(True), Person.village_id.in_(places))):
             self.people_of[village_id].append(person_id)
+        members = {p for people in self.people_of.values() for p in people}
 
-        # each member's study minutes per month: what played at screenings they attended
-        self.study: dict[tuple[uuid.UUID, date], float] = defaultdict(float)
-        for person_id, screening_id, starts_at, ends_at in db.session.execute(
-            select(Attendance.person_id, Screening.id, Screening.starts_at, Screening.ends_at)
-            .join(Screening, Attendance.screening_id == Screening.id)
-            .join(Person, Attendance.person_id == Person.id)
-            .where(*in_span, *member, Attendance.status.in_(COUNTED))
-        ):
-            self.study[person_id, self._month_of(starts_at)] += self._minutes(
-                screening_id, starts_at, ends_at)
+        start, end = self.bounds[0][0], self.bounds[-1][1]
+        in_span = (Screening.starts_at >= start, Screening.starts_at < end)
+        screenings = select(key(Screening.id).label("id"), Screening.site_id, Screening.starts_at,
+                            Screening.ends_at, Screening.status, Screening.audience)
+        if self.few:
+            rows = db.session.execute(screenings.where(
+                Screening.site_id.in_(list(self.sites)), *in_span)).all()
+            signs = _by_screening([row.id for row in rows], key)
+            studied = db.session.execute(
+                screenings.join(Attendance, Attendance.screening_id == Screening.id)
+                .where(*in_span, Attendance.status.in_(COUNTED),
+                       Attendance.person_id.in_(list(members)))
+                .add_columns(Attendance.person_id)).all()
+            rows += [row for row in studied if row.site_id not in self.sites]
+            signs += [(row.id, row.person_id) for row in studied if row.site_id not in self.sites]
+        else:
+            rows = db.session.execute(screenings.where(*in_span)).all()
+            signs = _by_screening([row.id for row in rows], key)
+        played = {}
+        for chunk in _chunks(list({row.id for row in rows}), 5000):
+            played.update(db.session.execute(
+                select(key(PlayLog.screening_id), func.coalesce(func.sum(PlayLog.played_s), 0.0))
+                .where(_among(PlayLog.screening_id, chunk, key))
+                .group_by(PlayLog.screening_id)).all())
 
-    def _month_of(self, moment: datetime) -> date:
-        return self.months[bisect_right(self.starts, moment) - 1]
+        for row in sorted(rows, key=lambda r: r.starts_at):
+            if row.id in self.minutes:
+                continue
+            self.minutes[row.id] = min(float(played.get(row.id) or 0.0),
+                                       (row.ends_at - row.starts_at).total_seconds()) / 60
+            month = self.months[bisect_right(self.starts, row.starts_at) - 1]
+            self.month_of[row.id] = month
+            if row.site_id in self.sites:
+                self.screenings[row.site_id, month].append(row)
+                self.first_in_span.setdefault(row.site_id, row.starts_at)
+        for screening_id, person_id in signs:
+            self.signed[screening_id].append(person_id)
+            if person_id in members:
+                self.study[person_id, self.month_of[screening_id]] += self.minutes[screening_id]
 
-    def _minutes(self, screening_id, starts_at: datetime, ends_at: datetime) -> float:
-        """What really played at a screening, capped by its slot, in minutes."""
-        played = float(self.played.get(screening_id) or 0.0)
-        return min(played, (ends_at - starts_at).total_seconds()) / 60
-
-    def members(self, site: Site) -> list[uuid.UUID]:
-        return [p for unit_id in self.served[site.id] for p in self.people_of.get(unit_id, ())]
+    def members(self, site: Site) -> tuple[list, set]:
+        if site.id not in self._members:
+            people = [p for unit_id in self.served[site.id] for p in self.people_of.get(unit_id, ())]
+            self._members[site.id] = (people, set(people))
+        return self._members[site.id]
 
     def card(self, site: Site, month: date, rules: list[tuple[str, float]]) -> Card:
         card = Card(site=site, month=month)
-        screenings = self.screenings.get((site.id, month), [])
-        held = [s for s in screenings if s.status in HELD]
-        card.missed = sum(s.status == "missed" for s in screenings)
-        card.planned = sum(s.status == "planned" for s in screenings)
-        card.cancelled = sum(s.status == "cancelled" for s in screenings)
-        card.sessions = len(held)
-        card.group_sessions = sum(s.audience in GROUP_AUDIENCES for s in held)
-        card.hours = round(sum(self._minutes(s.id, s.starts_at, s.ends_at) for s in held) / 60, 2)
-        days = [s.starts_at.astimezone(self.zone).date() for s in held]
+        minutes, days, signed = 0.0, [], []
+        for s in self.screenings.get((site.id, month), ()):
+            if s.status not in HELD:
+                card.missed += s.status == "missed"
+                card.planned += s.status == "planned"
+                card.cancelled += s.status == "cancelled"
+                continue
+            card.sessions += 1
+            card.group_sessions += s.audience in GROUP_AUDIENCES
+            minutes += self.minutes[s.id]
+            days.append(s.starts_at.astimezone(self.zone).date())
+            signed += self.signed.get(s.id, ())
+        card.hours = round(minutes / 60, 2)
         card.days_open = len(set(days))
         six = [d for d in days if d.day in SIX_DAYS]
         card.six_day_sessions = len(six)
         card.six_days = len({d.day for d in six})
-        signed = [person for s in held for person in self.signed.get(s.id, ())]
         card.attendance = len(signed)
-        members = self.members(site)
+        members, member_ids = self.members(site)
         card.party_members = len(members)
-        member_ids = set(members)
-        card.participants = len({person for person in signed if person in member_ids})
+        card.participants = len(member_ids.intersection(signed))
         card.participation_rate = round(card.participants / len(members), 4) if members else 0.0
-        minutes = sum(self.study.get((person, month), 0.0) for person in members)
-        card.study_hours = round(minutes / len(members) / 60, 2) if members else 0.0
+        study = self.study
+        total = sum(study.get((person, month), 0.0) for person in members)
+        card.study_hours = round(total / len(members) / 60, 2) if members else 0.0
         card.quotas = [Quota(rule, required, card.figure(rule), card.figure(rule) >= required)
                        for rule, required in rules]
         return card
@@ -311,8 +323,9 @@ class _Figures:
                 recent.append(site_id)
         earlier: set[uuid.UUID] = set()
         for chunk in _chunks(recent):
-            earlier.update(db.session.scalars(select(Screening.site_id).distinct().where(
-                Screening.site_id.in_(chunk), Screening.starts_at < self.bounds[0][0])))
+            earlier.update(db.session.scalars(select(Site.id).where(
+                Site.id.in_(chunk), exists().where(Screening.site_id == Site.id,
+                                                   Screening.starts_at < self.bounds[0][0]))))
         for site_id in recent:
             site = self.sites[site_id]
             first = self.first_in_span.get(site_id)
@@ -324,6 +337,38 @@ class _Figures:
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
         return moment.astimezone(self.zone).date().replace(day=1)
+
+
+def _by_screening(ids: list, key) -> list:
+    """The sign-ins counted (present or late) at these screenings: (screening, person) pairs.
+
+    By a list of screening ids, not by a join on the month's range: PostgreSQL would hash the
+    whole sign-in table for the join, where the ids make it read only the index of each.
+    """
+    return [row for chunk in _chunks(ids, 5000) for row in db.session.execute(
+        select(key(Attendance.screening_id), key(Attendance.person_id))
+        .where(_among(Attendance.screening_id, chunk, key), Attendance.status.in_(COUNTED)))]
+
+
+def _among(column, values: list, key):
+    """`column IN values`, the values read by `key`; on PostgreSQL `= ANY(array)`: one
+    parameter, not thousands (each costs planning and binding)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(values, ARRAY(column.type)))
+    return (type_coerce(column, String) if key is _key else column).in_(values)
+
+
+def _same(column):
+    return column
+
+
+def _key(column):
+    """An id column read as a string (hex on SQLite, with dashes on PostgreSQL), for a select list.
+
+    Only compared with ids read the same way; it spares building a UUID object for each of the
+    tens of thousands of sign-ins a roll-up reads.
+    """
+    return cast(column, String)
 
 
 def _chunks(values: list, size: int = 500):
@@ -376,7 +421,7 @@ def alerts_for(card: Card, *, tz: str, rules: list[tuple[str, float]]) -> list[A
     if not card.shortfalls:
         return []
     months = [shift(card.month, -back) for back in range(len(LEVELS))]
-    figures = _Figures([card.site], months, tz=tz, site_ids=[card.site.id])
+    figures = _Figures([card.site], months, tz=tz)
     floor = figures.floors(months[-1])[card.site.id]
     return _alerts(card, floor, lambda month: figures.card(card.site, month, rules))
 
@@ -450,8 +495,7 @@ def rollup(township: Unit | None, month: date, *, tz: str,
     sites = db.session.scalars(query).all()
     _attach_places(sites)
     months = [shift(month, -back) for back in range(len(LEVELS))]
-    figures = _Figures(sites, months, tz=tz,
-                       site_ids=None if township is None else [s.id for s in sites])
+    figures = _Figures(sites, months, tz=tz)
     cards = [figures.card(site, month, rules) for site in sites]
     floors = figures.floors(months[-1])
     alerts = [a for card in cards for a in _alerts(
