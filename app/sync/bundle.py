@@ -23,7 +23,7 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 FORMAT = "dianjiao-bundle"
 VERSION = 1
@@ -97,6 +97,7 @@ class Opened:
     signature: str
     zf: zipfile.ZipFile
     verified: bool = False
+    parts: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def digest(self) -> str:
@@ -113,16 +114,19 @@ class Opened:
             if len(data) != part["bytes"] or hashlib.sha256(data).hexdigest() != part["sha256"]:
                 raise BundleError("damaged", f"The part {name} of the bundle is not what its "
                                   "manifest says: the file was changed or damaged.")
+            self.parts[name] = data  # rows() reads these very bytes, not the file again
         self.verified = True
 
     def rows(self, name: str) -> Iterator[dict]:
         if not self.verified:
             raise RuntimeError("verify() the bundle before reading its rows")
-        if not any(p["name"] == name for p in self.manifest.get("parts", [])):
-            return
-        for line in self._read(f"{PART_DIR}{name}.jsonl").splitlines():
+        for number, line in enumerate(self.parts.get(name, b"").splitlines(), 1):
             if line:
-                yield json.loads(line)
+                try:
+                    yield json.loads(line)
+                except ValueError as exc:
+                    raise BundleError("format", f"Line {number} of the part {name} is not JSON.",
+                                      detail=number) from exc
 
     def _read(self, member: str) -> bytes:
         try:

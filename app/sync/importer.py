@@ -267,9 +267,10 @@ def _check_claims(spec: Spec, rows: list[dict], found: dict, ctx: Merge) -> None
     assert site is not None
     _learn_site_rows(spec, rows, ctx)
     of_screening = spec.name in ("attendance", "screening_items")
+    origins, column, site_id = (site.code, HUB_ORIGIN), spec.site_column, site.id
     for row in rows:
         origin = row["origin_site"]
-        if origin not in (site.code, HUB_ORIGIN):
+        if origin not in origins:
             raise Refused(_("The bundle of %(site)s carries rows born at %(other)s (%(table)s); "
                             "a site sends only its own. Nothing was imported.",
                             site=site.code, other=origin, table=spec.name),
@@ -278,9 +279,7 @@ def _check_claims(spec: Spec, rows: list[dict], found: dict, ctx: Merge) -> None
             raise Refused(_("The bundle of %(site)s carries a row said to be born at the hub "
                             "that the hub does not have (%(table)s). Nothing was imported.",
                             site=site.code, table=spec.name), reason="claim", status=403)
-        column = spec.site_column
-        owner_site = row.get(column) if column else None
-        if column and owner_site != site.id:
+        if column and row.get(column) != site_id:
             raise Refused(_("The bundle of %(site)s carries %(table)s of another site. "
                             "Nothing was imported.", site=site.code, table=spec.name),
                           reason="claim", status=403)
@@ -524,6 +523,10 @@ def import_bundle(source: str | bytes, *, now: datetime | None = None) -> dict:
         db.session.commit()
         while g_enrolled:
             write_site_config(g_enrolled.pop())
+    except BundleError as exc:  # a signed part that is not JSON Lines: made by a faulty program
+        db.session.rollback()
+        raise Refused(_("The bundle is signed but its rows cannot be read (%(error)s). Nothing "
+                        "was imported.", error=exc.message)) from exc
     except IntegrityError as exc:
         db.session.rollback()
         raise Refused(_("The bundle's rows do not fit this database (%(error)s). Nothing was "

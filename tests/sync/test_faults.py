@@ -332,3 +332,12 @@ def _bulk_people_and_sign_ins(site, ids, n: int) -> None:
              "screening_id": ids["screening"], "person_id": p["id"], "method": "paper",
              "status": "present", "signed_at": START} for p in people])
         db.session.commit()
+
+
+def test_a_signed_bundle_with_a_line_that_is_not_json_is_refused(linked, tmp_path):
+    hub, site, _ids, path = linked
+    manifest, data = _members(path)
+    data["rows/attendance.jsonl"] += b"{not json\n"
+    _resign(tmp_path / "garbled.zip", manifest, data, _site_key(site))
+    error = _refused(hub, tmp_path / "garbled.zip")
+    assert "cannot be read" in error.message and "Line 3" in error.message
