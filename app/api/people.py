@@ -11,7 +11,7 @@ from flask_login import current_user
 from ..attendance.services import attendance_dict, sign_in, villages_of
 from ..auth.access import can_change_site, can_see_site
 from ..errors import Forbidden, Invalid, NotFound
-from ..extensions import db
+from ..extensions import db, one_writer
 from ..models import Attendance, Person
 from ..people.services import create_person, person_dict, search_people, village_named
 from ..screenings.services import screening_or_404
@@ -119,9 +119,11 @@ def attendance(screening_id: str):
             raise NotFound(_("No such person."))
     elif not body.get("walkin_name"):
         raise Invalid(_("Send person_id, or walkin_name and village for someone not on the roster."))
-    result = sign_in(screening, method=method, person=person, walkin_name=body.get("walkin_name"),
-                     village=body.get("village"), recorded_by=current_user.username,
-                     device=body.get("device") or request.headers.get("User-Agent"),
-                     status=body.get("status"))
-    db.session.commit()
+    with one_writer():
+        result = sign_in(screening, method=method, person=person,
+                         walkin_name=body.get("walkin_name"), village=body.get("village"),
+                         recorded_by=current_user.username,
+                         device=body.get("device") or request.headers.get("User-Agent"),
+                         status=body.get("status"))
+        db.session.commit()
     return jsonify(attendance_dict(result.attendance)), 201 if result.created else 200

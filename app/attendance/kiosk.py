@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 
 from ..auth.access import can_change_site, can_see_site, roles_required
 from ..errors import Conflict, DianjiaoError, Forbidden, Invalid, NotFound
-from ..extensions import db, limiter
+from ..extensions import db, limiter, one_writer
 from ..lookup import by_id
 from ..models import Attendance, Person, Screening, Site, Unit
 from ..people.services import search_people
@@ -169,14 +169,15 @@ def kiosk_sign():
                 raise NotFound(_("No such person."))
         elif form.get("village") not in {v.name for v in villages(screening)}:
             raise Invalid(_("Choose the village."))
-        result = sign_in(screening, method="kiosk", person=person,
-                         walkin_name=form.get("walkin_name"), village=form.get("village"),
-                         recorded_by=current_user.username,
-                         device=request.headers.get("User-Agent"), now=_now())
+        with one_writer():
+            result = sign_in(screening, method="kiosk", person=person,
+                             walkin_name=form.get("walkin_name"), village=form.get("village"),
+                             recorded_by=current_user.username,
+                             device=request.headers.get("User-Agent"), now=_now())
+            db.session.commit()
     except DianjiaoError as exc:
         db.session.rollback()
         return kiosk_page(exc.message, exc.status)
-    db.session.commit()
     return redirect(url_for("auth.kiosk", shown=result.attendance.id,
                             new="1" if result.created else "0"), 303)
 
@@ -357,9 +358,10 @@ def phone_sign(screening_id: str):
     if mine is not None and mine.person_id != person.id and not screening.phone_shared:
         return _phone_page(screening, result="refused", person=mine.person, status=409)
     try:
-        result = sign_in(screening, method="phone", person=person, device=device, now=now)
+        with one_writer():
+            result = sign_in(screening, method="phone", person=person, device=device, now=now)
+            db.session.commit()
     except Conflict:
         db.session.rollback()
         return _closed(screening)
-    db.session.commit()
     return _phone_page(screening, result="signed" if result.created else "already", person=person)
