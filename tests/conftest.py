@@ -126,6 +126,15 @@ def make(app):
     return factories
 
 
+def client_of(app, username: str):
+    """A test client of `app` logged in as `username` (factory password) through the form."""
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": "secret-pass-1",
+                                           "csrf_token": csrf_token(client)})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
 def csrf_token(client, path: str = "/login") -> str:
     """Read a CSRF token from a page's form, as a browser would."""
     html = client.get(path).get_data(as_text=True)

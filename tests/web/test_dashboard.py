@@ -21,7 +21,7 @@ from app.extensions import db
 from app.models import FileEntry, LibraryRoot, MediaFile, PlayLog
 from app.people.services import create_person
 from app.screenings.services import create_screening
-from tests.conftest import csrf_token
+from tests.conftest import client_of, csrf_token
 
 WINDOW = "month=2025-03"
 
@@ -125,14 +125,6 @@ def net(app, make):
     make.user("op-a1", "operator", site=a1)
     make.user("kiosk-a1", "kiosk", site=a1)
     return app
-
-
-def client_of(app, username):
-    client = app.test_client()
-    response = client.post("/login", data={"username": username, "password": "secret-pass-1",
-                                           "csrf_token": csrf_token(client)})
-    assert response.status_code == 302
-    return client
 
 
 def csv_rows(response) -> list[dict]:

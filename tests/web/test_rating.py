@@ -22,7 +22,7 @@ from app.models import Attendance, FileEntry, LibraryRoot, MediaFile, Site, Titl
 from app.people.services import create_person
 from app.reports.rating import stars_for, weights_from
 from app.screenings.services import create_screening
-from tests.conftest import csrf_token
+from tests.conftest import client_of
 
 MARCH = "2025-03"
 
@@ -85,14 +85,6 @@ def net(app, make):
     make.user("op-r1", "operator", site=r1)
     make.user("kiosk-r1", "kiosk", site=r1)
     return app
-
-
-def client_of(app, username):
-    client = app.test_client()
-    response = client.post("/login", data={"username": username, "password": "secret-pass-1",
-                                           "csrf_token": csrf_token(client)})
-    assert response.status_code == 302
-    return client
 
 
 def ratings(client, query=f"month={MARCH}") -> dict:
