@@ -206,16 +206,30 @@ def study_minutes_of(people: list[Person], start: datetime,
                      end: datetime) -> dict[uuid.UUID, float]:
     """Minutes of screenings each person attended (present or late) starting in [start, end)."""
     totals = {p.id: 0.0 for p in people}
-    if not people:
-        return totals
-    rows = db.session.execute(
-        select(Attendance.person_id, Screening)
+    if people:
+        totals.update(study_minutes_where(start, end, Attendance.person_id.in_(list(totals))))
+    return totals
+
+
+def study_minutes_where(start: datetime, end: datetime, *where) -> dict[uuid.UUID, float]:
+    """study_minutes_of() for the people that conditions on Person pick, with no list of them
+    (those who attended nothing are left out): the (person, screening) pairs attended, then
+    what played at those screenings, in two queries."""
+    attended = db.session.execute(
+        select(Attendance.person_id, Attendance.screening_id)
         .join(Screening, Attendance.screening_id == Screening.id)
+        .join(Person, Attendance.person_id == Person.id)
         .where(Attendance.status.in_(COUNTED), Screening.starts_at >= start,
-               Screening.starts_at < end, Attendance.person_id.in_(list(totals)))).all()
-    minutes = played_minutes_of([s for _p, s in rows])
-    for person_id, screening in rows:
-        totals[person_id] += minutes[screening.id]
+               Screening.starts_at < end, *where)).all()
+    minutes: dict[uuid.UUID, float] = {}
+    ids = list({screening_id for _person, screening_id in attended})
+    for chunk in (ids[at:at + 500] for at in range(0, len(ids), 500)):
+        minutes.update(played_minutes_of(db.session.execute(
+            select(Screening.id, Screening.starts_at, Screening.ends_at)
+            .where(Screening.id.in_(chunk))).all()))
+    totals: dict[uuid.UUID, float] = {}
+    for person_id, screening_id in attended:
+        totals[person_id] = totals.get(person_id, 0.0) + minutes[screening_id]
     return totals
 
 

@@ -13,6 +13,7 @@ from ..auth.access import can_see_site, roles_required, site_or_404, visible_sit
 from ..errors import DianjiaoError
 from ..extensions import db
 from ..models import FileEntry, LibraryRoot, MediaFile, ScanJob, Site, Title
+from ..paging import paginate
 from . import bp
 from .forms import AttachForm, RootForm, ScanForm, TitleForm
 from .scanning import add_root, start_background_scan
@@ -65,13 +66,9 @@ def titles():
     query = search_titles(q=args.get("q"), series=args.get("series") or None,
                           topic=args.get("topic") or None, audience=args.get("audience") or None,
                           approved=approved, site=site)
-    page = max(int(args.get("page", 1)) if args.get("page", "1").isdigit() else 1, 1)
-    size = 50
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    items = db.session.scalars(query.limit(size).offset((page - 1) * size)).all()
+    items, page = paginate(query)
     sites = db.session.scalars(visible_sites(current_user).order_by(Site.code).limit(300)).all()
-    return render_template("catalog/titles.html", titles=items, total=total, page=page,
-                           size=size, args=args, sites=sites)
+    return render_template("catalog/titles.html", titles=items, page=page, args=args, sites=sites)
 
 
 @bp.route("/titles/new", methods=["GET", "POST"])

@@ -18,7 +18,7 @@ import segno
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, String, select, true, type_coerce
+from sqlalchemy import Select, String, func, select, true, type_coerce
 
 from ..auth.access import can_see_site, unit_subtree_ids, visible_sites
 from ..errors import Conflict, Forbidden, Invalid, NotFound
@@ -341,6 +341,15 @@ def shipments_query(user: User, *, batch: Batch | None = None, site: Site | None
     if township is not None:
         query = query.where(Site.unit_id.in_(unit_subtree_ids(township.id)))
     return query.order_by(Site.code, Shipment.created_at)
+
+
+def status_counts(user: User, batch: Batch, township: Unit | None = None) -> dict[str, int]:
+    """How many of the batch's kits (in the caller's area, or one township) have each status."""
+    found = dict(db.session.execute(
+        shipments_query(user, batch=batch, township=township)
+        .with_only_columns(Shipment.status, func.count(Shipment.id))
+        .group_by(Shipment.status).order_by(None)).all())
+    return {status: found[status] for status in SHIPMENT_STATUSES if found.get(status)}
 
 
 def qr_svg(url: str) -> str:

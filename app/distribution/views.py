@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from ..auth.access import roles_required, site_or_404
 from ..catalog.titles import search_titles
@@ -17,6 +18,7 @@ from ..extensions import db
 from ..lookup import by_id
 from ..models import Batch, Shipment, Title, Unit
 from ..models.catalog import SERIES
+from ..paging import page_for, paginate
 from . import bp
 from .forms import BatchForm, ConfirmForm, ConsignForm, ReceiveForm, StatusForm
 from .services import (
@@ -43,6 +45,7 @@ from .services import (
     shipment_or_404,
     shipments_query,
     sorted_holders,
+    status_counts,
     township_lines,
     township_or_404,
 )
@@ -139,15 +142,16 @@ def batch(batch_id: str):
     status = request.args.get("status") or None
     if status not in (None, *STATUS_LABELS):
         status = None
-    shipments = db.session.scalars(
-        shipments_query(current_user, batch=batch, township=township, status=status).limit(2000)
-    ).all()
+    shipments, page = paginate(
+        shipments_query(current_user, batch=batch, township=township, status=status)
+        .options(selectinload(Shipment.site)), anchor="kits")
     consign_form = ConsignForm()
     consign_form.townships.choices = [(n, n) for n in _townships()]
     replaced = set(db.session.scalars(select(Shipment.replaces_id).where(
         Shipment.batch_id == batch.id, Shipment.replaces_id.is_not(None))))
     return render_template(
         "distribution/batch.html", batch=batch, titles=batch_titles(batch), shipments=shipments,
+        page=page, statuses=status_counts(current_user, batch, township),
         consign_form=consign_form, status_form=StatusForm(), confirm=ConfirmForm(),
         townships=batch_townships(current_user, batch), township=township, status=status,
         replaced=replaced, endings=ENDINGS, places=Places())
@@ -263,9 +267,9 @@ def _grouped(batch: Batch) -> list[tuple[str, list[Shipment]]]:
     township = _township_filter()
     places = Places()
     groups: dict[str, list[Shipment]] = {}
-    for kit in db.session.scalars(shipments_query(current_user, batch=batch, township=township)):
-        if kit.status in ENDINGS:
-            continue
+    kits = (shipments_query(current_user, batch=batch, township=township)
+            .where(Shipment.status.not_in(ENDINGS)).options(selectinload(Shipment.site)))
+    for kit in db.session.scalars(kits):
         groups.setdefault(places.township(kit.site.unit_id) or "", []).append(kit)
     return sorted(groups.items())
 
@@ -358,9 +362,11 @@ def whereis():
         else:
             holders = sorted_holders(holdings(current_user, series_titles(series)))
             lines = township_lines(series, rows)
+    page = page_for(len(holders), anchor="holders")
     return render_template(
         "distribution/whereis.html", title=title, series=series, q=q, matches=matches,
-        holders=[holder_dict(h, of) for h in holders], lines=lines, all_series=SERIES)
+        holders=[holder_dict(h, of) for h in page.of(holders)], page=page, lines=lines,
+        all_series=SERIES)
 
 
 @bp.route("/distribution/coverage")

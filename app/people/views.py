@@ -9,15 +9,16 @@ from zoneinfo import ZoneInfo
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from ..attendance.services import COUNTED, played_minutes_of, study_minutes, study_minutes_of
+from ..attendance.services import COUNTED, played_minutes_of, study_minutes
 from ..auth.access import roles_required, unit_subtree_ids, visible_sites
 from ..errors import DianjiaoError
 from ..extensions import db
 from ..models import Attendance, Person, Screening, Site, Unit
 from ..models.people import PERSON_ROLES
+from ..paging import page_for, paginate
 from ..places.services import read_table
 from . import bp
 from .forms import (
@@ -28,10 +29,12 @@ from .forms import (
 )
 from .importing import drop_stash, import_people, read_stash, stash_upload
 from .services import create_person, person_or_404, search_people, set_name
+from .targets import below_target as below_target_of
 
 STAFF = ("admin", "township", "operator")
 PAGE_SIZE = 100
 HISTORY_ROWS = 200
+WHO_SHOWN = 20  # names a site's line of the below-target page lists; the village list has all
 
 
 # --- scope ---------------------------------------------------------------------------------
@@ -96,13 +99,10 @@ def index():
     walkins = args.get("walkins") == "1"
     if walkins:
         query = query.where(Person.walkin.is_(True))
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    page = max(1, args.get("page", 1, type=int) or 1)
-    people = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    filters = {k: v for k, v in args.items() if k != "page" and v}
+    people, page = paginate(query, size=PAGE_SIZE)
     return render_template(
-        "people/index.html", people=people, total=total, page=page, page_size=PAGE_SIZE,
-        filters=filters, q=q, villages=village_choices(scope), village=str(village or ""),
+        "people/index.html", people=people, page=page,
+        q=q, villages=village_choices(scope), village=str(village or ""),
         party=party, role=role, walkins=walkins, inactive=inactive)
 
 
@@ -321,33 +321,11 @@ def below_target():
         flash(_("Give the month as YYYY-MM, for example 2025-03."), "error")
         month, status = _today(tz).replace(day=1), 400
     target = float(current_app.config["STUDY_TARGET_HOURS_MONTH"])
-    scope = scope_villages()
-    query = select(Person).where(Person.active.is_(True), Person.walkin.is_(False),
-                                 Person.party_member.is_(True), Person.village_id.is_not(None))
-    if scope is not None:
-        query = query.where(Person.village_id.in_(scope))
-    members = db.session.scalars(query.order_by(Person.initials, Person.name)).all()
-    minutes = study_minutes_of(members, *_month_bounds(month, tz))
-    below = [(p, minutes[p.id] / 60) for p in members if minutes[p.id] < target * 60]
-    by_village: dict[uuid.UUID, dict] = {}
-    for person in members:
-        entry = by_village.setdefault(person.village_id, {"village": person.village, "members": 0,
-                                                          "below": []})
-        entry["members"] += 1
-    for person, hours in below:
-        by_village[person.village_id]["below"].append((person, hours))
-    villages = sorted(by_village.values(), key=lambda e: (
-        e["village"].parent.name if e["village"].parent else "", e["village"].name))
-    sites = []
-    for site in db.session.scalars(visible_sites(current_user).where(Site.active.is_(True))
-                                   .order_by(Site.code)):
-        served = unit_subtree_ids(site.unit_id)
-        if scope is not None:
-            served &= scope
-        count = sum(1 for p in members if p.village_id in served)
-        short = [(p, h) for p, h in below if p.village_id in served]
-        if count:
-            sites.append({"site": site, "members": count, "below": short})
-    return render_template("people/below_target.html", month=month, target=target,
-                           villages=villages, sites=sites, below=below,
-                           members=len(members)), status
+    sites = visible_sites(current_user).where(Site.active.is_(True))
+    found = below_target_of(scope_villages(), sites, *_month_bounds(month, tz), target)
+    page = page_for(len(found.rows), anchor="by-village")
+    sites_page = page_for(len(found.sites), arg="sites_page", anchor="by-site")
+    return render_template("people/below_target.html", month=month, target=target, found=found,
+                           groups=found.groups(page.offset, page.offset + page.size), page=page,
+                           sites=sites_page.of(found.sites), sites_page=sites_page,
+                           who_shown=WHO_SHOWN), status

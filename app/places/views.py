@@ -9,12 +9,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from ..auth.access import roles_required, site_or_404, unit_subtree_ids, visible_sites
 from ..errors import DianjiaoError
 from ..extensions import db
 from ..labels import SITE_KIND_LABELS
 from ..models import FileEntry, LibraryRoot, Site, Unit
+from ..paging import paginate
 from . import bp
 from .forms import ImportForm, SiteForm, UnitForm
 from .services import filter_sites, import_sites, read_table
@@ -27,13 +29,15 @@ def index():
     township = request.args.get("township") or None
     q = request.args.get("q") or None
     query = filter_sites(visible_sites(current_user), kind=kind, township=township, q=q)
-    sites = db.session.scalars(query.limit(500)).all()
+    # a row shows its township and village: the units above a site, read with the page
+    sites, page = paginate(query.options(
+        selectinload(Site.unit).selectinload(Unit.parent).selectinload(Unit.parent)))
     townships = db.session.scalars(
         select(Unit.name).where(Unit.kind == "township").order_by(Unit.name)
     ).all()
     return render_template(
-        "places/index.html", sites=sites, kinds=SITE_KIND_LABELS, townships=townships,
-        kind=kind, township=township, q=q,
+        "places/index.html", sites=sites, page=page, kinds=SITE_KIND_LABELS,
+        townships=townships, kind=kind, township=township, q=q,
     )
 
 

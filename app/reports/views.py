@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 
 from flask import abort, current_app, redirect, render_template, request, url_for
@@ -9,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..auth.access import roles_required, site_or_404
+from ..paging import page_for
 from . import bp
 from . import dashboard as dash
 from .export import download
@@ -84,7 +86,13 @@ def township():
     month = parse_month(request.args.get("month"), tz=tz)
     unit = rollup_scope(current_user, request.args.get("name"))
     result = rollup(unit, month, tz=tz, rules=rules)
-    return render_template("reports/township.html", result=result, month=month, tz=tz)
+    page = page_for(len(result.cards), anchor="site-cards")
+    alerts_page = page_for(len(result.alerts), arg="alerts_page", anchor="alerts")
+    levels = Counter(alert.level for alert in result.alerts)
+    return render_template("reports/township.html", result=result, month=month, tz=tz,
+                           cards=page.of(result.cards), page=page,
+                           alerts=alerts_page.of(result.alerts), alerts_page=alerts_page,
+                           levels={level: levels[level] for level in reversed(LEVELS) if levels[level]})
 
 
 def _dashboard_request() -> tuple[dash.Scope, dash.Params]:
@@ -138,11 +146,10 @@ def _ratings():
 def rating():
     """The sites of the user's area with their stars and the reasons, sortable by stars."""
     unit, month, ratings = _ratings()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_for(len(ratings), size=RATING_PAGE)
     stars = {n: sum(r.stars == n for r in ratings) for n in range(5, -1, -1)}
     return render_template("reports/rating.html", unit=unit, month=month, total=len(ratings),
-                           ratings=ratings[(page - 1) * RATING_PAGE:page * RATING_PAGE],
-                           page=page, page_size=RATING_PAGE, stars=stars,
+                           ratings=page.of(ratings), page=page, stars=stars,
                            sort=request.args.get("sort") or "stars",
                            weights=weights_from(current_app.config["RATING_CRITERIA"]),
                            townships=dash.township_names() if current_user.role == "admin" else [])
