@@ -26,12 +26,12 @@ LINE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 CLOCK_SLACK = timedelta(minutes=1)
 
 
-def _lines(spec, query) -> tuple[int, bytes]:
+def _lines(spec, rows) -> tuple[int, bytes]:
+    """The part of one table: its rows as JSON Lines, and how many."""
     codec = CODECS[spec.name]
     out = io.BytesIO()
     count = 0
-    result = db.session.execute(query.execution_options(yield_per=STREAM))
-    for row in result:
+    for row in rows:
         out.write(LINE.encode(codec.encode(row)).encode())
         out.write(b"\n")
         count += 1
@@ -76,13 +76,9 @@ def gather(peer: SyncPeer, site: Site, *, since: datetime | None) -> dict[str, t
                     SyncArrival.source != peer.code)))
             query = query.where(changed)
         query = query.order_by(table.c.created_at, table.c.id)
-        if spec.model is Unit:
-            codec = CODECS[spec.name]
-            rows = _units_parents_first(query)
-            data = b"".join(LINE.encode(codec.encode(r)).encode() + b"\n" for r in rows)
-            parts[spec.name] = (len(rows), data)
-        else:
-            parts[spec.name] = _lines(spec, query)
+        rows = (_units_parents_first(query) if spec.model is Unit
+                else db.session.execute(query.execution_options(yield_per=STREAM)))
+        parts[spec.name] = _lines(spec, rows)
     return parts
 
 

@@ -40,7 +40,6 @@ from .tables import DOWN, HUB_ORIGIN, SPECS, SYSTEM, UP, Codec, Spec, field_owne
 
 CHUNK = 1000
 PROBES = 30  # index probes per row we accept for a natural-key lookup (see _match_natural)
-g_enrolled: list[str] = []  # set by _enroll when a fresh install became a site in this import
 SKEW_WARNING = timedelta(minutes=5)
 
 
@@ -189,8 +188,7 @@ def _enroll(opened: Opened) -> SyncPeer:
         if db.session.scalar(select(Site.id).limit(1)) is not None:
             raise Refused(_("This install is a hub with its own data; an enrollment bundle is "
                             "imported on a fresh site install."), reason="destination")
-        become_site(code)
-        g_enrolled.append(code)
+        become_site(code)  # saved to instance/config.py once the import commits
     elif my_code() != code:
         raise Refused(_("This install is site %(me)s; the bundle enrolls %(code)s.",
                         me=my_code(), code=code), reason="destination")
@@ -477,6 +475,8 @@ def import_bundle(source: str | bytes, *, now: datetime | None = None) -> dict:
                 "already_imported": True, "imported_at": earlier.imported_at.isoformat(),
                 "inserted": 0, "updated": 0, "unchanged": 0, "conflicts": 0, "tables": {},
                 "warnings": []}
+    was_site = is_site()  # a fresh install becomes a site by importing its enrollment
+    committed = False
     try:
         peer = _peer_for(opened)
         incoming = "hub" if is_site() else "site"
@@ -488,8 +488,8 @@ def import_bundle(source: str | bytes, *, now: datetime | None = None) -> dict:
                                                 SyncIdMap.local_id)):
             ctx.idmap[mapped.table][mapped.remote_id] = mapped.local_id
         direction = DOWN if incoming == "hub" else UP
+        names = {p["name"] for p in m.get("parts", [])}
         for spec in SPECS:
-            names = {p["name"] for p in m.get("parts", [])}
             if spec.name not in names:
                 continue
             if direction not in spec.directions:
@@ -521,8 +521,9 @@ def import_bundle(source: str | bytes, *, now: datetime | None = None) -> dict:
                               imported_at=now, seq=m["seq"], kind=m["kind"],
                               summary={**totals, "warnings": warnings}))
         db.session.commit()
-        while g_enrolled:
-            write_site_config(g_enrolled.pop())
+        committed = True
+        if not was_site:
+            write_site_config(my_code())
     except BundleError as exc:  # a signed part that is not JSON Lines: made by a faulty program
         db.session.rollback()
         raise Refused(_("The bundle is signed but its rows cannot be read (%(error)s). Nothing "
@@ -541,8 +542,7 @@ def import_bundle(source: str | bytes, *, now: datetime | None = None) -> dict:
         db.session.rollback()
         raise
     finally:
-        if g_enrolled:  # the import failed: this install stays what it was
-            g_enrolled.clear()
+        if not committed and not was_site and is_site():  # failed: this install stays a hub
             current_app.config["ROLE"], current_app.config["SITE"] = "hub", None
     return summary
 

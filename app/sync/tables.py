@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, Table, Uuid, false, select, true
+from sqlalchemy import JSON, Date, Table, Uuid, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..auth.access import unit_subtree_ids
@@ -123,7 +123,6 @@ SPECS: tuple[Spec, ...] = (
     Spec(Loan, (UP, DOWN), owner="origin", scope=lambda s: Loan.site_id == s.id,
          site_column="site_id"),
 )
-BY_NAME = {spec.name: spec for spec in SPECS}
 SYSTEM = frozenset({"id", "origin_site", "created_at", "updated_at"})
 
 
@@ -215,7 +214,3 @@ class Codec:
 
 
 CODECS = {spec.name: Codec(spec.table) for spec in SPECS}
-
-
-def no_rows() -> ColumnElement:
-    return false()
