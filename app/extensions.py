@@ -43,3 +43,14 @@ def one_writer():
         return
     with _WRITER:
         yield
+
+
+def among(column, values: list):
+    """`column IN values`; on PostgreSQL `column = ANY(array)`: one parameter, not thousands
+    (psycopg parses and binds a statement of a thousand placeholders anew every time)."""
+    from sqlalchemy import any_, literal
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(values, ARRAY(column.type)))
+    return column.in_(values)

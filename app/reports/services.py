@@ -17,13 +17,12 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import String, any_, cast, exists, func, literal, select, type_coerce
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import String, cast, exists, func, select, type_coerce
 
 from ..attendance.services import COUNTED
 from ..auth.access import unit_subtree_ids
 from ..errors import Forbidden, Invalid, NotFound
-from ..extensions import db
+from ..extensions import among, db
 from ..models import Attendance, Person, PlayLog, Screening, Site, Unit, User
 
 HELD = ("done", "partial")  # a session was held when it played, in full or in part
@@ -354,7 +353,7 @@ def _among(column, values: list, key):
     """`column IN values`, the values read by `key`; on PostgreSQL `= ANY(array)`: one
     parameter, not thousands (each costs planning and binding)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        return column == any_(literal(values, ARRAY(column.type)))
+        return among(column, values)
     return (type_coerce(column, String) if key is _key else column).in_(values)
 
 

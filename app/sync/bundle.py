@@ -25,6 +25,8 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import orjson
+
 FORMAT = "dianjiao-bundle"
 VERSION = 1
 MANIFEST = "manifest.json"
@@ -123,8 +125,8 @@ class Opened:
         for number, line in enumerate(self.parts.get(name, b"").splitlines(), 1):
             if line:
                 try:
-                    yield json.loads(line)
-                except ValueError as exc:
+                    yield orjson.loads(line)
+                except orjson.JSONDecodeError as exc:
                     raise BundleError("format", f"Line {number} of the part {name} is not JSON.",
                                       detail=number) from exc
 

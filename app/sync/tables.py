@@ -203,10 +203,8 @@ class Codec:
     def decode(self, data: dict) -> dict:
         if not isinstance(data, dict):
             raise ValueError("a row that is not a JSON object")
-        out = {}
-        for name in self.columns:
-            if name in data:
-                out[name] = self.decoders[name](data[name])
+        decoders = self.decoders  # a key that is no column here (a newer version's) is left
+        out = {name: decoders[name](value) for name, value in data.items() if name in decoders}
         missing = [name for name in ("id", "origin_site", "updated_at") if out.get(name) is None]
         if missing:
             raise ValueError(f"a row without {', '.join(missing)}")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import zipfile
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -71,3 +74,36 @@ def sign_in(install, screening_id, person_id, *, at: datetime | None = None, met
                             now=at or START + timedelta(minutes=5))
         db.session.commit()
         return result.attendance.id
+
+
+# --- bundles taken apart and forged ------------------------------------------------------------
+
+def members(path) -> tuple[dict, dict[str, bytes]]:
+    with zipfile.ZipFile(path) as zf:
+        data = {name: zf.read(name) for name in zf.namelist()}
+    return json.loads(data["manifest.json"]), data
+
+
+def rezip(path, data: dict[str, bytes]) -> None:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, body in data.items():
+            zf.writestr(name, body)
+
+
+def site_key(site) -> str:
+    from app.models import SyncPeer
+
+    with site.ctx() as db:
+        return db.session.scalar(select(SyncPeer.key).where(SyncPeer.kind == "hub"))
+
+
+def resign(path, manifest: dict, data: dict[str, bytes], key: str) -> None:
+    """Rewrite a bundle as a forger holding the key would: part hashes and signature redone."""
+    from app.sync.bundle import encode_manifest, sign
+
+    for part in manifest["parts"]:
+        body = data[f"rows/{part['name']}.jsonl"]
+        part["bytes"], part["sha256"] = len(body), hashlib.sha256(body).hexdigest()
+    data["manifest.json"] = encode_manifest(manifest)
+    data["manifest.sig"] = sign(key, data["manifest.json"]).encode()
+    rezip(path, data)

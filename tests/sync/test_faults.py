@@ -14,10 +14,21 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from app.models import Attendance, Bundle, PlayLog, Screening, SyncPeer
-from app.sync.bundle import encode_manifest, sign
+from app.models import Attendance, Bundle, PlayLog, Screening
 from app.sync.importer import Refused
-from tests.sync.helpers import START, count, enroll, export, import_, seed_hub, sign_in
+from tests.sync.helpers import (
+    START,
+    count,
+    enroll,
+    export,
+    import_,
+    members,
+    resign,
+    rezip,
+    seed_hub,
+    sign_in,
+    site_key,
+)
 
 
 @pytest.fixture
@@ -30,35 +41,6 @@ def linked(hub, new_site, tmp_path):
     sign_in(site, ids["screening"], ids["li"])
     export(site, tmp_path / "up.zip")
     return hub, site, ids, tmp_path / "up.zip"
-
-
-def _members(path) -> tuple[dict, dict[str, bytes]]:
-    with zipfile.ZipFile(path) as zf:
-        data = {name: zf.read(name) for name in zf.namelist()}
-    return json.loads(data["manifest.json"]), data
-
-
-def _rezip(path, data: dict[str, bytes]) -> None:
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for name, body in data.items():
-            zf.writestr(name, body)
-
-
-def _site_key(site) -> str:
-    with site.ctx() as db:
-        return db.session.scalar(select(SyncPeer.key).where(SyncPeer.kind == "hub"))
-
-
-def _resign(path, manifest: dict, data: dict[str, bytes], key: str) -> None:
-    """Rewrite a bundle as a forger holding the key would: part hashes and signature redone."""
-    import hashlib
-
-    for part in manifest["parts"]:
-        body = data[f"rows/{part['name']}.jsonl"]
-        part["bytes"], part["sha256"] = len(body), hashlib.sha256(body).hexdigest()
-    data["manifest.json"] = encode_manifest(manifest)
-    data["manifest.sig"] = sign(key, data["manifest.json"]).encode()
-    _rezip(path, data)
 
 
 def _refused(hub, path) -> Refused:
@@ -79,9 +61,9 @@ def test_one_flipped_byte_anywhere_is_caught_or_harmless(linked, tmp_path):
     from app.sync.bundle import BundleError, open_bundle
 
     hub, site, _ids, path = linked
-    key = _site_key(site)
+    key = site_key(site)
     original = path.read_bytes()
-    _manifest, members = _members(path)
+    _manifest, parts = members(path)
     with zipfile.ZipFile(path) as zf:
         signed = set()
         for info in zf.infolist():
@@ -94,8 +76,8 @@ def test_one_flipped_byte_anywhere_is_caught_or_harmless(linked, tmp_path):
         try:
             opened = open_bundle(bytes(damaged))
             opened.verify([key])
-            same = opened.body == members["manifest.json"] and all(
-                opened.zf.read(name) == body for name, body in members.items())
+            same = opened.body == parts["manifest.json"] and all(
+                opened.zf.read(name) == body for name, body in parts.items())
         except BundleError:
             caught.append(position)
             continue
@@ -112,16 +94,16 @@ def test_one_flipped_byte_anywhere_is_caught_or_harmless(linked, tmp_path):
 
 def test_tampering_is_caught_by_the_signature(linked, tmp_path):
     hub, _site, ids, path = linked
-    manifest, data = _members(path)
+    manifest, data = members(path)
     lines = data["rows/attendance.jsonl"].decode().splitlines()
     row = json.loads(lines[0])
     row["status"] = "excused"
     data["rows/attendance.jsonl"] = ("\n".join([json.dumps(row)] + lines[1:]) + "\n").encode()
     # A changed part with the old manifest: the manifest's hash of the part does not match.
-    _rezip(tmp_path / "part.zip", dict(data))
+    rezip(tmp_path / "part.zip", dict(data))
     assert _refused(hub, tmp_path / "part.zip").reason == "damaged"
     # A forger who also fixes the manifest's hashes cannot sign it without the key.
-    _resign(tmp_path / "forged.zip", manifest, data, "00" * 32)
+    resign(tmp_path / "forged.zip", manifest, data, "00" * 32)
     error = _refused(hub, tmp_path / "forged.zip")
     assert error.reason == "signature" and "signature" in error.message
 
@@ -143,15 +125,15 @@ def test_unknown_revoked_and_other_hubs_bundles_are_refused(linked, tmp_path, ne
     from app.sync.services import revoke
 
     hub, site, _ids, path = linked
-    manifest, data = _members(path)
+    manifest, data = members(path)
     manifest["origin"] = "P-404"  # a site this hub never enrolled
-    _resign(tmp_path / "unknown.zip", manifest, dict(data), _site_key(site))
+    resign(tmp_path / "unknown.zip", manifest, dict(data), site_key(site))
     error = _refused(hub, tmp_path / "unknown.zip")
     assert (error.reason, error.status) == ("unknown", 403)
 
-    manifest, data = _members(path)
+    manifest, data = members(path)
     manifest["destination"] = "HUB-0THER000"
-    _resign(tmp_path / "other.zip", manifest, dict(data), _site_key(site))
+    resign(tmp_path / "other.zip", manifest, dict(data), site_key(site))
     error = _refused(hub, tmp_path / "other.zip")
     assert error.reason == "destination" and "HUB-0THER000" in error.message
 
@@ -164,12 +146,12 @@ def test_unknown_revoked_and_other_hubs_bundles_are_refused(linked, tmp_path, ne
 
 def test_a_site_cannot_send_rows_born_elsewhere(linked, tmp_path):
     hub, site, ids, path = linked
-    manifest, data = _members(path)
+    manifest, data = members(path)
     lines = data["rows/attendance.jsonl"].decode().splitlines()
     row = json.loads(lines[0])
     row["origin_site"] = "P-002"
     data["rows/attendance.jsonl"] = (json.dumps(row) + "\n").encode()
-    _resign(tmp_path / "claim.zip", manifest, dict(data), _site_key(site))
+    resign(tmp_path / "claim.zip", manifest, dict(data), site_key(site))
     error = _refused(hub, tmp_path / "claim.zip")
     assert (error.reason, error.status) == ("claim", 403) and "P-002" in error.message
 
@@ -178,14 +160,14 @@ def test_a_site_cannot_send_rows_born_elsewhere(linked, tmp_path):
         from app.models import Site
 
         other = db.session.scalar(select(Site.id).where(Site.code == "P-002"))
-    manifest, data = _members(path)
+    manifest, data = members(path)
     log = {"id": "6a1f3b0e-8f51-4b59-9a57-0f7f5c1d2e3a", "origin_site": "P-001",
            "created_at": START.isoformat(), "updated_at": START.isoformat(),
            "site_id": str(other), "screening_id": None, "media_file_id": None, "sha256": None,
            "started_at": START.isoformat(), "ended_at": None, "played_s": 1.0,
            "outcome": "completed", "error": None}
     data["rows/play_logs.jsonl"] = (json.dumps(log) + "\n").encode()
-    _resign(tmp_path / "claim2.zip", manifest, dict(data), _site_key(site))
+    resign(tmp_path / "claim2.zip", manifest, dict(data), site_key(site))
     assert _refused(hub, tmp_path / "claim2.zip").reason == "claim"
     assert count(hub, PlayLog) == 0
 
@@ -212,9 +194,9 @@ def test_a_replayed_or_late_old_bundle_changes_nothing(linked, tmp_path):
 
 def test_a_format_from_the_future_is_refused_plainly(linked, tmp_path):
     hub, site, _ids, path = linked
-    manifest, data = _members(path)
+    manifest, data = members(path)
     manifest["version"] = 99
-    _resign(tmp_path / "future.zip", manifest, data, _site_key(site))
+    resign(tmp_path / "future.zip", manifest, data, site_key(site))
     error = _refused(hub, tmp_path / "future.zip")
     assert error.reason == "version" and "99" in error.message and "Update" in error.message
 
@@ -336,8 +318,51 @@ def _bulk_people_and_sign_ins(site, ids, n: int) -> None:
 
 def test_a_signed_bundle_with_a_line_that_is_not_json_is_refused(linked, tmp_path):
     hub, site, _ids, path = linked
-    manifest, data = _members(path)
+    manifest, data = members(path)
     data["rows/attendance.jsonl"] += b"{not json\n"
-    _resign(tmp_path / "garbled.zip", manifest, data, _site_key(site))
+    resign(tmp_path / "garbled.zip", manifest, data, site_key(site))
     error = _refused(hub, tmp_path / "garbled.zip")
     assert "cannot be read" in error.message and "Line 3" in error.message
+
+
+def _rewrite_rows(path, out, site, table: str, change) -> None:
+    """Re-sign the bundle at `path` as `out` with `change(rows)` applied to a part's rows."""
+    manifest, data = members(path)
+    rows = [json.loads(line) for line in data[f"rows/{table}.jsonl"].splitlines()]
+    rows = change(rows)
+    data[f"rows/{table}.jsonl"] = b"".join(
+        json.dumps(row, ensure_ascii=False).encode() + b"\n" for row in rows)
+    resign(out, manifest, data, site_key(site))
+
+
+def test_the_same_sign_in_twice_under_two_ids_is_refused_whole(linked, tmp_path):
+    """A faulty sender: one sign-in, two ids, one bundle. The database's unique key says no."""
+    hub, site, _ids, path = linked
+    _rewrite_rows(path, tmp_path / "twice.zip", site, "attendance",
+                  lambda rows: [*rows, {**rows[0], "id": "5b0cdf3a-52a4-4b8e-9c51-3d1f0f4f2a11"}])
+    error = _refused(hub, tmp_path / "twice.zip")
+    assert "do not fit this database" in error.message
+    assert count(hub, PlayLog) == 0 and count(hub, Attendance) == 0
+
+
+def test_a_malformed_value_in_a_new_row_is_refused(linked, tmp_path):
+    hub, site, _ids, path = linked
+    _rewrite_rows(path, tmp_path / "bad.zip", site, "attendance",
+                  lambda rows: [rows[0], {**rows[1], "signed_at": "yesterday evening"}])
+    error = _refused(hub, tmp_path / "bad.zip")
+    assert "malformed row in attendance" in error.message
+
+
+def test_rows_of_an_older_version_get_the_defaults_of_newer_columns(linked, tmp_path):
+    """A bundle made before a column existed: every row lacks it, the column's default fills it."""
+    hub, site, ids, path = linked
+
+    def older(rows):
+        return [{k: v for k, v in row.items() if k != "status"} for row in rows]
+
+    _rewrite_rows(path, tmp_path / "older.zip", site, "attendance", older)
+    summary = import_(hub, tmp_path / "older.zip")
+    assert summary["tables"]["attendance"]["inserted"] == 2
+    with hub.ctx() as db:
+        statuses = db.session.scalars(select(Attendance.status)).all()
+    assert statuses == ["present", "present"]

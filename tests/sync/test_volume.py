@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import insert, select, update
 
 from app.models import Attendance, Person, PlayLog, Screening, Site
+from app.sync import importer
 from tests.sync.helpers import count, enroll, export, import_, seed_hub
 
 SCREENINGS, PEOPLE, PER_SCREENING, PLAYS = 100, 400, 50, 1000  # 5,000 sign-ins
@@ -88,3 +89,34 @@ def test_sign_ins_known_under_other_ids_are_matched_not_doubled(hub, new_site, t
     assert again["inserted"] == 0 and again["tables"]["attendance"]["unchanged"] == sent[
         "attendance"]
     assert count(hub, Attendance) == sent["attendance"]
+
+
+def test_a_full_resend_merges_only_the_rows_changed_since(hub, new_site, tmp_path, monkeypatch):
+    """Rows the hub holds at the same time are set aside unread; the changed ones are merged.
+
+    Small batches make the import write new rows in several goes (and, on PostgreSQL, refresh
+    the table's statistics between them), as a bundle of 100,000 rows does.
+    """
+    monkeypatch.setattr(importer, "WAITING", 2000)
+    monkeypatch.setattr(importer, "ANALYZE_AFTER", 1000)
+    seed_hub(hub)
+    site = new_site()
+    enroll(hub, site, tmp_path / "enroll.zip")
+    sent = fill(site)
+    first = import_(hub, export(site, tmp_path / "up.zip") and tmp_path / "up.zip")
+    assert first["tables"]["attendance"]["inserted"] == sent["attendance"]
+
+    with site.ctx() as db:  # the operator marks seven people late, an hour later
+        late = db.session.scalars(select(Attendance.id).order_by(Attendance.id).limit(7)).all()
+        db.session.execute(update(Attendance).where(Attendance.id.in_(late)).values(
+            status="late", updated_at=datetime.now(UTC) + timedelta(hours=1)))
+        db.session.commit()
+    export(site, tmp_path / "full.zip", full=True)
+    again = import_(hub, tmp_path / "full.zip")
+    assert again["tables"]["attendance"] == {"inserted": 0, "updated": 7,
+                                             "unchanged": sent["attendance"] - 7,
+                                             "conflicts": 0}
+    with hub.ctx() as db:
+        on_hub = dict(db.session.execute(select(Attendance.id, Attendance.status)).all())
+    assert len(on_hub) == sent["attendance"]
+    assert sorted(i for i, status in on_hub.items() if status == "late") == sorted(late)
