@@ -45,6 +45,10 @@ class Defaults:
     SYNC_HUB_URL = None  # on a site: the hub's address (https://hub.example/); set, serve syncs
     SYNC_INTERVAL_MIN = 15  # a site's serve pulls from and pushes to the hub this often
     SYNC_MAX_BUNDLE_MB = 256  # the largest bundle the hub accepts over HTTP (413 above)
+    # Proxies in front of the app whose X-Forwarded-For / -Proto to trust (nginx: 1). Behind a
+    # proxy every request otherwise comes from its address: one client's failed logins would
+    # lock everybody out, and links would say http.
+    PROXIES = 0
 
 
 def secret_key(instance_path: str) -> str:

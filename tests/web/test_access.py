@@ -143,3 +143,32 @@ def test_wrong_password_says_so(client, world):
                                            "csrf_token": csrf_token(client)})
     assert response.status_code == 401
     assert "Wrong user name or password" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_behind_a_proxy_each_client_has_its_own_login_limit(app, world, proxies):
+    """nginx in front: with PROXIES = 1 the limit is per client (X-Forwarded-For), not per nginx.
+
+    Without it, every request comes from the proxy's address, so one person's ten wrong
+    passwords lock out everyone; with it, a forged header from a direct client is not trusted
+    beyond the one hop.
+    """
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from app import create_app
+
+    behind = create_app({**app.config, "PROXIES": proxies})
+    assert isinstance(behind.wsgi_app, ProxyFix) == bool(proxies)
+    behind.test_client_class = app.test_client_class
+
+    def attempts(address: str) -> list[int]:
+        client = behind.test_client()
+        token = csrf_token(client)
+        return [client.post("/login", data={"username": "admin", "password": "wrong",
+                                            "csrf_token": token},
+                            headers={"X-Forwarded-For": address}).status_code
+                for _ in range(11)]
+
+    assert attempts("10.0.0.7") == [401] * 10 + [429]
+    second = attempts("10.0.0.8")  # another villager's phone, through the same nginx
+    assert second[0] == (401 if proxies else 429)
