@@ -7,32 +7,23 @@ it, else to the newer change, the hub winning a tie. Conflicts are logged in syn
 
 from __future__ import annotations
 
-import json
 import math
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from itertools import islice
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import (
-    JSON,
     Row,
-    String,
     and_,
-    any_,
-    cast,
     insert,
-    literal,
     select,
     tuple_,
-    type_coerce,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ..auth.access import unit_subtree_ids
@@ -49,14 +40,13 @@ from ..models import (
     SyncPeer,
 )
 from ..models.base import utcnow
+from .bulk import chunks, id_key, insert_rows, set_aside_unchanged
 from .bundle import BundleError, Opened, open_bundle
 from .services import become_site, is_site, my_code, write_site_config
 from .tables import DOWN, HUB_ORIGIN, SPECS, SYSTEM, UP, Codec, Spec, field_owner
 
 CHUNK = 1000
-LOOKUP = 500  # ids looked up in one query
 WAITING = 50_000  # new rows of a table held back at most, to be written in one go
-ANALYZE_AFTER = 10_000  # rows written to a PostgreSQL table at once that make us ANALYZE it
 PROBES = 30  # index probes per row we accept for a natural-key lookup (see _match_natural)
 SKEW_WARNING = timedelta(minutes=5)
 
@@ -278,43 +268,46 @@ def _merge_row(spec: Spec, local, row: dict, ctx: Merge) -> dict:
 
 
 def _check_claims(spec: Spec, rows: list[dict], found: dict, ctx: Merge) -> None:
-    """A site may send only its own rows (and changes to the hub's rows about it)."""
+    """A site may send only its own rows (and changes to the hub's rows about it).
+
+    Checked a chunk at a time, on the set of values the chunk names.
+    """
     site = ctx.site
     assert site is not None
     _learn_site_rows(spec, rows, ctx)
-    of_screening = spec.name in ("attendance", "screening_items")
-    origins, column, site_id = (site.code, HUB_ORIGIN), spec.site_column, site.id
-    for row in rows:
-        origin = row["origin_site"]
-        if origin not in origins:
-            raise Refused(_("The bundle of %(site)s carries rows born at %(other)s (%(table)s); "
-                            "a site sends only its own. Nothing was imported.",
-                            site=site.code, other=origin, table=spec.name),
-                          reason="claim", status=403)
-        if origin == HUB_ORIGIN and row["id"] not in found:
-            raise Refused(_("The bundle of %(site)s carries a row said to be born at the hub "
-                            "that the hub does not have (%(table)s). Nothing was imported.",
-                            site=site.code, table=spec.name), reason="claim", status=403)
-        if column and row.get(column) != site_id:
-            raise Refused(_("The bundle of %(site)s carries %(table)s of another site. "
-                            "Nothing was imported.", site=site.code, table=spec.name),
-                          reason="claim", status=403)
-        if of_screening and "screening_id" in row and (
-                row["screening_id"] not in ctx.site_screenings):
-            raise Refused(_("The bundle of %(site)s carries %(table)s of a screening at "
-                            "another site. Nothing was imported.", site=site.code,
-                            table=spec.name), reason="claim", status=403)
-        if spec.name == "people" and row.get("village_id") is not None:
-            if ctx.site_villages is None:
-                ctx.site_villages = unit_subtree_ids(site.unit_id)
-            if row["village_id"] not in ctx.site_villages:
-                raise Refused(_("The bundle of %(site)s carries people of villages it does not "
-                                "serve. Nothing was imported.", site=site.code),
-                              reason="claim", status=403)
-        if spec.name == "file_entries" and row.get("root_id") not in ctx.site_roots:
-            raise Refused(_("The bundle of %(site)s carries files of another site's "
-                            "library. Nothing was imported.", site=site.code),
-                          reason="claim", status=403)
+
+    def refuse(message: str):
+        raise Refused(message, reason="claim", status=403)
+
+    origins = {row["origin_site"] for row in rows}
+    others = origins - {site.code, HUB_ORIGIN}
+    if others:
+        refuse(_("The bundle of %(site)s carries rows born at %(other)s (%(table)s); a site "
+                 "sends only its own. Nothing was imported.", site=site.code,
+                 other=min(others), table=spec.name))
+    if HUB_ORIGIN in origins and any(row["origin_site"] == HUB_ORIGIN and row["id"] not in found
+                                     for row in rows):
+        refuse(_("The bundle of %(site)s carries a row said to be born at the hub that the hub "
+                 "does not have (%(table)s). Nothing was imported.", site=site.code,
+                 table=spec.name))
+    column = spec.site_column
+    if column and any(row.get(column) != site.id for row in rows):
+        refuse(_("The bundle of %(site)s carries %(table)s of another site. Nothing was "
+                 "imported.", site=site.code, table=spec.name))
+    if spec.name in ("attendance", "screening_items") and not {
+            row["screening_id"] for row in rows if "screening_id" in row} <= ctx.site_screenings:
+        refuse(_("The bundle of %(site)s carries %(table)s of a screening at another site. "
+                 "Nothing was imported.", site=site.code, table=spec.name))
+    if spec.name == "people":
+        villages = {row.get("village_id") for row in rows} - {None}
+        if villages and ctx.site_villages is None:
+            ctx.site_villages = unit_subtree_ids(site.unit_id)
+        if villages and not villages <= ctx.site_villages:
+            refuse(_("The bundle of %(site)s carries people of villages it does not serve. "
+                     "Nothing was imported.", site=site.code))
+    if spec.name == "file_entries" and not {row.get("root_id") for row in rows} <= ctx.site_roots:
+        refuse(_("The bundle of %(site)s carries files of another site's library. Nothing was "
+                 "imported.", site=site.code))
 
 
 def _learn_site_rows(spec: Spec, rows: list[dict], ctx: Merge) -> None:
@@ -331,12 +324,6 @@ def _learn_site_rows(spec: Spec, rows: list[dict], ctx: Merge) -> None:
     if wanted:
         known.update(db.session.scalars(select(model.id).where(
             model.site_id == site.id, model.id.in_(list(wanted)))))
-
-
-def _chunks(iterable, size: int):
-    it = iter(iterable)
-    while chunk := list(islice(it, size)):
-        yield chunk
 
 
 class _Decoder(Codec):
@@ -365,148 +352,10 @@ def _remembering(decode: Callable) -> Callable:
     return cached
 
 
-def _binder(kind, dialect) -> Callable | None:
-    """The function that turns a value into what the driver takes for this column."""
-    if dialect.name == "postgresql" and isinstance(kind, JSON):
-        return json.dumps  # COPY reads JSON as text
-    return kind.bind_processor(dialect)
-
-
-def _insert(table, rows: list[dict]) -> None:
-    """Insert rows in one go; a column a row lacks is NULL, one every row lacks its default.
-
-    The values are bound by the columns' own types, then handed to the driver directly:
-    PostgreSQL takes them by COPY, SQLite by one executemany. SQLAlchemy's insert() spent more
-    time arranging each row's parameters than the database spent storing it.
-    """
-    conn = db.session.connection()
-    dialect = conn.dialect
-    present = set().union(*(row.keys() for row in rows))
-    names, defaults = [], []
-    for column in table.columns:
-        if column.name in present:
-            names.append(column.name)
-        elif column.default is not None:
-            if not (column.default.is_scalar or column.default.is_callable):
-                db.session.execute(insert(table), rows)  # a kind of default we do not run
-                return
-            defaults.append(column)
-    binders = [_binder(table.c[name].type, dialect) for name in names]
-    pairs = list(zip(names, binders, strict=True))
-    # A generator: PostgreSQL stores each row while the next ones are being bound.
-    values = (tuple([None if (v := row.get(name)) is None else bind(v) if bind else v
-                     for name, bind in pairs]) for row in rows)
-    if defaults:  # columns no row has: run their defaults as insert() would
-        names += [column.name for column in defaults]
-        extra = [(column, _binder(column.type, dialect)) for column in defaults]
-        values = (line + tuple(_default(column, bind) for column, bind in extra)
-                  for line in values)
-    quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
-    target = dialect.identifier_preparer.format_table(table)
-    postgres = dialect.name == "postgresql"
-    if postgres:
-        statement = f"COPY {target} ({quoted}) FROM STDIN"
-    else:
-        statement = f"INSERT INTO {target} ({quoted}) VALUES ({', '.join('?' for _n in names)})"
-    dbapi = dialect.loaded_dbapi
-    cursor = conn.connection.driver_connection.cursor()
-    try:
-        if postgres:
-            from psycopg.copy import QueuedLibpqWriter  # sends while the next rows are bound
-
-            with cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
-                for line in values:
-                    copy.write_row(line)
-        else:
-            cursor.executemany(statement, values)
-    except dbapi.IntegrityError as exc:
-        raise IntegrityError(statement, None, exc) from exc
-    except dbapi.Error as exc:
-        raise DBAPIError(statement, None, exc) from exc
-    finally:
-        cursor.close()
-    if postgres and len(rows) >= ANALYZE_AFTER:
-        _analyze(target)
-
-
-def _analyze(target: str) -> None:
-    """Refresh PostgreSQL's statistics of a table that just took many rows.
-
-    A table never analysed, or analysed when it was small, is planned as small: the next
-    chunk's lookups by id then read it whole (14 ms a chunk at 100,000 rows where the index
-    takes 4), until autovacuum comes by. ANALYZE counts this transaction's own new rows.
-    """
-    try:
-        with db.session.begin_nested():
-            db.session.connection().exec_driver_sql(f"ANALYZE {target}")
-    except DBAPIError:  # not the table's owner: the plans are slower, the import the same
-        current_app.logger.info("sync: could not ANALYZE %s", target)
-
-
-def _default(column, bind):
-    default = column.default
-    value = default.arg(None) if default.is_callable else default.arg
-    return value if bind is None or value is None else bind(value)
-
-
 def _same(local: Row, row: dict, position: dict[str, int]) -> bool:
     """True when every field the incoming row carries equals ours (timestamps aside)."""
     return all(local[position[name]] == value for name, value in row.items()
                if name not in SYSTEM)
-
-
-def _set_aside_unchanged(table, chunk: list, known: dict | None, seen: set,
-                         tally: Tally) -> tuple[list, set]:
-    """Count as unchanged the rows held here at the same `updated_at`: merged before.
-
-    A full resend is mostly such rows. They are told apart by two columns read as the driver
-    gives them (the id as text, no UUID objects either side) and are never decoded nor read
-    whole. Returns the other rows, in their order, and which of their ids are here, both as
-    text (`_key`). `seen` holds the ids of the rows met so far, as text too.
-    """
-    sqlite = db.session.get_bind().dialect.name == "sqlite"
-    mapped = {str(remote): str(local) for remote, local in known.items()} if known else {}
-    keyed = []
-    for line in chunk:
-        try:
-            row_id, stamp = line["id"], datetime.fromisoformat(line["updated_at"])
-        except (TypeError, ValueError, KeyError, AttributeError):
-            continue  # decoding the row says what is wrong with it
-        if isinstance(row_id, str) and stamp.tzinfo is not None:
-            row_id = mapped.get(row_id, row_id)
-            # SQLite holds a UUID as 32 hex digits; anything not canonical is decoded instead.
-            keyed.append((row_id.replace("-", "") if sqlite else row_id, stamp, line))
-    if not keyed:
-        return chunk, set()
-    here = {}
-    # PostgreSQL reads a table of 100,000 rows whole for 1,000 ids, where it takes the index
-    # for 500 (three times faster).
-    for wanted in _chunks({row_id for row_id, _s, _l in keyed}, LOOKUP):
-        if sqlite:
-            where = type_coerce(table.c.id, String).in_(wanted)
-        else:
-            where = table.c.id == any_(cast(literal(wanted, ARRAY(String)),
-                                            ARRAY(table.c.id.type)))
-        for row_id, stamp in db.session.execute(select(
-                type_coerce(table.c.id, String) if sqlite else cast(table.c.id, String),
-                type_coerce(table.c.updated_at, String)).where(where)).all():
-            if isinstance(stamp, str):
-                stamp = datetime.fromisoformat(stamp)
-            here[row_id] = stamp.replace(tzinfo=UTC)
-    same = set()
-    for row_id, stamp, line in keyed:
-        if here.get(row_id) == stamp:
-            same.add(id(line))
-            seen.add(row_id)
-            tally.unchanged += 1
-    if not same:
-        return chunk, set(here)
-    return [line for line in chunk if id(line) not in same], set(here)
-
-
-def _key(row_id: uuid.UUID, sqlite: bool) -> str:
-    """An id as _set_aside_unchanged reads it from the database."""
-    return row_id.hex if sqlite else str(row_id)
 
 
 def merge_spec(spec: Spec, lines, ctx: Merge) -> None:
@@ -522,8 +371,10 @@ def merge_spec(spec: Spec, lines, ctx: Merge) -> None:
     # New rows are written a table at a time: one COPY lets PostgreSQL store rows while more
     # are being sent, where a COPY a chunk waited for the server a hundred times.
     waiting: list[dict] = []
-    for chunk in _chunks(lines, 1 if self_ref else CHUNK):
-        chunk, here = _set_aside_unchanged(table, chunk, ctx.idmap.get(spec.name), seen, tally)
+    for chunk in chunks(lines, 1 if self_ref else CHUNK):
+        size = len(chunk)
+        chunk, here = set_aside_unchanged(table, chunk, ctx.idmap.get(spec.name), seen)
+        tally.unchanged += size - len(chunk)
         if not chunk:
             continue
         try:
@@ -543,13 +394,13 @@ def merge_spec(spec: Spec, lines, ctx: Merge) -> None:
             for row in rows:
                 row["id"] = known.get(row["id"], row["id"])
         # Plain rows (tuples), not mappings: reading a chunk is the dearest step of a re-import.
-        keys = [_key(row["id"], sqlite) for row in rows]
+        keys = [id_key(row["id"], sqlite) for row in rows]
         ids = [row["id"] for row, key in zip(rows, keys, strict=True) if key in here]
         found = {r[at_id]: r for r in db.session.execute(
             select(table).where(among(table.c.id, ids))).all()} if ids else {}
         if spec.natural and _match_natural(spec, [r for r in rows if r["id"] not in found],
                                            found, ctx):
-            keys = [_key(row["id"], sqlite) for row in rows]  # some are ours now
+            keys = [id_key(row["id"], sqlite) for row in rows]  # some are ours now
         if ctx.incoming == "site":
             _check_claims(spec, rows, found, ctx)
         inserts, updates = [], []
@@ -571,7 +422,7 @@ def merge_spec(spec: Spec, lines, ctx: Merge) -> None:
         waiting.extend(inserts)
         tally.inserted += len(inserts)
         if waiting and (self_ref or len(waiting) >= WAITING):
-            _insert(table, waiting)
+            insert_rows(table, waiting)
             waiting = []
         for row_id, changes in updates:
             db.session.execute(update(table).where(table.c.id == row_id).values(**changes))
@@ -582,7 +433,7 @@ def merge_spec(spec: Spec, lines, ctx: Merge) -> None:
             ctx.arrivals.extend({"table": spec.name, "row_id": i, "source": ctx.peer.code,
                                  "arrived_at": ctx.now} for i, _c in updates)
     if waiting:
-        _insert(table, waiting)
+        insert_rows(table, waiting)
 
 
 def _match_natural(spec: Spec, unknown: list[dict], found: dict, ctx: Merge) -> bool:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import insert, select, update
 
 from app.models import Attendance, Person, PlayLog, Screening, Site
-from app.sync import importer
+from app.sync import bulk, importer
 from tests.sync.helpers import count, enroll, export, import_, seed_hub
 
 SCREENINGS, PEOPLE, PER_SCREENING, PLAYS = 100, 400, 50, 1000  # 5,000 sign-ins
@@ -98,7 +98,7 @@ def test_a_full_resend_merges_only_the_rows_changed_since(hub, new_site, tmp_pat
     the table's statistics between them), as a bundle of 100,000 rows does.
     """
     monkeypatch.setattr(importer, "WAITING", 2000)
-    monkeypatch.setattr(importer, "ANALYZE_AFTER", 1000)
+    monkeypatch.setattr(bulk, "ANALYZE_AFTER", 1000)
     seed_hub(hub)
     site = new_site()
     enroll(hub, site, tmp_path / "enroll.zip")
