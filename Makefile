@@ -24,9 +24,12 @@ run: install libvlc
 	$(BIN)/dianjiao demo --if-empty
 	$(BIN)/dianjiao serve --host $(HOST) --port $(PORT)
 
+# Two pytest-xdist workers by default (about half the time: much of the suite waits on real-time
+# playback, servers and Chromium); `make test WORKERS=0` runs in one process.
+WORKERS ?= 2
 test: install
 	$(BIN)/ruff check app media_index schedules tests benchmarks
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(WORKERS)
 
 # Extract the marked strings, merge them into zh and en (translations kept, new ones empty, none
 # guessed as fuzzy), compile the .mo files (tracked, so a clone runs without this step). Running it
