@@ -1,8 +1,10 @@
-"""Load a row by its UUID given as text, as ids arrive from URLs and JSON."""
+"""Looking rows up: by a UUID given as text (as ids arrive from URLs and JSON), and many ids a
+query at a time."""
 
 from __future__ import annotations
 
 import uuid
+from itertools import islice
 
 from .extensions import db
 
@@ -13,3 +15,10 @@ def by_id(model, value):
         return db.session.get(model, uuid.UUID(str(value)))
     except (ValueError, TypeError):
         return None
+
+
+def chunks(iterable, size: int = 500):
+    """Lists of `size` items (the last one shorter): ids to look up a query at a time."""
+    it = iter(iterable)
+    while chunk := list(islice(it, size)):
+        yield chunk

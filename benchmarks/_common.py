@@ -16,6 +16,18 @@ if str(REPO) not in sys.path:
 WORK = Path(os.environ.get("DIANJIAO_BENCH_DIR", "/tmp/dianjiao-bench"))
 
 
+SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
+            "余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯"
+            "龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
+GIVEN = "建国华明丽芳军平红霞伟强秀英玉兰桂珍海燕春梅志刚德福文静敏杰磊娜婷勇超"
+
+
+def person_name(i: int) -> str:
+    """The i-th of a deterministic run of three-character names, distinct for i < 3,900."""
+    s, rest = SURNAMES[i % len(SURNAMES)], i // len(SURNAMES)
+    return s + GIVEN[rest % len(GIVEN)] + GIVEN[(rest // len(GIVEN) + i) % len(GIVEN)]
+
+
 def workdir(name: str) -> Path:
     """Return (and create) a reusable scratch folder for one benchmark."""
     path = WORK / name

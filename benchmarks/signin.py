@@ -36,13 +36,9 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
-from _common import REPO, finish, say, workdir
+from _common import REPO, finish, person_name, say, workdir
 
 ADMIN_PASSWORD = "bench-admin-pass-1"
-SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
-            "余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯"
-            "龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
-GIVEN = "建国华明丽芳军平红霞伟强秀英玉兰桂珍海燕春梅志刚德福文静敏杰磊娜婷勇超"
 
 
 def env_for(instance: str) -> dict:
@@ -67,11 +63,7 @@ def free_port() -> int:
 
 
 def names(count: int) -> list[str]:
-    out = []
-    for i in range(count):
-        s, rest = SURNAMES[i % len(SURNAMES)], i // len(SURNAMES)
-        out.append(s + GIVEN[rest % len(GIVEN)] + GIVEN[(rest // len(GIVEN) + i) % len(GIVEN)])
-    return out
+    return [person_name(i) for i in range(count)]
 
 
 def add_people(env: dict, count: int) -> list[str]:

@@ -41,14 +41,12 @@ import uuid
 import zipfile
 from datetime import UTC, datetime, timedelta
 
-from _common import finish, say, workdir
+from _common import finish, person_name, say, workdir
 
 PG_BASE = os.environ.get("DIANJIAO_BENCH_POSTGRES",
                          "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 PG_NAME = "dianjiao_bench_sync"
 SITE = "P-001"
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
-GIVEN = "建国华明丽芳军平红霞伟强秀英玉兰桂珍海燕春梅志刚德福文静敏杰磊娜婷勇超"
 VOLUME = ("people", "screenings", "attendance", "play_logs")
 
 
@@ -129,11 +127,6 @@ def enroll(hub, site, path) -> None:
         export_bundle(str(path), to=SITE, enroll=True)
     with site.app_context():
         import_bundle(str(path))
-
-
-def person_name(i: int) -> str:
-    s, rest = SURNAMES[i % len(SURNAMES)], i // len(SURNAMES)
-    return s + GIVEN[rest % len(GIVEN)] + GIVEN[(rest // len(GIVEN) + i) % len(GIVEN)]
 
 
 def fill_site(site, args) -> dict[str, int]:

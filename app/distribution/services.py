@@ -23,7 +23,7 @@ from sqlalchemy import Select, String, func, select, true, type_coerce
 from ..auth.access import can_see_site, unit_subtree_ids, visible_sites
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
-from ..lookup import by_id
+from ..lookup import by_id, chunks
 from ..models import (
     Batch,
     BatchItem,
@@ -510,14 +510,9 @@ def _sites(user: User, ids: set[uuid.UUID]) -> dict[uuid.UUID, Site]:
     if len(ids) > 500:
         return {s.id: s for s in db.session.scalars(visible_sites(user)) if s.id in ids}
     sites: dict[uuid.UUID, Site] = {}
-    for chunk in _chunks(list(ids)):
+    for chunk in chunks(list(ids)):
         sites.update({s.id: s for s in db.session.scalars(select(Site).where(Site.id.in_(chunk)))})
     return sites
-
-
-def _chunks(values: list, size: int = 500):
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
 
 
 def holder_dict(h: Holder, of: int) -> dict:

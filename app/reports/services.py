@@ -23,6 +23,7 @@ from ..attendance.services import COUNTED
 from ..auth.access import unit_subtree_ids
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import among, db
+from ..lookup import chunks
 from ..models import Attendance, Person, PlayLog, Screening, Site, Unit, User
 
 HELD = ("done", "partial")  # a session was held when it played, in full or in part
@@ -247,7 +248,7 @@ class _Figures:
             rows = db.session.execute(screenings.where(*in_span)).all()
             signs = _by_screening([row.id for row in rows], key)
         played = {}
-        for chunk in _chunks(list({row.id for row in rows}), 5000):
+        for chunk in chunks(list({row.id for row in rows}), 5000):
             played.update(db.session.execute(
                 select(key(PlayLog.screening_id), func.coalesce(func.sum(PlayLog.played_s), 0.0))
                 .where(_among(PlayLog.screening_id, chunk, key))
@@ -321,7 +322,7 @@ class _Figures:
             else:
                 recent.append(site_id)
         earlier: set[uuid.UUID] = set()
-        for chunk in _chunks(recent):
+        for chunk in chunks(recent):
             earlier.update(db.session.scalars(select(Site.id).where(
                 Site.id.in_(chunk), exists().where(Screening.site_id == Site.id,
                                                    Screening.starts_at < self.bounds[0][0]))))
@@ -344,7 +345,7 @@ def _by_screening(ids: list, key) -> list:
     By a list of screening ids, not by a join on the month's range: PostgreSQL would hash the
     whole sign-in table for the join, where the ids make it read only the index of each.
     """
-    return [row for chunk in _chunks(ids, 5000) for row in db.session.execute(
+    return [row for chunk in chunks(ids, 5000) for row in db.session.execute(
         select(key(Attendance.screening_id), key(Attendance.person_id))
         .where(_among(Attendance.screening_id, chunk, key), Attendance.status.in_(COUNTED)))]
 
@@ -368,11 +369,6 @@ def _key(column):
     tens of thousands of sign-ins a roll-up reads.
     """
     return cast(column, String)
-
-
-def _chunks(values: list, size: int = 500):
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
 
 
 def card_dict(card: Card, *, tz: str) -> dict:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from itertools import islice
 
 from flask import current_app
 from sqlalchemy import JSON, String, any_, cast, insert, literal, select, text, type_coerce
@@ -17,16 +16,10 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ..extensions import db
+from ..lookup import chunks
 
 LOOKUP = 500  # ids looked up in one query
 ANALYZE_AFTER = 10_000  # rows written to a PostgreSQL table at once that make us ANALYZE it
-
-
-def chunks(iterable, size: int):
-    """Lists of `size` items (the last one shorter)."""
-    it = iter(iterable)
-    while chunk := list(islice(it, size)):
-        yield chunk
 
 
 def set_aside_unchanged(table, chunk: list, known: dict | None,

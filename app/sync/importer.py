@@ -29,6 +29,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from ..auth.access import unit_subtree_ids
 from ..errors import DianjiaoError
 from ..extensions import among, db
+from ..lookup import chunks
 from ..models import (
     Bundle,
     LibraryRoot,
@@ -40,7 +41,7 @@ from ..models import (
     SyncPeer,
 )
 from ..models.base import utcnow
-from .bulk import chunks, id_key, insert_rows, set_aside_unchanged
+from .bulk import id_key, insert_rows, set_aside_unchanged
 from .bundle import BundleError, Opened, open_bundle
 from .services import become_site, is_site, my_code, write_site_config
 from .tables import DOWN, HUB_ORIGIN, SPECS, SYSTEM, UP, Codec, Spec, field_owner
