@@ -9,10 +9,12 @@ from itertools import islice
 from .extensions import db
 
 
-def by_id(model, value):
-    """Return the row of `model` with this id, or None for an unknown or malformed id."""
+def by_id(model, value, options=()):
+    """Return the row of `model` with this id, or None for an unknown or malformed id.
+
+    `options` are loader options, such as a relationship to load in the same query."""
     try:
-        return db.session.get(model, uuid.UUID(str(value)))
+        return db.session.get(model, uuid.UUID(str(value)), options=options)
     except (ValueError, TypeError):
         return None
 

@@ -7,12 +7,13 @@ import uuid
 from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from ..attendance.services import attendance_dict, sign_in, villages_of
 from ..auth.access import can_change_site, can_see_site
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db, one_writer
-from ..models import Attendance, Person
+from ..models import Attendance, Person, Screening
 from ..people.services import create_person, person_dict, search_people, village_named
 from ..screenings.services import screening_or_404
 from . import bp
@@ -91,7 +92,7 @@ def attendance(screening_id: str):
         409: {$ref: '#/components/responses/Error'}
         422: {$ref: '#/components/responses/Error'}
     """
-    screening = screening_or_404(screening_id)
+    screening = screening_or_404(screening_id, [joinedload(Screening.site)])
     site = screening.site
     if not can_see_site(current_user, site):
         raise Forbidden(_("This site is outside your area."))
@@ -125,5 +126,6 @@ def attendance(screening_id: str):
                          recorded_by=current_user.username,
                          device=body.get("device") or request.headers.get("User-Agent"),
                          status=body.get("status"))
+        answer = attendance_dict(result.attendance)  # before the commit expires the rows
         db.session.commit()
-    return jsonify(attendance_dict(result.attendance)), 201 if result.created else 200
+    return jsonify(answer), 201 if result.created else 200

@@ -96,12 +96,14 @@ def sign_in(screening: Screening, *, method: str, person: Person | None = None,
                   origin_site=current_origin(), created_at=written, updated_at=written)
     # INSERT .. ON CONFLICT DO NOTHING: two devices at once, and the loser finds the winner's row
     # (no savepoint, which SQLite's driver would commit on its own as a transaction's first write).
-    inserted = db.session.execute(
+    # RETURNING the whole row gives the ORM object itself, with no second query.
+    inserted = db.session.scalar(
         _insert(db.session).values(**values)
         .on_conflict_do_nothing(index_elements=["screening_id", "person_id"])
-        .returning(Attendance.id)).scalar()
-    row = db.session.get(Attendance, inserted) if inserted else _existing(screening, person)
-    return SignIn(row, inserted is not None)
+        .returning(Attendance))
+    if inserted is not None:
+        return SignIn(inserted, True)
+    return SignIn(_existing(screening, person), False)
 
 
 def _insert(session):

@@ -253,8 +253,8 @@ def cancel_screening(screening: Screening) -> None:
     events.changed()
 
 
-def screening_or_404(value) -> Screening:
-    screening = by_id(Screening, value)
+def screening_or_404(value, options=()) -> Screening:
+    screening = by_id(Screening, value, options)
     if screening is None:
         raise NotFound(_("No such screening."))
     return screening
