@@ -510,7 +510,7 @@ def _sites(user: User, ids: set[uuid.UUID]) -> dict[uuid.UUID, Site]:
     if len(ids) > 500:
         return {s.id: s for s in db.session.scalars(visible_sites(user)) if s.id in ids}
     sites: dict[uuid.UUID, Site] = {}
-    for chunk in chunks(list(ids)):
+    for chunk in chunks(ids):
         sites.update({s.id: s for s in db.session.scalars(select(Site).where(Site.id.in_(chunk)))})
     return sites
 

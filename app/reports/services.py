@@ -248,7 +248,7 @@ class _Figures:
             rows = db.session.execute(screenings.where(*in_span)).all()
             signs = _by_screening([row.id for row in rows], key)
         played = {}
-        for chunk in chunks(list({row.id for row in rows}), 5000):
+        for chunk in chunks({row.id for row in rows}, 5000):
             played.update(db.session.execute(
                 select(key(PlayLog.screening_id), func.coalesce(func.sum(PlayLog.played_s), 0.0))
                 .where(_among(PlayLog.screening_id, chunk, key))
