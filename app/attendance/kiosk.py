@@ -34,6 +34,7 @@ from ..extensions import db, limiter, one_writer
 from ..lookup import by_id
 from ..models import Attendance, Person, Screening, Site, Unit
 from ..people.services import search_people
+from ..qrcodes import svg as draw_qr
 from ..screenings.forms import ConfirmForm
 from ..screenings.services import screening_or_404
 from . import bp, qr
@@ -232,7 +233,7 @@ def _visible_screening(screening_id: str) -> Screening:
 def qr_svg(screening_id: str):
     """The phone sign-in QR code as it is now (the page reloads it as the code rotates)."""
     screening = _visible_screening(screening_id)
-    return Response(qr.svg(phone_url(screening)), mimetype="image/svg+xml",
+    return Response(draw_qr(phone_url(screening)), mimetype="image/svg+xml",
                     headers={"Cache-Control": "no-store"})
 
 

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import io
 import uuid
 from datetime import UTC, datetime
 
-import segno
 from flask import current_app
 
 CODE_LENGTH = 12  # hex digits (48 bits): short keeps the QR code coarse enough for old phones
@@ -46,12 +44,3 @@ def accepts(screening_id: uuid.UUID | str, code: str, now: datetime | None = Non
         return False
     current = slot(now)
     return any(hmac.compare_digest(code, code_for(screening_id, n)) for n in (current, current - 1))
-
-
-def svg(url: str) -> str:
-    """A standalone SVG of a QR code for `url`, sized by its viewBox (the page's CSS scales it);
-    its title is the address, for screen readers and for tests that follow the code."""
-    out = io.BytesIO()
-    segno.make(url, error="m", micro=False).save(out, kind="svg", border=2, omitsize=True,
-                                                  svgclass="qr", dark="#000", light="#fff", title=url)
-    return out.getvalue().decode()

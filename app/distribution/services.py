@@ -7,14 +7,12 @@ it holds at least one title of it, and holds it completely when it holds every t
 
 from __future__ import annotations
 
-import io
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-import segno
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -350,14 +348,6 @@ def status_counts(user: User, batch: Batch, township: Unit | None = None) -> dic
         .with_only_columns(Shipment.status, func.count(Shipment.id))
         .group_by(Shipment.status).order_by(None)).all())
     return {status: found[status] for status in SHIPMENT_STATUSES if found.get(status)}
-
-
-def qr_svg(url: str) -> str:
-    """An SVG QR code for a kit's address, scaled by the page's CSS."""
-    out = io.BytesIO()
-    segno.make(url, error="m", micro=False).save(out, kind="svg", border=2, omitsize=True,
-                                                  svgclass="qr", dark="#000", light="#fff")
-    return out.getvalue().decode()
 
 
 # --- automatic verification -----------------------------------------------------------------

@@ -19,6 +19,7 @@ from ..lookup import by_id
 from ..models import Batch, Shipment, Title, Unit
 from ..models.catalog import SERIES
 from ..paging import page_for, paginate
+from ..qrcodes import svg as qr_svg
 from . import bp
 from .forms import BatchForm, ConfirmForm, ConsignForm, ReceiveForm, StatusForm
 from .services import (
@@ -38,7 +39,6 @@ from .services import (
     holdings,
     kit_or_404,
     may_receive,
-    qr_svg,
     replace,
     series_titles,
     set_status,
