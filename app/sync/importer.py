@@ -131,9 +131,18 @@ def _check_manifest(m: dict) -> None:
         raise Refused(_("The bundle's manifest is incomplete (%(key)s).", key="seq"))
     _time(m.get("created"), "created")
     _time(m.get("watermark"), "watermark")
+    for key in ("ack", "rekey", "enroll", "counts"):  # objects when present; read unsigned
+        if m.get(key) is not None and not isinstance(m[key], dict):
+            raise Refused(_("The bundle's manifest is incomplete (%(key)s).", key=key))
+    parts = m.get("parts", [])
+    if not isinstance(parts, list) or not all(
+            isinstance(part, dict) and isinstance(part.get("name"), str)
+            and isinstance(part.get("bytes"), int) and isinstance(part.get("sha256"), str)
+            for part in parts):
+        raise Refused(_("The bundle's manifest is incomplete (%(key)s).", key="parts"))
     known = {spec.name for spec in SPECS}
-    for part in m.get("parts", []):
-        if part.get("name") not in known:
+    for part in parts:
+        if part["name"] not in known:
             raise Refused(_("The bundle carries %(name)s, which this version does not know.",
                             name=part.get("name")))
 

@@ -366,3 +366,18 @@ def test_rows_of_an_older_version_get_the_defaults_of_newer_columns(linked, tmp_
     with hub.ctx() as db:
         statuses = db.session.scalars(select(Attendance.status)).all()
     assert statuses == ["present", "present"]
+
+
+@pytest.mark.parametrize("field,value", [
+    ("parts", [1]), ("parts", {"a": 1}), ("parts", "abc"), ("parts", [{"name": ["x"]}]),
+    ("parts", [{"name": "attendance", "bytes": "12", "sha256": "x"}]),
+    ("ack", ["x"]), ("enroll", "x"), ("rekey", 5), ("counts", [1])])
+def test_a_manifest_of_the_wrong_shape_is_refused_plainly(linked, tmp_path, field, value):
+    """Read before any signature is checked: a wrong shape is bad input, never a crash."""
+    hub, site, _ids, path = linked
+    manifest, data = members(path)
+    manifest[field] = value
+    data["manifest.json"] = json.dumps(manifest).encode()
+    rezip(tmp_path / "shape.zip", data)
+    error = _refused(hub, tmp_path / "shape.zip")
+    assert error.status == 422 and field in error.message
