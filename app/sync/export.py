@@ -15,7 +15,7 @@ from ..models import Site, SyncArrival, SyncPeer, Unit
 from ..models.base import utcnow
 from .bundle import write_bundle
 from .services import hub_identity, hub_peer, is_site, my_code, site_by_code
-from .tables import CODECS, DOWN, SPECS, UP, scope_clause
+from .tables import CODECS, DOWN, HUB_ORIGIN, SPECS, UP, scope_clause
 
 # Rows changed this long before the acknowledged watermark are sent again: a transaction that
 # began before an export and committed after it is never skipped. Re-sent rows import unchanged.
@@ -68,6 +68,11 @@ def gather(peer: SyncPeer, site: Site, *, since: datetime | None) -> dict[str, t
         query = select(table)
         if direction == DOWN:
             query = query.where(scope_clause(spec, site))
+        else:
+            # A site sends its own rows and its changes to the hub's. A row born at another site
+            # (a walk-in of the same village, passed on by the hub) is that site's to send: the
+            # hub refuses it from anyone else, and a change made to it here stays here.
+            query = query.where(table.c.origin_site.in_((my_code(), HUB_ORIGIN)))
         if since is not None:
             changed = table.c.updated_at > since
             if direction == DOWN and spec.forward:
