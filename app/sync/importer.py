@@ -318,6 +318,55 @@ def _check_claims(spec: Spec, rows: list[dict], found: dict, ctx: Merge) -> None
     if spec.name == "file_entries" and not {row.get("root_id") for row in rows} <= ctx.site_roots:
         refuse(_("The bundle of %(site)s carries files of another site's library. Nothing was "
                  "imported.", site=site.code))
+    if any(row["origin_site"] == HUB_ORIGIN and found[row["id"]]._mapping["origin_site"]
+           != HUB_ORIGIN for row in rows if row["id"] in found):
+        refuse(_("The bundle of %(site)s carries a row said to be born at the hub that the hub "
+                 "holds as another site's (%(table)s). Nothing was imported.", site=site.code,
+                 table=spec.name))
+
+
+def _held_elsewhere(spec: Spec, rows: list[dict], found: dict, ctx: Merge) -> set:
+    """The ids of rows held here that are no longer the site's to change: the row here belongs
+    to another site or village (moved there since the site got it, or a forged change).
+
+    The incoming values were checked by _check_claims; this checks the row they would change.
+    A row that moved away is not refused (the site could not know, and every later bundle would
+    be refused too): it is left as it is here, and the change is logged as a conflict.
+    """
+    site = ctx.site
+    held = [found[row["id"]]._mapping for row in rows if row["id"] in found]
+    if not held:
+        return set()
+    if spec.site_column:
+        column, allowed = spec.site_column, {site.id}
+    elif spec.name == "people":
+        if ctx.site_villages is None:
+            ctx.site_villages = unit_subtree_ids(site.unit_id)
+        column, allowed = "village_id", ctx.site_villages
+    elif spec.name in ("attendance", "screening_items"):
+        _learn_site_rows(spec, [dict(h) for h in held], ctx)
+        column, allowed = "screening_id", ctx.site_screenings
+    elif spec.name == "file_entries":
+        _learn_site_rows(spec, [dict(h) for h in held], ctx)
+        column, allowed = "root_id", ctx.site_roots
+    else:
+        return set()
+    incoming = {row["id"]: row for row in rows}
+    away = set()
+    for local in held:
+        if local[column] in allowed or (local[column] is None
+                                        and local["origin_site"] == site.code):
+            continue
+        away.add(local["id"])
+        ctx.conflicts.append({
+            "id": uuid.uuid4(), "origin_site": my_code(), "created_at": ctx.now,
+            "updated_at": ctx.now, "peer": ctx.peer.code, "bundle_digest": ctx.digest,
+            "table": spec.name, "row_id": local["id"], "field": column,
+            "local_value": _text(local[column]),
+            "incoming_value": _text(incoming[local["id"]].get(column)),
+            "kept": "local", "reason": "scope"})
+        ctx.tallies[spec.name].conflicts += 1
+    return away
 
 
 def _learn_site_rows(spec: Spec, rows: list[dict], ctx: Merge) -> None:
@@ -411,8 +460,10 @@ def merge_spec(spec: Spec, lines, ctx: Merge) -> None:
         if spec.natural and _match_natural(spec, [r for r in rows if r["id"] not in found],
                                            found, ctx):
             keys = [id_key(row["id"], sqlite) for row in rows]  # some are ours now
+        away = set()
         if ctx.incoming == "site":
             _check_claims(spec, rows, found, ctx)
+            away = _held_elsewhere(spec, rows, found, ctx)
         inserts, updates = [], []
         for row, key in zip(rows, keys, strict=True):
             if key in seen:
@@ -423,6 +474,8 @@ def merge_spec(spec: Spec, lines, ctx: Merge) -> None:
             if local is None:
                 inserts.append(row)
                 continue
+            if row["id"] in away:
+                continue  # counted as a conflict
             changes = {} if _same(local, row, position) else _merge_row(
                 spec, local._mapping, row, ctx)
             if changes:
