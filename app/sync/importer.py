@@ -656,10 +656,13 @@ def _advance(peer: SyncPeer, m: dict, now: datetime) -> list[str]:
         if peer.last_export_at is not None:
             acked = min(acked, peer.last_export_at)
         peer.out_acked = max(filter(None, (peer.out_acked, acked)))
-    if is_site() and isinstance(m.get("rekey"), dict):
-        peer.key = m["rekey"]["key"]
-        peer.key_version = m["rekey"]["key_version"]
-    if not is_site() and peer.previous_key and m["key_version"] == peer.key_version:
-        peer.previous_key = None
+    rekey = m.get("rekey")
+    if is_site() and rekey and rekey.get("key_version", 0) > peer.key_version:
+        # The hub signs with the old key until the new one comes back: bundles it made since
+        # the rotation, signed with the old key, may still arrive, in any order.
+        peer.previous_key = peer.key
+        peer.key, peer.key_version = rekey["key"], rekey["key_version"]
+    elif peer.previous_key and m["key_version"] == peer.key_version:
+        peer.previous_key = None  # the other side signs with the new key: the old one is done
     return warnings
 

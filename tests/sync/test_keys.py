@@ -77,3 +77,30 @@ def test_a_walk_in_at_one_site_reaches_the_other_site_of_its_village(hub, new_si
     import_(second, tmp_path / "down.zip")
     with second.ctx() as db:
         assert db.session.get(Person, person_id).name == "赵六"
+
+
+@pytest.mark.parametrize("order", ["made", "reversed"])
+def test_every_hub_bundle_made_after_a_rotation_imports_in_any_order(hub, new_site, tmp_path,
+                                                                    order):
+    """Two hub bundles made after a rotation (both signed with the old key, both carrying the
+    new one): the site imports both, whichever comes first, then drops the old key once the
+    hub signs with the new one."""
+    from app.sync.services import rotate_key
+
+    seed_hub(hub)
+    site = new_site()
+    enroll(hub, site, tmp_path / "enroll.zip")
+    old_key = _peer(site, "hub")[0]
+    with hub.ctx() as db:
+        rotate_key("P-001")
+        db.session.commit()
+    new_key = _peer(hub, "site")[0]
+    bundles = [tmp_path / "seq2.zip", tmp_path / "seq3.zip"]
+    for path in bundles:
+        export(hub, path, to="P-001")
+    for path in bundles if order == "made" else bundles[::-1]:
+        assert import_(site, path)["already_imported"] is False
+    assert _peer(site, "hub") == (new_key, 2, old_key)
+    import_(hub, export(site, tmp_path / "up.zip") and tmp_path / "up.zip")  # signed with v2
+    import_(site, export(hub, tmp_path / "seq4.zip", to="P-001") and tmp_path / "seq4.zip")
+    assert _peer(site, "hub") == (new_key, 2, None)
