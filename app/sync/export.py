@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 
 from ..errors import Conflict
 from ..extensions import db
-from ..models import Site, SyncArrival, SyncPeer, Unit
+from ..models import Site, SyncArrival, SyncPeer, Unit, User
 from ..models.base import utcnow
 from .bundle import write_bundle
 from .services import hub_identity, hub_peer, is_site, my_code, site_by_code
@@ -131,6 +131,11 @@ def export_bundle(target, *, to: str | None = None, full: bool = False, enroll: 
                 "seq": peer.in_seq},
         "counts": {name: rows for name, (rows, _data) in parts.items()},
     }
+    if not is_site():
+        # Who may log in at the site: a user moved to another site or deleted here stops
+        # there too (their row no longer travels to it, so it cannot say so itself).
+        manifest["users"] = sorted(str(i) for i in db.session.scalars(
+            select(User.id).where(User.site_id == site.id)))
     if enroll:
         manifest["enroll"] = {"site": site.code, "hub": hub_identity(), "key": peer.key,
                               "key_version": peer.key_version}

@@ -39,6 +39,7 @@ from ..models import (
     SyncConflict,
     SyncIdMap,
     SyncPeer,
+    User,
 )
 from ..models.base import utcnow
 from .bulk import id_key, insert_rows, set_aside_unchanged
@@ -134,6 +135,10 @@ def _check_manifest(m: dict) -> None:
     for key in ("ack", "rekey", "enroll", "counts"):  # objects when present; read unsigned
         if m.get(key) is not None and not isinstance(m[key], dict):
             raise Refused(_("The bundle's manifest is incomplete (%(key)s).", key=key))
+    users = m.get("users")
+    if users is not None and not (isinstance(users, list)
+                                  and all(isinstance(u, str) for u in users)):
+        raise Refused(_("The bundle's manifest is incomplete (%(key)s).", key="users"))
     parts = m.get("parts", [])
     if not isinstance(parts, list) or not all(
             isinstance(part, dict) and isinstance(part.get("name"), str)
@@ -592,6 +597,8 @@ def import_bundle(source: str | bytes, *, now: datetime | None = None) -> dict:
             merge_spec(spec, opened.rows(spec.name), ctx)
             if spec.name == "sites" and ctx.site is None and is_site():
                 ctx.site = db.session.scalar(select(Site).where(Site.code == my_code()))
+        if incoming == "hub" and m.get("users") is not None:
+            _retire_users(m["users"], ctx)
         if ctx.conflicts:
             db.session.execute(insert(SyncConflict.__table__), ctx.conflicts)
         if ctx.arrivals:
@@ -635,6 +642,22 @@ def import_bundle(source: str | bytes, *, now: datetime | None = None) -> dict:
         if not committed and not was_site and is_site():  # failed: this install stays a hub
             current_app.config["ROLE"], current_app.config["SITE"] = "hub", None
     return summary
+
+
+def _retire_users(listed: list[str], ctx: Merge) -> None:
+    """On a site: the hub's users of this site not in its list (moved to another site, or
+    removed) can no longer log in here. Users made at this install are not the hub's to list."""
+    if ctx.site is None:
+        return
+    try:
+        ids = {uuid.UUID(value) for value in listed}
+    except ValueError as exc:
+        raise Refused(_("The bundle's manifest is incomplete (%(key)s).", key="users")) from exc
+    mapped = ctx.idmap.get("users", {})
+    keep = [mapped.get(i, i) for i in ids]
+    db.session.execute(update(User).where(
+        User.site_id == ctx.site.id, User.origin_site == HUB_ORIGIN, User.active.is_(True),
+        User.id.not_in(keep)).values(active=False, updated_at=ctx.now))
 
 
 def _advance(peer: SyncPeer, m: dict, now: datetime) -> list[str]:

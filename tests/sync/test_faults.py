@@ -371,7 +371,8 @@ def test_rows_of_an_older_version_get_the_defaults_of_newer_columns(linked, tmp_
 @pytest.mark.parametrize("field,value", [
     ("parts", [1]), ("parts", {"a": 1}), ("parts", "abc"), ("parts", [{"name": ["x"]}]),
     ("parts", [{"name": "attendance", "bytes": "12", "sha256": "x"}]),
-    ("ack", ["x"]), ("enroll", "x"), ("rekey", 5), ("counts", [1])])
+    ("ack", ["x"]), ("enroll", "x"), ("rekey", 5), ("counts", [1]), ("users", "x"),
+    ("users", [1])])
 def test_a_manifest_of_the_wrong_shape_is_refused_plainly(linked, tmp_path, field, value):
     """Read before any signature is checked: a wrong shape is bad input, never a crash."""
     hub, site, _ids, path = linked

@@ -181,3 +181,31 @@ def test_a_person_moved_to_another_village_stays_moved(hub, new_site, tmp_path):
         assert (li.village_id, li.phone) == (west, None)
         assert db.session.scalar(select(SyncConflict.field).where(
             SyncConflict.reason == "scope", SyncConflict.table == "people")) == "village_id"
+
+
+def test_a_user_moved_to_another_site_can_no_longer_log_in_at_the_old_one(hub, new_site,
+                                                                          tmp_path):
+    """The hub moves op1 from P-001 to P-002: P-001's next hub bundle deactivates op1 there.
+    P-001's own admin and a user made at P-001 itself stay as they are."""
+    from app.auth.services import add_user
+    from app.models import Site, User
+
+    seed_hub(hub)
+    site = new_site()
+    with site.ctx() as db:  # as `dianjiao init` makes it, before the install is a site
+        add_user("site-admin", "admin", "secret-pass-3")
+        db.session.commit()
+    enroll(hub, site, tmp_path / "enroll.zip")
+    with site.ctx() as db:
+        add_user("local-op", "operator", "secret-pass-2", site_code="P-001")
+        db.session.commit()
+    with hub.ctx() as db:
+        op1 = db.session.scalar(select(User).where(User.username == "op1"))
+        op1.site_id = db.session.scalar(select(Site.id).where(Site.code == "P-002"))
+        db.session.commit()
+    export(hub, tmp_path / "down.zip", to="P-001")
+    import_(site, tmp_path / "down.zip")
+    with site.ctx() as db:
+        active = dict(db.session.execute(select(User.username, User.active)).all())
+    assert active["op1"] is False
+    assert active["local-op"] is True and active["site-admin"] is True
