@@ -112,6 +112,10 @@ class Merge:
     # latest word, whatever the row's time says (an older bundle arriving late is not).
     fresh: bool = True
     new_maps: list[dict] = field(default_factory=list)
+    # When the two sides last met: the other side holds our rows changed up to `they_have` (its
+    # acknowledgement, our clock), and we hold theirs changed up to `we_have` (their clock).
+    they_have: datetime | None = None
+    we_have: datetime | None = None
 
 
 def _time(value, what: str) -> datetime:
@@ -246,7 +250,10 @@ def _merge_row(spec: Spec, local, row: dict, ctx: Merge) -> dict:
     changes: dict = {}
     newer = row["updated_at"] > local["updated_at"]
     tie = row["updated_at"] == local["updated_at"]
-    edited_here = ctx.peer.last_import_at is None or local["updated_at"] > ctx.peer.last_import_at
+    # A conflict is two changes: ours since the other side last had the row, and theirs since
+    # we last had it. A value that differs only because one side changed it is just news.
+    both_changed = ((ctx.they_have is None or local["updated_at"] > ctx.they_have)
+                    and (ctx.we_have is None or row["updated_at"] > ctx.we_have))
     for name, value in row.items():
         if name in SYSTEM:
             continue
@@ -266,7 +273,7 @@ def _merge_row(spec: Spec, local, row: dict, ctx: Merge) -> dict:
             else:
                 take = newer or (tie and ctx.incoming == "hub")
                 reason = "tie" if tie else "newer"
-                logged = edited_here
+                logged = both_changed
         if logged:
             ctx.conflicts.append({
                 "id": uuid.uuid4(), "origin_site": my_code(), "created_at": ctx.now,
@@ -578,7 +585,8 @@ def import_bundle(source: str | bytes, *, now: datetime | None = None) -> dict:
         site = db.session.scalar(select(Site).where(Site.code == (
             my_code() if is_site() else peer.code)))
         ctx = Merge(peer=peer, digest=opened.digest, incoming=incoming, site=site, now=now,
-                    fresh=m["seq"] > (peer.in_seq or 0))
+                    fresh=m["seq"] > (peer.in_seq or 0), they_have=_acknowledged(peer, m),
+                    we_have=peer.in_watermark)
         for mapped in db.session.execute(select(SyncIdMap.table, SyncIdMap.remote_id,
                                                 SyncIdMap.local_id)):
             ctx.idmap[mapped.table][mapped.remote_id] = mapped.local_id
@@ -644,6 +652,15 @@ def import_bundle(source: str | bytes, *, now: datetime | None = None) -> dict:
     return summary
 
 
+def _acknowledged(peer: SyncPeer, m: dict) -> datetime | None:
+    """Up to when (our clock) the sender holds our rows, by the bundle's acknowledgement."""
+    watermark = (m.get("ack") or {}).get("watermark")
+    if not watermark:
+        return None
+    acked = _time(watermark, "ack")
+    return min(acked, peer.last_export_at) if peer.last_export_at else acked
+
+
 def _retire_users(listed: list[str], ctx: Merge) -> None:
     """On a site: the hub's users of this site not in its list (moved to another site, or
     removed) can no longer log in here. Users made at this install are not the hub's to list."""
@@ -673,11 +690,8 @@ def _advance(peer: SyncPeer, m: dict, now: datetime) -> list[str]:
     peer.in_seq = max(peer.in_seq or 0, m["seq"])
     peer.last_import_at = now
     peer.last_bundle_at = max(filter(None, (peer.last_bundle_at, created)))
-    ack = m.get("ack") or {}
-    if ack.get("watermark"):
-        acked = _time(ack["watermark"], "ack")
-        if peer.last_export_at is not None:
-            acked = min(acked, peer.last_export_at)
+    acked = _acknowledged(peer, m)
+    if acked is not None:
         peer.out_acked = max(filter(None, (peer.out_acked, acked)))
     rekey = m.get("rekey")
     if is_site() and rekey and rekey.get("key_version", 0) > peer.key_version:

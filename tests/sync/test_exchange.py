@@ -145,3 +145,34 @@ def test_acknowledged_rows_are_not_sent_again(hub, new_site, tmp_path):
         db.session.commit()
     later = export(site, tmp_path / "up2.zip")
     assert later["counts"]["attendance"] == 0
+
+
+def test_a_change_made_on_one_side_only_is_no_conflict(hub, new_site, tmp_path):
+    """The site writes notes on the screening and signs in a walk-in; the hub, meanwhile, sends
+    a bundle made before it got them; then the hub gives the walk-in a phone. No side logs a
+    conflict: each value differs only because one side changed it."""
+    from app.attendance.services import sign_in as do_sign_in
+
+    ids = seed_hub(hub)
+    site = new_site()
+    enroll(hub, site, tmp_path / "enroll.zip")
+    with site.ctx() as db:
+        screening = db.session.get(Screening, ids["screening"])
+        screening.notes = "现场备注"
+        walkin = do_sign_in(screening, method="operator", walkin_name="赵六", village="东村",
+                            recorded_by="op1", now=START).attendance.person_id
+        db.session.commit()
+    export(site, tmp_path / "up1.zip")
+    export(hub, tmp_path / "crossing.zip", to="P-001")  # made before the hub has them
+    import_(hub, tmp_path / "up1.zip")
+    import_(site, tmp_path / "crossing.zip")
+    with hub.ctx() as db:
+        db.session.get(Person, walkin).phone = "13900000002"
+        db.session.commit()
+    import_(site, export(hub, tmp_path / "down.zip", to="P-001") and tmp_path / "down.zip")
+    import_(hub, export(site, tmp_path / "up2.zip") and tmp_path / "up2.zip")
+    for install in (hub, site):
+        with install.ctx() as db:
+            assert db.session.get(Screening, ids["screening"]).notes == "现场备注"
+            assert db.session.get(Person, walkin).phone == "13900000002"
+            assert db.session.scalars(select(SyncConflict)).all() == []
