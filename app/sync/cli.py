@@ -154,7 +154,8 @@ def status(as_json):
         return
     for row in rows:
         click.echo(f"{row['code']:<12} last bundle {row['last_bundle_at'] or '-':<32} "
-                   f"lag {row['lag_days'] if row['lag_days'] is not None else '-':>4} days"
+                   f"lag {row['lag_days'] if row['lag_days'] is not None else '-':>4} days  "
+                   f"in #{row['in_seq'] or 0} out #{row['out_seq'] or 0}  key v{row['key_version']}"
                    f"{'  REVOKED' if row['revoked'] else ''}")
     if not rows:
         click.echo("No sync links yet.", err=True)

@@ -573,7 +573,7 @@ def import_bundle(source: str | bytes, *, now: datetime | None = None) -> dict:
     _check_manifest(m)
     earlier = db.session.scalar(select(Bundle).where(Bundle.digest == opened.digest))
     if earlier is not None:
-        return {"digest": opened.digest, "origin": m["origin"], "seq": m["seq"],
+        return {"digest": opened.digest, "origin": m["origin"], "kind": m["kind"], "seq": m["seq"],
                 "already_imported": True, "imported_at": earlier.imported_at.isoformat(),
                 "inserted": 0, "updated": 0, "unchanged": 0, "conflicts": 0, "tables": {},
                 "warnings": []}

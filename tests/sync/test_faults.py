@@ -255,6 +255,10 @@ def test_the_cli_reports_and_refuses_plainly(linked, tmp_path):
     assert summary["tables"]["attendance"]["inserted"] == 2
     again = runner.invoke(args=["sync", "import", str(path)])
     assert again.exit_code == 0 and "already imported" in again.stderr
+    again = json.loads(runner.invoke(args=["sync", "import", str(path), "--json"]).stdout)
+    assert again["already_imported"] is True and again["kind"] == "data"
+    status = runner.invoke(args=["sync", "status"])
+    assert status.exit_code == 0 and "P-001" in status.stdout and "in #1 out #1  key v1" in status.stdout
     (tmp_path / "bad.zip").write_bytes(path.read_bytes()[:100])
     bad = runner.invoke(args=["sync", "import", str(tmp_path / "bad.zip")])
     assert bad.exit_code == 1 and bad.stderr.startswith("Error: The bundle is damaged")
