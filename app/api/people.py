@@ -14,7 +14,9 @@ from ..auth.access import can_change_site, can_see_site
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db, one_writer
 from ..models import Attendance, Person, Screening
-from ..people.services import create_person, person_dict, search_people, village_named
+from ..people.importing import clean_phone
+from ..people.services import create_person, person_dict, require_text, search_people, village_within
+from ..people.views import scope_villages
 from ..screenings.services import screening_or_404
 from . import bp
 from .helpers import api_roles, json_body
@@ -24,10 +26,11 @@ from .views import STAFF, page_of
 @bp.route("/v1/people", methods=["GET", "POST"])
 @api_roles(*STAFF, "kiosk")
 def people():
-    """Search the roster or add a person.
+    """Search the roster or add a person, within the caller's area.
     ---
     get:
       summary: People matching characters, full pinyin or initials (张三, zhangsan, zs, 张s)
+      description: 'Active people of the caller''s area: all for administrators, the township''s villages for a township officer, the villages of the site for its operator; everyone for a kiosk (anyone may come to a screening), with phone null.'
       parameters:
         - {in: query, name: q, schema: {type: string}}
         - {in: query, name: screening, description: put people of this screening's villages first, schema: {type: string, format: uuid}}
@@ -36,14 +39,20 @@ def people():
       responses:
         200: {description: People, content: {application/json: {schema: {$ref: '#/components/schemas/PersonList'}}}}
     post:
-      summary: Add a person to the roster
+      summary: Add a person to the roster; the village is required and must be in the caller's area (403 otherwise)
       requestBody:
         required: true
         content: {application/json: {schema: {$ref: '#/components/schemas/PersonIn'}}}
       responses:
         201: {description: Added, content: {application/json: {schema: {$ref: '#/components/schemas/Person'}}}}
+        403: {$ref: '#/components/responses/Error'}
         422: {$ref: '#/components/responses/Error'}
     """
+    scope = scope_villages()
+    if current_user.role == "kiosk":
+        # Anyone may come to a screening: a kiosk finds everyone, as its own page does (the
+        # screening's villages first), by name only (no phone numbers, see below).
+        scope = None
     if request.method == "POST":
         if current_user.role == "kiosk":
             raise Forbidden(_("A kiosk signs people in; it does not edit the roster."))
@@ -53,10 +62,12 @@ def people():
             raise Invalid(_("Unknown field %(f)s.", f=", ".join(sorted(unknown))))
         if not isinstance(body.get("party_member", False), bool):
             raise Invalid(_("Field %(f)s has the wrong type.", f="party_member"))
+        for key in ("name", "village", "township", "role", "phone"):
+            require_text(key, body.get(key))
+        village = village_within(body.get("village"), township=body.get("township"), within=scope)
         person = create_person(body.get("name"), party_member=body.get("party_member", False),
-                               village=village_named(body.get("village"),
-                                                     township=body.get("township")),
-                               role=body.get("role") or "villager", phone=body.get("phone"))
+                               village=village, role=body.get("role") or "villager",
+                               phone=clean_phone(body.get("phone")))
         db.session.commit()
         return jsonify(person_dict(person)), 201
     villages: set = set()
@@ -64,7 +75,9 @@ def people():
         screening = screening_or_404(request.args["screening"])
         if can_see_site(current_user, screening.site):
             villages = villages_of(screening)
-    return page_of(search_people(request.args.get("q"), villages=villages), person_dict)
+    with_phone = current_user.role != "kiosk"  # a kiosk needs names only, to sign people in
+    return page_of(search_people(request.args.get("q"), villages=villages, within=scope),
+                   lambda person: person_dict(person, with_phone=with_phone))
 
 
 @bp.route("/v1/screenings/<screening_id>/attendance", methods=["GET", "POST"])
@@ -80,6 +93,7 @@ def attendance(screening_id: str):
         200: {description: Sign-ins, content: {application/json: {schema: {$ref: '#/components/schemas/AttendanceList'}}}}
     post:
       summary: Sign in a person ({person_id}) or a walk-in ({walkin_name, village}); 201 new, 200 already signed (never a second row), 404/422 unknown person, 409 for kiosk or phone outside the sign-in window
+      description: 'A walk-in''s village is one of the screening''s villages (it may be left out when the screening serves one). A kiosk or phone sign-in gets its status from its time (present, or late after the start plus the margin): a kiosk sending status gets 403. Signing in someone marked absent or excused turns that row into the sign-in: 201, with the same id. A deactivated person is 404.'
       parameters:
         - {in: path, name: screening_id, required: true, schema: {type: string, format: uuid}}
       requestBody:
@@ -88,6 +102,7 @@ def attendance(screening_id: str):
       responses:
         201: {description: Signed in, content: {application/json: {schema: {$ref: '#/components/schemas/Attendance'}}}}
         200: {description: Already signed in, content: {application/json: {schema: {$ref: '#/components/schemas/Attendance'}}}}
+        403: {$ref: '#/components/responses/Error'}
         404: {$ref: '#/components/responses/Error'}
         409: {$ref: '#/components/responses/Error'}
         422: {$ref: '#/components/responses/Error'}
@@ -100,26 +115,15 @@ def attendance(screening_id: str):
         query = db.select(Attendance).where(Attendance.screening_id == screening.id).order_by(
             Attendance.signed_at)
         return page_of(query, attendance_dict)
-    body = json_body()
-    allowed = {"person_id", "walkin_name", "village", "method", "status", "device"}
-    if unknown := set(body) - allowed:
-        raise Invalid(_("Unknown field %(f)s.", f=", ".join(sorted(unknown))))
+    body = _attendance_body()
     method = body.get("method") or ("kiosk" if current_user.role == "kiosk" else "operator")
     if current_user.role == "kiosk" and method != "kiosk":
         raise Forbidden(_("A kiosk signs in with method kiosk."))
+    if current_user.role == "kiosk" and body.get("status") is not None:
+        raise Forbidden(_("A kiosk does not set the status: it follows from the time of sign-in."))
     if current_user.role != "kiosk" and not can_change_site(current_user, site):
         raise Forbidden(_("This site is outside your area."))
-    person = None
-    if "person_id" in body:
-        try:
-            person_id = uuid.UUID(str(body["person_id"]))
-        except ValueError as exc:
-            raise Invalid(_("person_id is not a valid id.")) from exc
-        person = db.session.get(Person, person_id)
-        if person is None:
-            raise NotFound(_("No such person."))
-    elif not body.get("walkin_name"):
-        raise Invalid(_("Send person_id, or walkin_name and village for someone not on the roster."))
+    person = _person_to_sign(body)
     with one_writer():
         result = sign_in(screening, method=method, person=person,
                          walkin_name=body.get("walkin_name"), village=body.get("village"),
@@ -128,4 +132,36 @@ def attendance(screening_id: str):
                          status=body.get("status"))
         answer = attendance_dict(result.attendance)  # before the commit expires the rows
         db.session.commit()
-    return jsonify(answer), 201 if result.created else 200
+    # 201: signed in now (a new row, or an absent or excused mark turned into the sign-in)
+    return jsonify(answer), 201 if result.signed_now else 200
+
+
+ATTENDANCE_FIELDS = ("person_id", "walkin_name", "village", "method", "status", "device")
+
+
+def _attendance_body() -> dict:
+    """The sign-in's JSON: known fields only, each a string (or null)."""
+    body = json_body()
+    if unknown := set(body) - set(ATTENDANCE_FIELDS):
+        raise Invalid(_("Unknown field %(f)s.", f=", ".join(sorted(unknown))))
+    for field in ATTENDANCE_FIELDS:
+        if body.get(field) is not None and not isinstance(body[field], str):
+            raise Invalid(_("Field %(f)s has the wrong type.", f=field))
+    return body
+
+
+def _person_to_sign(body: dict) -> Person | None:
+    """The roster person named by person_id (active ones only, as at the kiosk), or None for a
+    walk-in."""
+    if "person_id" in body:
+        try:
+            person_id = uuid.UUID(str(body["person_id"]))
+        except ValueError as exc:
+            raise Invalid(_("person_id is not a valid id.")) from exc
+        person = db.session.get(Person, person_id)
+        if person is None or not person.active:
+            raise NotFound(_("No such person."))
+        return person
+    if not body.get("walkin_name"):
+        raise Invalid(_("Send person_id, or walkin_name and village for someone not on the roster."))
+    return None

@@ -6,16 +6,21 @@ fields are read from the posted form against the rows shown (anything else poste
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FieldList, Form, FormField, StringField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms import FieldList, FormField, StringField, TextAreaField
+from wtforms.utils import unset_value
+from wtforms.validators import Length, Optional, ValidationError
 
 from ..models.people import ATTENDANCE_STATUSES
 from ..people.services import MAX_NAME
 
 WALKIN_ROWS = 5
+MAX_WALKINS = 50
+MAX_VILLAGE = 100
 MAX_DISCUSSION = 20000
+
 
 class RollCallForm(FlaskForm):
     """One radio group per person shown, named `status-<person id>`; one save button."""
@@ -30,17 +35,42 @@ class RollCallForm(FlaskForm):
         return chosen
 
 
-class WalkinForm(Form):
-    """Someone not on the sheet's roster who signed a blank line."""
+class WalkinForm(FlaskForm):
+    """Someone not on the sheet's roster who signed a blank line.
+
+    A FlaskForm (without its own CSRF token: the sheet's form has one) for Flask-WTF's
+    translations of the validators' messages.
+    """
+
+    class Meta:
+        csrf = False
 
     name = StringField(_l("Name"), validators=[Optional(), Length(max=MAX_NAME)])
-    village = StringField(_l("Village"), validators=[Optional(), Length(max=100)])
+    village = StringField(_l("Village"), validators=[Optional(), Length(max=MAX_VILLAGE)])
+
+
+class CountedFieldList(FieldList):
+    """A FieldList that counts the entries posted: FieldList drops those past max_entries."""
+
+    posted = 0
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        super().process(formdata, data, extra_filters)
+        prefix = f"{self.name}-"
+        self.posted = len({key[len(prefix):].split("-", 1)[0] for key in formdata or ()
+                           if key.startswith(prefix)})
 
 
 class PaperEntryForm(FlaskForm):
     """The people ticked as present on a filled sheet (`present` repeated), and walk-in lines."""
 
-    walkins = FieldList(FormField(WalkinForm), min_entries=WALKIN_ROWS, max_entries=50)
+    walkins = CountedFieldList(FormField(WalkinForm), min_entries=WALKIN_ROWS,
+                               max_entries=MAX_WALKINS)
+
+    def validate_walkins(self, field):
+        if field.posted > MAX_WALKINS:
+            raise ValidationError(_("A sheet takes at most %(n)d walk-in lines; nothing was "
+                                     "saved. Enter the rest in a second save.", n=MAX_WALKINS))
 
     def ticked(self, formdata, person_ids) -> list[str]:
         shown = {str(p) for p in person_ids}

@@ -32,13 +32,21 @@ from ..auth.access import can_change_site, can_see_site, roles_required
 from ..errors import Conflict, DianjiaoError, Forbidden, Invalid, NotFound
 from ..extensions import db, limiter, one_writer
 from ..lookup import by_id
-from ..models import Attendance, Person, Screening, Site, Unit
+from ..models import Attendance, Person, Screening, Site
 from ..people.services import search_people
 from ..qrcodes import svg as draw_qr
 from ..screenings.forms import ConfirmForm
 from ..screenings.services import screening_or_404
 from . import bp, qr
-from .services import is_open, sign_in, undo, villages_of, window
+from .services import (
+    is_open,
+    screening_villages,
+    sign_in,
+    undo,
+    undoable,
+    villages_of,
+    window,
+)
 
 UNDO_S = 30  # a kiosk sign-in can be taken back this long
 MAX_RESULTS = 20
@@ -84,12 +92,6 @@ def signed_count(screening: Screening) -> int:
         Attendance.screening_id == screening.id, Attendance.status.in_(SIGNED_STATUSES))) or 0
 
 
-def villages(screening: Screening) -> list[Unit]:
-    return db.session.scalars(select(Unit).where(
-        Unit.id.in_(villages_of(screening)), Unit.kind.in_(("village", "community")))
-        .order_by(Unit.name)).all()
-
-
 def _find(q: str, screening: Screening, *, within: bool) -> list[Person]:
     q = " ".join(q.split())[:40]
     if not q:
@@ -133,13 +135,13 @@ def kiosk_page(error: str | None = None, status: int = 200):
         shown = None
     new = shown is not None and request.args.get("new") == "1"
     undo_left = int(UNDO_S - (now - shown.signed_at).total_seconds()) if new else 0
-    can_undo = new and shown.method == "kiosk" and undo_left > 0
+    can_undo = new and shown.method == "kiosk" and undo_left > 0 and undoable(shown)
     q = request.args.get("q", "")
     return render_template(
         "attendance/kiosk.html", site=site, screening=screening, window=window(screening),
         count=signed_count(screening), q=q, results=_find(q, screening, within=False),
-        villages=villages(screening), shown=shown, new=new, can_undo=can_undo, undo_left=undo_left,
-        undo_s=UNDO_S,
+        villages=screening_villages(screening), shown=shown, new=new, can_undo=can_undo,
+        undo_left=undo_left, undo_s=UNDO_S,
         error=error, walkin=bool(request.form.get("walkin_name")), loopback=_loopback_host(),
         rotate_s=qr.rotate_s(),
     ), status
@@ -168,7 +170,7 @@ def kiosk_sign():
             person = by_id(Person, form["person_id"])
             if person is None or not person.active:
                 raise NotFound(_("No such person."))
-        elif form.get("village") not in {v.name for v in villages(screening)}:
+        elif form.get("village") not in {v.name for v in screening_villages(screening)}:
             raise Invalid(_("Choose the village."))
         with one_writer():
             result = sign_in(screening, method="kiosk", person=person,
@@ -180,7 +182,7 @@ def kiosk_sign():
         db.session.rollback()
         return kiosk_page(exc.message, exc.status)
     return redirect(url_for("auth.kiosk", shown=result.attendance.id,
-                            new="1" if result.created else "0"), 303)
+                            new="1" if result.signed_now else "0"), 303)
 
 
 @bp.route("/kiosk/undo/<attendance_id>", methods=["POST"])
@@ -365,4 +367,4 @@ def phone_sign(screening_id: str):
     except Conflict:
         db.session.rollback()
         return _closed(screening)
-    return _phone_page(screening, result="signed" if result.created else "already", person=person)
+    return _phone_page(screening, result="signed" if result.signed_now else "already", person=person)

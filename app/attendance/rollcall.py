@@ -20,13 +20,22 @@ from sqlalchemy.orm import selectinload
 from ..auth.access import roles_required, site_or_404
 from ..errors import DianjiaoError
 from ..extensions import db
-from ..models import Attendance, Person, Screening, Unit
+from ..models import Attendance, Person, Screening
 from ..models.people import ATTENDANCE_STATUSES
-from ..people.services import clean_name, village_named
+from ..people.services import clean_name
 from ..screenings.views import STAFF, _screening
 from . import bp
 from .forms import PaperEntryForm, RollCallForm
-from .services import close_if_due, counts, expected_people, sign_in, villages_of, window
+from .services import (
+    close_if_due,
+    closed_by_its_site,
+    counts,
+    expected_people,
+    screening_villages,
+    sign_in,
+    walkin_village,
+    window,
+)
 
 BLANK_LINES = 10
 
@@ -49,7 +58,12 @@ def load(screening_id: str, *, change: bool = False) -> Screening:
 
 
 def close_on_view(screening: Screening) -> int:
-    """Mark the unmarked expected people absent when the window has closed; returns how many."""
+    """Mark the unmarked expected people absent when the window has closed; returns how many.
+
+    Not on the hub for an enrolled site: the site closes its own sheet and sends the marks.
+    """
+    if screening.attendance_closed or closed_by_its_site(screening):
+        return 0
     was = screening.attendance_closed
     try:
         marked = close_if_due(screening)
@@ -129,19 +143,13 @@ def paper(screening_id: str):
                            people=expected_people(screening), blanks=range(BLANK_LINES))
 
 
-def _villages(screening: Screening) -> list[str]:
-    ids = villages_of(screening)
-    return list(db.session.scalars(select(Unit.name).where(
-        Unit.id.in_(ids), Unit.kind.in_(("village", "community"))).order_by(Unit.name)))
-
-
 @bp.route("/screenings/<screening_id>/paper/entry", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def paper_entry(screening_id: str):
     """Type in a filled sheet: tick who signed, add the blank lines; sending it twice adds nothing."""
     screening = load(screening_id, change=request.method == "POST")
     form = PaperEntryForm()
-    villages = _villages(screening)
+    villages = [v.name for v in screening_villages(screening)]
     if request.method == "GET" and screening.site.unit.kind in ("village", "community"):
         for row in form.walkins:
             row.form.village.data = screening.site.unit.name
@@ -154,7 +162,7 @@ def paper_entry(screening_id: str):
             lines = form.walkin_lines()
             for name, village in lines:  # check every line first: nothing is saved if one is bad
                 clean_name(name)
-                village_named(village or None)
+                walkin_village(screening, village)
             for person_id in form.ticked(request.form, people):
                 row = people[person_id]
                 if row.attendance is None or row.attendance.status == "absent":
@@ -163,9 +171,9 @@ def paper_entry(screening_id: str):
                     added += 1
             for name, village in lines:
                 result = sign_in(screening, method="paper", walkin_name=name,
-                                 village=village or None, status="present",
+                                 village=village, status="present",
                                  recorded_by=current_user.username)
-                added += result.created
+                added += result.signed_now
         except DianjiaoError as exc:
             db.session.rollback()
             refused = True

@@ -14,18 +14,28 @@ from sqlalchemy import func, select
 from ..auth.access import unit_subtree_ids
 from ..errors import Conflict, Invalid
 from ..extensions import db
-from ..models import Attendance, Person, PlayLog, Screening
+from ..models import Attendance, Person, PlayLog, Screening, Unit
 from ..models.base import current_origin
 from ..models.people import ATTENDANCE_METHODS, ATTENDANCE_STATUSES
-from ..people.services import create_person, village_named
+from ..people.services import clean_name, create_person
 
 SELF_SERVICE = ("kiosk", "phone")  # refused outside the sign-in window; operator and paper are not
+NOT_THERE = ("absent", "excused")  # marks that a person who comes and signs in replaces
+VILLAGE_KINDS = ("village", "community")
+CORRECTED = " → "  # recorded_by of a corrected sign-in: who signed it, then who corrected it
+RECORDED_BY_MAX = 80
 
 
 @dataclass
 class SignIn:
     attendance: Attendance
-    created: bool  # False: the person had already signed (200, never a second row)
+    created: bool  # False: the row was there already (never a second row)
+    replaced: str | None = None  # the absent or excused mark this sign-in turned into a sign-in
+
+    @property
+    def signed_now(self) -> bool:
+        """True when this call signed the person in (201); False: they had already signed (200)."""
+        return self.created or self.replaced is not None
 
 
 def window(screening: Screening) -> tuple[datetime, datetime]:
@@ -68,7 +78,8 @@ def sign_in(screening: Screening, *, method: str, person: Person | None = None,
             walkin_name: str | None = None, village: str | None = None,
             recorded_by: str | None = None, device: str | None = None,
             status: str | None = None, now: datetime | None = None) -> SignIn:
-    """Record that someone attended; a second sign-in of the same person returns the first row."""
+    """Record that someone attended: one row per person and screening, ever. A second sign-in of
+    the same person returns that row, changed only as `_sign_again` says."""
     if method not in ATTENDANCE_METHODS:
         raise Invalid(_("The method is one of %(m)s.", m=", ".join(ATTENDANCE_METHODS)))
     if status is not None and status not in ATTENDANCE_STATUSES:
@@ -76,23 +87,19 @@ def sign_in(screening: Screening, *, method: str, person: Person | None = None,
     if screening.status == "cancelled":
         raise Conflict(_("This screening was cancelled."))
     now = now or datetime.now(UTC)
-    if method in SELF_SERVICE and not is_open(screening, now):
-        raise Conflict(_("Sign-in for this screening is closed (it opens %(before)d minutes before "
-                         "the start and closes %(after)d minutes after the end).",
-                         before=current_app.config["SIGNIN_OPENS_MIN"],
-                         after=current_app.config["SIGNIN_CLOSES_MIN"]))
+    if method in SELF_SERVICE:
+        _check_self_service(screening, status, now)
     if person is None:
-        person = _walkin(walkin_name, village)
+        person = _walkin(screening, walkin_name, village)
     existing = _existing(screening, person)
     if existing is not None:
-        if method not in SELF_SERVICE and status and existing.status != status:
-            existing.status, existing.recorded_by = status, recorded_by  # roll-call corrections
-        return SignIn(existing, False)
+        return _sign_again(screening, existing, method=method, recorded_by=recorded_by,
+                           device=device, status=status, now=now)
     # The row's own times are when it was written (sync sends rows by them), not the sign-in's.
     written = datetime.now(UTC)
     values = dict(id=uuid.uuid4(), screening_id=screening.id, person_id=person.id,
                   method=method, status=status or status_for(screening, now), signed_at=now,
-                  recorded_by=recorded_by, device=(device or "")[:120] or None,
+                  recorded_by=recorded_by, device=_device(device),
                   origin_site=current_origin(), created_at=written, updated_at=written)
     # INSERT .. ON CONFLICT DO NOTHING: two devices at once, and the loser finds the winner's row
     # (no savepoint, which SQLite's driver would commit on its own as a transaction's first write).
@@ -104,6 +111,49 @@ def sign_in(screening: Screening, *, method: str, person: Person | None = None,
     if inserted is not None:
         return SignIn(inserted, True)
     return SignIn(_existing(screening, person), False)
+
+
+def _check_self_service(screening: Screening, status: str | None, now: datetime) -> None:
+    """A kiosk or phone signs in only while the window is open, and the time sets the status."""
+    if status is not None:
+        raise Invalid(_("The status of a kiosk or phone sign-in follows from its time; "
+                        "leave it out."))
+    if not is_open(screening, now):
+        raise Conflict(_("Sign-in for this screening is closed (it opens %(before)d minutes before "
+                         "the start and closes %(after)d minutes after the end).",
+                         before=current_app.config["SIGNIN_OPENS_MIN"],
+                         after=current_app.config["SIGNIN_CLOSES_MIN"]))
+
+
+def _sign_again(screening: Screening, row: Attendance, *, method: str, recorded_by: str | None,
+                device: str | None, status: str | None, now: datetime) -> SignIn:
+    """A second sign-in of a person: at the kiosk or phone it replaces an absent or excused mark
+    (they came after all); from staff with a status it corrects the mark; else nothing changes."""
+    if method in SELF_SERVICE and row.status in NOT_THERE:
+        replaced = row.status
+        row.method, row.status, row.signed_at = method, status_for(screening, now), now
+        row.recorded_by, row.device = recorded_by, _device(device)
+        row.updated_at = datetime.now(UTC)
+        return SignIn(row, False, replaced)
+    if method not in SELF_SERVICE and status and row.status != status:
+        row.status, row.recorded_by = status, corrected_by(row, recorded_by)
+    return SignIn(row, False)
+
+
+def corrected_by(row: Attendance, by: str | None) -> str | None:
+    """recorded_by after `by` corrects a mark: theirs alone for an operator's mark; for a kiosk,
+    phone or paper sign-in, who signed it in (kept) and then who corrected it."""
+    if row.method == "operator" or not by:
+        return by
+    signer = (row.recorded_by or "").split(CORRECTED)[0]
+    if signer == by:
+        return by
+    room = max(RECORDED_BY_MAX - len(CORRECTED) - len(by), 0)
+    return (signer[:room] + CORRECTED + by)[-RECORDED_BY_MAX:]
+
+
+def _device(device: str | None) -> str | None:
+    return (device or "")[:120] or None
 
 
 def _insert(session):
@@ -120,12 +170,42 @@ def _existing(screening: Screening, person: Person) -> Attendance | None:
         Attendance.screening_id == screening.id, Attendance.person_id == person.id))
 
 
-def _walkin(name: str | None, village: str | None) -> Person:
-    """A person not on the roster signs in by name and village; the operator reviews them later."""
-    unit = village_named(village) if village else None
+def screening_villages(screening: Screening) -> list[Unit]:
+    """The villages (and communities) a screening serves, by name."""
+    return db.session.scalars(select(Unit).where(
+        Unit.id.in_(villages_of(screening)), Unit.kind.in_(VILLAGE_KINDS))
+        .order_by(Unit.name)).all()
+
+
+def walkin_village(screening: Screening, name: str | None) -> Unit:
+    """A walk-in's village: the one of the screening's villages so named, or its only village."""
+    if name is not None and not isinstance(name, str):
+        raise Invalid(_("Field %(f)s has the wrong type.", f="village"))
+    name = (name or "").strip()
+    villages = screening_villages(screening)
+    if not name:
+        if len(villages) == 1:
+            return villages[0]
+        raise Invalid(_("Choose the village."))
+    named = [v for v in villages if v.name == name]
+    if not named:
+        raise Invalid(_("%(name)s is not one of this screening's villages.", name=name))
+    if len(named) > 1:
+        raise Invalid(_("Several of this screening's villages are named %(name)s.", name=name))
+    return named[0]
+
+
+def _walkin(screening: Screening, name: str | None, village: str | None) -> Person:
+    """A person not on the roster signs in by name and village; the operator reviews them later.
+
+    An active person of that name and village is taken to be them. A deactivated one is not:
+    a staff member deactivated them, so a new walk-in is made for the operator to review.
+    """
+    unit = walkin_village(screening, village)
+    name = clean_name(name)
     found = db.session.scalar(select(Person).where(
-        Person.name == " ".join(str(name or "").split()),
-        Person.village_id == (unit.id if unit else None)))
+        Person.name == name, Person.village_id == unit.id, Person.active.is_(True))
+        .order_by(Person.walkin, Person.created_at).limit(1))
     if found is not None:
         return found
     person = create_person(name, village=unit, walkin=True)
@@ -133,9 +213,17 @@ def _walkin(name: str | None, village: str | None) -> Person:
     return person
 
 
+def undoable(attendance: Attendance) -> bool:
+    """A kiosk or phone sign-in unchanged since it was written. One that replaced an earlier mark
+    (or that an operator has since corrected) is not the kiosk's to take back."""
+    return attendance.method in SELF_SERVICE and attendance.updated_at == attendance.created_at
+
+
 def undo(attendance: Attendance, *, seconds: int = 30, now: datetime | None = None) -> None:
     """Take back a kiosk or phone sign-in within its undo time."""
     now = now or datetime.now(UTC)
+    if not undoable(attendance):
+        raise Conflict(_("This sign-in changed an earlier mark; ask the operator."))
     if now - attendance.signed_at > timedelta(seconds=seconds):
         raise Conflict(_("Too late to undo; ask the operator."))
     db.session.delete(attendance)
@@ -157,6 +245,13 @@ def close_if_due(screening: Screening, now: datetime | None = None) -> int:
             count += 1
     screening.attendance_closed = True
     return count
+
+
+def closed_by_its_site(screening: Screening) -> bool:
+    """On the hub: the screening's site is enrolled and closes its own sign-in (and sends it)."""
+    from ..sync.services import enrolled_site_ids
+
+    return screening.site_id in enrolled_site_ids()
 
 
 def close_due_screenings(now: datetime | None = None) -> int:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from flask_babel import gettext as _
 from sqlalchemy import Select, case, or_, select
 
-from ..errors import Invalid, NotFound
+from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..lookup import by_id
 from ..models import Person, Unit
@@ -18,8 +18,15 @@ from ..text import SURNAME_READINGS, pinyin_keys, query_keys
 MAX_NAME = 40
 
 
+def require_text(field: str, value) -> None:
+    """Refuse a value that is neither text nor missing (a number or a list sent as JSON)."""
+    if value is not None and not isinstance(value, str):
+        raise Invalid(_("Field %(f)s has the wrong type.", f=field))
+
+
 def clean_name(name) -> str:
     """A person's name, checked: not empty, not absurdly long (HTML is escaped on output)."""
+    require_text("name", name)
     name = " ".join(str(name or "").split())
     if not name:
         raise Invalid(_("A name is required."))
@@ -40,6 +47,8 @@ def set_name(person: Person, name: str) -> None:
 
 def village_named(name: str | None, *, township: str | None = None) -> Unit | None:
     """Find a village by name (and township when names repeat); unknown is a plain error."""
+    require_text("village", name)
+    require_text("township", township)
     if not name:
         return None
     query = select(Unit).where(Unit.name == name.strip(), Unit.kind.in_(("village", "community")))
@@ -53,8 +62,22 @@ def village_named(name: str | None, *, township: str | None = None) -> Unit | No
     return villages[0]
 
 
+def village_within(name: str | None, *, township: str | None = None,
+                   within: Iterable[uuid.UUID] | None = None) -> Unit:
+    """The village of a person being added: required, known, and inside `within` (None: any)."""
+    require_text("village", name)
+    if not (name or "").strip():
+        raise Invalid(_("Field %(f)s is required.", f="village"))
+    village = village_named(name, township=township)
+    if within is not None and village.id not in set(within):
+        raise Forbidden(_("Village %(name)s is outside your area.", name=village.name))
+    return village
+
+
 def create_person(name: str, *, village: Unit | None = None, party_member: bool = False,
                   role: str = "villager", phone: str | None = None, walkin: bool = False) -> Person:
+    require_text("role", role)
+    require_text("phone", phone)
     if role not in PERSON_ROLES:
         raise Invalid(_("The role is one of %(roles)s.", roles=", ".join(PERSON_ROLES)))
     person = Person(village=village, party_member=bool(party_member), role=role,
@@ -101,13 +124,14 @@ def search_people(q: str | None, *, villages: Iterable[uuid.UUID] = (), active_o
     return query.order_by(*order, Person.initials, Person.name)
 
 
-def person_dict(person: Person) -> dict:
+def person_dict(person: Person, *, with_phone: bool = True) -> dict:
+    """A person for the API; a kiosk only signs people in, so it gets no phone numbers."""
     village = person.village
     township = village.parent if village is not None else None
     return {
         "id": str(person.id), "name": person.name, "pinyin": person.pinyin,
         "initials": person.initials, "village": village.name if village else None,
         "township": township.name if township else None, "party_member": person.party_member,
-        "role": person.role, "phone": person.phone, "walkin": person.walkin,
+        "role": person.role, "phone": person.phone if with_phone else None, "walkin": person.walkin,
         "active": person.active,
     }
