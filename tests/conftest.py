@@ -143,6 +143,14 @@ def csrf_token(client, path: str = "/login") -> str:
     return match.group(1)
 
 
+def token_client(app, username: str):
+    """A test client that sends a new API token of the user, as an API client would."""
+    token = app.test_cli_runner().invoke(args=["users", "token", username]).stdout.split()[-1]
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    return client
+
+
 @pytest.fixture
 def login(client):
     """Log the test client in as a user (by name) with the factory password."""

@@ -9,6 +9,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -152,3 +154,25 @@ def shoot():
             page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
 
     return save
+
+
+@contextmanager
+def planned_open_screening(new_page, logged_in, topic: str):
+    """A screening at P-001 whose sign-in window is open now (the demo's are not), planned through
+    the API as admin and cancelled afterwards, so later tests find no open screening again.
+
+    It starts in 20 minutes (sign-in opens 30 minutes before) so the player never starts it."""
+    admin = new_page("zh", storage_state=logged_in("admin", ADMIN_PASSWORD))
+    admin.goto("/")
+    token = admin.locator("input[name=csrf_token]").first.get_attribute("value")
+    now = datetime.now(UTC)
+    response = admin.request.post("/api/v1/screenings", headers={"X-CSRFToken": token}, data={
+        "site": "P-001", "topic": topic, "force": True,
+        "starts_at": (now + timedelta(minutes=20)).isoformat(),
+        "ends_at": (now + timedelta(minutes=80)).isoformat()})
+    assert response.status == 201, response.text()
+    screening_id = response.json()["id"]
+    yield screening_id
+    response = admin.request.patch(f"/api/v1/screenings/{screening_id}",
+                                   headers={"X-CSRFToken": token}, data={"status": "cancelled"})
+    assert response.status == 200, response.text()

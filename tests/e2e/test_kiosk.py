@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import ADMIN_PASSWORD
+from .conftest import planned_open_screening
 
 pytestmark = pytest.mark.browser
 
@@ -19,24 +18,9 @@ TOPIC = "E2E 签到"
 
 @pytest.fixture
 def open_screening(new_page, logged_in):
-    """A screening at P-001 whose sign-in window is open now (the demo's are not), planned through
-    the API as admin and cancelled afterwards, so later tests find no open screening again.
-
-    It starts in 20 minutes (sign-in opens 30 minutes before) so the player never starts it."""
-    admin = new_page("zh", storage_state=logged_in("admin", ADMIN_PASSWORD))
-    admin.goto("/")
-    token = admin.locator("input[name=csrf_token]").first.get_attribute("value")
-    now = datetime.now(UTC)
-    response = admin.request.post("/api/v1/screenings", headers={"X-CSRFToken": token}, data={
-        "site": "P-001", "topic": TOPIC, "force": True,
-        "starts_at": (now + timedelta(minutes=20)).isoformat(),
-        "ends_at": (now + timedelta(minutes=80)).isoformat()})
-    assert response.status == 201, response.text()
-    screening_id = response.json()["id"]
-    yield screening_id
-    response = admin.request.patch(f"/api/v1/screenings/{screening_id}",
-                                   headers={"X-CSRFToken": token}, data={"status": "cancelled"})
-    assert response.status == 200, response.text()
+    """A screening at P-001 whose sign-in window is open now (conftest.planned_open_screening)."""
+    with planned_open_screening(new_page, logged_in, TOPIC) as screening_id:
+        yield screening_id
 
 
 def tap_name(page, letters: str, name: str) -> None:

@@ -3,12 +3,10 @@ table) and the kiosk in English (its walk-in form), in both languages at 360×64
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import ADMIN_PASSWORD
+from .conftest import ADMIN_PASSWORD, planned_open_screening
 
 pytestmark = pytest.mark.browser
 
@@ -18,21 +16,9 @@ TOPIC = "E2E 窄屏签到"
 
 @pytest.fixture
 def open_screening(new_page, logged_in):
-    """A screening at P-001 whose sign-in window is open now, cancelled afterwards (as in
-    test_kiosk: it starts in 20 minutes, so the player never starts it)."""
-    admin = new_page("zh", storage_state=logged_in("admin", ADMIN_PASSWORD))
-    admin.goto("/")
-    token = admin.locator("input[name=csrf_token]").first.get_attribute("value")
-    now = datetime.now(UTC)
-    response = admin.request.post("/api/v1/screenings", headers={"X-CSRFToken": token}, data={
-        "site": "P-001", "topic": TOPIC, "force": True,
-        "starts_at": (now + timedelta(minutes=20)).isoformat(),
-        "ends_at": (now + timedelta(minutes=80)).isoformat()})
-    assert response.status == 201, response.text()
-    yield response.json()["id"]
-    response = admin.request.patch(f"/api/v1/screenings/{response.json()['id']}",
-                                   headers={"X-CSRFToken": token}, data={"status": "cancelled"})
-    assert response.status == 200, response.text()
+    """A screening at P-001 whose sign-in window is open now (conftest.planned_open_screening)."""
+    with planned_open_screening(new_page, logged_in, TOPIC) as screening_id:
+        yield screening_id
 
 
 def scroll_width(page) -> int:

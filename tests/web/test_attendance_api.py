@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import Attendance, Person
 from app.people.services import create_person, village_named
 from app.screenings.services import create_screening
+from tests.conftest import token_client
 
 
 @pytest.fixture
@@ -32,13 +33,6 @@ def world(app, make):
                                 ends_at=now + timedelta(days=2, hours=1), topic="以后")
     db.session.commit()
     return {"site": site, "people": people, "open": open_now, "later": later}
-
-
-def token_client(app, username):
-    token = app.test_cli_runner().invoke(args=["users", "token", username]).stdout.split()[-1]
-    client = app.test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-    return client
 
 
 @pytest.mark.parametrize("q", ["张三", "zhangsan", "zs", "张s", "ZS"])

@@ -19,7 +19,7 @@ from app.models.sync import SyncPeer
 from app.people.services import create_person
 from app.places.services import get_or_make_unit
 from app.screenings.services import create_screening
-from tests.conftest import client_of, csrf_token
+from tests.conftest import client_of, csrf_token, token_client
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -46,13 +46,6 @@ def screening(site, *, start: datetime, minutes: int = 60) -> Screening:
                               topic="党课", audience="party_members", force=True)
     db.session.commit()
     return row
-
-
-def token_client(app, username: str):
-    token = app.test_cli_runner().invoke(args=["users", "token", username]).stdout.split()[-1]
-    client = app.test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-    return client
 
 
 def api_url(s: Screening) -> str:

@@ -11,7 +11,7 @@ from openapi_spec_validator import validate
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, token_client
 
 SERIES = "农村实用科技"
 
@@ -29,14 +29,6 @@ def net(app, make):
     make.user("op-1", "operator", site=p1)
     make.user("op-2", "operator", site=p2)
     return app
-
-
-def token_client(app, username: str):
-    runner = app.test_cli_runner()
-    token = runner.invoke(args=["users", "token", username]).stdout.strip().splitlines()[-1]
-    client = app.test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-    return client
 
 
 @pytest.fixture

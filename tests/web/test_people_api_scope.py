@@ -10,6 +10,7 @@ from app.errors import Invalid
 from app.extensions import db
 from app.models import Person
 from app.people.services import create_person, village_named
+from tests.conftest import token_client
 
 
 @pytest.fixture
@@ -25,13 +26,6 @@ def world(app, make):
         create_person(name, village=village_named(village), phone="13800138000")
     db.session.commit()
     return {"a": a, "c": c}
-
-
-def token_client(app, username):
-    token = app.test_cli_runner().invoke(args=["users", "token", username]).stdout.split()[-1]
-    client = app.test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-    return client
 
 
 def listed(api, **args) -> dict:
