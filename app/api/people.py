@@ -131,6 +131,7 @@ def attendance(screening_id: str):
                          device=body.get("device") or request.headers.get("User-Agent"),
                          status=body.get("status"))
         answer = attendance_dict(result.attendance)  # before the commit expires the rows
+        answer["replaced"] = result.replaced  # the absent or excused mark it replaced, or null
         db.session.commit()
     # 201: signed in now (a new row, or an absent or excused mark turned into the sign-in)
     return jsonify(answer), 201 if result.signed_now else 200

@@ -166,9 +166,8 @@ def paper_entry(screening_id: str):
             for person_id in form.ticked(request.form, people):
                 row = people[person_id]
                 if row.attendance is None or row.attendance.status == "absent":
-                    sign_in(screening, method="paper", person=row.person, status="present",
-                            recorded_by=current_user.username)
-                    added += 1
+                    added += sign_in(screening, method="paper", person=row.person,
+                                     status="present", recorded_by=current_user.username).signed_now
             for name, village in lines:
                 result = sign_in(screening, method="paper", walkin_name=name,
                                  village=village, status="present",

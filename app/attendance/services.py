@@ -71,6 +71,8 @@ def expected_people(screening: Screening) -> list[Person]:
         query = query.where(Person.party_member.is_(True))
     elif screening.audience == "cadres":
         query = query.where(Person.role == "cadre")
+    elif screening.audience == "villagers":  # the masses (群众): neither party members nor cadres
+        query = query.where(Person.party_member.is_(False), Person.role != "cadre")
     return db.session.scalars(query.order_by(Person.initials, Person.name)).all()
 
 
@@ -128,13 +130,18 @@ def _check_self_service(screening: Screening, status: str | None, now: datetime)
 def _sign_again(screening: Screening, row: Attendance, *, method: str, recorded_by: str | None,
                 device: str | None, status: str | None, now: datetime) -> SignIn:
     """A second sign-in of a person: at the kiosk or phone it replaces an absent or excused mark
-    (they came after all); from staff with a status it corrects the mark; else nothing changes."""
-    if method in SELF_SERVICE and row.status in NOT_THERE:
+    (they came after all); on a paper sheet an absent mark only (a sheet leaves a late or excused
+    mark alone); from staff with a status it corrects the mark; else nothing changes."""
+    if (method in SELF_SERVICE and row.status in NOT_THERE) or (
+            method == "paper" and row.status == "absent"):
         replaced = row.status
-        row.method, row.status, row.signed_at = method, status_for(screening, now), now
+        row.method, row.signed_at = method, now
+        row.status = status_for(screening, now) if method in SELF_SERVICE else status or "present"
         row.recorded_by, row.device = recorded_by, _device(device)
         row.updated_at = datetime.now(UTC)
         return SignIn(row, False, replaced)
+    if method == "paper":
+        return SignIn(row, False)
     if method not in SELF_SERVICE and status and row.status != status:
         row.status, row.recorded_by = status, corrected_by(row, recorded_by)
     return SignIn(row, False)

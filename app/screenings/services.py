@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from schedules.checks import PlanError, PlanItem, PlanWarning, Slot, check_plan, check_times
 from schedules.recurrence import RecurrenceError, occurrences, validate_rule
@@ -22,6 +22,7 @@ from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..lookup import by_id
 from ..models import (
+    Attendance,
     FileEntry,
     LibraryRoot,
     MediaFile,
@@ -227,6 +228,8 @@ def update_screening(screening: Screening, changes: dict, *, force: bool = False
     if not force and any(w.code == "overlap" for w in warnings):
         raise Conflict(_("Another screening at this site overlaps this time."),
                        details=warning_dicts(warnings))
+    if (starts_at, ends_at) != (screening.starts_at, screening.ends_at):
+        _reopen_sign_in(screening)
     screening.starts_at, screening.ends_at = starts_at, ends_at
     if "topic" in changes:
         if not str(changes["topic"] or "").strip():
@@ -243,6 +246,17 @@ def update_screening(screening: Screening, changes: dict, *, force: bool = False
     screening.edited = screening.series_id is not None
     events.changed()
     return warnings
+
+
+def _reopen_sign_in(screening: Screening) -> None:
+    """A planned screening moved in time (a wrong date corrected) is not over: the absences its
+    closed sign-in marked on their own are taken back, and it closes again after its new end."""
+    if not screening.attendance_closed:
+        return
+    db.session.execute(delete(Attendance).where(
+        Attendance.screening_id == screening.id, Attendance.recorded_by == "auto",
+        Attendance.status == "absent"))
+    screening.attendance_closed = False
 
 
 def cancel_screening(screening: Screening) -> None:

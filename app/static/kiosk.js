@@ -82,13 +82,15 @@
     }, 1000);
   }
 
+  // `created`: signed in now (201). Undo only takes back a row this sign-in made, not one that
+  // turned an earlier absent or excused mark into the sign-in (`replaced`: that mark is gone).
   function showResult(row, created) {
     document.getElementById("kiosk-name").textContent = row.name;
     document.getElementById("kiosk-state").textContent = created ? data("signed") : data("already");
     result.className = "kiosk-result " + (created ? "new" : "already");
     result.hidden = false;
     undoForm.setAttribute("action", data("undo-url").replace("ID", row.id));
-    countdown(created ? Number(data("undo-s")) : 0);
+    countdown(created && !row.replaced ? Number(data("undo-s")) : 0);
     if (!created) { timer = setTimeout(function () { result.hidden = true; }, 8000); }
   }
 

@@ -97,3 +97,28 @@ def test_kiosk_and_phone(new_page, logged_in, open_screening, shoot):
     # a made-up code is refused with the plain "scan again" page
     response = phone.goto(re.sub(r"[0-9a-f]{12}$", "0" * 12, link))
     assert response is not None and response.status == 403
+
+
+def test_a_person_marked_absent_signs_in_with_no_undo(new_page, logged_in, open_screening):
+    """Roll-call marked 王大山 absent; he comes after all and taps his name: signed in (new), and
+    no Undo is offered, since the earlier mark is gone (the server would refuse it)."""
+    from .conftest import ADMIN_PASSWORD
+
+    admin = new_page("zh", storage_state=logged_in("admin", ADMIN_PASSWORD))
+    admin.goto("/")
+    token = admin.locator("input[name=csrf_token]").first.get_attribute("value")
+    found = admin.request.get("/api/v1/people?q=wds").json()["items"]
+    person = next(p for p in found if p["name"] == "王大山")
+    marked = admin.request.post(f"/api/v1/screenings/{open_screening}/attendance",
+                                headers={"X-CSRFToken": token},
+                                data={"person_id": person["id"], "status": "absent"})
+    assert marked.status == 201, marked.text()
+
+    kiosk = new_page("zh", storage_state=logged_in("kiosk-p001"),
+                     viewport={"width": 1024, "height": 768}, has_touch=True)
+    kiosk.goto("/kiosk")
+    tap_name(kiosk, "wds", "王大山")
+    result = kiosk.locator("#kiosk-result")
+    expect(result).to_have_class(re.compile(r"\bnew\b"))
+    expect(kiosk.locator("#kiosk-name")).to_have_text("王大山")
+    expect(kiosk.locator("#kiosk-undo")).to_be_hidden()

@@ -111,8 +111,10 @@ def test_api_sign_in_over_an_absent_mark_is_201_with_the_same_row(app, world):
     assert response.status_code == 201
     assert (response.json["id"], response.json["status"], response.json["method"]) == (
         row_id, "present", "kiosk")
+    assert response.json["replaced"] == "absent"  # the kiosk's page offers no undo for it
     again = kiosk.post(api_url(s), json={"person_id": str(li.id)})
     assert again.status_code == 200 and again.json["id"] == row_id
+    assert again.json["replaced"] is None
     browser = client_of(app, "kiosk-a")
     undo = browser.post(f"/kiosk/undo/{row_id}", headers={"Accept": "application/json"},
                         data={"csrf_token": csrf_token(browser, "/kiosk")})
@@ -343,3 +345,75 @@ def test_rollcall_correction_of_an_operator_mark_is_the_operators(app, world):
     mark_at_rollcall(client_of(app, "admin"), s, zhang, "excused")
     row = marks(s)["张三"]
     assert (row.status, row.method, row.recorded_by) == ("excused", "operator", "admin")
+
+
+# --- second review ----------------------------------------------------------------------------
+
+def test_a_villagers_screening_expects_neither_party_members_nor_cadres(app, world):
+    """东村: 张三 李四 王五 (party members, from the fixture), a cadre who is no party member, an
+    activist and a villager: a villagers' screening expects the last two only, and its closed
+    sheet marks only them absent."""
+    from app.attendance.services import close_if_due, expected_people
+
+    east = world["east"]
+    create_person("赵干部", village=east, role="cadre")
+    create_person("钱积极", village=east, role="activist")
+    create_person("孙群众", village=east)
+    row, _ = create_screening(world["site"], starts_at=NOW - timedelta(hours=3),
+                              ends_at=NOW - timedelta(hours=2), topic="果树修剪",
+                              audience="villagers", force=True)
+    db.session.commit()
+    assert [p.name for p in expected_people(row)] == ["钱积极", "孙群众"]
+    assert close_if_due(row) == 2
+    assert set(marks(row)) == {"钱积极", "孙群众"}
+
+
+@pytest.mark.parametrize("mark", ["late", "excused"])
+def test_a_paper_line_leaves_a_late_or_excused_mark_alone(app, world, mark):
+    operator = client_of(app, "op-a")
+    zhang = world["people"]["张三"]
+    mark_at_rollcall(operator, world["open"], zhang, mark)
+    response = paper_entry(operator, world["open"], [("张三", "东村")])
+    assert response.status_code == 302
+    assert marks(world["open"])["张三"].status == mark
+
+
+def test_a_paper_line_over_an_absent_mark_signs_in_and_is_counted(app, world):
+    operator = client_of(app, "op-a")
+    zhang, li = world["people"]["张三"], world["people"]["李四"]
+    mark_at_rollcall(operator, world["open"], zhang, "absent")
+    mark_at_rollcall(operator, world["open"], li, "absent")
+    response = paper_entry(operator, world["open"], [("张三", "东村")], present=str(li.id))
+    assert response.status_code == 302
+    rows = marks(world["open"])
+    assert (rows["张三"].status, rows["张三"].method) == ("present", "paper")
+    assert (rows["李四"].status, rows["李四"].method) == ("present", "paper")
+    page = operator.get(response.headers["Location"]).get_data(as_text=True)
+    assert re.search(r"(Saved: 2 sign-ins from the sheet|已保存.*2)", page), page[:2000]
+
+
+def test_moving_a_closed_screening_takes_back_its_automatic_absences(app, world):
+    """A date typed wrong in the past: the sheet closed by itself (three absent). Moved to next
+    week, it has no absences and closes again only after its new end; a mark an operator set
+    by hand stays."""
+    from app.attendance.services import close_if_due
+    from app.screenings.services import update_screening
+
+    past = screening(world["site"], start=NOW - timedelta(hours=3))
+    sign_in(past, method="operator", person=world["people"]["张三"], status="excused",
+            recorded_by="op-a")
+    assert close_if_due(past) == 2
+    later = NOW + timedelta(days=7)
+    update_screening(past, {"starts_at": later.isoformat(),
+                            "ends_at": (later + timedelta(hours=1)).isoformat()}, force=True)
+    db.session.commit()
+    assert {name: a.status for name, a in marks(past).items()} == {"张三": "excused"}
+    assert db.session.get(Screening, past.id).attendance_closed is False
+    assert close_if_due(past) == 0  # not over yet
+
+
+def test_hours_just_under_the_target_do_not_show_as_the_target(app):
+    with app.test_request_context():
+        hours = app.jinja_env.get_template("people/_person.html").module.hours
+        assert [str(hours(v)) for v in (19.96, 7.2, 4.3, 0.0, 20.0)] == [
+            "19.9", "7.2", "4.3", "0.0", "20.0"]
