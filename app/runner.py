@@ -65,6 +65,8 @@ class ScreeningRunner:
                 log.exception("screening tick failed")
 
     def tick(self) -> None:
+        if self.sync_job is None:  # enrolled through the Sync page since serve started
+            self.sync_job = start_job(self.app)
         with self.app.app_context():
             extend_all_series()
             close_due_screenings()  # expected people not signed in become absent

@@ -571,12 +571,10 @@ def import_bundle(source: str | bytes, *, now: datetime | None = None) -> dict:
         raise Refused(_bundle_message(exc), reason=exc.reason) from exc
     m = opened.manifest
     _check_manifest(m)
-    earlier = db.session.scalar(select(Bundle).where(Bundle.digest == opened.digest))
+    earlier = _imported(opened.digest)
     if earlier is not None:
-        return {"digest": opened.digest, "origin": m["origin"], "kind": m["kind"], "seq": m["seq"],
-                "already_imported": True, "imported_at": earlier.imported_at.isoformat(),
-                "inserted": 0, "updated": 0, "unchanged": 0, "conflicts": 0, "tables": {},
-                "warnings": []}
+        _finish_enrollment(m)
+        return _already(opened, earlier)
     was_site = is_site()  # a fresh install becomes a site by importing its enrollment
     committed = False
     try:
@@ -628,13 +626,16 @@ def import_bundle(source: str | bytes, *, now: datetime | None = None) -> dict:
         db.session.commit()
         committed = True
         if not was_site:
-            write_site_config(my_code())
+            _save_site_config(my_code())
     except BundleError as exc:  # a signed part that is not JSON Lines: made by a faulty program
         db.session.rollback()
         raise Refused(_("The bundle is signed but its rows cannot be read (%(error)s). Nothing "
                         "was imported.", error=exc.message)) from exc
     except IntegrityError as exc:
         db.session.rollback()
+        earlier = _imported(opened.digest)
+        if earlier is not None:  # the same bundle, imported meanwhile by another process
+            return _already(opened, earlier)
         raise Refused(_("The bundle's rows do not fit this database (%(error)s). Nothing was "
                         "imported. If this database was restored from a backup, ask the other "
                         "side for a full bundle (dianjiao sync export --full).",
@@ -650,6 +651,45 @@ def import_bundle(source: str | bytes, *, now: datetime | None = None) -> dict:
         if not committed and not was_site and is_site():  # failed: this install stays a hub
             current_app.config["ROLE"], current_app.config["SITE"] = "hub", None
     return summary
+
+
+def _imported(digest: str) -> Bundle | None:
+    return db.session.scalar(select(Bundle).where(Bundle.digest == digest))
+
+
+def _already(opened: Opened, earlier: Bundle) -> dict:
+    m = opened.manifest
+    return {"digest": opened.digest, "origin": m["origin"], "kind": m["kind"], "seq": m["seq"],
+            "already_imported": True, "imported_at": earlier.imported_at.isoformat(),
+            "inserted": 0, "updated": 0, "unchanged": 0, "conflicts": 0, "tables": {},
+            "warnings": []}
+
+
+def _save_site_config(code: str) -> None:
+    """Save the enrolled install's role; a failure is told plainly (the import itself is in)."""
+    try:
+        write_site_config(code)
+    except OSError as exc:
+        raise DianjiaoError(_(
+            "The enrollment bundle was imported, but this install's settings could not be saved "
+            "in instance/config.py (%(error)s). Fix that file or folder, then import the same "
+            "bundle again to finish.", error=exc.strerror or str(exc))) from exc
+
+
+def _finish_enrollment(m: dict) -> None:
+    """An enrollment imported before whose settings were not saved (see _save_site_config):
+    the install holds the hub's link but still starts as a hub. Importing it again finishes."""
+    code = (m.get("enroll") or {}).get("site")
+    if m["kind"] != "enroll" or is_site() or not isinstance(code, str):
+        return
+    if db.session.scalar(select(SyncPeer.id).where(SyncPeer.kind == "hub")) is None:
+        return
+    become_site(code)
+    try:
+        _save_site_config(code)
+    except DianjiaoError:
+        current_app.config["ROLE"], current_app.config["SITE"] = "hub", None
+        raise
 
 
 def _acknowledged(peer: SyncPeer, m: dict) -> datetime | None:

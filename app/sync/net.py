@@ -15,6 +15,7 @@ import io
 import json
 import logging
 import random
+import re
 import threading
 import time
 import urllib.error
@@ -168,7 +169,11 @@ class Reply:
         error = self.json().get("error")
         if isinstance(error, dict) and error.get("message"):
             return str(error["message"])
-        return self.body[:200].decode("utf-8", "replace").strip() or f"HTTP {self.status}"
+        text = self.body[:2000].decode("utf-8", "replace").strip()
+        if text.lower().startswith(("<html", "<!doctype")):  # a proxy's page (nginx): its title
+            title = re.search(r"<title>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+            return " ".join(title.group(1).split()) if title else f"HTTP {self.status}"
+        return text[:200] or f"HTTP {self.status}"
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

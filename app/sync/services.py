@@ -101,7 +101,10 @@ def enroll_peer(code: str) -> SyncPeer:
         peer.key, peer.key_version = new_key(), peer.key_version + 1
         peer.previous_key = None
         peer.revoked_at = None
+        # A new install numbers its bundles from 1 and has its own clock: the link starts over
+        # (the old install's sequence and watermark would make its first bundles look stale).
         peer.out_acked = None
+        peer.in_seq, peer.in_watermark = 0, None
     db.session.flush()
     return peer
 

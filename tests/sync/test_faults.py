@@ -386,3 +386,49 @@ def test_a_manifest_of_the_wrong_shape_is_refused_plainly(linked, tmp_path, fiel
     rezip(tmp_path / "shape.zip", data)
     error = _refused(hub, tmp_path / "shape.zip")
     assert error.status == 422 and field in error.message
+
+
+def test_the_same_bundle_imported_twice_at_once_is_already_imported(linked, monkeypatch):
+    """Two hub workers take the same pushed bundle at once: both find it new, the second to
+    commit breaks the digest's unique key, and is told "already imported", not refused."""
+    from app.sync import importer
+
+    hub, _site, _ids, path = linked
+    import_(hub, path)
+    real, calls = importer._imported, []
+
+    def missed_once(digest):
+        calls.append(digest)
+        return None if len(calls) == 1 else real(digest)  # the other worker had not committed
+
+    monkeypatch.setattr(importer, "_imported", missed_once)
+    again = import_(hub, path)
+    assert again["already_imported"] is True and len(calls) == 2
+    assert count(hub, Attendance) == 2 and count(hub, Bundle) == 1
+
+
+def test_an_enrollment_whose_settings_cannot_be_saved_is_finished_by_importing_again(
+        hub, new_site, tmp_path):
+    from app.errors import DianjiaoError
+    from app.sync.export import export_bundle
+    from app.sync.services import enroll_peer
+
+    seed_hub(hub)
+    site = new_site()
+    config = os.path.join(site.app.instance_path, "config.py")
+    os.mkdir(config)  # a folder where the file should go: the write fails
+    with hub.ctx():
+        enroll_peer("P-001")
+        export_bundle(str(tmp_path / "enroll.zip"), to="P-001", enroll=True)
+    with site.ctx(), pytest.raises(DianjiaoError) as failed:
+        from app.sync.importer import import_bundle
+
+        import_bundle(str(tmp_path / "enroll.zip"))
+    assert "could not be saved" in failed.value.message and "import the same" in failed.value.message
+    site.app.config["ROLE"], site.app.config["SITE"] = "hub", None  # as the next start finds it
+    os.rmdir(config)
+    again = import_(site, tmp_path / "enroll.zip")
+    assert again["already_imported"] is True
+    assert site.app.config["ROLE"] == "site" and site.app.config["SITE"] == "P-001"
+    saved = open(config, encoding="utf-8").read()
+    assert 'ROLE = "site"' in saved and 'SITE = "P-001"' in saved

@@ -550,3 +550,46 @@ def test_two_serve_processes_exchange_over_http(hub_database, instances, tmp_pat
     refused = site.run("sync", "push", check=False, **to_hub)
     assert refused.returncode == 1 and "revoked" in refused.stderr
     assert refused.stderr.startswith("Error: The hub refused the bundle (HTTP 403)")
+
+
+def test_a_proxys_html_error_page_is_told_by_its_title(linked, serve_wsgi):
+    """nginx in front of the hub answers a too large bundle with its own HTML page: the site
+    says "413 Request Entity Too Large", not the page's markup."""
+    from app.sync.net import push
+
+    _hub, site, _ids = linked
+    page = (b"<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n"
+            b"<center><h1>413 Request Entity Too Large</h1></center>\r\n<hr><center>nginx/1.22.1"
+            b"</center>\r\n</body>\r\n</html>\r\n")
+
+    def nginx(environ, start_response):
+        environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        start_response("413 Request Entity Too Large", [("Content-Type", "text/html"),
+                                                        ("Content-Length", str(len(page)))])
+        return [page]
+
+    served = serve_wsgi(nginx)
+    with site.ctx(), pytest.raises(SyncNetError) as raised:
+        push(served.url, retry=Retry(wait=Waits()))
+    assert "413 Request Entity Too Large" in raised.value.message
+    assert "<" not in raised.value.message and "nginx" not in raised.value.message
+
+
+def test_an_install_enrolled_while_serving_starts_its_network_sync(hub, new_site, tmp_path,
+                                                                   serve_wsgi):
+    """Serve started as a fresh install (a hub: no sync job); the enrollment bundle is imported
+    through the page meanwhile: the next minute's tick starts pulling and pushing."""
+    from app.runner import ScreeningRunner
+
+    seed_hub(hub)
+    served = serve_wsgi(hub.app)
+    site = new_site(SYNC_HUB_URL=served.url, SYNC_INTERVAL_MIN=60)
+    runner = ScreeningRunner(site.app)
+    assert runner.start()
+    try:
+        assert runner.sync_job is None  # not a site yet
+        enroll(hub, site, tmp_path / "enroll.zip")
+        runner.tick()
+        assert runner.sync_job is not None
+    finally:
+        runner.stop()

@@ -104,3 +104,35 @@ def test_every_hub_bundle_made_after_a_rotation_imports_in_any_order(hub, new_si
     import_(hub, export(site, tmp_path / "up.zip") and tmp_path / "up.zip")  # signed with v2
     import_(site, export(hub, tmp_path / "seq4.zip", to="P-001") and tmp_path / "seq4.zip")
     assert _peer(site, "hub") == (new_key, 2, None)
+
+
+def test_a_site_enrolled_again_starts_its_link_over(hub, new_site, tmp_path):
+    """P-001's old PC sent three bundles; a new PC is enrolled. Its first bundle (number 1 again)
+    is the site's latest word: the discussion it wrote goes in though the hub changed the
+    screening's topic later by the hub's clock (the new PC's clock is behind)."""
+    from sqlalchemy import update
+
+    from app.models import Screening
+    from tests.sync.helpers import sign_in
+
+    ids = seed_hub(hub)
+    old = new_site("old")
+    enroll(hub, old, tmp_path / "enroll-old.zip")
+    for n in range(3):
+        sign_in(old, ids["screening"], ids["zhang"] if n == 0 else ids["li"])
+        import_(hub, export(old, tmp_path / f"old{n}.zip") and tmp_path / f"old{n}.zip")
+    new = new_site("new")
+    enroll(hub, new, tmp_path / "enroll-new.zip")
+    with hub.ctx() as db:
+        db.session.get(Screening, ids["screening"]).topic = "果树修剪（改）"
+        db.session.commit()
+        changed = db.session.get(Screening, ids["screening"]).updated_at
+    with new.ctx() as db:
+        db.session.execute(update(Screening).where(Screening.id == ids["screening"]).values(
+            discussion="新电脑的记录", updated_at=changed - timedelta(minutes=20)))
+        db.session.commit()
+    summary = import_(hub, export(new, tmp_path / "new1.zip", full=True) and tmp_path / "new1.zip")
+    assert summary["seq"] == 1
+    with hub.ctx() as db:
+        held = db.session.get(Screening, ids["screening"])
+        assert (held.discussion, held.topic) == ("新电脑的记录", "果树修剪（改）")
