@@ -102,6 +102,9 @@ def export_bundle(target, *, to: str | None = None, full: bool = False, enroll: 
         from .services import site_peer
 
         peer = site_peer(to or "")
+        # Two hub workers making the site's bundle at once would both read the same out_seq:
+        # the second waits for the first (PostgreSQL locks the row; SQLite has one writer).
+        db.session.refresh(peer, with_for_update=True)
         if peer.revoked_at is not None:
             raise Conflict(_("Site %(code)s was revoked; enroll it again to send it anything.",
                              code=peer.code))

@@ -593,3 +593,37 @@ def test_an_install_enrolled_while_serving_starts_its_network_sync(hub, new_site
         assert runner.sync_job is not None
     finally:
         runner.stop()
+
+
+def test_two_workers_making_a_sites_bundle_at_once_number_them_apart(hub, new_site, tmp_path):
+    """PostgreSQL hub, two gunicorn workers: one is making P-001's bundle (holding its link) when
+    the other is asked for it too; the second waits, and the two bundles get two numbers."""
+    import threading
+
+    from app.models import SyncPeer
+    from app.sync.services import site_peer
+
+    if hub.app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite has one writer: the second export cannot start meanwhile")
+    seed_hub(hub)
+    enroll(hub, new_site(), tmp_path / "enroll.zip")
+    holding, release = threading.Event(), threading.Event()
+
+    def first_worker():
+        with hub.ctx() as db:
+            peer = site_peer("P-001")
+            db.session.refresh(peer, with_for_update=True)
+            holding.set()
+            release.wait(10)
+            peer.out_seq += 1  # as export_bundle does
+            db.session.commit()
+
+    worker = threading.Thread(target=first_worker)
+    worker.start()
+    assert holding.wait(10)
+    threading.Timer(0.5, release.set).start()
+    second = export(hub, tmp_path / "second.zip", to="P-001")
+    worker.join()
+    with hub.ctx() as db:
+        final = db.session.scalar(select(SyncPeer.out_seq).where(SyncPeer.code == "P-001"))
+    assert second["seq"] == final == 3  # enrollment 1, the first worker 2, this one 3
