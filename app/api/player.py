@@ -20,6 +20,8 @@ from .helpers import api_roles, json_body
 
 DRIVERS = ("admin", "operator")
 
+MAX_SEEK_S = 24 * 3600  # no video here is a day long; beyond it is a mistake (or 1e308)
+
 
 def _site() -> Site:
     site = player_site()
@@ -127,8 +129,8 @@ def player_action(action: str):
         body = json_body()
         key = "volume" if action == "volume" else "seconds"
         value = body.get(key)
-        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0 or (
-                action == "volume" and value > 100):
+        if not isinstance(value, int | float) or isinstance(value, bool) or not (
+                0 <= value <= (100 if action == "volume" else MAX_SEEK_S)):
             raise Invalid(_("Send {\"%(key)s\": a number} (volume 0 to 100).", key=key))
         if action == "volume":
             player.set_volume(int(value))

@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..auth.access import can_see_site, visible_sites
-from ..catalog.titles import create_title, search_titles, title_dict
+from ..catalog.titles import create_title, file_visible, search_titles, title_dict
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..models import FileEntry, LibraryRoot, MediaFile, Site
@@ -170,7 +170,7 @@ def create():
         raise Invalid(_("A title needs a name."))
     if body.get("approved") and current_user.role not in ("admin", "township"):
         raise Forbidden(_("Only the township or an administrator approves titles."))
-    title = create_title(approved_by=current_user.username, **body)
+    title = create_title(approved_by=current_user.username, may_attach=file_visible, **body)
     db.session.commit()
     return jsonify(title_dict(title)), 201
 

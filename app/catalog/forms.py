@@ -15,16 +15,17 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..labels import AUDIENCE_LABELS, SERIES_LABELS, TOPIC_LABELS, choices
+from .titles import FIRST_YEAR, LAST_YEAR, MAX_TITLE
 
 
 class TitleForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=MAX_TITLE)])
     series = SelectField(_l("Series"), choices=[SelectChoice("", "—")] + choices(SERIES_LABELS))
     topics = SelectMultipleField(_l("Topics"), choices=choices(TOPIC_LABELS),
                                  widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     audience = SelectField(_l("Audience"), choices=choices(AUDIENCE_LABELS))
-    producer = StringField(_l("Producer"), validators=[Optional(), Length(max=200)])
-    year = IntegerField(_l("Year"), validators=[Optional(), NumberRange(1950, 2100)])
+    producer = StringField(_l("Producer"), validators=[Optional(), Length(max=MAX_TITLE)])
+    year = IntegerField(_l("Year"), validators=[Optional(), NumberRange(FIRST_YEAR, LAST_YEAR)])
     summary = TextAreaField(_l("Summary"), validators=[Optional()])
 
 

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 
-from ..errors import Invalid, NotFound
+from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..lookup import by_id
 from ..models import FileEntry, LibraryRoot, MediaFile, Site, Title
-from ..models.catalog import AUDIENCES, TOPICS
+from ..models.catalog import AUDIENCES, SERIES, TOPICS
 from ..text import pinyin_keys, query_keys
 
+MAX_TITLE = 200  # characters of a name or a producer (the columns' size)
+FIRST_YEAR, LAST_YEAR = 1950, 2100
 
 def set_name(title: Title, name: str) -> None:
     title.name = name.strip()
@@ -29,21 +32,35 @@ def create_title(
     approved: bool = False,
     sha256: list[str] | None = None,
     approved_by: str | None = None,
+    may_attach: Callable[[MediaFile], bool] = lambda _media: True,
     **extra,
 ) -> Title:
-    """Create a title, attaching the media files whose SHA-256 are given."""
+    """Create a title, attaching the media files whose SHA-256 are given (files without a title
+    that `may_attach` allows: the caller's sites hold them)."""
     if not name or not name.strip():
         raise Invalid(_("A title needs a name."))
+    if len(name.strip()) > MAX_TITLE:
+        raise Invalid(_("A title's name has at most %(n)d characters.", n=MAX_TITLE))
+    if len((extra.get("producer") or "").strip()) > MAX_TITLE:
+        raise Invalid(_("A producer's name has at most %(n)d characters.", n=MAX_TITLE))
+    if series and series not in SERIES:
+        raise Invalid(_("The series is one of %(s)s.", s=", ".join(SERIES)))
+    year = extra.get("year")
+    if year is not None and not FIRST_YEAR <= year <= LAST_YEAR:
+        raise Invalid(_("The year is between %(a)d and %(b)d.", a=FIRST_YEAR, b=LAST_YEAR))
     topics = list(topics or [])
-    if bad := [t for t in topics if t not in TOPICS]:
+    if bad := [str(t) for t in topics if t not in TOPICS]:
         raise Invalid(_("Unknown topics: %(t)s.", t=", ".join(bad)))
     if audience not in AUDIENCES:
         raise Invalid(_("Unknown audience %(a)s.", a=audience))
     files = []
     for digest in sha256 or []:
         media = db.session.scalar(select(MediaFile).where(MediaFile.sha256 == str(digest).lower()))
-        if media is None:
+        if media is None or not may_attach(media):
             raise Invalid(_("No file with SHA-256 %(sha)s in the catalog.", sha=digest))
+        if media.title_id is not None:
+            raise Conflict(_("The file %(sha)s already belongs to a title; change it on the "
+                             "file's page.", sha=digest))
         files.append(media)
     title = Title(series=series or None, topics=topics, audience=audience, **extra)
     set_name(title, name)
@@ -53,6 +70,20 @@ def create_title(
     if approved:
         approve(title, approved_by)
     return title
+
+
+def file_visible(media: MediaFile) -> bool:
+    """A file is visible to admins, or to anyone whose sites hold a copy of it."""
+    from flask_login import current_user
+
+    from ..auth.access import visible_sites
+
+    if current_user.role == "admin":
+        return True
+    sites = visible_sites(current_user).with_only_columns(Site.id)
+    return bool(db.session.scalar(
+        select(func.count(FileEntry.id)).join(LibraryRoot).where(
+            FileEntry.media_file_id == media.id, LibraryRoot.site_id.in_(sites))))
 
 
 def approve(title: Title, by: str | None, approved: bool = True) -> None:

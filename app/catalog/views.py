@@ -17,7 +17,15 @@ from ..paging import paginate
 from . import bp
 from .forms import AttachForm, RootForm, ScanForm, TitleForm
 from .scanning import add_root, start_background_scan
-from .titles import approve, create_title, holders, search_titles, set_name, title_or_404
+from .titles import (
+    approve,
+    create_title,
+    file_visible,
+    holders,
+    search_titles,
+    set_name,
+    title_or_404,
+)
 
 STAFF = ("admin", "township", "operator")
 EDITORS = ("admin", "township")
@@ -34,15 +42,6 @@ def _visible_site_ids() -> list[uuid.UUID]:
     return list(db.session.scalars(visible_sites(current_user).with_only_columns(Site.id)))
 
 
-def _file_visible(media: MediaFile) -> bool:
-    """A file is visible to admins, or to anyone whose sites hold a copy of it."""
-    if current_user.role == "admin":
-        return True
-    return bool(db.session.scalar(
-        select(func.count(FileEntry.id)).join(LibraryRoot).where(
-            FileEntry.media_file_id == media.id, LibraryRoot.site_id.in_(_visible_site_ids()))))
-
-
 def _media(file_id: str) -> MediaFile:
     try:
         media = db.session.get(MediaFile, uuid.UUID(file_id))
@@ -50,7 +49,7 @@ def _media(file_id: str) -> MediaFile:
         media = None
     if media is None:
         abort(404)
-    if not _file_visible(media):
+    if not file_visible(media):
         abort(403)
     return media
 

@@ -302,6 +302,10 @@ def replace(shipment: Shipment, *, user: User) -> Shipment:
         raise Conflict(_("Only a lost or damaged kit is replaced."))
     if db.session.scalar(select(Shipment.id).where(Shipment.replaces_id == shipment.id)):
         raise Conflict(_("This kit has already been replaced."))
+    if db.session.scalar(select(Shipment.serial).where(
+            Shipment.site_id == shipment.site_id, Shipment.batch_id == shipment.batch_id,
+            Shipment.status.not_in(ENDINGS))):
+        raise Conflict(_("The site already has a kit of this batch on its way or in hand."))
     new = Shipment(batch=shipment.batch, site=shipment.site, form=shipment.form,
                    copies=shipment.copies, status="planned", replaces_id=shipment.id,
                    serial=next_serial(shipment.batch, shipment.site, set()))

@@ -67,6 +67,13 @@ def get_player(app: Flask | None = None) -> Player:
     return player
 
 
+def stop_screening(screening_id: object) -> None:
+    """A screening cancelled while it plays stops on this install's player (if it plays here)."""
+    player = current_app.extensions.get("dianjiao.player")
+    if player is not None and player.status().get("screening_id") == str(screening_id):
+        player.stop()
+
+
 def close_player(app: Flask) -> None:
     player = app.extensions.pop("dianjiao.player", None)
     if player is not None:

@@ -263,7 +263,12 @@ def cancel_screening(screening: Screening) -> None:
     if screening.status not in ("planned", "running"):
         raise Conflict(_("This screening is %(status)s and cannot be cancelled.",
                          status=screening.status))
+    playing = screening.status == "running"
     screening.status = "cancelled"
+    if playing:
+        from ..player.services import stop_screening
+
+        stop_screening(screening.id)
     events.changed()
 
 

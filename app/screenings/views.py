@@ -70,11 +70,12 @@ def site_calendar(code: str):
     day = _day_arg()
     first, last = span(view, day)
     days = _by_day(_screenings_between([site.id], first, last))
-    step = timedelta(days=31 if view == "month" else 7)
+    step = timedelta(days=7)
     return render_template(
         "screenings/calendar.html", site=site, view=view, day=day, days=days,
         week=week_of(day), grid=month_grid(day), today=datetime.now(ZoneInfo(_tz())).date(),
-        prev=(first - step).replace(day=1) if view == "month" else day - step,
+        prev=(day.replace(day=1) - timedelta(days=1)).replace(day=1) if view == "month"
+        else day - step,
         next=(last + timedelta(days=1)) if view == "month" else day + step,
         feed=url_for("screenings.feed", code=site.code, key=feed_key(site.code), _external=True))
 

@@ -195,3 +195,24 @@ def test_two_serve_processes_never_both_play_and_kill_9_loses_nothing(app, site,
         assert db.session.get(Screening, screening.id).status == "partial"
     finally:
         runner.stop()
+
+
+def test_a_screening_cancelled_while_it_plays_stops(app, site):
+    """Cancelled mid-film (the screening's page or the API): the player stops, the film is
+    logged as stopped, the rest of the playlist never plays, and the screening stays cancelled."""
+    from app.screenings.services import cancel_screening
+
+    screening = plan(app, site, datetime.now(UTC) + timedelta(seconds=1),
+                     "lesson.avi", "VCD/MPEGAV/AVSEQ01.DAT")
+    runner = ScreeningRunner(app)
+    assert runner.start()
+    try:
+        row = wait_for(screening.id, {"running"})
+        cancel_screening(row)
+        db.session.commit()
+        time.sleep(2.5)  # longer than either film: had it gone on, both would be logged
+        played = logs(screening.id)
+        assert [p.outcome for p in played] == ["stopped"]
+        assert db.session.get(Screening, screening.id).status == "cancelled"
+    finally:
+        runner.stop()

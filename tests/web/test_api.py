@@ -76,6 +76,20 @@ def test_files_of_a_site_with_paths_and_attach_by_sha256(app, api, corpus):
     assert again[f"{root}/film.mp4"]["title_id"] == response.json["id"]
     assert api.get("/api/v1/files?site=P-002").json == {"items": [], "total": 0}
 
+    # A file already in a title is not moved to another one silently; an operator attaches
+    # only files its own site holds (film.mp4 is at P-001, the operator's site is P-003).
+    taken = api.post("/api/v1/titles", json={"name": "另一个", "sha256": [film["sha256"]]})
+    assert taken.status_code == 409
+    free = next(f for f in again.values() if f["title_id"] is None)
+    from tests.conftest import token_client
+
+    operator = token_client(app, "op-a")
+    refused = operator.post("/api/v1/titles", json={"name": "越权", "sha256": [free["sha256"]]})
+    assert refused.status_code == 422
+    after = {f["sha256"]: f for f in api.get("/api/v1/files?site=P-001&limit=500").json["items"]}
+    assert after[free["sha256"]]["title_id"] is None
+    assert after[film["sha256"]]["title_id"] == response.json["id"]
+
 
 BAD_REQUESTS = [
     ("get", "/api/v1/files", None, 422),
@@ -96,6 +110,12 @@ BAD_REQUESTS = [
     ("post", "/api/v1/titles", {"name": "x", "sha256": ["0" * 64]}, 422),
     ("post", "/api/v1/titles", {"name": "x", "year": True}, 422),
     ("post", "/api/v1/titles", {"name": "x", "colour": "red"}, 422),
+    ("post", "/api/v1/titles", {"name": "x", "topics": [1]}, 422),
+    ("post", "/api/v1/titles", {"name": "x", "topics": [{}]}, 422),
+    ("post", "/api/v1/titles", {"name": "x", "series": "bogus series"}, 422),
+    ("post", "/api/v1/titles", {"name": "长" * 201}, 422),
+    ("post", "/api/v1/titles", {"name": "x", "producer": "长" * 201}, 422),
+    ("post", "/api/v1/titles", {"name": "x", "year": 99999}, 422),
     ("get", "/api/v1/nothing", None, 404),
     ("delete", "/api/v1/titles", None, 405),
 ]

@@ -212,6 +212,17 @@ def test_a_lost_kit_is_replaced_by_a_linked_kit_with_a_new_serial(admin, kit):
     assert admin.post(f"/api/v1/shipments/{kit['id']}/replacement").status_code == 409
 
 
+def test_no_replacement_while_the_site_has_another_live_kit_of_the_batch(admin, kit):
+    """Lost, then the batch consigned to the site again (a new kit): a replacement now would be
+    a second live kit of one batch at one site."""
+    patch(admin, kit, status="lost")
+    batch = kit["batch"]
+    again = admin.post(f"/api/v1/batches/{batch}/shipments", json={"sites": ["P-001"]})
+    assert again.status_code == 201 and len(again.json["items"]) == 1
+    response = admin.post(f"/api/v1/shipments/{kit['id']}/replacement")
+    assert response.status_code == 409 and response.json["error"]["message"]
+
+
 # --- bad input ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("body,status", [

@@ -88,6 +88,7 @@ def test_bad_transport_requests(api):
     assert api.post("/api/v1/player/rewind").status_code == 404
     assert api.post("/api/v1/player/volume", json={"volume": 400}).status_code == 422
     assert api.post("/api/v1/player/seek", json={"seconds": "x"}).status_code == 422
+    assert api.post("/api/v1/player/seek", json={"seconds": 1e308}).status_code == 422
 
 
 def test_only_the_sites_operator_and_admins_drive_it(app, api, client, login):

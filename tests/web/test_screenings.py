@@ -194,6 +194,10 @@ def test_calendars_and_feed(app, make, login, client, api):
     assert "果树修剪" in week and "19:30" in week
     month = client.get(f"/sites/P-001/screenings?view=month&date={local_day}").get_data(as_text=True)
     assert "果树修剪" in month
+    for day, earlier in (("2026-03-15", "2026-02-01"), ("2026-05-31", "2026-04-01"),
+                         ("2026-01-10", "2025-12-01")):  # "‹" is the month before, never two
+        page = client.get(f"/sites/P-001/screenings?view=month&date={day}").get_data(as_text=True)
+        assert f"date={earlier}" in page, day
     township = client.get(f"/townships/城关镇/screenings?date={local_day}").get_data(as_text=True)
     assert "P-001" in township and "果树修剪" in township
     feed_url = next(line for line in week.split("<code>")[1:] if "calendar.ics" in line)
