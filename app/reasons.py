@@ -36,7 +36,17 @@ EXACT = {
     "interrupted: the player stopped while it was playing":
         _l("interrupted: the player stopped while it was playing"),
     "nothing to play": _l("nothing to play"),
+    "this item has no file": _l("this item has no file"),
+    "libvlc is not installed (apt install libvlc5 vlc-plugin-base libvlc-bin)":
+        _l("libvlc is not installed (apt install libvlc5 vlc-plugin-base libvlc-bin)"),
 }
+# The player's reasons that carry a path or a figure: (pattern, message with %(x)s).
+PATTERNS = (
+    (re.compile(r"^file not found: (?P<path>.+)$"), _l("file not found: %(path)s")),
+    (re.compile(r"^not a regular file: (?P<path>.+)$"), _l("not a regular file: %(path)s")),
+    (re.compile(r"^the video did not start within (?P<s>[\d.]+) s$"),
+     _l("the video did not start within %(s)s s")),
+)
 TRUNCATED = re.compile(r"^truncated file \((\d+) of (\d+) bytes present\)$")
 
 
@@ -49,4 +59,7 @@ def show_reason(reason: str | None) -> str:
     if match := TRUNCATED.match(reason):
         return str(_l("truncated file (%(have)s of %(want)s bytes present)",
                       have=match.group(1), want=match.group(2)))
+    for pattern, message in PATTERNS:
+        if match := pattern.match(reason):
+            return str(message) % match.groupdict()
     return reason

@@ -232,7 +232,8 @@ def save_queue(player: Player, site: Site) -> None:
 def media_for_spec(spec: dict) -> MediaFile:
     media = None
     if isinstance(spec, dict) and spec.get("sha256"):
-        media = db.session.scalar(select(MediaFile).where(MediaFile.sha256 == str(spec["sha256"])))
+        media = db.session.scalar(select(MediaFile).where(
+            MediaFile.sha256 == str(spec["sha256"]).strip().lower()))
     elif isinstance(spec, dict) and spec.get("file_id"):
         media = _media(spec["file_id"])
     if media is None:

@@ -132,3 +132,18 @@ def test_failure_reasons_are_shown_in_the_page_language(client, login, scanned):
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     page = client.get("/sites/P-001/library").get_data(as_text=True)
     assert "empty file (0 bytes)" in page and "truncated file (" in page
+
+
+def test_the_players_reasons_are_shown_in_the_page_language(app):
+    from flask_babel import force_locale
+
+    from app.reasons import show_reason
+
+    reasons = ["file not found: /media/usb/果树.mp4", "this item has no file",
+               "the video did not start within 15 s", "not a regular file: /dev/sr0"]
+    with app.test_request_context(), force_locale("zh"):
+        assert [show_reason(r) for r in reasons] == [
+            "找不到文件：/media/usb/果树.mp4", "这一项没有对应的文件", "视频在 15 秒内没有开始播放",
+            "不是普通文件：/dev/sr0"]
+    with app.test_request_context(), force_locale("en"):
+        assert [show_reason(r) for r in reasons] == reasons
