@@ -205,10 +205,14 @@ def edit(screening_id: str):
                 warnings = [warning_text(w) for w in check(
                     site, starts_at, ends_at, resolve_items(site, playlist), exclude=screening.id)]
             else:
-                found = update_screening(screening, {
-                    "starts_at": starts_at, "ends_at": ends_at, "topic": form.topic.data,
-                    "notes": form.notes.data or None, "audience": audience, "items": playlist,
-                }, force=form.force.data)
+                changes = {"starts_at": starts_at, "ends_at": ends_at, "topic": form.topic.data,
+                           "notes": form.notes.data or None, "audience": audience}
+                # The form lists titles only: a playlist of files (from the API or a scan), its
+                # order and its untitled files stay as they are unless the titles ticked change.
+                shown = {str(i.title_id) for i in screening.items if i.title_id}
+                if set(form.titles.data or []) != shown:
+                    changes["items"] = playlist
+                found = update_screening(screening, changes, force=form.force.data)
                 return _saved(screening, found, _("Screening saved."))
         except Conflict as exc:
             warnings = _refused(exc)

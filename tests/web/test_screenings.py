@@ -230,6 +230,26 @@ def test_edit_page_moves_a_screening_and_refuses_an_overlap(app, make, login, cl
     assert api.get(f"/api/v1/screenings/{first['id']}").json["topic"] == "果树修剪"
 
 
+def test_saving_the_edit_page_keeps_a_playlist_of_files(app, make, login, client, api):
+    """A playlist planned through the API by file (an untitled one among them), edited on the
+    page for its notes only: the playlist stays as it was, file for file, in its order."""
+    files = api.get("/api/v1/files?site=P-001&limit=500").json["items"]
+    shas = [f["sha256"] for f in files[:3]]
+    created = plan(api, items=[{"sha256": sha} for sha in reversed(shas)]).json
+    before = api.get(f"/api/v1/screenings/{created['id']}").json["items"]
+    login("admin")
+    url = f"/screenings/{created['id']}/edit"
+    local = FUTURE + timedelta(hours=8)
+    saved = client.post(url, data={
+        "day": local.date().isoformat(), "start": local.strftime("%H:%M"),
+        "end": (local + timedelta(hours=1)).strftime("%H:%M"), "topic": "果树修剪",
+        "notes": "带上板凳", "audience": "all", "csrf_token": csrf_token(client, url),
+        "action": "save"})
+    assert saved.status_code == 302
+    after = api.get(f"/api/v1/screenings/{created['id']}").json
+    assert after["notes"] == "带上板凳" and after["items"] == before
+
+
 def test_plan_page_changes_future_occurrences(app, make, login, client):
     make.site("P-001")
     make.user("admin", "admin")
