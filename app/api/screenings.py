@@ -37,6 +37,8 @@ def _body() -> dict:
     for key in ("topic", "audience", "notes"):
         if key in body and body[key] is not None and not isinstance(body[key], str):
             raise Invalid(_("Field %(f)s has the wrong type.", f=key))
+    if body.get("force") is not None and not isinstance(body["force"], bool):
+        raise Invalid(_("Field %(f)s has the wrong type.", f="force"))  # "false" is not false
     return body
 
 

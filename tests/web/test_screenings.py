@@ -65,6 +65,7 @@ def test_overlap_is_409_unless_forced_and_back_to_back_is_fine(api):
     assert clash.json["error"]["code"] == "overlap"
     assert clash.json["warnings"][0]["code"] == "overlap"
     assert plan(api, start=FUTURE + timedelta(minutes=60)).status_code == 201
+    assert plan(api, start=FUTURE + timedelta(minutes=30), force="false").status_code == 422
     forced = plan(api, start=FUTURE + timedelta(minutes=30), force=True)
     assert forced.status_code == 201
     assert "overlap" in {w["code"] for w in forced.json["warnings"]}
