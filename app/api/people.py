@@ -146,8 +146,7 @@ def _attendance_body() -> dict:
     if unknown := set(body) - set(ATTENDANCE_FIELDS):
         raise Invalid(_("Unknown field %(f)s.", f=", ".join(sorted(unknown))))
     for field in ATTENDANCE_FIELDS:
-        if body.get(field) is not None and not isinstance(body[field], str):
-            raise Invalid(_("Field %(f)s has the wrong type.", f=field))
+        require_text(field, body.get(field))
     return body
 
 

@@ -64,10 +64,9 @@ def close_on_view(screening: Screening) -> int:
     """
     if screening.attendance_closed or closed_by_its_site(screening):
         return 0
-    was = screening.attendance_closed
     try:
         marked = close_if_due(screening)
-        if screening.attendance_closed != was:
+        if screening.attendance_closed:  # closed just now
             db.session.commit()
     except IntegrityError:  # another request closed it at the same moment
         db.session.rollback()

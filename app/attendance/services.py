@@ -17,7 +17,7 @@ from ..extensions import db
 from ..models import Attendance, Person, PlayLog, Screening, Unit
 from ..models.base import current_origin
 from ..models.people import ATTENDANCE_METHODS, ATTENDANCE_STATUSES
-from ..people.services import clean_name, create_person
+from ..people.services import clean_name, create_person, require_text
 
 SELF_SERVICE = ("kiosk", "phone")  # refused outside the sign-in window; operator and paper are not
 NOT_THERE = ("absent", "excused")  # marks that a person who comes and signs in replaces
@@ -186,8 +186,7 @@ def screening_villages(screening: Screening) -> list[Unit]:
 
 def walkin_village(screening: Screening, name: str | None) -> Unit:
     """A walk-in's village: the one of the screening's villages so named, or its only village."""
-    if name is not None and not isinstance(name, str):
-        raise Invalid(_("Field %(f)s has the wrong type.", f="village"))
+    require_text("village", name)
     name = (name or "").strip()
     villages = screening_villages(screening)
     if not name:

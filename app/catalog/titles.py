@@ -6,8 +6,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import Select, func, or_, select
 
+from ..auth.access import visible_sites
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..lookup import by_id
@@ -74,10 +76,6 @@ def create_title(
 
 def file_visible(media: MediaFile) -> bool:
     """A file is visible to admins, or to anyone whose sites hold a copy of it."""
-    from flask_login import current_user
-
-    from ..auth.access import visible_sites
-
     if current_user.role == "admin":
         return True
     sites = visible_sites(current_user).with_only_columns(Site.id)
