@@ -15,6 +15,10 @@ read directly: exactly one row per person, none lost, none doubled.
 
     .venv/bin/python benchmarks/signin.py [--clients 50] [--people 1000] [--threads 8]
 
+Baseline, in the same run: the single-client round and both bursts against a bare Flask view on
+the same waitress (benchmarks/signin_floor.py: parse the JSON, answer 201), the floor any Flask
+sign-in stands on, on this machine, today.
+
 Goal: p95 < 50 ms on SQLite. Rounds 1 and 2 are closed loops (each client sends its next
 request the moment it has an answer), so their latency is the queue: clients / throughput.
 Prints human lines, then one JSON line.
@@ -158,6 +162,28 @@ def burst(port: int, token: str, url: str, groups: list[list[str]],
     }
 
 
+def run_floor(threads: int, warm: list[str], groups: list[list[str]]) -> dict:
+    """The named baseline: the same rounds against a bare Flask view on waitress
+    (benchmarks/signin_floor.py), which costs nothing but HTTP, Flask and the JSON."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, str(REPO / "benchmarks" / "signin_floor.py"), str(port), str(threads)],
+        cwd=REPO)
+    try:
+        wait_up(port, server)
+        url = "/api/v1/screenings/floor/attendance"
+        floor = {"single": burst(port, "-", url, [warm]),
+                 "round1": burst(port, "-", url, groups),
+                 "round2": burst(port, "-", url, groups)}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    show("floor, bare Flask view, 1 client", floor["single"])
+    show(f"floor, bare Flask view, {len(groups)} clients", floor["round1"])
+    show(f"floor, bare Flask view, {len(groups)} clients again", floor["round2"])
+    return floor
+
+
 def stored(db_path: str, screening_id: str) -> tuple[int, int]:
     """(rows, distinct people) of the screening, read straight from the SQLite file."""
     import sqlite3
@@ -245,6 +271,8 @@ def main() -> None:
         server.wait(timeout=30)
         log.close()
 
+    floor = run_floor(args.threads, warm, groups)
+
     rows, distinct = stored(str(instance / "dianjiao.sqlite"), screening)
     paced_rows, paced_distinct = stored(str(instance / "dianjiao.sqlite"), other)
     expected = len(people) + len(warm)
@@ -255,13 +283,19 @@ def main() -> None:
         f"round 2 returned the round 1 rows: {first['ids'] == second['ids']}; "
         f"paced round: {paced_rows} rows for {paced_distinct} people; "
         f"{'OK' if ok else 'MISMATCH'}")
-    for r in (single, first, second, paced):
+    say(f"against the floor: the sign-in's burst p95 is {first['p95_ms']:.0f} / "
+        f"{second['p95_ms']:.0f} ms where a bare Flask view's is {floor['round1']['p95_ms']:.0f} / "
+        f"{floor['round2']['p95_ms']:.0f} ms; it serves "
+        f"{first['requests_per_s'] / floor['round1']['requests_per_s']:.2f} / "
+        f"{second['requests_per_s'] / floor['round2']['requests_per_s']:.2f} of the floor's "
+        f"requests a second")
+    for r in (single, first, second, paced, *floor.values()):
         r.pop("ids")
     finish({"benchmark": "signin", "database": "sqlite", "clients": args.clients,
             "people": expected, "waitress_threads": args.threads, "single": single,
             "round1": first, "round2": second, "paced": paced, "pace_s": args.pace,
             "rows": rows, "distinct_people": distinct,
-            "ok": ok, "goal_p95_ms": 50,
+            "floor": floor, "ok": ok, "goal_p95_ms": 50,
             "p95_goal_met": max(first["p95_ms"], second["p95_ms"]) < 50})
     if not ok:
         raise SystemExit(1)
