@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from ..auth.access import unit_subtree_ids
 from ..errors import Conflict, Invalid
@@ -209,6 +209,7 @@ def _walkin(screening: Screening, name: str | None, village: str | None) -> Pers
     """
     unit = walkin_village(screening, village)
     name = clean_name(name)
+    _lock_name(unit, name)
     found = db.session.scalar(select(Person).where(
         Person.name == name, Person.village_id == unit.id, Person.active.is_(True))
         .order_by(Person.walkin, Person.created_at).limit(1))
@@ -217,6 +218,16 @@ def _walkin(screening: Screening, name: str | None, village: str | None) -> Pers
     person = create_person(name, village=unit, walkin=True)
     db.session.flush()
     return person
+
+
+def _lock_name(unit: Unit, name: str) -> None:
+    """On PostgreSQL, make two requests walking in the same name at one village take turns until
+    the first commits, so the second finds the person the first made (there is no unique key on
+    name and village: two real people may share one). SQLite's writers already take turns
+    (`one_writer`)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                           {"key": f"walk-in:{unit.id}:{name}"})
 
 
 def undoable(attendance: Attendance) -> bool:

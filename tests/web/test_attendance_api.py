@@ -146,3 +146,32 @@ def test_search_wildcards_are_literal_and_typed_characters_must_match(app, world
     assert set(names("zs")) == {"张_三", "张三", "周山"}
     assert "周山" not in names("张s")
     assert names("%") == [] and names("_") == ["张_三"]
+
+
+def test_simultaneous_walkins_of_one_new_name_make_one_person(app, world, backend):
+    """Two devices sign in the same newcomer at once: one roster person, one row (on PostgreSQL
+    nothing but a lock keeps two requests from each making the person)."""
+    url = f"/api/v1/screenings/{world['open'].id}/attendance"
+    token = app.test_cli_runner().invoke(args=["users", "token", "admin"]).stdout.split()[-1]
+    answers, barrier = [], threading.Barrier(8)
+
+    def one():
+        with app.app_context():
+            client = app.test_client()
+            barrier.wait()
+            response = client.post(url, json={"walkin_name": "新来的", "village": "东村",
+                                              "method": "operator"},
+                                   headers={"Authorization": f"Bearer {token}"})
+            answers.append((response.status_code, response.get_json()["person_id"]))
+            db.session.remove()
+
+    threads = [threading.Thread(target=one) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(code for code, _ in answers) == [200] * 7 + [201]
+    assert len({person for _, person in answers}) == 1
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Person.id)).where(Person.name == "新来的")) == 1
+    assert db.session.scalar(select(func.count(Attendance.id))) == 1
