@@ -336,15 +336,34 @@ def study_minutes_where(start: datetime, end: datetime, *where) -> dict[uuid.UUI
         .where(Attendance.status.in_(COUNTED), Screening.starts_at >= start,
                Screening.starts_at < end, *where)).all()
     minutes: dict[uuid.UUID, float] = {}
+    slots: dict[uuid.UUID, tuple[datetime, datetime]] = {}
     ids = list({screening_id for _person, screening_id in attended})
     for chunk in (ids[at:at + 500] for at in range(0, len(ids), 500)):
-        minutes.update(played_minutes_of(db.session.execute(
-            select(Screening.id, Screening.starts_at, Screening.ends_at)
-            .where(Screening.id.in_(chunk))).all()))
-    totals: dict[uuid.UUID, float] = {}
+        rows = db.session.execute(select(Screening.id, Screening.starts_at, Screening.ends_at)
+                                  .where(Screening.id.in_(chunk))).all()
+        minutes.update(played_minutes_of(rows))
+        slots.update((row.id, (row.starts_at, row.ends_at)) for row in rows)
+    studied: dict[uuid.UUID, list] = {}
     for person_id, screening_id in attended:
-        totals[person_id] = totals.get(person_id, 0.0) + minutes[screening_id]
-    return totals
+        studied.setdefault(person_id, []).append((*slots[screening_id], minutes[screening_id]))
+    return {person_id: study_total(rows) for person_id, rows in studied.items()}
+
+
+def study_total(studied: list[tuple[datetime, datetime, float]]) -> float:
+    """One person's study minutes from the (start, end, minutes played) of the screenings they
+    attended: the sum of the minutes, except that screenings whose slots overlap count together
+    at most the time from the first start to the last end (nobody studies two films at once)."""
+    total, first, last, minutes = 0.0, None, None, 0.0
+    for start, end, played in sorted(studied):
+        if last is not None and start < last:  # overlaps the run so far
+            last, minutes = max(last, end), minutes + played
+            continue
+        if last is not None:
+            total += min(minutes, (last - first).total_seconds() / 60)
+        first, last, minutes = start, end, played
+    if last is not None:
+        total += min(minutes, (last - first).total_seconds() / 60)
+    return total
 
 
 def study_minutes(person: Person, start: datetime, end: datetime) -> float:

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from sqlalchemy import String, cast, exists, func, select, type_coerce
 
-from ..attendance.services import COUNTED
+from ..attendance.services import COUNTED, study_total
 from ..auth.access import unit_subtree_ids
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import among, db
@@ -212,7 +212,7 @@ class _Figures:
         self.screenings: dict[tuple[uuid.UUID, date], list] = defaultdict(list)
         self.first_in_span: dict[uuid.UUID, datetime] = {}
         self.signed: dict = defaultdict(list)  # screening: the people counted there
-        self.study: dict = defaultdict(float)  # (member, month): study minutes
+        self.study: dict = {}  # (member, month): study minutes (overlapping screenings capped)
 
         # the party members of each site: the people of the units under it
         units = _Units()
@@ -264,10 +264,14 @@ class _Figures:
             if row.site_id in self.sites:
                 self.screenings[row.site_id, month].append(row)
                 self.first_in_span.setdefault(row.site_id, row.starts_at)
+        slot = {row.id: (row.starts_at, row.ends_at) for row in rows}
+        studied = defaultdict(list)  # (member, month): (start, end, minutes) of each screening
         for screening_id, person_id in signs:
             self.signed[screening_id].append(person_id)
             if person_id in members:
-                self.study[person_id, self.month_of[screening_id]] += self.minutes[screening_id]
+                studied[person_id, self.month_of[screening_id]].append(
+                    (*slot[screening_id], self.minutes[screening_id]))
+        self.study = {member_month: study_total(held) for member_month, held in studied.items()}
 
     def members(self, site: Site) -> tuple[list, set]:
         if site.id not in self._members:

@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models import Attendance, Person, PlayLog, Site
 from app.people.services import create_person, village_named
 from app.screenings.services import create_screening
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, token_client
 from tests.tables import xlsx
 
 GOOD = (
@@ -438,6 +438,29 @@ def test_person_page_shows_history_and_hand_computed_study_hours(app, studied, r
     rows = re.findall(r'<td data-label="Minutes">([^<]*)</td>', history)
     assert rows == ["—", "30", "48", "10"]
     assert first.strftime("%Y-%m-%d") + " 09:00" in history
+
+
+def test_overlapping_screenings_count_the_time_they_span_once(app, world, roster):
+    """王五 attends screenings at two sites whose slots overlap: together they count at most
+    the time from the first start to the last end, on his page and in the monthly report."""
+    a, c = world["a"], world["c"]
+    day = month_start(app) + timedelta(days=1)
+    wang = roster["王五"]
+    for site, start, minutes, played in (
+            (c, day + timedelta(hours=19), 60, [3600]),  # 19:00-20:00, 60 min played
+            (a, day + timedelta(hours=19, minutes=30), 60, [3600]),  # 19:30-20:30, 60 played
+            (a, day + timedelta(hours=20, minutes=30), 30, [1800]),  # 20:30-21:00: touches only
+            (c, day + timedelta(days=1, hours=9), 60, [1200]),  # 09:00-10:00, 20 min played
+            (a, day + timedelta(days=1, hours=9), 60, [900])):  # the same slot, 15 min played
+        attend(screening(site, start, minutes, "课", played), wang, "present")
+    db.session.commit()
+    end = day + timedelta(days=3)
+    # 19:00-20:30 spans 90 minutes (120 played) + 30 + the 09:00 slot's 20 + 15 = 155
+    assert study_minutes(wang, day, end) == pytest.approx(155)
+    month = day.strftime("%Y-%m")
+    report = token_client(app, "admin").get(
+        f"/api/v1/reports/monthly?site=P-003&month={month}").get_json()
+    assert report["party_members"] == 1 and report["study_hours"] == round(155 / 60, 2)
 
 
 def test_below_target_list_with_hand_computed_figures(app, studied, client, login):
