@@ -80,9 +80,9 @@ def import_(file, as_json):
 
 
 def _network(step, url, as_json):
-    from .net import describe
+    from .net import Retry, describe
 
-    result = step(url)
+    result = step(url, retry=Retry(tell=lambda message: click.echo(message, err=True)))
     if as_json:
         emit_json(result)
     click.echo(describe(result), err=True)

@@ -130,6 +130,8 @@ class Retry:
 
     `wait(seconds)` sleeps between attempts; a true return value means "stop trying" (the
     serve's job passes its stop event's wait). Tests inject a wait that records the delays.
+    `tell(message)`, if given, is told each failure and the wait before the next attempt (the
+    CLI prints it, so a person running `sync push` by hand is not left staring at nothing).
     """
 
     attempts: int = 5
@@ -137,6 +139,7 @@ class Retry:
     cap: float = 300.0
     wait: Callable[[float], object] = time.sleep
     rand: Callable[[], float] = random.random
+    tell: Callable[[str], object] | None = None
 
     def delay(self, failures: int, retry_after: float | None = None) -> float:
         """The wait after the n-th failure: a random point in the upper half of base·2ⁿ⁻¹
@@ -242,6 +245,10 @@ def exchange(method: str, url: str, *, data: bytes | None = None,
             break
         delay = retry.delay(attempt, retry_after)
         log.info("sync: %s %s failed (%s); trying again in %.0f s", method, url, problem, delay)
+        if retry.tell:
+            retry.tell(_("The hub did not take it (%(problem)s); trying again in %(s)s s "
+                         "(attempt %(n)s of %(of)s). Ctrl-C stops: nothing is lost.",
+                         problem=problem, s=f"{delay:.0f}", n=attempt + 1, of=retry.attempts))
         if retry.wait(delay):
             raise SyncNetError(_("Stopped while waiting to try the hub again."), reason="stopped")
     raise SyncNetError(_("The hub at %(url)s did not take the request after %(n)s attempts; "

@@ -311,6 +311,20 @@ def test_push_and_pull_over_http_retry_a_busy_hub(linked, serve_wsgi):
     assert count(hub, Attendance) == 1
 
 
+def test_a_push_by_hand_says_why_it_waits(linked, serve_wsgi):
+    """`dianjiao sync push` against a busy hub tells the person what failed and how long it
+    waits before trying again, instead of sitting silent through the backoff."""
+    hub, site, ids = linked
+    served = serve_wsgi(Flaky(hub.app, failures=1))
+    sign_in(site, ids["screening"], ids["zhang"])
+    result = site.app.test_cli_runner().invoke(args=["sync", "push", "--hub", served.url])
+    assert result.exit_code == 0, result.output
+    said = result.stderr.splitlines()
+    assert "HTTP 503: restarting" in said[0] and "(attempt 2 of 5)" in said[0]
+    assert re.search(r"trying again in [12] s", said[0]) and "nothing is lost" in said[0]
+    assert count(hub, Attendance) == 1
+
+
 def test_a_hub_that_is_down_then_up_gets_the_bundle(linked, serve_wsgi):
     from app.sync.net import push
 
