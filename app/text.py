@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 
 os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")  # 4x faster load, same answers for names
 
 from pypinyin import Style, lazy_pinyin  # noqa: E402
+from sqlalchemy import and_, or_  # noqa: E402
 
 # Surnames whose reading differs from the character's common one (TOOLCHAIN-NOTES).
 SURNAME_READINGS = {
@@ -15,6 +17,11 @@ SURNAME_READINGS = {
     "区": "ou", "查": "zha", "乐": "yue",
 }
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_GAPS, _SYLLABLES = re.compile(r"%+"), re.compile(r"(?:_%)+")
+
+
+def _is_han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
 
 
 def _syllables(text: str) -> list[str]:
@@ -35,7 +42,7 @@ def query_keys(q: str) -> tuple[str, str]:
     """Turn a search term into (pinyin, initials) forms, so 张s finds 张三 as zs and zhangs."""
     full, initials = [], []
     for ch in q.strip():
-        if "\u4e00" <= ch <= "\u9fff":
+        if _is_han(ch):
             syl = _syllables(ch)[0]
             full.append(syl)
             initials.append(syl[:1])
@@ -43,3 +50,41 @@ def query_keys(q: str) -> tuple[str, str]:
             full.append(ch.lower())
             initials.append(ch.lower())
     return "".join(full), "".join(initials)
+
+
+def characters_pattern(q: str) -> str | None:
+    """A LIKE pattern a name must match when the search term has characters in it, else None.
+
+    The characters typed stand in the name as typed, in order; a run of letters stands for one
+    character or more, anything else for any gap: 果s -> %果_%, 张s三 -> %张_%三%. So 果s is 果
+    then a syllable on s, and a title starting 国s (also "gs" and "guos") is not found by 果s.
+    """
+    text = q.strip()
+    if not any(_is_han(ch) for ch in text):
+        return None
+    parts = [ch if _is_han(ch) else "_%" if ch.isalnum() else "%" for ch in text]
+    return _SYLLABLES.sub("_%", _GAPS.sub("%", "%" + "".join(parts) + "%"))
+
+
+def name_search(q: str, *, name, pinyin: Sequence, initials: Sequence, anywhere: bool = False):
+    """The condition of a search by characters, full pinyin, initials or a mix (张三, zhangsan,
+    zs, 张s) on a name column and its keys made by `pinyin_keys`.
+
+    The keys match from their start (a person's name) or, `anywhere`, at any place (the words of a
+    title); the characters typed must be in the name where typed (`characters_pattern`).
+    """
+    text = q.strip()
+    full, letters = query_keys(text)
+
+    def match(column, key):
+        if anywhere:
+            return column.contains(key, autoescape=True)
+        return column.startswith(key, autoescape=True)
+
+    conditions = [name.icontains(text, autoescape=True)]
+    conditions += [match(column, full) for column in pinyin if full]
+    conditions += [match(column, letters) for column in initials if letters]
+    condition = or_(*conditions)
+    if (pattern := characters_pattern(text)) is not None:
+        condition = and_(condition, name.like(pattern))
+    return condition

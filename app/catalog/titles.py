@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 
 from ..auth.access import visible_sites
 from ..errors import Conflict, Invalid, NotFound
@@ -15,7 +15,7 @@ from ..extensions import db
 from ..lookup import by_id
 from ..models import FileEntry, LibraryRoot, MediaFile, Site, Title
 from ..models.catalog import AUDIENCES, SERIES, TOPICS
-from ..text import pinyin_keys, query_keys
+from ..text import name_search, pinyin_keys
 
 MAX_TITLE = 200  # characters of a name or a producer (the columns' size)
 FIRST_YEAR, LAST_YEAR = 1950, 2100
@@ -106,16 +106,12 @@ def search_titles(
     approved: bool | None = None,
     site: Site | None = None,
 ) -> Select:
-    """Return a query of titles matching characters, full pinyin or initials, and filters."""
+    """Return a query of titles matching characters, full pinyin, initials or a mix, and filters."""
     query = select(Title)
     if q and q.strip():
-        full, initials = query_keys(q)
-        conditions = [Title.name.icontains(q.strip(), autoescape=True)]
-        if full:
-            conditions.append(Title.name_pinyin.contains(full, autoescape=True))
-        if initials:
-            conditions.append(Title.name_initials.contains(initials, autoescape=True))
-        query = query.where(or_(*conditions))
+        # 果s: 果 then a syllable on s, so 国审… (also "gs") is not found; keys match anywhere.
+        query = query.where(name_search(q, name=Title.name, pinyin=(Title.name_pinyin,),
+                                        initials=(Title.name_initials,), anywhere=True))
     if series:
         query = query.where(Title.series == series)
     if topic:

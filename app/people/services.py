@@ -6,14 +6,14 @@ import uuid
 from collections.abc import Iterable
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, case, or_, select
+from sqlalchemy import Select, case, select
 
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..lookup import by_id
 from ..models import Person, Unit
 from ..models.people import PERSON_ROLES
-from ..text import SURNAME_READINGS, pinyin_keys, query_keys
+from ..text import SURNAME_READINGS, name_search, pinyin_keys
 
 MAX_NAME = 40
 
@@ -106,19 +106,10 @@ def search_people(q: str | None, *, villages: Iterable[uuid.UUID] = (), active_o
     if within is not None:
         query = query.where(Person.village_id.in_(list(within)))
     if q and q.strip():
-        text = q.strip()
-        full, initials = query_keys(text)
-        conditions = [Person.name.contains(text, autoescape=True)]
-        if full:
-            conditions += [Person.pinyin.startswith(full, autoescape=True),
-                           Person.pinyin_alt.startswith(full, autoescape=True)]
-        if initials:
-            conditions += [Person.initials.startswith(initials, autoescape=True),
-                           Person.initials_alt.startswith(initials, autoescape=True)]
-        query = query.where(or_(*conditions))
-        # 张s: the characters typed must be in the name, so 周山 (also "zs") is not offered.
-        for char in {c for c in text if "\u4e00" <= c <= "\u9fff"}:
-            query = query.where(Person.name.contains(char))
+        # 张s: 张 then a syllable on s, so 周山 (also "zs") is not offered.
+        query = query.where(name_search(q, name=Person.name,
+                                        pinyin=(Person.pinyin, Person.pinyin_alt),
+                                        initials=(Person.initials, Person.initials_alt)))
     villages = list(villages)
     order = [case((Person.village_id.in_(villages), 0), else_=1)] if villages else []
     return query.order_by(*order, Person.initials, Person.name)

@@ -58,6 +58,24 @@ def test_titles_post_then_search_by_characters_pinyin_and_initials(api):
     assert api.get("/api/v1/titles?topic=breeding").json["total"] == 1
 
 
+def test_titles_search_mixing_characters_and_letters(api):
+    """果s is 果 then a syllable on s, as the roster's 张s; initials alone match by pinyin."""
+    for name in ("果树修剪技术", "国审小麦品种介绍", "国家政策解读", "柑橘栽培"):
+        assert api.post("/api/v1/titles", json={"name": name}).status_code == 201
+
+    def names(q):
+        body = api.get("/api/v1/titles", query_string={"q": q}).json
+        assert body["total"] == len(body["items"])
+        return [t["name"] for t in body["items"]]
+
+    assert names("果s") == names("果sh") == names("果shu") == ["果树修剪技术"]
+    assert names("国s") == names("guo审") == ["国审小麦品种介绍"]
+    assert names("gs") == names("guos") == ["国审小麦品种介绍", "果树修剪技术"]
+    assert names("果树") == names("guoshu") == names("g树x") == ["果树修剪技术"]
+    assert names("g橘") == ["柑橘栽培"] and names("国j") == ["国家政策解读"]
+    assert names("树果") == []  # the characters in the order typed
+
+
 def test_files_of_a_site_with_paths_and_attach_by_sha256(app, api, corpus):
     root, _ = corpus
     result = app.test_cli_runner().invoke(args=["scan", root, "--site", "P-001", "--json"])

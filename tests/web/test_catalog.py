@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -37,6 +38,27 @@ def test_title_search_by_pinyin_initials_and_filters(client, login, make):
     assert "追寻周念民足迹" in page and "果树修剪技术" not in page
     page = client.get("/titles?topic=planting").get_data(as_text=True)
     assert "果树修剪技术" in page and "追寻周念民足迹" not in page
+
+
+MIXED_SEARCH = {  # a term mixing characters and letters, as the roster's 张s: 果 then s…
+    "果s": ["果树修剪技术"],
+    "国s": ["国审小麦品种介绍"],
+    "gs": ["国审小麦品种介绍", "果树修剪技术"],  # initials alone: both, by pinyin
+    "果树": ["果树修剪技术"],
+    "guoshu": ["果树修剪技术"],
+    "g橘": ["柑橘栽培"],  # not 国家… (also "gj")
+}
+
+
+@pytest.mark.parametrize("q", list(MIXED_SEARCH))
+def test_title_search_mixing_characters_and_initials(client, login, make, q):
+    make.user("admin", "admin")
+    for name in ("果树修剪技术", "国审小麦品种介绍", "国家政策解读", "柑橘栽培"):
+        make.title(name)
+    login("admin")
+    page = client.get("/titles", query_string={"q": q}).get_data(as_text=True)
+    found = re.findall(r'<a href="/titles/[0-9a-f-]{36}">([^<]*)</a>', page)
+    assert found == MIXED_SEARCH[q]
 
 
 def test_make_a_title_from_an_unassigned_file(client, login, scanned):
