@@ -59,3 +59,4 @@ class SeriesForm(FlaskForm):
     titles = SelectMultipleField(_l("Playlist"), choices=[], validate_choice=False,
                                  widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     notes = TextAreaField(_l("Notes"), validators=[Optional()])
+    force = BooleanField(_l("Plan it even though it overlaps"))

@@ -27,6 +27,8 @@ from .services import (
     check,
     create_screening,
     create_series,
+    gap_text,
+    plan_overlaps,
     resolve_items,
     screening_or_404,
     update_screening,
@@ -113,16 +115,47 @@ def _title_choices(site: Site) -> list[tuple[str, str]]:
 
 
 def _planned(form: ScreeningForm) -> tuple[datetime, datetime, str, list[dict]]:
-    """Start, end (UTC), audience and playlist from the planning form, read in local time."""
+    """Start, end (UTC), audience and playlist from the planning form, read in local time.
+
+    An end earlier than the start is on the next day (a film night from 22:30 to 00:30): the
+    form asks for times of day only, so it holds up to a day less a minute, and the pages say
+    when a screening ends the next day. An end equal to the start is refused by the checks.
+    """
     zone = ZoneInfo(_tz())
     starts_at = datetime.combine(form.day.data, form.start.data, tzinfo=zone).astimezone(UTC)
-    ends_at = datetime.combine(form.day.data, form.end.data, tzinfo=zone).astimezone(UTC)
+    end_day = form.day.data + timedelta(days=1) if form.end.data < form.start.data else form.day.data
+    ends_at = datetime.combine(end_day, form.end.data, tzinfo=zone).astimezone(UTC)
     audience = form.group.data.strip() if form.audience.data == "group" else form.audience.data
     return starts_at, ends_at, audience, [{"title_id": t} for t in form.titles.data]
 
 
+def _next_day(starts_at: datetime, ends_at: datetime) -> str | None:
+    """The note for a screening ending on a later date than it starts, or None."""
+    zone = ZoneInfo(_tz())
+    end = ends_at.astimezone(zone)
+    if end.date() == starts_at.astimezone(zone).date():
+        return None
+    return _("Ends the next day, %(date)s at %(time)s.", date=end.strftime("%Y-%m-%d"),
+             time=end.strftime("%H:%M"))
+
+
+def _checked(site: Site, starts_at: datetime, ends_at: datetime, items, exclude=None,
+             plan: tuple[str, int] | None = None) -> list[str]:
+    """The planning checks as messages; for a recurring `plan` (rule, minutes) the overlaps of
+    every date it would make, instead of the first date's only."""
+    found = check(site, starts_at, ends_at, items, exclude=exclude)
+    messages = [] if (note := _next_day(starts_at, ends_at)) is None else [note]
+    if plan is None:
+        return messages + [warning_text(w) for w in found]
+    gaps = plan_overlaps(site, rule=plan[0], first=starts_at, duration_min=plan[1])
+    return messages + [gap_text(g) for g in gaps] + [
+        warning_text(w) for w in found if w.code != "overlap"]
+
+
 def _saved(screening: Screening, warnings, message: str):
     db.session.commit()
+    if note := _next_day(screening.starts_at, screening.ends_at):
+        message += " " + note
     flash(message, "success")
     for w in warnings:
         flash(warning_text(w), "warning")
@@ -145,23 +178,29 @@ def new(code: str):
     warnings = None
     if form.validate_on_submit():
         starts_at, ends_at, audience, playlist = _planned(form)
+        duration = int((ends_at - starts_at).total_seconds() // 60)
         try:
             items = resolve_items(site, playlist)
-            if request.form.get("action") == "check":
-                warnings = [warning_text(w) for w in check(site, starts_at, ends_at, items)]
-            elif form.repeat.data:
+            rule = None
+            if form.repeat.data:
                 from schedules.recurrence import preset_rule
 
                 rule = form.rule.data if form.repeat.data == "custom" else preset_rule(
                     form.repeat.data, starts_at, _tz())
-                duration = int((ends_at - starts_at).total_seconds() // 60)
+            if request.form.get("action") == "check":
+                warnings = _checked(site, starts_at, ends_at, items,
+                                    plan=(rule, duration) if rule is not None else None)
+            elif rule is not None:
                 series, made = create_series(site, rule=rule, first=starts_at,
                                              duration_min=duration, topic=form.topic.data,
                                              audience=audience, playlist=playlist,
                                              notes=form.notes.data or None,
-                                             by=current_user.username)
+                                             by=current_user.username, force=form.force.data)
                 db.session.commit()
-                flash(_("Planned %(n)d screenings.", n=len(made)), "success")
+                message = _("Planned %(n)d screenings.", n=len(made))
+                if note := _next_day(starts_at, ends_at):
+                    message += " " + note
+                flash(message, "success")
                 return redirect(url_for("screenings.site_calendar", code=code,
                                         date=form.day.data.isoformat()))
             else:
@@ -202,8 +241,8 @@ def edit(screening_id: str):
         starts_at, ends_at, audience, playlist = _planned(form)
         try:
             if request.form.get("action") == "check":
-                warnings = [warning_text(w) for w in check(
-                    site, starts_at, ends_at, resolve_items(site, playlist), exclude=screening.id)]
+                warnings = _checked(site, starts_at, ends_at, resolve_items(site, playlist),
+                                    exclude=screening.id)
             else:
                 changes = {"starts_at": starts_at, "ends_at": ends_at, "topic": form.topic.data,
                            "notes": form.notes.data or None, "audience": audience}
@@ -229,7 +268,7 @@ def series(series_id: str):
     """Change a recurring plan: future occurrences nobody edited by hand follow it."""
     from ..lookup import by_id
     from ..models import Series
-    from .services import update_series
+    from .services import skipped_dates, update_series
 
     plan = by_id(Series, series_id)
     if plan is None:
@@ -243,6 +282,7 @@ def series(series_id: str):
         form.duration_min.data, form.topic.data = plan.duration_min, plan.topic
         form.audience.data, form.rule.data, form.notes.data = plan.audience, plan.rrule, plan.notes
         form.titles.data = [i["title_id"] for i in plan.playlist if "title_id" in i]
+    warnings = None
     if form.validate_on_submit():
         first = datetime.combine(plan.dtstart.astimezone(zone).date(), form.start.data,
                                  tzinfo=zone).astimezone(UTC)
@@ -251,7 +291,9 @@ def series(series_id: str):
                 "rule": form.rule.data, "dtstart": first, "duration_min": form.duration_min.data,
                 "topic": form.topic.data.strip(), "audience": form.audience.data.strip(),
                 "notes": form.notes.data or None,
-                "playlist": [{"title_id": t} for t in form.titles.data]})
+                "playlist": [{"title_id": t} for t in form.titles.data]}, force=form.force.data)
+        except Conflict as exc:
+            warnings = _refused(exc)
         except DianjiaoError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -263,7 +305,9 @@ def series(series_id: str):
         Screening.series_id == plan.id, Screening.starts_at > datetime.now(UTC))
         .order_by(Screening.starts_at).limit(12)).all()
     return render_template("screenings/series.html", form=form, plan=plan, site=site,
-                           upcoming=upcoming)
+                           upcoming=upcoming, warnings=warnings,
+                           skipped=[] if warnings else [gap_text(g) for g in skipped_dates(plan)]), (
+        409 if warnings else 200)
 
 
 @bp.route("/screenings/<screening_id>")

@@ -66,3 +66,184 @@ def test_a_bad_rule_is_refused_in_plain_words(app, make):
         create_series(site, rule="FREQ=SOMETIMES", first=FIRST, duration_min=60, topic="x",
                       now=NOW)
     assert "repeat rule" in caught.value.message.lower()
+
+
+TUESDAY = datetime(2027, 1, 5, 11, 0, tzinfo=UTC)  # Tuesday 19:00 in Asia/Shanghai
+
+
+def local_days(series_id) -> dict:
+    """Each local date of the plan's screenings, and the screenings on it."""
+    days: dict = {}
+    for row in db.session.scalars(select(Screening).where(Screening.series_id == series_id)):
+        days.setdefault((row.starts_at + timedelta(hours=8)).date(), []).append(row)
+    return days
+
+
+def test_moving_the_time_of_day_keeps_what_was_done_by_hand(app, make):
+    """Every Tuesday 19:00 becomes 20:00: the occurrences nobody touched follow (the same rows),
+    a cancelled one stays cancelled, one edited by hand stays as edited, one held stays at
+    19:00, and no date gets a second screening."""
+    from app.screenings.services import cancel_screening
+
+    site = make.site("P-001")
+    plan, made = create_series(site, rule="FREQ=WEEKLY;BYDAY=TU", first=TUESDAY, duration_min=90,
+                               topic="周二放映", now=NOW)
+    assert len(made) == 13  # the Tuesdays of 5 January to 30 March
+    held, follower, cancelled, edited = made[:4]
+    held.status = "done"
+    cancel_screening(cancelled)
+    update_screening(edited, {"topic": "改为农机专题"})
+    db.session.commit()
+    moved_ids = {s.id for s in made[4:]} | {follower.id}
+    now = held.ends_at + timedelta(days=1)
+
+    update_series(plan, {"dtstart": TUESDAY + timedelta(hours=1)}, now=now)
+    db.session.commit()
+
+    days = local_days(plan.id)
+    assert all(len(rows) == 1 for rows in days.values()), {d: len(r) for d, r in days.items()}
+    clock = {rows[0].id: (rows[0].starts_at + timedelta(hours=8)).strftime("%H:%M")
+             for rows in days.values()}
+    by_id = {rows[0].id: rows[0] for rows in days.values()}
+    assert [clock[s.id] for s in (held, cancelled, edited)] == ["19:00"] * 3
+    assert by_id[held.id].status == "done"
+    assert by_id[cancelled.id].status == "cancelled"
+    assert by_id[edited.id].topic == "改为农机专题"
+    assert moved_ids <= set(by_id)  # the followers were moved, not made again
+    assert all(clock[i] == "20:00" for i in moved_ids)
+    assert all(by_id[i].ends_at - by_id[i].starts_at == timedelta(minutes=90) for i in moved_ids)
+    assert max(days) == datetime(2027, 4, 6).date()  # the horizon moved on with `now`
+    assert extend_all_series(now=now) == 0
+
+
+def test_a_screening_people_signed_in_to_stays_when_its_plan_moves(app, make):
+    """Sign-in opens before the start: a planned occurrence with sign-ins is under way."""
+    from app.attendance.services import sign_in
+
+    site = make.site("P-001")
+    plan, made = create_series(site, rule="FREQ=WEEKLY;BYDAY=TU", first=TUESDAY, duration_min=90,
+                               topic="周二放映", now=NOW)
+    signed = made[1]
+    now = signed.starts_at - timedelta(minutes=20)
+    sign_in(signed, method="operator", walkin_name="李四", village="东村", now=now)
+    db.session.commit()
+    update_series(plan, {"dtstart": TUESDAY + timedelta(hours=1)}, now=now)
+    db.session.commit()
+    rows = local_days(plan.id)[(signed.recurrence_at + timedelta(hours=8)).date()]
+    assert [(r.id, r.starts_at) for r in rows] == [(signed.id, TUESDAY + timedelta(days=7))]
+    assert (made[2].starts_at + timedelta(hours=8)).hour == 20
+
+
+def test_a_changed_plan_changes_its_screenings_in_place(app, make):
+    """Its screenings keep their ids (a synced hub and the phones' calendars see them changed,
+    not replaced by new ones); a date the new rule no longer has is dropped."""
+    site = make.site("P-001")
+    plan, made = create_series(site, rule="FREQ=WEEKLY;BYDAY=TU", first=TUESDAY, duration_min=60,
+                               topic="周二放映", now=NOW)
+    db.session.commit()
+    update_series(plan, {"topic": "周二学习"}, now=NOW)
+    db.session.commit()
+    days = local_days(plan.id)
+    assert sorted(r.id for rows in days.values() for r in rows) == sorted(s.id for s in made)
+    assert {r.topic for rows in days.values() for r in rows} == {"周二学习"}
+    update_series(plan, {"rule": "FREQ=WEEKLY;BYDAY=WE"}, now=NOW)
+    db.session.commit()
+    days = local_days(plan.id)
+    assert days and all(day.weekday() == 2 and len(rows) == 1 for day, rows in days.items())
+
+
+def test_a_plan_overlapping_other_screenings_is_refused_unless_forced(app, make):
+    from app.errors import Conflict
+    from app.models import Series
+    from app.screenings.services import create_screening
+
+    site = make.site("P-001")
+    create_screening(site, starts_at=datetime(2027, 1, 19, 11, 30, tzinfo=UTC),
+                     ends_at=datetime(2027, 1, 19, 13, 0, tzinfo=UTC), topic="农技培训")
+    create_screening(site, starts_at=datetime(2027, 2, 2, 10, 0, tzinfo=UTC),
+                     ends_at=datetime(2027, 2, 2, 11, 30, tzinfo=UTC), topic="电影")
+    db.session.commit()
+    with pytest.raises(Conflict) as caught:
+        create_series(site, rule="FREQ=WEEKLY;BYDAY=TU", first=TUESDAY, duration_min=90,
+                      topic="周二放映", now=NOW)
+    db.session.rollback()
+    assert "2027-01-19" in caught.value.message and "2027-02-02" in caught.value.message
+    assert [d["message"] for d in caught.value.details] == [
+        "2027-01-19 19:00: overlaps 农技培训.", "2027-02-02 19:00: overlaps 电影."]
+    assert db.session.scalar(select(db.func.count(Series.id))) == 0
+    plan, made = create_series(site, rule="FREQ=WEEKLY;BYDAY=TU", first=TUESDAY,
+                               duration_min=90, topic="周二放映", now=NOW, force=True)
+    db.session.commit()
+    assert len(made) == 13
+
+
+def test_changing_a_plan_into_an_overlap_is_refused_unless_forced(app, make):
+    from app.errors import Conflict
+    from app.screenings.services import create_screening
+
+    site = make.site("P-001")
+    create_screening(site, starts_at=datetime(2027, 1, 19, 12, 30, tzinfo=UTC),
+                     ends_at=datetime(2027, 1, 19, 14, 0, tzinfo=UTC), topic="农技培训")
+    plan, made = create_series(site, rule="FREQ=WEEKLY;BYDAY=TU", first=TUESDAY, duration_min=90,
+                               topic="周二放映", now=NOW)  # 19:00-20:30, back to back: no overlap
+    db.session.commit()
+    with pytest.raises(Conflict) as caught:
+        update_series(plan, {"dtstart": TUESDAY + timedelta(hours=1)}, now=NOW)
+    db.session.rollback()
+    assert "2027-01-19" in caught.value.message
+    assert {(s.starts_at + timedelta(hours=8)).hour for s in made} == {19}
+    update_series(plan, {"dtstart": TUESDAY + timedelta(hours=1)}, now=NOW, force=True)
+    db.session.commit()
+    assert {(s.starts_at + timedelta(hours=8)).hour for s in made} == {20}
+
+
+def test_extending_a_plan_skips_a_date_another_screening_holds(app, make, caplog, monkeypatch):
+    """The daily extension never double-books the site on its own: a date whose time another
+    screening took meanwhile is skipped (logged once, shown on the plan's page), and planned
+    as soon as that time is free again."""
+    from app.screenings import services
+    from app.screenings.services import cancel_screening, create_screening, skipped_dates
+
+    # Alembic's fileConfig, run in this process by the database template, disables the loggers
+    # that exist then; `dianjiao serve` never migrates, so its logger is on.
+    monkeypatch.setattr(services.log, "disabled", False)
+    site = make.site("P-001")
+    plan, made = create_series(site, rule="FREQ=WEEKLY;BYDAY=TU", first=TUESDAY, duration_min=90,
+                               topic="周二放映", now=NOW)
+    blocker, _ = create_screening(site, starts_at=datetime(2027, 4, 13, 11, 30, tzinfo=UTC),
+                                  ends_at=datetime(2027, 4, 13, 13, 0, tzinfo=UTC),
+                                  topic="县里来人放映")  # beyond the plan's horizon: no overlap yet
+    db.session.commit()
+    later = NOW + timedelta(days=20)
+    with caplog.at_level("WARNING", logger="app.screenings.services"):
+        assert extend_all_series(now=later) == 2  # 6 and 20 April; not 13 April
+        assert extend_all_series(now=later) == 0
+    db.session.commit()
+    assert datetime(2027, 4, 13).date() not in local_days(plan.id)
+    logged = [r.getMessage() for r in caplog.records if "2027-04-13" in r.getMessage()]
+    assert len(logged) == 1 and "县里来人放映" in logged[0]
+    gaps = skipped_dates(plan, now=later)
+    assert [(g.starts_at, [o.topic for o in g.overlaps]) for g in gaps] == [
+        (datetime(2027, 4, 13, 11, 0, tzinfo=UTC), ["县里来人放映"])]
+    cancel_screening(blocker)
+    db.session.commit()
+    assert extend_all_series(now=later) == 1
+    assert datetime(2027, 4, 13).date() in local_days(plan.id)
+
+
+def test_extending_goes_on_past_a_plan_that_cannot_be_materialised(app, make):
+    """A plan whose playlist names a title this install does not have (a sync not finished)
+    must not stop the other plans from being extended, nor the rest of the minute's work."""
+    import uuid
+
+    site = make.site("P-001")
+    broken, _ = create_series(site, rule="FREQ=WEEKLY;BYDAY=MO", first=TUESDAY - timedelta(days=1),
+                              duration_min=60, topic="坏的", now=NOW)
+    broken.playlist = [{"title_id": str(uuid.uuid4())}]
+    plan, _ = create_series(site, rule="FREQ=WEEKLY;BYDAY=TU", first=TUESDAY, duration_min=60,
+                            topic="周二放映", now=NOW)
+    db.session.commit()
+    assert extend_all_series(now=NOW + timedelta(days=7)) == 1  # Tuesday 6 April
+    db.session.commit()
+    assert max(local_days(plan.id)) == datetime(2027, 4, 6).date()
+    assert max(local_days(broken.id)) == datetime(2027, 3, 29).date()

@@ -1,5 +1,6 @@
 """Pages once wider than a 360 px phone: the party members below the study target (its by-site
-table) and the kiosk in English (its walk-in form), in both languages at 360×640."""
+table), the kiosk in English (its walk-in form), the unassigned files (a long path and the attach
+form) and a batch's receipt sheet (its seven columns), in both languages at 360×640."""
 
 from __future__ import annotations
 
@@ -49,3 +50,70 @@ def test_kiosk_fits_a_phone(new_page, logged_in, open_screening, lang, shoot):
     box = page.locator("input[name=walkin_name]").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 360, box
     shoot(page, f"kiosk-mobile-{lang}")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_planning_form_fits_a_phone(new_page, logged_in, lang, shoot):
+    """The English labels and the playlist's long title lines once pushed the page sideways."""
+    page = new_page(lang, storage_state=logged_in("admin", ADMIN_PASSWORD), **PHONE)
+    page.goto("/sites/P-001/screenings/new")
+    expect(page.locator("input[name=topic]")).to_be_visible()
+    assert scroll_width(page) <= 360
+    for name in ("day", "start", "end", "topic", "repeat", "rule", "notes"):
+        box = page.locator(f"[name={name}]").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 360, (name, box)
+    shoot(page, f"planning-form-mobile-{lang}")
+
+
+def fits(page, width: int = 360) -> None:
+    """Nothing in main sticks out sideways: the page does not scroll, and no box is cut off."""
+    assert scroll_width(page) <= width
+    wider = page.evaluate("""w => [...document.querySelectorAll('main *')]
+        .filter(e => e.getBoundingClientRect().right > w + 0.5)
+        .map(e => e.tagName + '.' + e.className)""", width)
+    assert wider == []
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_unassigned_files_fit_a_phone(new_page, logged_in, lang, shoot):
+    page = new_page(lang, storage_state=logged_in("admin", ADMIN_PASSWORD), **PHONE)
+    page.goto("/files/unassigned")
+    row = page.locator("table.list tbody tr").first
+    expect(row).to_contain_text("MPEGAV/AVSEQ01.DAT")
+    fits(page)
+    # the attach form is usable: its field and button are on screen, the field not squeezed
+    field, button = row.locator("input[name=title]"), row.locator("form button")
+    for box in (field.bounding_box(), button.bounding_box()):
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 360, box
+    assert field.bounding_box()["width"] >= 150
+    shoot(page, f"unassigned-mobile-{lang}")
+
+
+def receipt_sheet(page) -> None:
+    """Open the receipt sheet of the first township of the newest batch."""
+    page.goto("/distribution/")
+    page.locator("main table a[href*='/distribution/batches/']").first.click()
+    page.locator("a[href*='/receipt']").first.click()
+    expect(page.locator("table.sheet-table tbody tr").first).to_be_visible()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_receipt_sheet_fits_a_phone_and_prints_as_a_table(new_page, logged_in, lang, shoot):
+    page = new_page(lang, storage_state=logged_in("admin", ADMIN_PASSWORD), **PHONE)
+    receipt_sheet(page)
+    fits(page)
+    # a kit reads across: its serial and its site are not squeezed one character per line
+    row = page.locator("table.sheet-table tbody tr").first
+    for part in (row.locator("code"), row.locator("td").nth(2)):
+        font_size = part.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+        assert part.bounding_box()["height"] < 2 * font_size
+    shoot(page, f"receipt-mobile-{lang}")
+    # printed on A4 (210 mm less 2 × 12 mm of margin, at 96 px an inch) it stays a ruled table
+    a4 = round(186 / 25.4 * 96)
+    page.set_viewport_size({"width": a4, "height": 1000})
+    page.emulate_media(media="print")
+    table = page.locator("table.sheet-table").first
+    assert table.evaluate("t => getComputedStyle(t).display") == "table"
+    assert table.locator("thead").evaluate("h => getComputedStyle(h).display") == "table-header-group"
+    assert table.locator("tbody td").first.evaluate("d => getComputedStyle(d).display") == "table-cell"
+    fits(page, a4)

@@ -275,3 +275,105 @@ def test_plan_page_changes_future_occurrences(app, make, login, client):
         "start": "20:00", "duration_min": "60", "topic": "x", "audience": "all",
         "rule": "FREQ=HOURLY", "csrf_token": csrf_token(client, f"/series/{plan_row.id}")})
     assert bad.status_code == 200 and "at most one screening a day" in bad.get_data(as_text=True)
+
+
+@pytest.fixture
+def planner(app, make, login, client):
+    """The admin's client, at site P-001 with nothing planned."""
+    make.site("P-001")
+    make.user("admin", "admin")
+    login("admin")
+    return client
+
+
+def plan_form(client, **fields):
+    url = "/sites/P-001/screenings/new"
+    data = {"day": "2027-01-06", "start": "19:30", "end": "21:00", "topic": "党课",
+            "audience": "all", "repeat": "", "action": "save", "csrf_token": csrf_token(client, url),
+            **fields}
+    return client.post(url, data=data)
+
+
+def test_the_form_plans_a_film_night_across_midnight(app, planner):
+    """An end earlier than the start is the next morning; the page says so."""
+    checked = plan_form(planner, start="22:30", end="00:30", action="check").get_data(as_text=True)
+    assert "Ends the next day, 2027-01-07 at 00:30." in checked
+    saved = plan_form(planner, start="22:30", end="00:30", topic="电影之夜")
+    assert saved.status_code == 302
+    row = db.session.scalar(select(Screening))
+    assert (row.starts_at, row.ends_at) == (datetime(2027, 1, 6, 14, 30, tzinfo=UTC),
+                                            datetime(2027, 1, 6, 16, 30, tzinfo=UTC))
+    page = planner.get(saved.location).get_data(as_text=True)
+    assert "2027-01-06 22:30–2027-01-07 00:30" in page
+    edit = f"/screenings/{row.id}/edit"
+    assert 'value="00:30"' in planner.get(edit).get_data(as_text=True)
+    moved = planner.post(edit, data={
+        "day": "2027-01-06", "start": "23:00", "end": "00:30", "topic": "电影之夜",
+        "audience": "all", "action": "save", "csrf_token": csrf_token(planner, edit)})
+    assert moved.status_code == 302
+    db.session.refresh(row)
+    assert row.ends_at == datetime(2027, 1, 6, 16, 30, tzinfo=UTC)
+    weekly = plan_form(planner, day="2027-01-08", start="23:00", end="01:00", repeat="weekly")
+    assert weekly.status_code == 302
+    assert db.session.scalar(select(Series)).duration_min == 120
+    refused = plan_form(planner, start="19:30", end="19:30", topic="一样的时间")
+    assert refused.status_code == 200  # not a 24-hour screening
+    assert "The end must be after the start." in refused.get_data(as_text=True)
+    assert db.session.scalar(select(Screening).where(Screening.topic == "一样的时间")) is None
+
+
+def test_a_recurring_plan_from_the_form_is_refused_where_it_overlaps(app, planner):
+    day = (datetime.now(UTC) + timedelta(days=15)).date()
+    assert plan_form(planner, day=day.isoformat(), topic="农技培训").status_code == 302
+    weekly = {"day": (day - timedelta(days=7)).isoformat(), "start": "20:00", "end": "21:30",
+              "topic": "周放映", "repeat": "weekly"}
+    checked = plan_form(planner, **weekly, action="check").get_data(as_text=True)
+    assert f"{day.isoformat()} 20:00: overlaps 农技培训." in checked
+    refused = plan_form(planner, **weekly)
+    assert refused.status_code == 409
+    assert f"{day.isoformat()} 20:00: overlaps 农技培训." in refused.get_data(as_text=True)
+    assert db.session.scalar(select(db.func.count(Series.id))) == 0
+    assert plan_form(planner, **weekly, force="y").status_code == 302
+    assert db.session.scalar(select(db.func.count(Series.id))) == 1
+
+
+def test_the_plan_page_refuses_an_overlap_unless_forced(app, planner):
+    day = (datetime.now(UTC) + timedelta(days=8)).date()
+    assert plan_form(planner, day=day.isoformat(), start="20:30", end="21:30",
+                     topic="农技培训").status_code == 302
+    assert plan_form(planner, day=(day - timedelta(days=7)).isoformat(), start="19:00",
+                     end="20:00", topic="周放映", repeat="weekly").status_code == 302
+    plan_row = db.session.scalar(select(Series))
+    url = f"/series/{plan_row.id}"
+    data = {"start": "20:00", "duration_min": "60", "topic": "周放映", "audience": "all",
+            "rule": plan_row.rrule, "csrf_token": csrf_token(planner, url)}
+    refused = planner.post(url, data=data)
+    assert refused.status_code == 409
+    assert f"{day.isoformat()} 20:00: overlaps 农技培训." in refused.get_data(as_text=True)
+    assert {(s.starts_at + timedelta(hours=8)).hour for s in db.session.scalars(
+        select(Screening).where(Screening.series_id == plan_row.id))} == {19}
+    assert planner.post(url, data={**data, "force": "y"}).status_code == 302
+    assert {(s.starts_at + timedelta(hours=8)).hour for s in db.session.scalars(
+        select(Screening).where(Screening.series_id == plan_row.id))} == {20}
+
+
+def test_the_plan_page_lists_the_dates_it_left_unplanned(app, planner):
+    """A date the extension skipped because another screening holds its time is on the page."""
+    from zoneinfo import ZoneInfo
+
+    from app.models import Site
+    from app.screenings.services import create_screening, create_series
+
+    zone = ZoneInfo("Asia/Shanghai")
+    site = db.session.scalar(select(Site))
+    now = datetime.now(UTC)
+    first = datetime.combine(now.astimezone(zone).date() + timedelta(days=1),
+                             datetime.min.time().replace(hour=19), tzinfo=zone)
+    plan_row, _made = create_series(site, rule="FREQ=DAILY", first=first, duration_min=60,
+                                    topic="每日放映", now=now - timedelta(days=30))
+    taken = first + timedelta(days=70)  # past what the plan made: nothing overlapped then
+    create_screening(site, starts_at=taken + timedelta(minutes=30),
+                     ends_at=taken + timedelta(minutes=90), topic="县里来人放映")
+    db.session.commit()
+    page = planner.get(f"/series/{plan_row.id}").get_data(as_text=True)
+    assert f"{taken:%Y-%m-%d} 19:00: overlaps 县里来人放映." in page
