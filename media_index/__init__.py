@@ -7,7 +7,7 @@ from .hashing import HashError, hash_many, quick_fingerprint, sha256_parts
 from .names import display_name
 from .probe import ProbeError, ProbeResult, probe
 from .scanner import FileResult, Known, Progress, classify_moves, scan_root
-from .walk import Item, WalkError, walk
+from .walk import Item, WalkError, title_set_parts, walk
 
 __all__ = [
     "VIDEO_EXTENSIONS",
@@ -27,5 +27,6 @@ __all__ = [
     "quick_fingerprint",
     "scan_root",
     "sha256_parts",
+    "title_set_parts",
     "walk",
 ]

@@ -5,8 +5,12 @@ readable `relpath` of each item is decoded component by component with `display_
 
 A DVD title set (`VIDEO_TS/VTS_NN_1.VOB`, `VTS_NN_2.VOB`, ...) is one item whose relpath is the
 directory plus `VTS_NN`, e.g. `DISC/VIDEO_TS/VTS_01`. That name is stable across rescans but is
-not a file: reopen a DVD item through its `parts`. Menus (`VTS_NN_0.VOB`, `VIDEO_TS.VOB`) are
-skipped.
+not a file: reopen a DVD item through its `parts`, or find them again from that name with
+`title_set_parts`. Menus (`VTS_NN_0.VOB`, `VIDEO_TS.VOB`) are skipped.
+
+Symbolic links are followed wherever they lead, to files and folders alike: links placed in a
+library root (a folder of another disk, say) are part of the library. An item's relpath and
+parts are the paths under the root as written, through the links, never resolved.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from .names import display_name
 from .reasons import os_error_reason
 
 _DVD_VOB = re.compile(rb"^VTS_(\d\d)_(\d)\.VOB$", re.IGNORECASE)
+_DVD_TITLE_SET = re.compile(rb"^VTS_(\d\d)$")
 
 # Operating-system litter on USB sticks and discs; AppleDouble `._x.mp4` files look like videos.
 _SKIP_DIRS = {b"$recycle.bin", b"system volume information", b".trashes", b".spotlight-v100",
@@ -149,7 +154,7 @@ def _items(
         if dirname == b"VIDEO_TS":
             match = _DVD_VOB.match(name)
             if match:
-                if int(match.group(2)) >= 1:
+                if _is_title_part(match):
                     title_sets.setdefault(match.group(1), []).append(
                         (int(match.group(2)), name, st)
                     )
@@ -177,3 +182,34 @@ def _items(
         )
     items.sort(key=lambda item: item.raw_relpath)
     return items
+
+
+def _is_title_part(match: re.Match[bytes]) -> bool:
+    """A VTS_NN_P.VOB that belongs to its title set's video: part 1 on (part 0 is its menu)."""
+    return int(match.group(2)) >= 1
+
+
+def title_set_parts(path: str | bytes) -> tuple[bytes, ...]:
+    """Return the files of the DVD title set at `path` (`.../VIDEO_TS/VTS_NN`) in play order.
+
+    These are the `parts` a walk gives its item: `VTS_NN_1.VOB`, `VTS_NN_2.VOB`, ... that are
+    regular files (through links), without the menu `VTS_NN_0.VOB`; () when there are none
+    or `path` does not name a title set. Raises OSError when its folder cannot be listed.
+    """
+    folder, name = os.path.split(os.fsencode(path))
+    title_set = _DVD_TITLE_SET.match(name)
+    if title_set is None or os.path.basename(folder).upper() != b"VIDEO_TS":
+        return ()
+    vobs: list[tuple[int, bytes]] = []
+    with os.scandir(folder) as it:
+        for entry in it:
+            match = _DVD_VOB.match(entry.name)
+            if match is None or match.group(1) != title_set.group(1) or not _is_title_part(match):
+                continue
+            try:
+                if not stat.S_ISREG(entry.stat(follow_symlinks=True).st_mode):
+                    continue
+            except OSError:
+                continue
+            vobs.append((int(match.group(2)), entry.name))
+    return tuple(_join(folder, vob) for _, vob in sorted(vobs))

@@ -8,6 +8,11 @@ the player.
 
 Seconds played are wall-clock seconds from libvlc's "playing" to the end, pauses excluded.
 
+An item in several files (a DVD title set: `VTS_01_1.VOB`, `VTS_01_2.VOB`, ...) plays them one
+after another as one item: one record, one clock; its position and length span all its parts
+(the length is the item's `duration_s`, libvlc only knows the part it plays), and a seek goes to
+the part holding that time among the parts opened so far, or else the next one.
+
 Proof-of-play snapshots: `play_screening(..., snapshot_dir=...)` on a backend with a real screen
 (`Backend.can_snapshot`) saves `<dir>/<screening id>-start.png` (~1 s into the first item that
 plays), `-middle.png` (the middle of the playlist's known duration, else the middle of its middle
@@ -58,12 +63,18 @@ SNAPSHOT_REFRESH_S = 10.0  # how often the end picture is renewed on an item of 
 
 @dataclass(frozen=True)
 class Item:
-    """One thing to play."""
+    """One thing to play: a file, or the files of one video in several parts, in order."""
 
     key: str
     path: str | None
     name: str
     duration_s: float | None = None
+    parts: tuple[str, ...] = ()  # several files (a DVD title set): `path` is the first
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """The files to play one after another."""
+        return self.parts or ((self.path,) if self.path else ())
 
 
 @dataclass(frozen=True)
@@ -93,6 +104,13 @@ class _Current:
     seeked: bool = False
     banked_s: float = 0.0
     running_since: float | None = None
+    part: int = 0  # which of the item's files plays
+    part_lengths: dict[int, float] = field(default_factory=dict)  # libvlc's, of parts left so far
+    seek_to: float = 0.0  # where to go in the part once it plays
+
+    def part_start(self) -> float:
+        """Seconds of the item before the part that plays (every earlier part was opened)."""
+        return sum(self.part_lengths.get(part, 0.0) for part in range(self.part))
 
     def played_s(self) -> float:
         running = time.monotonic() - self.running_since if self.running_since is not None else 0.0
@@ -322,20 +340,25 @@ class Player:
                 current.started = True
                 current.run()
                 self._backend.set_volume(self._volume)
+                if current.seek_to:
+                    self._backend.seek(current.seek_to)
+                    current.seek_to = 0.0
                 self._beat()  # beats then fall on whole seconds played
             if current.paused:  # paused while still opening
                 self._backend.set_pause(True)
         elif kind == "error":
             self._end_item("error", BROKEN)
         elif kind == "ended":
-            if self._ended_early(current):
+            if current.part + 1 < len(current.item.files):
+                self._open_part(current.part + 1)
+            elif self._ended_early(current):
                 self._end_item("error", BROKEN)
             else:
                 self._end_item("completed")
 
     def _ended_early(self, current: _Current) -> bool:
         """Tell a broken file (libvlc plays it as a short, lengthless video) from a real end."""
-        played, length = current.played_s(), self._backend.length_s()
+        played, length = current.played_s(), self._length_s() or 0.0
         if current.item.duration_s:
             return not current.seeked and played < 0.5 * current.item.duration_s
         return length <= 0 or (not current.seeked and played < 0.5 * length)
@@ -384,9 +407,31 @@ class Player:
         self._backend.set_volume(volume)
 
     def _do_seek(self, seconds: float) -> None:
-        if self._current is not None:
-            self._current.seeked = True
-            self._backend.seek(seconds)
+        current = self._current
+        if current is None:
+            return
+        current.seeked = True
+        part, offset = self._locate(current, seconds)
+        if part != current.part:
+            self._open_part(part, offset)
+        elif current.started:
+            self._backend.seek(offset)
+        else:  # still opening: libvlc would not seek yet
+            current.seek_to = offset
+
+    def _locate(self, current: _Current, seconds: float) -> tuple[int, float]:
+        """Find the part of the item playing that holds `seconds`, and the time into it.
+
+        Only the parts opened so far have a known length: a time past them falls in the next.
+        """
+        last = len(current.item.files) - 1
+        start = 0.0
+        for part in range(last):
+            length = self._backend.length_s() if part == current.part else current.part_lengths.get(part)
+            if not length or seconds < start + length:
+                return part, seconds - start
+            start += length
+        return last, seconds - start
 
     def _do_remove(self, index: int) -> None:
         self._check_index(index)
@@ -446,9 +491,8 @@ class Player:
         current = self._current
         now_playing = None
         if current is not None:
-            length = self._backend.length_s() or current.item.duration_s
             now_playing = {"key": current.item.key, "name": current.item.name,
-                           "position_s": self._backend.position_s(), "length_s": length}
+                           "position_s": self._position_s(), "length_s": self._length_s()}
         state = "idle" if current is None else "paused" if current.paused else "playing"
         return {
             "state": state,
@@ -477,6 +521,18 @@ class Player:
 
     def _adhoc_playing(self) -> bool:
         return self._current is not None and self._screening is None
+
+    def _position_s(self) -> float | None:
+        """Seconds into the item playing, across its parts; None when unknown."""
+        at, start = self._backend.position_s(), self._current.part_start()
+        return start + (at or 0.0) if start else at
+
+    def _length_s(self) -> float | None:
+        """The length of the item playing: libvlc's for one file, the catalog's for several."""
+        current = self._current
+        if current.item.parts:
+            return current.item.duration_s or current.part_start() + self._backend.length_s()
+        return self._backend.length_s() or current.item.duration_s
 
     # -- moving through the playlist -------------------------------------------------------
 
@@ -524,7 +580,7 @@ class Player:
             self._generation += 1
             generation = self._generation
             try:
-                self._backend.play(item.path, lambda kind: self._inbox.put(("event", generation, kind)))
+                self._backend.play(item.files[0], self._sink(generation))
             except Exception as exc:  # a libvlc fault on one file must not stop the playlist
                 reason = str(exc) or BROKEN
         if reason is not None:
@@ -535,16 +591,37 @@ class Player:
         self._beat()
         return True
 
+    def _sink(self, generation: int) -> Callable[[str], None]:
+        """Queue the backend's events for the worker, tagged with the file they belong to."""
+        return lambda kind: self._inbox.put(("event", generation, kind))
+
+    def _open_part(self, part: int, at: float = 0.0) -> None:
+        """Go on to another file of the item playing (`at` seconds into it), as the same item."""
+        current = self._current
+        length = self._backend.length_s()
+        if length > 0:
+            current.part_lengths[current.part] = length
+        current.halt()
+        self._backend.stop()
+        self._generation += 1
+        current.generation, current.part, current.seek_to = self._generation, part, at
+        current.started, current.opened = False, time.monotonic()
+        try:
+            self._backend.play(current.item.files[part], self._sink(self._generation))
+        except Exception as exc:  # as for a first file: an error of the item, the playlist goes on
+            self._end_item("error", str(exc) or BROKEN)
+
     def _unplayable(self, item: Item) -> str | None:
         """Return why `item` cannot even be handed to the backend, or None."""
         if not self._backend.available:
             return self._backend.unavailable_reason or NOT_INSTALLED
-        if not item.path:
+        if not item.files:
             return "this item has no file"
-        if not os.path.exists(item.path):
-            return f"file not found: {item.path}"
-        if not os.path.isfile(item.path):
-            return f"not a regular file: {item.path}"
+        for path in item.files:
+            if not os.path.exists(path):
+                return f"file not found: {path}"
+            if not os.path.isfile(path):
+                return f"not a regular file: {path}"
         return None
 
     def _finish(self, outcome: str, error: str | None = None) -> None:
@@ -590,10 +667,10 @@ class Player:
     def _snapshot_if_due(self) -> None:
         """Take the screening's pictures whose moment has come in the item playing."""
         snapshots = self._snapshotting()
-        at = self._backend.position_s() if snapshots is not None else None
+        at = self._position_s() if snapshots is not None else None
         if at is None:
             return
-        length = self._backend.length_s() or self._current.item.duration_s or 0.0
+        length = self._length_s() or 0.0
         first, last = _snapshot_window(length)
         if at < first:
             return
@@ -617,10 +694,10 @@ class Player:
     def _snapshot_last_picture(self) -> None:
         """Before a screening's item is skipped or stopped, keep what is on screen as its end."""
         snapshots = self._snapshotting()
-        at = self._backend.position_s() if snapshots is not None else None
+        at = self._position_s() if snapshots is not None else None
         if at is None:
             return
-        length = self._backend.length_s() or self._current.item.duration_s or 0.0
+        length = self._length_s() or 0.0
         if at >= _snapshot_window(length)[0]:
             self._snapshot_end(snapshots, self._screening.position, at)
 
@@ -694,7 +771,7 @@ def recover_heartbeat(heartbeat_path: str) -> PlayRecord | None:
         with open(heartbeat_path, encoding="utf-8") as f:
             beat = json.load(f)
         record = PlayRecord(
-            item=Item(**beat["item"]),
+            item=Item(**{**beat["item"], "parts": tuple(beat["item"].get("parts", ()))}),
             screening_id=beat["screening_id"],
             started_at=datetime.fromisoformat(beat["started_at"]),
             ended_at=datetime.fromisoformat(beat["beat_at"]),

@@ -51,13 +51,36 @@ def add_root(site: Site, path: str, label: str | None = None) -> LibraryRoot:
 
 
 def entry_path(entry: FileEntry) -> str:
-    """Return the absolute path of an entry, refusing anything that escapes its root."""
-    root = os.path.realpath(entry.root.path)
-    raw = bytes.fromhex(entry.raw_relpath_hex) if entry.raw_relpath_hex else entry.relpath.encode()
-    full = os.path.realpath(os.path.join(os.fsencode(root), raw))
-    if os.path.commonpath([full, os.fsencode(root)]) != os.fsencode(root):
+    """Return the absolute path of an entry, refusing a relpath that leaves its root.
+
+    The check is on the path as written, as the scan wrote it: relative, without `..`. Links
+    inside the root are not resolved here: the scan followed them, so playing follows them too
+    (a folder of another disk linked into the library is found and played).
+    """
+    root = os.fsencode(os.path.realpath(entry.root.path))
+    try:
+        raw = (bytes.fromhex(entry.raw_relpath_hex) if entry.raw_relpath_hex
+               else entry.relpath.encode())
+    except ValueError:  # a damaged row names nothing
+        raw = b""
+    if not raw or raw.startswith(b"/") or b".." in raw.split(b"/"):
         raise Invalid(_("This path is outside its library folder."))
-    return os.fsdecode(full)
+    return os.fsdecode(os.path.normpath(os.path.join(root, raw)))
+
+
+def entry_files(entry: FileEntry) -> list[str]:
+    """Return the files that play an entry, in order: its path, or a DVD title set's parts.
+
+    A title set whose parts are gone gives its own path, so that the player says it is missing.
+    """
+    path = entry_path(entry)
+    if entry.layout != "dvd":
+        return [path]
+    try:
+        parts = media_index.title_set_parts(path)
+    except OSError:
+        parts = ()
+    return [os.fsdecode(part) for part in parts] or [path]
 
 
 def _media_for(sha256: str | None, fingerprint: str | None, size: int,

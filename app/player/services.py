@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 
 from schedules.player import Item, Player, PlayRecord, make_backend, recover_heartbeat
 
-from ..catalog.scanning import entry_path
+from ..catalog.scanning import entry_files
 from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..models import FileEntry, LibraryRoot, MediaFile, PlayLog, QueueEntry, Screening, Site
@@ -156,14 +156,16 @@ def item_for(media: MediaFile, site: Site, name: str | None = None) -> Item:
         select(FileEntry).join(LibraryRoot)
         .where(LibraryRoot.site_id == site.id, FileEntry.media_file_id == media.id,
                FileEntry.missing.is_(False)).limit(1))
-    path = None
+    files: list[str] = []
     if entry is not None:
         try:
-            path = entry_path(entry)
+            files = entry_files(entry)
         except Invalid:
-            path = None
+            files = []
     label = name or (media.title.name if media.title else (entry.relpath if entry else media.sha256))
-    return Item(key=str(media.id), path=path, name=label or "", duration_s=media.duration_s)
+    # A DVD title set plays its parts one after another as one item (one play log).
+    return Item(key=str(media.id), path=files[0] if files else None, name=label or "",
+                duration_s=media.duration_s, parts=tuple(files) if len(files) > 1 else ())
 
 
 def screening_items(screening: Screening) -> list[Item]:

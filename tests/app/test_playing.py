@@ -85,6 +85,35 @@ def test_runner_plays_a_screening_at_its_time_in_order(app, site):
         runner.stop()
 
 
+def test_a_dvd_title_set_plays_its_parts_in_order_as_one_item(app, site):
+    """The corpus DVD: VTS_01_1.VOB (2 s) then VTS_01_2.VOB (1 s), never the menu VTS_01_0.VOB."""
+    screening = plan(app, site, datetime.now(UTC) + timedelta(seconds=1),
+                     "DVD/VIDEO_TS/VTS_01", "lesson.avi")
+    runner = ScreeningRunner(app)
+    runner.start()
+    try:
+        done = wait_for(screening.id, {"done", "partial"})
+        played = logs(screening.id)
+        assert [(p.outcome, p.error) for p in played] == [("completed", None), ("completed", None)]
+        assert done.status == "done"
+        assert played[0].sha256 == sha(app, "DVD/VIDEO_TS/VTS_01")
+        # 3 s of parts; libvlc takes ~0.5 s to start each MPEG-PS file (the 1 s menu would be more).
+        assert 3.0 <= played[0].played_s <= 5.0
+    finally:
+        runner.stop()
+
+
+def test_a_dvd_item_is_handed_to_the_player_as_its_parts(app, site, corpus):
+    from app.models import FileEntry
+    from app.player.services import item_for
+
+    entry = db.session.scalar(select(FileEntry).where(FileEntry.relpath == "DVD/VIDEO_TS/VTS_01"))
+    item = item_for(entry.media_file, site)
+    folder = os.path.join(corpus[0], "DVD", "VIDEO_TS")
+    assert item.parts == (os.path.join(folder, "VTS_01_1.VOB"), os.path.join(folder, "VTS_01_2.VOB"))
+    assert item.path == item.parts[0] and item.duration_s == pytest.approx(3.0, abs=0.5)
+
+
 def test_a_start_missed_while_down_plays_late_within_the_grace(app, site):
     screening = plan(app, site, datetime.now(UTC) - timedelta(minutes=5), "lesson.avi")
     runner = ScreeningRunner(app)

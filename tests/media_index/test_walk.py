@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from media_index import Item, WalkError, walk
+from media_index import Item, WalkError, title_set_parts, walk
 
 
 def touch(path: Path, data: bytes = b"x") -> Path:
@@ -79,6 +79,26 @@ def test_dvd_title_sets_grouped_menus_skipped(tmp_path: Path) -> None:
     assert found["DISC/VIDEO_TS/VTS_02"].size == 3
 
 
+def test_title_set_parts_are_the_parts_the_walk_lists(tmp_path: Path) -> None:
+    """A DVD item is reopened through its parts: the same files, found again from its relpath."""
+    ts = tmp_path / "DISC" / "video_ts"
+    touch(ts / "vts_01_0.vob", b"menu")
+    touch(ts / "VTS_01_2.VOB", b"22")
+    touch(ts / "vts_01_1.vob", b"1")
+    touch(ts / "VTS_02_1.VOB", b"333")
+    (ts / "VTS_01_3.VOB").mkdir()
+    os.mkfifo(ts / "VTS_01_4.VOB")
+    found = {i.relpath: i for i in items(tmp_path) if i.layout == "dvd"}
+    assert sorted(found) == ["DISC/video_ts/VTS_01", "DISC/video_ts/VTS_02"]
+    for item in found.values():
+        path = os.fsencode(tmp_path) + b"/" + item.raw_relpath
+        assert title_set_parts(path) == title_set_parts(os.fsdecode(path)) == item.parts
+    assert len(found["DISC/video_ts/VTS_01"].parts) == 2
+    assert title_set_parts(ts / "VTS_03") == ()
+    with pytest.raises(FileNotFoundError):
+        title_set_parts(tmp_path / "gone" / "VIDEO_TS" / "VTS_01")
+
+
 def test_gbk_names_survive(tmp_path: Path) -> None:
     base = os.fsencode(tmp_path)
     os.mkdir(base + b"/" + "农业".encode("gbk"))
@@ -104,6 +124,16 @@ def test_symlinked_directory_is_followed(tmp_path: Path) -> None:
     root.mkdir()
     (root / "link").symlink_to(outside, target_is_directory=True)
     assert [i.relpath for i in items(root)] == ["link/clip.mp4"]
+
+
+def test_symlinked_file_out_of_the_root_is_indexed_under_the_link(tmp_path: Path) -> None:
+    touch(tmp_path / "other-disk" / "clip.mp4", b"12")
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "clip.mp4").symlink_to(tmp_path / "other-disk" / "clip.mp4")
+    (item,) = items(root)
+    assert (item.relpath, item.size) == ("clip.mp4", 2)
+    assert item.parts == (os.fsencode(root / "clip.mp4"),)
 
 
 def test_symlink_loop_reported_and_walk_ends(tmp_path: Path) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import textwrap
 import threading
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -172,6 +174,72 @@ def test_volume_and_seek(make_player, clips):
     (record,) = recorder.wait(1)
     assert record.outcome == "completed"  # short, but the operator jumped ahead
     assert record.played_s < 2.0
+
+
+def dvd(clips: dict[str, str], *parts: str) -> Item:
+    """The DVD title set of the clips (2 s and 1 s parts) as one item, as the app hands it over."""
+    parts = parts or (clips["vts_1"], clips["vts_2"])
+    return Item(key="dvd", path=parts[0], name="DVD", duration_s=3.0, parts=parts)
+
+
+def position(player: Player, key: str) -> float:
+    """Seconds into `key` while it plays, else -1."""
+    current = player.status()["current"] or {}
+    if current.get("key") != key:
+        return -1.0
+    return current.get("position_s") or 0.0
+
+
+def test_an_item_in_parts_plays_them_in_order_as_one_item(make_player, clips):
+    player, recorder = make_player()
+    player.enqueue([dvd(clips), item(clips, "a", 2.0)])
+    player.play()
+    wait_until(lambda: playing(player, "dvd"))
+    assert player.status()["current"]["length_s"] == pytest.approx(3.0)  # both parts
+    # The second part plays as the same item, its time counted after the first part's.
+    wait_until(lambda: position(player, "dvd") > 2.0, timeout=8)
+    assert player.status()["current"]["length_s"] == pytest.approx(3.0)
+
+    shown, after = recorder.wait(2)
+    assert (shown.item.key, shown.outcome, shown.error) == ("dvd", "completed", None)
+    assert 3.0 <= shown.played_s <= 5.0  # libvlc takes ~0.5 s to start each MPEG-PS file
+    assert (after.item.key, after.outcome) == ("a", "completed")
+
+
+def test_seek_in_an_item_in_parts_goes_to_the_part_holding_that_time(make_player, clips):
+    player, recorder = make_player()
+    player.enqueue([dvd(clips)])
+    player.play()
+    wait_until(lambda: position(player, "dvd") > 0.2)
+    player.seek(2.0)  # past the first part (1.84 s as libvlc counts it): into the second
+    assert position(player, "dvd") >= 1.8  # at once, not after the first part played out
+    wait_until(lambda: 1.9 <= position(player, "dvd") < 3.1)
+    player.seek(0.5)  # back into the first part (libvlc lands on a key frame near the time)
+    assert position(player, "dvd") < 1.5
+    wait_until(lambda: 0.3 <= position(player, "dvd") < 1.5)
+    wait_until(lambda: position(player, "dvd") > 2.0, timeout=8)  # and on through the second
+    (record,) = recorder.wait(1)
+    assert (record.item.key, record.outcome) == ("dvd", "completed")
+
+
+def test_an_item_missing_one_of_its_parts_is_an_error_before_playing(make_player, clips):
+    player, recorder = make_player()
+    player.enqueue([dvd(clips, clips["vts_1"], "/nonexistent/VTS_01_2.VOB"), item(clips, "a")])
+    player.play()
+    failed, after = recorder.wait(2)
+    assert (failed.item.key, failed.outcome) == ("dvd", "error")
+    assert failed.error == "file not found: /nonexistent/VTS_01_2.VOB" and failed.played_s == 0
+    assert (after.item.key, after.outcome) == ("a", "completed")
+
+
+def test_a_heartbeat_gives_back_an_item_in_parts_whole(tmp_path):
+    item = Item("dvd", "/d/VTS_01_1.VOB", "DVD", 3.0, parts=("/d/VTS_01_1.VOB", "/d/VTS_01_2.VOB"))
+    heartbeat = tmp_path / "heartbeat.json"
+    heartbeat.write_text(json.dumps({"item": asdict(item), "screening_id": None, "played_s": 1.5,
+                                     "started_at": "2024-05-01T08:00:00+00:00",
+                                     "beat_at": "2024-05-01T08:00:02+00:00"}))
+    record = recover_heartbeat(str(heartbeat))
+    assert record.item == item and record.played_s == 1.5
 
 
 def test_queue_move_and_remove():

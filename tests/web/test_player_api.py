@@ -74,6 +74,22 @@ def test_queue_play_next_stop_and_proof_of_play(api):
     assert api.post("/api/v1/player/queue", json={"clear": True}).json["queue"] == []
 
 
+def test_a_dvd_item_shows_the_length_and_time_of_all_its_parts(api):
+    status = api.post("/api/v1/player/queue", json={"items": [
+        {"sha256": sha("DVD/VIDEO_TS/VTS_01")}]}).json
+    assert status["queue"][0]["duration_s"] == pytest.approx(3, abs=0.5)
+    api.post("/api/v1/player/play")
+    playing = wait(api, lambda s: s["state"] == "playing" and s["current"]
+                   and s["current"]["position_s"] > 0.3)
+    assert playing["current"]["length_s"] == pytest.approx(3, abs=0.5)
+    later = wait(api, lambda s: s["current"] and s["current"]["position_s"] > 2.0)  # second part
+    assert later["current"]["key"] == playing["current"]["key"]
+    assert later["current"]["length_s"] == playing["current"]["length_s"]
+    wait(api, lambda s: s["state"] == "idle")
+    (log,) = db.session.scalars(select(PlayLog)).all()
+    assert (log.sha256, log.outcome) == (sha("DVD/VIDEO_TS/VTS_01"), "completed")
+
+
 @pytest.mark.parametrize("body", [
     {}, {"remove": 5}, {"move": {"from": 0, "to": 9}}, {"items": "film"},
     {"items": [{"sha256": "0" * 64}]}, {"items": [{"file_id": "nope"}]},
