@@ -213,9 +213,7 @@ def scan_root(root: LibraryRoot, *, quick: bool = False,
     gone = {p: known[p].sha256 for p in known if p not in seen}
     moved, _gone = media_index.classify_moves(new_paths, {p: s for p, s in gone.items() if s})
     for new_path, old_path in moved.items():
-        old = db.session.get(FileEntry, ids[old_path])
-        written[new_path].first_seen = old.first_seen
-        db.session.delete(old)
+        _move(db.session.get(FileEntry, ids[old_path]), written[new_path])
     counts["moved"] = len(moved)
     counts["new"] -= len(moved)
     gone_for_good = [ids[p] for p in gone if p not in moved.values()]
@@ -232,6 +230,19 @@ def scan_root(root: LibraryRoot, *, quick: bool = False,
     db.session.commit()
     counts["errors"] = errors
     return counts
+
+
+def _move(old: FileEntry, new: FileEntry) -> None:
+    """A file found under a new path is the old row's file moved: the old row takes the new
+    path and facts, and the row this scan made for it goes. The row keeps its id, so a synced
+    hub (which is never sent deletions) sees the file moved, not a second copy of it."""
+    facts = {column: getattr(new, column) for column in (
+        "relpath", "raw_relpath_hex", "layout", "size", "mtime_ns", "last_seen", "missing",
+        "media_file", "error")}
+    db.session.delete(new)
+    db.session.flush()  # the new path is free for the old row (one row per root and path)
+    for column, value in facts.items():
+        setattr(old, column, value)
 
 
 def scan_paths(site: Site, paths: list[str], *, quick: bool = False,
