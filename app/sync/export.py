@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 
 from ..errors import Conflict
 from ..extensions import db
-from ..models import Site, SyncArrival, SyncPeer, Unit, User
+from ..models import ScreeningItem, Site, SyncArrival, SyncPeer, Unit, User
 from ..models.base import utcnow
 from .bundle import write_bundle
 from .services import hub_identity, hub_peer, is_site, my_code, site_by_code
@@ -79,6 +79,9 @@ def gather(peer: SyncPeer, site: Site, *, since: datetime | None) -> dict[str, t
                 changed = or_(changed, table.c.id.in_(select(SyncArrival.row_id).where(
                     SyncArrival.table == spec.name, SyncArrival.arrived_at > since,
                     SyncArrival.source != peer.code)))
+            if spec.model is ScreeningItem:  # a playlist travels whole: see _whole_playlists
+                changed = table.c.screening_id.in_(
+                    select(table.c.screening_id).where(changed).correlate(None))
             query = query.where(changed)
         query = query.order_by(table.c.created_at, table.c.id)
         rows = (_units_parents_first(query) if spec.model is Unit
