@@ -36,6 +36,8 @@ EXACT = {
     "interrupted: the player stopped while it was playing":
         _l("interrupted: the player stopped while it was playing"),
     "nothing to play": _l("nothing to play"),
+    # a recurring plan's change (app/screenings/services.py PLAN_DROPPED)
+    "its plan no longer has this date": _l("its plan no longer has this date"),
     "this item has no file": _l("this item has no file"),
     "libvlc is not installed (apt install libvlc5 vlc-plugin-base libvlc-bin)":
         _l("libvlc is not installed (apt install libvlc5 vlc-plugin-base libvlc-bin)"),

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 
 from schedules.checks import (
     PlanError,
@@ -432,12 +432,23 @@ def create_series(site: Site, *, rule: str, first: datetime, duration_min: int, 
     return series, made
 
 
+# Why a plan's screening was cancelled by a change of the plan (shown translated, app/reasons.py).
+# Its date is free again: should the plan have that date again, a new screening is made for it.
+PLAN_DROPPED = "its plan no longer has this date"
+
+
+def _not_dropped():
+    """Rows other than those a change of their plan cancelled (NULL-safe: a reason may be none)."""
+    return or_(Screening.status != "cancelled", Screening.status_reason.is_(None),
+               Screening.status_reason != PLAN_DROPPED)
+
+
 def _unplanned(series: Series, now: datetime) -> list[tuple[datetime, datetime]]:
     """The (start, end) of the plan's dates from now to the horizon that have no screening."""
     zone = _zone()
     taken = {_slot_day(recurrence_at, starts_at, zone) for recurrence_at, starts_at in
              db.session.execute(select(Screening.recurrence_at, Screening.starts_at)
-                                .where(Screening.series_id == series.id))}
+                                .where(Screening.series_id == series.id, _not_dropped()))}
     length = timedelta(minutes=series.duration_min)
     return [(start, start + length) for start in occurrences(
         series.rrule, series.dtstart, current_app.config["TIMEZONE"], max(now, series.dtstart),
@@ -533,7 +544,8 @@ def update_series(series: Series, changes: dict, *, now: datetime | None = None,
     resolve_items(site, series.playlist)
     zone = _zone()
     followers, others = _followers(series, now)
-    taken = {_slot_day(r.recurrence_at, r.starts_at, zone) for r in others}
+    taken = {_slot_day(r.recurrence_at, r.starts_at, zone) for r in others
+             if (r.status, r.status_reason) != ("cancelled", PLAN_DROPPED)}
     end = max([now + horizon()] + [r.starts_at + timedelta(days=1) for r in followers])
     new_starts = {start.astimezone(zone).date(): start for start in occurrences(
         series.rrule, series.dtstart, current_app.config["TIMEZONE"],
@@ -555,8 +567,8 @@ def update_series(series: Series, changes: dict, *, now: datetime | None = None,
         str(r.id) for r in drops})
     if gaps and not force:
         raise _overlap_conflict(gaps)
-    for row in drops:
-        db.session.delete(row)
+    for row in drops:  # cancelled, not deleted: sync sends no deletions, a status it does
+        row.status, row.status_reason = "cancelled", PLAN_DROPPED
     for row, start in moves:
         row.starts_at, row.ends_at, row.recurrence_at = start, start + length, start
         row.topic, row.audience, row.notes = series.topic, series.audience, series.notes

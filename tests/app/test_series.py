@@ -149,7 +149,22 @@ def test_a_changed_plan_changes_its_screenings_in_place(app, make):
     update_series(plan, {"rule": "FREQ=WEEKLY;BYDAY=WE"}, now=NOW)
     db.session.commit()
     days = local_days(plan.id)
-    assert days and all(day.weekday() == 2 and len(rows) == 1 for day, rows in days.items())
+    planned = {day: rows for day, rows in days.items() if rows[0].status == "planned"}
+    assert planned and all(day.weekday() == 2 and len(rows) == 1 for day, rows in planned.items())
+    # The Tuesdays are cancelled, not deleted (sync sends no deletions; a status it does), with
+    # the reason shown on their page.
+    dropped = [r for rows in days.values() for r in rows if r.status != "planned"]
+    assert sorted(r.id for r in dropped) == sorted(s.id for s in made)
+    assert {(r.status, r.status_reason) for r in dropped} == {
+        ("cancelled", "its plan no longer has this date")}
+    # Back to Tuesdays: those dates are planned again, by new screenings beside the cancelled.
+    update_series(plan, {"rule": "FREQ=WEEKLY;BYDAY=TU"}, now=NOW)
+    db.session.commit()
+    days = local_days(plan.id)
+    tuesdays = {day: sorted(r.status for r in rows) for day, rows in days.items()
+                if day.weekday() == 1}
+    assert tuesdays and all(v == ["cancelled", "planned"] for v in tuesdays.values())
+    assert all(rows[0].status == "cancelled" for day, rows in days.items() if day.weekday() == 2)
 
 
 def test_a_plan_overlapping_other_screenings_is_refused_unless_forced(app, make):
