@@ -212,16 +212,12 @@ def test_changing_a_plan_into_an_overlap_is_refused_unless_forced(app, make):
     assert {(s.starts_at + timedelta(hours=8)).hour for s in made} == {20}
 
 
-def test_extending_a_plan_skips_a_date_another_screening_holds(app, make, caplog, monkeypatch):
+def test_extending_a_plan_skips_a_date_another_screening_holds(app, make, caplog):
     """The daily extension never double-books the site on its own: a date whose time another
     screening took meanwhile is skipped (logged once, shown on the plan's page), and planned
     as soon as that time is free again."""
-    from app.screenings import services
     from app.screenings.services import cancel_screening, create_screening, skipped_dates
 
-    # Alembic's fileConfig, run in this process by the database template, disables the loggers
-    # that exist then; `dianjiao serve` never migrates, so its logger is on.
-    monkeypatch.setattr(services.log, "disabled", False)
     site = make.site("P-001")
     plan, made = create_series(site, rule="FREQ=WEEKLY;BYDAY=TU", first=TUESDAY, duration_min=90,
                                topic="周二放映", now=NOW)
