@@ -39,6 +39,7 @@ EXACT = {
     # a recurring plan's change (app/screenings/services.py PLAN_DROPPED)
     "its plan no longer has this date": _l("its plan no longer has this date"),
     "this item has no file": _l("this item has no file"),
+    "the file's path leaves its library folder": _l("the file's path leaves its library folder"),
     "libvlc is not installed (apt install libvlc5 vlc-plugin-base libvlc-bin)":
         _l("libvlc is not installed (apt install libvlc5 vlc-plugin-base libvlc-bin)"),
 }

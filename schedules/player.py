@@ -70,6 +70,7 @@ class Item:
     name: str
     duration_s: float | None = None
     parts: tuple[str, ...] = ()  # several files (a DVD title set): `path` is the first
+    problem: str | None = None  # why there is no path, when the caller knows (logged as such)
 
     @property
     def files(self) -> tuple[str, ...]:
@@ -616,7 +617,7 @@ class Player:
         if not self._backend.available:
             return self._backend.unavailable_reason or NOT_INSTALLED
         if not item.files:
-            return "this item has no file"
+            return item.problem or "this item has no file"
         for path in item.files:
             if not os.path.exists(path):
                 return f"file not found: {path}"

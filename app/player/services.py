@@ -150,6 +150,11 @@ def _screening(value: str | None) -> Screening | None:
         return None
 
 
+# The play log's reason for a file whose recorded path leaves its library folder (a damaged or
+# crafted row: app/catalog/scanning.py entry_path refuses it); shown translated (app/reasons.py).
+OUTSIDE_ROOT = "the file's path leaves its library folder"
+
+
 def item_for(media: MediaFile, site: Site, name: str | None = None) -> Item:
     """A playable item: the path of a present copy at the site, or None (logged as an error)."""
     entry = db.session.scalar(
@@ -157,15 +162,17 @@ def item_for(media: MediaFile, site: Site, name: str | None = None) -> Item:
         .where(LibraryRoot.site_id == site.id, FileEntry.media_file_id == media.id,
                FileEntry.missing.is_(False)).limit(1))
     files: list[str] = []
+    problem = None
     if entry is not None:
         try:
             files = entry_files(entry)
         except Invalid:
-            files = []
+            problem = OUTSIDE_ROOT
     label = name or (media.title.name if media.title else (entry.relpath if entry else media.sha256))
     # A DVD title set plays its parts one after another as one item (one play log).
     return Item(key=str(media.id), path=files[0] if files else None, name=label or "",
-                duration_s=media.duration_s, parts=tuple(files) if len(files) > 1 else ())
+                duration_s=media.duration_s, parts=tuple(files) if len(files) > 1 else (),
+                problem=problem)
 
 
 def screening_items(screening: Screening) -> list[Item]:

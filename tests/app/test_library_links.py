@@ -88,4 +88,11 @@ def test_a_crafted_relpath_is_refused_even_when_it_names_a_video(app, site, disk
         entry.relpath = relpath
     with pytest.raises(Invalid, match="outside its library folder"):
         entry_path(entry)
-    assert item_for(entry.media_file, site).path is None
+    item = item_for(entry.media_file, site)
+    assert item.path is None and item.problem == "the file's path leaves its library folder"
+    from flask_babel import force_locale
+
+    from app.reasons import show_reason
+
+    with force_locale("zh"):
+        assert show_reason(item.problem) == "文件路径超出了其媒体库文件夹"
