@@ -184,6 +184,8 @@ def check(site: Site, starts_at: datetime, ends_at: datetime, items: list[Screen
         check_times(starts_at, ends_at)
     except PlanError as exc:
         raise Invalid(_("The end must be after the start.")) from exc
+    if ends_at - starts_at > timedelta(hours=24):  # as a plan's; the form cannot show longer
+        raise Invalid(_("A screening lasts at most 24 hours."))
     slot = Slot(str(exclude) if exclude else None, starts_at, ends_at)
     warnings = check_plan(slot, [_plan_item(site, row) for row in items],
                           other_slots(site, exclude, starts_at, ends_at))

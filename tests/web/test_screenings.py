@@ -58,6 +58,14 @@ def test_plan_read_and_list(api):
     assert listed["total"] == 1 and listed["items"][0]["id"] == body["id"]
 
 
+def test_a_screening_longer_than_a_day_is_refused(api):
+    """As a plan's: the edit form, which holds times of day, would otherwise cut it short."""
+    assert plan(api, minutes=24 * 60).status_code == 201
+    refused = plan(api, start=FUTURE + timedelta(days=2), minutes=24 * 60 + 1)
+    assert refused.status_code == 422
+    assert refused.json["error"]["message"] == "A screening lasts at most 24 hours."
+
+
 def test_overlap_is_409_unless_forced_and_back_to_back_is_fine(api):
     assert plan(api).status_code == 201
     clash = plan(api, start=FUTURE + timedelta(minutes=30))
