@@ -27,6 +27,7 @@ import http.client
 import json
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -142,15 +143,19 @@ def queries(kind: str, roster: list[tuple], count: int, rng: random.Random) -> l
 
 def search_in_memory(roster: list[tuple], q: str) -> tuple[int, list[str]]:
     """What `search_people` answers, in plain Python: (total, the first LIMIT names)."""
-    from app.text import query_keys
+    from app.text import characters_pattern, query_keys
 
     text = q.strip()
     full, initials = query_keys(text)
+    pattern = characters_pattern(text)  # 张s: 张 then a syllable on s (a LIKE pattern)
+    where = re.compile("".join(".*" if c == "%" else "." if c == "_" else re.escape(c)
+                               for c in pattern), re.DOTALL) if pattern else None
     total, first = 0, []
     for name, pinyin, ini, pinyin_alt, ini_alt in roster:
-        if (text in name
+        if ((text.lower() in name.lower()
                 or (full and (pinyin.startswith(full) or pinyin_alt.startswith(full)))
-                or (initials and (ini.startswith(initials) or ini_alt.startswith(initials)))):
+                or (initials and (ini.startswith(initials) or ini_alt.startswith(initials))))
+                and (where is None or where.fullmatch(name))):
             total += 1
             if total <= LIMIT:
                 first.append(name)
