@@ -213,7 +213,8 @@ def scan_root(root: LibraryRoot, *, quick: bool = False,
     gone = {p: known[p].sha256 for p in known if p not in seen}
     moved, _gone = media_index.classify_moves(new_paths, {p: s for p, s in gone.items() if s})
     for new_path, old_path in moved.items():
-        _move(db.session.get(FileEntry, ids[old_path]), written[new_path])
+        _move(db.session.get(FileEntry, ids[old_path]), written[new_path],
+              path_had_row=new_path in ids)
     counts["moved"] = len(moved)
     counts["new"] -= len(moved)
     gone_for_good = [ids[p] for p in gone if p not in moved.values()]
@@ -232,10 +233,17 @@ def scan_root(root: LibraryRoot, *, quick: bool = False,
     return counts
 
 
-def _move(old: FileEntry, new: FileEntry) -> None:
+def _move(old: FileEntry, new: FileEntry, *, path_had_row: bool = False) -> None:
     """A file found under a new path is the old row's file moved: the old row takes the new
     path and facts, and the row this scan made for it goes. The row keeps its id, so a synced
-    hub (which is never sent deletions) sees the file moved, not a second copy of it."""
+    hub (which is never sent deletions) sees the file moved, not a second copy of it.
+
+    A new path that had a row already (its file went missing) keeps that row, and the old one
+    is missing: a synced hub holds that row at that path, and one path has one row.
+    """
+    if path_had_row:
+        new.first_seen, old.missing = old.first_seen, True
+        return
     facts = {column: getattr(new, column) for column in (
         "relpath", "raw_relpath_hex", "layout", "size", "mtime_ns", "last_seen", "missing",
         "media_file", "error")}

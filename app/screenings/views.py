@@ -239,6 +239,8 @@ def edit(screening_id: str):
     warnings = None
     if form.validate_on_submit():
         starts_at, ends_at, audience, playlist = _planned(form)
+        if ends_at == starts_at and screening.ends_at - screening.starts_at == timedelta(hours=24):
+            ends_at += timedelta(hours=24)  # a 24-hour screening shows its end as its start
         try:
             if request.form.get("action") == "check":
                 warnings = _checked(site, starts_at, ends_at, resolve_items(site, playlist),

@@ -385,3 +385,21 @@ def test_the_plan_page_lists_the_dates_it_left_unplanned(app, planner):
     db.session.commit()
     page = planner.get(f"/series/{plan_row.id}").get_data(as_text=True)
     assert f"{taken:%Y-%m-%d} 19:00: overlaps 县里来人放映." in page
+
+
+def test_the_edit_page_saves_a_24_hour_screening_unchanged(app, api, login, client):
+    """A 24-hour screening (the longest there is) shows the same start and end on its edit page:
+    saved as it is shown, it keeps its 24 hours, not refused as ending when it starts."""
+    created = plan(api, minutes=24 * 60).json
+    login("admin")
+    url = f"/screenings/{created['id']}/edit"
+    local = FUTURE + timedelta(hours=8)
+    assert f'value="{local.strftime("%H:%M")}"' in client.get(url).get_data(as_text=True)
+    saved = client.post(url, data={
+        "day": local.date().isoformat(), "start": local.strftime("%H:%M"),
+        "end": local.strftime("%H:%M"), "topic": "改个主题", "audience": "all",
+        "csrf_token": csrf_token(client, url), "action": "save"})
+    assert saved.status_code == 302
+    after = api.get(f"/api/v1/screenings/{created['id']}").json
+    assert after["topic"] == "改个主题"
+    assert (after["starts_at"], after["ends_at"]) == (created["starts_at"], created["ends_at"])
