@@ -164,6 +164,7 @@ def scan_root(root: LibraryRoot, *, quick: bool = False,
     seen: set[str] = set()
     new_paths: dict[str, str] = {}
     written: dict[str, FileEntry] = {}
+    committed: set[str] = set()  # paths whose rows a sync export may have sent already
     cache: dict[str, MediaFile] = {}
     pending = 0
     for result in media_index.scan_root(
@@ -209,12 +210,13 @@ def scan_root(root: LibraryRoot, *, quick: bool = False,
         pending += 1
         if pending >= batch:
             db.session.commit()
+            committed.update(written)
             pending = 0
     gone = {p: known[p].sha256 for p in known if p not in seen}
     moved, _gone = media_index.classify_moves(new_paths, {p: s for p, s in gone.items() if s})
     for new_path, old_path in moved.items():
         _move(db.session.get(FileEntry, ids[old_path]), written[new_path],
-              path_had_row=new_path in ids)
+              keep_both=new_path in ids or new_path in committed)
     counts["moved"] = len(moved)
     counts["new"] -= len(moved)
     gone_for_good = [ids[p] for p in gone if p not in moved.values()]
@@ -233,15 +235,17 @@ def scan_root(root: LibraryRoot, *, quick: bool = False,
     return counts
 
 
-def _move(old: FileEntry, new: FileEntry, *, path_had_row: bool = False) -> None:
+def _move(old: FileEntry, new: FileEntry, *, keep_both: bool = False) -> None:
     """A file found under a new path is the old row's file moved: the old row takes the new
     path and facts, and the row this scan made for it goes. The row keeps its id, so a synced
     hub (which is never sent deletions) sees the file moved, not a second copy of it.
 
-    A new path that had a row already (its file went missing) keeps that row, and the old one
-    is missing: a synced hub holds that row at that path, and one path has one row.
+    `keep_both` when the new path's row may be known elsewhere already (the path had a row, its
+    file gone missing, or this scan committed the row in an earlier batch, which a sync export
+    running meanwhile may have sent): that row keeps the path and the old one is missing, since
+    a synced hub holding that row at that path would refuse a second one there.
     """
-    if path_had_row:
+    if keep_both:
         new.first_seen, old.missing = old.first_seen, True
         return
     facts = {column: getattr(new, column) for column in (

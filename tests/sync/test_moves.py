@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 
-import pytest
 from sqlalchemy import select
 
 from app.models import FileEntry, Site
@@ -21,12 +20,10 @@ def _scan(site, library) -> dict:
                           [str(library)])
 
 
-@pytest.mark.parametrize("batch", [200, 1])  # 1: the new path's row is committed before the move
-def test_a_file_moved_at_a_site_is_moved_at_the_hub(hub, new_site, tmp_path, corpus_master, batch):
+def test_a_file_moved_at_a_site_is_moved_at_the_hub(hub, new_site, tmp_path, corpus_master):
     master, _expected = corpus_master
     seed_hub(hub)
     site = new_site("p001")
-    site.app.config["SCAN_BATCH"] = batch
     enroll(hub, site, tmp_path / "enroll.zip", "P-001")
     library = tmp_path / "usb"
     (library / "农技").mkdir(parents=True)
@@ -46,6 +43,56 @@ def test_a_file_moved_at_a_site_is_moved_at_the_hub(hub, new_site, tmp_path, cor
         held = db.session.execute(select(FileEntry.id, FileEntry.relpath, FileEntry.missing)).all()
     assert held == [(first_id, "农技/第一课.mkv", False)]
     assert count(hub, FileEntry) == 1
+
+
+def test_a_move_in_a_long_scan_pushed_midway_keeps_the_hub_taking_bundles(
+        hub, new_site, tmp_path, corpus_master):
+    """A scan commits every SCAN_BATCH files, and a push may run meanwhile and send the new
+    path's fresh row. Moving the old row onto that path afterwards would give the hub two rows
+    at one path (it refused every later bundle): here the fresh row keeps the path and the old
+    one is marked missing, on both sides."""
+    master, _expected = corpus_master
+    seed_hub(hub)
+    site = new_site("p001")
+    site.app.config["SCAN_BATCH"] = 1
+    enroll(hub, site, tmp_path / "enroll.zip", "P-001")
+    library = tmp_path / "usb"
+    library.mkdir()
+    shutil.copy(os.path.join(master, "lesson.mkv"), library / "lesson.mkv")
+    _scan(site, library)
+    import_(hub, export(site, tmp_path / "one.zip") and tmp_path / "one.zip")
+    os.rename(library / "lesson.mkv", library / "第一课.mkv")
+
+    from app.catalog import scanning
+
+    pushed = []
+
+    def push_midway(*args, **kwargs):  # the sync job, running between two of the scan's batches
+        if not pushed:
+            pushed.append(True)  # first: the export's own commit comes through here too
+            import_(hub, export(site, tmp_path / "mid.zip") and tmp_path / "mid.zip")
+
+    original = scanning.db.session.commit
+    with site.ctx() as db:
+        def commit():
+            original()
+            push_midway()
+
+        db.session.commit = commit
+        try:
+            summary = scanning.scan_paths(db.session.scalar(select(Site)
+                                                            .where(Site.code == "P-001")),
+                                          [str(library)])
+        finally:
+            del db.session.commit
+    assert summary["moved"] == 1 and pushed
+    import_(hub, export(site, tmp_path / "two.zip") and tmp_path / "two.zip")
+    rows = {}
+    for install in (site, hub):
+        with install.ctx() as db:
+            rows[install] = sorted(db.session.execute(
+                select(FileEntry.relpath, FileEntry.missing)).all())
+    assert rows[site] == rows[hub] == [("lesson.mkv", True), ("第一课.mkv", False)]
 
 
 def test_a_file_moved_onto_a_path_whose_file_went_missing(hub, new_site, tmp_path, corpus_master):
