@@ -29,7 +29,7 @@ from ..distribution.services import (
     township_lines,
 )
 from ..errors import Forbidden, Invalid, NotFound
-from ..extensions import db
+from ..extensions import db, one_writer
 from ..lookup import by_id
 from ..models import Batch, Title
 from ..models.distribution import FORMS
@@ -77,7 +77,7 @@ def batches():
     """
     if request.method == "GET":
         return page_of(select(Batch).order_by(Batch.made_on.desc(), Batch.created_at.desc()),
-                       batch_dict)
+                       lambda batch: batch_dict(batch, current_user))
     if current_user.role not in OFFICERS:
         raise Forbidden(_("Only the township or an administrator makes batches."))
     body = json_body()
@@ -95,7 +95,7 @@ def batches():
                          [str(t) for t in body["titles"]], made_on=made_on,
                          notes=body.get("notes"))
     db.session.commit()
-    return jsonify(batch_dict(batch)), 201
+    return jsonify(batch_dict(batch, current_user)), 201
 
 
 @bp.post("/v1/batches/<batch_id>/shipments")
@@ -134,8 +134,9 @@ def consign_batch(batch_id: str):
     sites = choose_sites(current_user, codes=_strings(body, "sites"), kinds=kinds,
                          townships=_strings(body, "townships"),
                          villages=_strings(body, "villages"))
-    result = consign(batch, sites, copies=body.get("copies", 1), form=body.get("form"))
-    db.session.commit()
+    with one_writer():
+        result = consign(batch, sites, copies=body.get("copies", 1), form=body.get("form"))
+        db.session.commit()
     return jsonify(items=[shipment_dict(s) for s in result.created], total=len(result.created),
                    skipped=[s.code for s in result.skipped]), 201
 
@@ -225,8 +226,9 @@ def replacement(shipment_id: str):
         404: {$ref: '#/components/responses/Error'}
         409: {$ref: '#/components/responses/Error'}
     """
-    new = replace(shipment_or_404(shipment_id), user=current_user)
-    db.session.commit()
+    with one_writer():
+        new = replace(shipment_or_404(shipment_id), user=current_user)
+        db.session.commit()
     return jsonify(shipment_dict(new)), 201
 
 

@@ -11,7 +11,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..labels import SITE_KIND_LABELS, choices
@@ -38,7 +38,7 @@ class ConsignForm(FlaskForm):
     villages = StringField(_l("Villages (names, separated by commas)"), validators=[Optional()])
     sites = StringField(_l("Or site codes (separated by commas or spaces)"), validators=[Optional()])
     copies = IntegerField(_l("Copies per site"), default=1,
-                          validators=[DataRequired(), NumberRange(1, 1000)])
+                          validators=[InputRequired(), NumberRange(1, 1000)])  # 0: out of range, not missing
     form = SelectField(_l("Form"), default="", choices=[SelectChoice("", _l("The batch's form"))]
                        + [SelectChoice(f, FORM_LABELS[f]) for f in FORMS])
 

@@ -84,21 +84,21 @@ def create_batch(name: str, form: str, title_ids: Iterable, *, made_on: date | N
         raise Invalid(_("The name is longer than 200 characters."))
     if form not in FORMS:
         raise Invalid(_("form must be one of %(forms)s.", forms=", ".join(FORMS)))
-    titles, unknown = [], []
+    titles, unknown = {}, []
     for value in dict.fromkeys(str(t) for t in title_ids):
         title = by_id(Title, value)
         if title is None:
             unknown.append(value)
         else:
-            titles.append(title)
+            titles[title.id] = title  # one id may come spelt twice (upper case, no hyphens)
     if unknown:
         raise Invalid(_("Unknown titles: %(ids)s.", ids=", ".join(unknown)))
     if not titles:
         raise Invalid(_("A batch needs at least one title."))
     batch = Batch(name=name, form=form, made_on=made_on or today(), notes=notes or None)
     db.session.add(batch)
-    for title in titles:
-        db.session.add(BatchItem(batch=batch, title_id=title.id))
+    for title_id in titles:
+        db.session.add(BatchItem(batch=batch, title_id=title_id))
     db.session.flush()
     return batch
 
@@ -116,15 +116,13 @@ def batch_titles(batch: Batch) -> list[Title]:
         .where(BatchItem.batch_id == batch.id).order_by(Title.name_pinyin)).all()
 
 
-def batch_dict(batch: Batch) -> dict:
-    counts: dict[str, int] = defaultdict(int)
-    for status in db.session.scalars(select(Shipment.status).where(Shipment.batch_id == batch.id)):
-        counts[status] += 1
+def batch_dict(batch: Batch, user: User) -> dict:
+    """A batch for the API; its kits per status are those of the caller's area, as on the pages."""
     return {
         "id": str(batch.id), "name": batch.name, "form": batch.form,
         "made_on": batch.made_on.isoformat() if batch.made_on else None, "notes": batch.notes,
         "titles": [str(i.title_id) for i in batch.items],
-        "shipments": dict(counts),
+        "shipments": status_counts(user, batch),
     }
 
 
@@ -227,6 +225,7 @@ def consign(batch: Batch, sites: list[Site], *, copies=1, form: str | None = Non
     form = form or batch.form
     if form not in FORMS:
         raise Invalid(_("form must be one of %(forms)s.", forms=", ".join(FORMS)))
+    lock_batch(batch)
     live = set(db.session.scalars(select(Shipment.site_id).where(
         Shipment.batch_id == batch.id, Shipment.status.not_in(ENDINGS))))
     result, taken = Consignment(), set()
@@ -242,6 +241,16 @@ def consign(batch: Batch, sites: list[Site], *, copies=1, form: str | None = Non
         raise Conflict(_("Every chosen site already has a kit of this batch."))
     db.session.flush()
     return result
+
+
+def lock_batch(batch: Batch) -> None:
+    """Make kits of one batch be planned one request at a time until each commits, so the second
+    of two simultaneous consignments sees the kits of the first (else a site got two live kits).
+
+    A row lock on PostgreSQL; on SQLite (where FOR UPDATE is no SQL) the callers take turns in
+    `one_writer`.
+    """
+    db.session.execute(select(Batch.id).where(Batch.id == batch.id).with_for_update())
 
 
 def shipment_or_404(shipment_id) -> Shipment:
@@ -300,6 +309,7 @@ def replace(shipment: Shipment, *, user: User) -> Shipment:
         raise Forbidden(_("This site is outside your area."))
     if shipment.status not in ("lost", "damaged"):
         raise Conflict(_("Only a lost or damaged kit is replaced."))
+    lock_batch(shipment.batch)
     if db.session.scalar(select(Shipment.id).where(Shipment.replaces_id == shipment.id)):
         raise Conflict(_("This kit has already been replaced."))
     if db.session.scalar(select(Shipment.serial).where(

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from ..auth.access import roles_required, site_or_404
 from ..catalog.titles import search_titles
 from ..errors import DianjiaoError, Forbidden
-from ..extensions import db
+from ..extensions import db, one_writer
 from ..lookup import by_id
 from ..models import Batch, Shipment, Title, Unit
 from ..models.catalog import SERIES
@@ -171,12 +171,13 @@ def consign_batch(batch_id: str):
     try:
         sites = choose_sites(current_user, codes=_split(form.sites.data), kinds=form.kinds.data,
                              townships=form.townships.data, villages=_split(form.villages.data))
-        result = consign(batch, sites, copies=form.copies.data, form=form.form.data or None)
+        with one_writer():
+            result = consign(batch, sites, copies=form.copies.data, form=form.form.data or None)
+            db.session.commit()
     except DianjiaoError as exc:
         db.session.rollback()
         flash(exc.message, "error")
     else:
-        db.session.commit()
         flash(ngettext("%(num)d kit planned.", "%(num)d kits planned.", len(result.created)), "success")
         if result.skipped:
             flash(_("Already consigned, skipped: %(codes)s.",
@@ -250,14 +251,15 @@ def replace_kit(shipment_id: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        new = replace(shipment, user=current_user)
+        with one_writer():
+            new = replace(shipment, user=current_user)
+            db.session.commit()
     except Forbidden:
         abort(403)
     except DianjiaoError as exc:
         db.session.rollback()
         flash(exc.message, "error")
     else:
-        db.session.commit()
         flash(_("Replacement kit %(serial)s planned.", serial=new.serial), "success")
     return _back(shipment)
 

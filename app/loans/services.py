@@ -46,14 +46,16 @@ class LoanFields:
     notes: str | None = None
 
 
-def _checked(fields: LoanFields) -> tuple[LoanFields, Person | None]:
+def _checked(site: Site, fields: LoanFields) -> tuple[LoanFields, Person | None]:
     item = (fields.item or "").strip()
     borrower = (fields.borrower or "").strip()
     notes = (fields.notes or "").strip() or None
     person = None
     if fields.person_id:
         person = by_id(Person, fields.person_id)
-        if person is None:
+        # the roster offered is the site's village (site_people): anyone else's name is not the
+        # site's to read, nor to write into its register
+        if person is None or person.village_id != site.unit_id:
             raise Invalid(_("No such person in the roster."))
         borrower = borrower or person.name[:BORROWER_MAX]
     if not item:
@@ -94,7 +96,7 @@ def _check_return(lent_on: date, returned_on: date, now: date) -> None:
 
 def lend(site: Site, fields: LoanFields) -> Loan:
     """Record an item lent out at a site."""
-    checked, person = _checked(fields)
+    checked, person = _checked(site, fields)
     loan = Loan(site_id=site.id, item=checked.item, kind=checked.kind, borrower=checked.borrower,
                 person_id=person.id if person else None, lent_on=checked.lent_on,
                 due_on=checked.due_on, returned_on=checked.returned_on, notes=checked.notes)
@@ -104,7 +106,7 @@ def lend(site: Site, fields: LoanFields) -> Loan:
 
 
 def update(loan: Loan, fields: LoanFields) -> Loan:
-    checked, person = _checked(fields)
+    checked, person = _checked(loan.site, fields)
     loan.item, loan.kind, loan.borrower = checked.item, checked.kind, checked.borrower
     loan.person_id = person.id if person else None
     loan.lent_on, loan.due_on = checked.lent_on, checked.due_on
@@ -136,8 +138,9 @@ def loans_query(site: Site, *, overdue: bool = False, on: date | None = None) ->
     query = select(Loan).where(Loan.site_id == site.id)
     if overdue:
         query = query.where(Loan.returned_on.is_(None), Loan.due_on < (on or today()))
-    return query.order_by(Loan.returned_on.is_not(None), Loan.due_on,
-                          Loan.returned_on.desc(), Loan.created_at)
+    # returned_on is NULL throughout the open ones, so they fall to due_on: as on the page
+    return query.order_by(Loan.returned_on.is_not(None), Loan.returned_on.desc(), Loan.due_on,
+                          Loan.created_at)
 
 
 def open_and_returned(site: Site, *, returned_limit: int = 200) -> tuple[list[Loan], list[Loan]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import threading
 
 import pytest
 from openapi_spec_validator import validate
@@ -319,6 +320,65 @@ def test_township_officer_consigns_only_in_their_township(net, admin, titles):
         "center_household": ["C-001"], "station": ["S-000"]}
 
 
+def test_a_title_given_twice_in_two_spellings_is_one_title(admin, titles):
+    """An id in upper case, or without hyphens, is the same title (it was a 500)."""
+    same = [titles[0], titles[0].upper(), titles[0].replace("-", ""), titles[1]]
+    response = admin.post("/api/v1/batches", json={"name": "重复的节目", "titles": same})
+    assert response.status_code == 201, response.json
+    assert sorted(response.json["titles"]) == sorted(titles)
+
+
+def test_a_batchs_kit_counts_are_those_of_the_callers_area(net, admin, titles):
+    """As on the distribution page: an operator or a township officer counts the kits of their
+    own area, not the statuses of other townships' kits."""
+    batch = make_batch(admin, titles)
+    kits = admin.post(f"/api/v1/batches/{batch['id']}/shipments",
+                      json={"sites": ["P-001", "P-002", "D-001"]}).json["items"]
+    lost = next(k for k in kits if k["site"] == "P-002")
+    assert patch(admin, lost, status="lost").status_code == 200
+    expected = {"admin": {"planned": 2, "lost": 1}, "chengguan": {"planned": 1},
+                "op-1": {"planned": 1}, "op-2": {"lost": 1}}
+    for user, counts in expected.items():
+        api = admin if user == "admin" else token_client(net, user)
+        listed = api.get("/api/v1/batches").json["items"]
+        assert [b["shipments"] for b in listed] == [counts], user
+    officer = token_client(net, "chengguan")
+    made = officer.post("/api/v1/batches", json={"name": "城关镇的批次", "titles": titles})
+    assert made.status_code == 201 and made.json["shipments"] == {}
+
+
+def test_simultaneous_consignments_of_a_batch_to_a_site_plan_one_kit(app, net, admin, titles):
+    """Two officers (or a double submit) consign a batch to a site at once: one kit, and the
+    other request a 409, not a 500 (both took serial -1)."""
+    from app.extensions import db
+    from app.models import Shipment
+
+    batch = make_batch(admin, titles)
+    token = app.test_cli_runner().invoke(args=["users", "token", "admin"]).stdout.split()[-1]
+    codes, barrier = [], threading.Barrier(6)
+
+    def one():
+        with app.app_context():
+            client = app.test_client()
+            barrier.wait()
+            try:
+                codes.append(client.post(f"/api/v1/batches/{batch['id']}/shipments",
+                                         json={"sites": ["P-001"]},
+                                         headers={"Authorization": f"Bearer {token}"}).status_code)
+            except Exception as exc:  # the server's 500, raised under TESTING
+                codes.append(type(exc).__name__)
+            db.session.remove()
+
+    threads = [threading.Thread(target=one) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(codes, key=str) == [201] + [409] * 5
+    db.session.expire_all()
+    assert len(db.session.scalars(select(Shipment)).all()) == 1
+
+
 @pytest.mark.parametrize("url,status", [
     ("/api/v1/whereis", 422),
     ("/api/v1/whereis?title=nope", 404),
@@ -403,6 +463,20 @@ def test_pages_make_a_batch_consign_print_and_change_status(net, login, titles):
         assert kits["P-001"].serial not in html
     assert client.get(f"/distribution/batches/{batch_id}/dispatch?township=无").status_code == 404
     assert client.get("/distribution/").status_code == 200
+
+
+@pytest.mark.parametrize("copies,says", [("0", "Number must be between 1 and 1000."),
+                                         ("", "This field is required."),
+                                         ("two", "Not a valid integer value.")])
+def test_copies_out_of_range_are_told_so(net, login, titles, copies, says):
+    """0 copies is out of range, not "required" (it was, as 0 is false)."""
+    client = login("admin")
+    batch = make_batch(token_client(net, "admin"), titles)
+    url = f"/distribution/batches/{batch['id']}"
+    response = post_form(client, f"{url}/consign", url, sites="P-001", copies=copies,
+                         follow_redirects=True)
+    flashes = re.findall(r'<p class="flash error"[^>]*>(.*?)</p>', response.get_data(as_text=True))
+    assert flashes[0] == f"Copies per site: {says}"
 
 
 def test_operator_confirms_receipt_from_the_list_and_from_the_qr_page(net, admin, titles, client,

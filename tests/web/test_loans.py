@@ -127,6 +127,28 @@ def test_borrower_from_the_roster(operator, site):
     assert (loan.borrower, loan.person_id) == ("张三", person.id)
 
 
+def test_a_borrower_from_another_villages_roster_is_refused(operator, site, make):
+    """The roster offered is the site's village: a person of another township, posted by id,
+    was taken, and the register then showed their name to this site's operator."""
+    elsewhere = make.site("P-009", township="河口乡", village="柳树湾村")
+    stranger = Person(name="欧阳娜娜", village_id=elsewhere.unit_id)
+    db.session.add(stranger)
+    db.session.commit()
+    assert str(stranger.id) not in operator.get("/sites/P-001/loans").get_data(as_text=True)
+    response = lend(operator, borrower="", person=str(stranger.id))
+    assert response.status_code == 422
+    assert "No such person in the roster." in response.get_data(as_text=True)
+    assert count() == 0
+    loan = add_loan(site)
+    url = f"/sites/P-001/loans/{loan.id}/edit"
+    data = {"item": loan.item, "kind": loan.kind, "borrower": "", "person": str(stranger.id),
+            "lent_on": loan.lent_on.isoformat(), "due_on": loan.due_on.isoformat(),
+            "returned_on": "", "notes": "", "csrf_token": csrf_token(operator, url)}
+    assert operator.post(url, data=data).status_code == 422
+    db.session.expire_all()
+    assert db.session.get(Loan, loan.id).person_id is None
+
+
 def test_edit_and_bad_return_date(operator, site):
     loan = add_loan(site, lent_ago=5, due_ago=-5)
     url = f"/sites/P-001/loans/{loan.id}/edit"
@@ -201,3 +223,16 @@ def test_api_lists_loans_and_overdue_ones(operator, site):
     body = operator.get("/api/v1/loans?site=P-001&overdue=1").json
     assert body["total"] == 1 and body["items"][0]["kind"] == "courseware"
     assert operator.get("/api/v1/loans").status_code == 422
+
+
+def test_api_lists_returned_loans_latest_back_first(operator, site):
+    """As on the page: after the open loans, the one back most recently comes first, whatever
+    their dates due (they were in order of date due)."""
+    today = local_today()
+    add_loan(site, item="早该还的", lent_ago=60, due_ago=50, returned=today - timedelta(days=15))
+    add_loan(site, item="晚该还的", lent_ago=20, due_ago=10, returned=today - timedelta(days=1))
+    add_loan(site, item="还在外面", lent_ago=3, due_ago=-4)
+    items = [loan["item"] for loan in operator.get("/api/v1/loans?site=P-001").json["items"]]
+    assert items == ["还在外面", "晚该还的", "早该还的"]
+    _open_part, returned_part = tables(operator)
+    assert returned_part.index("晚该还的") < returned_part.index("早该还的")
