@@ -11,6 +11,7 @@ from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
+from ..auth.access import token_login
 from ..errors import DianjiaoError, Forbidden, Invalid
 
 
@@ -29,8 +30,8 @@ def api_roles(*roles: str) -> Callable:
                 raise Unauthorized(_("Log in or send an API token (Authorization: Bearer ...)."))
             if current_user.role not in roles:
                 raise Forbidden(_("Your role may not use this."))
-            bearer = request.headers.get("Authorization", "").startswith("Bearer ")
-            if request.method not in ("GET", "HEAD", "OPTIONS") and not bearer:
+            # A cookie session stays one even with an Authorization header it did not log in by
+            if request.method not in ("GET", "HEAD", "OPTIONS") and not token_login():
                 try:
                     validate_csrf(request.headers.get("X-CSRFToken"))
                 except ValidationError as exc:

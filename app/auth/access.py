@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import wraps
 
-from flask import Flask, abort, request
+from flask import Flask, abort, g, request
 from flask_login import current_user
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
@@ -105,7 +105,13 @@ def _load_from_token(req) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         token.last_used_at = now  # at most a write a minute: it is on every API call's path
         db.session.commit()
+    g.token_login = True  # this request's user is the token's, not a cookie session's
     return token.user
+
+
+def token_login() -> bool:
+    """Whether an API token (not the browser session) authenticated this request."""
+    return bool(g.get("token_login"))
 
 
 def _kiosk_fence():

@@ -252,7 +252,7 @@ def rate(cards: list[Card], *, month: date, tz: str, weights: dict[str, float],
     sites = [card.site for card in cards]
     counts = series_title_counts()
     held = series_held([s.id for s in sites]) if weights.get("coverage") else {}
-    last = last_reports_at(s.id for s in sites) if "reporting" in weights else {}
+    last = last_reports_at(s.id for s in sites)  # also whether a site was ever heard from
     places = Places()
     ratings = []
     for card in cards:

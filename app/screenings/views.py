@@ -373,7 +373,7 @@ def feed_key(code: str) -> str:
 @bp.route("/sites/<code>/calendar.ics")
 def feed(code: str):
     """The site's screenings as iCalendar, for phones; the key in the address is the login."""
-    if not hmac.compare_digest(request.args.get("key", ""), feed_key(code)):
+    if not hmac.compare_digest(request.args.get("key", "").encode(), feed_key(code).encode()):
         abort(403)
     site = db.session.scalar(select(Site).where(Site.code == code))
     if site is None:

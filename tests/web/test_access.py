@@ -172,3 +172,31 @@ def test_behind_a_proxy_each_client_has_its_own_login_limit(app, world, proxies)
     assert attempts("10.0.0.7") == [401] * 10 + [429]
     second = attempts("10.0.0.8")  # another villager's phone, through the same nginx
     assert second[0] == (401 if proxies else 429)
+
+
+def test_a_made_up_bearer_header_does_not_spare_a_cookie_session_its_csrf_token(
+        client, world, login):
+    """Only a request the token itself authenticated skips CSRF; a cookie session stays one."""
+    login("op-a")
+    response = client.post("/api/v1/titles", json={"name": "果树"},
+                           headers={"Authorization": "Bearer made-up"})
+    assert response.status_code == 403
+    assert "CSRF" in response.json["error"]["message"]
+    token = csrf_token(client, "/titles")
+    assert client.post("/api/v1/titles", json={"name": "果树"},
+                       headers={"X-CSRFToken": token}).status_code == 201
+
+
+def test_a_real_token_still_writes_without_csrf(app, world):
+    from tests.conftest import token_client
+
+    api = token_client(app, "op-a")
+    assert api.post("/api/v1/titles", json={"name": "果树"}).status_code == 201
+
+
+@pytest.mark.parametrize("key", ["é", "%C3%A9", "x" * 32, ""])
+def test_a_wrong_calendar_key_is_403_not_500(client, world, key):
+    from urllib.parse import quote
+
+    response = client.get(f"/sites/P-001/calendar.ics?key={quote(key, safe='%')}")
+    assert response.status_code == 403

@@ -150,6 +150,15 @@ def test_weights_are_configurable(net):
     assert (items["R-1"]["stars"], items["R-2"]["stars"]) == (5, 1)  # 1.0; 0.25 → 1.25 → 1
 
 
+def test_a_site_that_reported_is_rated_whatever_the_weights(net):
+    """"No data ever received" is a fact about the site, not a weight: leaving reporting out of
+    RATING_CRITERIA must not turn a site that sent data but held nothing this month into 0 stars."""
+    net.config["RATING_CRITERIA"] = {"quotas": 1, "coverage": 1}
+    items = by_site(ratings(client_of(net, "admin"), "month=2025-04"))
+    assert (items["R-1"]["score"], items["R-1"]["stars"]) == (0.25, 1)  # quotas 0, coverage 0.5
+    assert "Not rated" not in items["R-1"]["summary"]
+    assert (items["R-5"]["score"], items["R-5"]["stars"]) == (None, 0)  # never any data
+
 def test_stars_and_weights_rules():
     assert [stars_for(s) for s in (0.0, 0.1, 0.3, 0.5, 0.69, 0.7, 0.9, 1.0)] == [
         1, 1, 2, 3, 3, 4, 5, 5]
