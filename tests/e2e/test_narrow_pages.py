@@ -4,6 +4,8 @@ form) and a batch's receipt sheet (its seven columns), in both languages at 360Ã
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -117,3 +119,45 @@ def test_receipt_sheet_fits_a_phone_and_prints_as_a_table(new_page, logged_in, l
     assert table.locator("thead").evaluate("h => getComputedStyle(h).display") == "table-header-group"
     assert table.locator("tbody td").first.evaluate("d => getComputedStyle(d).display") == "table-cell"
     fits(page, a4)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_batch_page_fits_a_phone(new_page, logged_in, lang, shoot):
+    """The print links of a township (dispatch list, receipt sheet, kit labels) were one
+    unbreakable row in English, a few pixels wider than the phone."""
+    page = new_page(lang, storage_state=logged_in("admin", ADMIN_PASSWORD), **PHONE)
+    page.goto("/distribution/")
+    page.locator("main table a[href*='/distribution/batches/']").first.click()
+    expect(page.locator("#kits tbody tr").first).to_be_visible()
+    fits(page)
+    shoot(page, f"batch-mobile-{lang}")
+
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+NOT_PAGES = re.compile(r"logout|export|download|/api/|\.(csv|xlsx|ics|svg|png|zip)\b|/feed|/paper")
+
+
+@pytest.mark.parametrize("user", ["op-p001", "chengguan"])
+def test_every_page_a_role_reaches_fits_a_phone(new_page, logged_in, user):
+    """Follow the links from the home page, one page of each kind (ids aside), as an operator
+    and a township officer, in English (the wider language): none scrolls sideways at 360 px
+    (a select as wide as its longest choice did)."""
+    page = new_page("en", storage_state=logged_in(user), **PHONE)
+    todo, kinds, wide = ["/"], set(), []
+    while todo:
+        url = todo.pop(0)
+        kind = UUID.sub("ID", url.split("?")[0])
+        if kind in kinds:
+            continue
+        kinds.add(kind)
+        response = page.goto(url)
+        if response is None or response.status != 200 or "html" not in response.headers.get(
+                "content-type", ""):
+            continue
+        if scroll_width(page) > 360:
+            wide.append((url, scroll_width(page)))
+        for href in page.eval_on_selector_all("a[href^='/']", "as => as.map(a => a.getAttribute('href'))"):
+            href = href.split("#")[0]
+            if not NOT_PAGES.search(href) and UUID.sub("ID", href.split("?")[0]) not in kinds:
+                todo.append(href)
+    assert len(kinds) > 15 and wide == []
