@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import labels
 from .auth.access import roles_required, visible_sites
-from .errors import DianjiaoError
+from .errors import DianjiaoError, Invalid
 from .extensions import db
 from .models import FileEntry, LibraryRoot, MediaFile, Site, Title
 
@@ -68,9 +68,31 @@ def error_response(status: int, code: str, message: str):
     return render_template("error.html", status=status, message=message), status
 
 
+def _has_nul(value) -> bool:
+    """Whether a NUL character is in any text of a query, a form or a JSON document."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    if hasattr(value, "lists"):  # a MultiDict: every value of every key
+        return any(_has_nul(k) or _has_nul(vs) for k, vs in value.lists())
+    return False
+
+
+def _refuse_nul():
+    """Text with a NUL character is refused on every request: PostgreSQL cannot store it (it was
+    a 500 there, in names, notes and searches alike) and no text typed by a person holds one."""
+    body = request.get_json(silent=True) if request.is_json else None
+    if _has_nul(request.args) or _has_nul(request.form) or _has_nul(body):
+        raise Invalid(_("The text sent contains a NUL character, which cannot be stored."))
+
+
 def init_app(app: Flask) -> None:
     labels.init_app(app)
     app.register_blueprint(bp)
+    app.before_request(_refuse_nul)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

@@ -152,6 +152,35 @@ def test_bad_input_gets_a_clear_4xx_never_500(api, method, url, body, status):
     assert error["code"] and error["message"]
 
 
+NUL = "\u0000"
+
+
+@pytest.mark.parametrize("method,url,body", [
+    ("post", "/api/v1/titles", {"name": f"果树{NUL}修剪"}),
+    ("post", "/api/v1/batches", {"name": f"B{NUL}", "titles": []}),
+    ("post", "/api/v1/people", {"name": "张三", "village": f"东村{NUL}"}),
+    ("get", f"/api/v1/people?q=张{NUL}", None),
+    ("get", f"/api/v1/titles?q={NUL}", None),
+])
+def test_a_nul_character_in_any_text_is_refused_plainly(api, method, url, body):
+    """PostgreSQL cannot store NUL: it was a 500 there (names, notes, searches alike)."""
+    response = getattr(api, method)(url, json=body) if body else getattr(api, method)(url)
+    assert response.status_code == 422
+    assert response.json["error"]["message"] == (
+        "The text sent contains a NUL character, which cannot be stored.")
+
+
+def test_a_nul_character_in_a_form_is_refused_with_a_page(app, make, client, login):
+    from tests.conftest import csrf_token
+
+    make.user("admin", "admin")
+    login("admin")
+    response = client.post("/titles/new", data={"name": f"果树{NUL}", "csrf_token": csrf_token(
+        client, "/titles/new")})
+    assert response.status_code == 422
+    assert "NUL" in response.get_data(as_text=True)
+
+
 def test_wrong_token_is_401(client, api):
     response = client.get("/api/v1/sites", headers={"Authorization": "Bearer forged"})
     assert response.status_code == 401
