@@ -85,7 +85,10 @@ def _refuse_nul():
     """Text with a NUL character is refused on every request: PostgreSQL cannot store it (it was
     a 500 there, in names, notes and searches alike) and no text typed by a person holds one."""
     body = request.get_json(silent=True) if request.is_json else None
-    if _has_nul(request.args) or _has_nul(request.form) or _has_nul(body):
+    # Only a plain form is read here: reading a multipart upload now would apply the pages'
+    # size limit before a view can set its own (a sync bundle may be larger).
+    form = request.form if request.mimetype == "application/x-www-form-urlencoded" else None
+    if _has_nul(request.args) or _has_nul(form) or _has_nul(body):
         raise Invalid(_("The text sent contains a NUL character, which cannot be stored."))
 
 
