@@ -7,6 +7,7 @@ import re
 import select
 import shutil
 import subprocess
+import threading
 import time
 import uuid
 
@@ -149,6 +150,35 @@ def token_client(app, username: str):
     client = app.test_client()
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
     return client
+
+
+def at_once(app, count: int, send) -> list:
+    """`count` threads, each with its own app context and API client (an admin token), call
+    `send(client)` at the same moment; returns what each returned, or the name of what it raised
+    (a 500 is raised under TESTING)."""
+    from app.extensions import db
+
+    token = app.test_cli_runner().invoke(args=["users", "token", "admin"]).stdout.split()[-1]
+    results, barrier = [], threading.Barrier(count)
+
+    def one():
+        with app.app_context():
+            client = app.test_client()
+            client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+            barrier.wait()
+            try:
+                results.append(send(client))
+            except Exception as exc:
+                results.append(type(exc).__name__)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=one) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
 
 
 @pytest.fixture

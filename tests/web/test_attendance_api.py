@@ -3,7 +3,6 @@ window for kiosk and phone, walk-ins, and simultaneous sign-ins of one person.""
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,7 +12,7 @@ from app.extensions import db
 from app.models import Attendance, Person
 from app.people.services import create_person, village_named
 from app.screenings.services import create_screening
-from tests.conftest import token_client
+from tests.conftest import at_once, token_client
 
 
 @pytest.fixture
@@ -112,22 +111,8 @@ def test_kiosk_may_not_use_other_methods_or_other_sites(app, make, world):
 def test_simultaneous_sign_ins_of_one_person_store_one_row(app, world, backend):
     url = f"/api/v1/screenings/{world['open'].id}/attendance"
     person = str(world["people"]["欧阳娜娜"].id)
-    token = app.test_cli_runner().invoke(args=["users", "token", "admin"]).stdout.split()[-1]
-    codes, barrier = [], threading.Barrier(8)
-
-    def one():
-        with app.app_context():
-            client = app.test_client()
-            barrier.wait()
-            codes.append(client.post(url, json={"person_id": person, "method": "operator"},
-                                     headers={"Authorization": f"Bearer {token}"}).status_code)
-            db.session.remove()
-
-    threads = [threading.Thread(target=one) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    codes = at_once(app, 8, lambda client: client.post(
+        url, json={"person_id": person, "method": "operator"}).status_code)
     assert sorted(codes) == [200] * 7 + [201]
     db.session.expire_all()
     assert db.session.scalar(select(func.count(Attendance.id))) == 1
@@ -152,24 +137,13 @@ def test_simultaneous_walkins_of_one_new_name_make_one_person(app, world, backen
     """Two devices sign in the same newcomer at once: one roster person, one row (on PostgreSQL
     nothing but a lock keeps two requests from each making the person)."""
     url = f"/api/v1/screenings/{world['open'].id}/attendance"
-    token = app.test_cli_runner().invoke(args=["users", "token", "admin"]).stdout.split()[-1]
-    answers, barrier = [], threading.Barrier(8)
 
-    def one():
-        with app.app_context():
-            client = app.test_client()
-            barrier.wait()
-            response = client.post(url, json={"walkin_name": "新来的", "village": "东村",
-                                              "method": "operator"},
-                                   headers={"Authorization": f"Bearer {token}"})
-            answers.append((response.status_code, response.get_json()["person_id"]))
-            db.session.remove()
+    def walk_in(client):
+        response = client.post(url, json={"walkin_name": "新来的", "village": "东村",
+                                          "method": "operator"})
+        return response.status_code, response.get_json()["person_id"]
 
-    threads = [threading.Thread(target=one) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    answers = at_once(app, 8, walk_in)
     assert sorted(code for code, _ in answers) == [200] * 7 + [201]
     assert len({person for _, person in answers}) == 1
     db.session.expire_all()

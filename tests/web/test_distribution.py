@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import threading
 
 import pytest
 from openapi_spec_validator import validate
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from tests.conftest import csrf_token, token_client
+from tests.conftest import at_once, csrf_token, token_client
 
 SERIES = "农村实用科技"
 
@@ -354,26 +353,8 @@ def test_simultaneous_consignments_of_a_batch_to_a_site_plan_one_kit(app, net, a
     from app.models import Shipment
 
     batch = make_batch(admin, titles)
-    token = app.test_cli_runner().invoke(args=["users", "token", "admin"]).stdout.split()[-1]
-    codes, barrier = [], threading.Barrier(6)
-
-    def one():
-        with app.app_context():
-            client = app.test_client()
-            barrier.wait()
-            try:
-                codes.append(client.post(f"/api/v1/batches/{batch['id']}/shipments",
-                                         json={"sites": ["P-001"]},
-                                         headers={"Authorization": f"Bearer {token}"}).status_code)
-            except Exception as exc:  # the server's 500, raised under TESTING
-                codes.append(type(exc).__name__)
-            db.session.remove()
-
-    threads = [threading.Thread(target=one) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    codes = at_once(app, 6, lambda client: client.post(
+        f"/api/v1/batches/{batch['id']}/shipments", json={"sites": ["P-001"]}).status_code)
     assert sorted(codes, key=str) == [201] + [409] * 5
     db.session.expire_all()
     assert len(db.session.scalars(select(Shipment)).all()) == 1
