@@ -47,9 +47,9 @@ def detail(code: str):
     site = site_or_404(code)
     form = SiteForm(obj=site)
     if current_user.role == "operator":
-        # An operator keeps the contact details; what the site is (its name, kind, and whether
-        # it counts in roll-ups, alerts and ratings) is the township's to say.
-        del form.name, form.kind, form.active
+        # An operator keeps the name and contact details; what kind of site it is, and whether
+        # it counts in roll-ups, alerts and ratings, is the township's to say.
+        del form.kind, form.active
     if form.validate_on_submit():
         site = site_or_404(code, change=True)
         form.populate_obj(site)

@@ -134,15 +134,15 @@ def test_edit_form_rejects_bad_input_and_keeps_data(admin, make):
     assert db.session.scalar(select(Site.name).where(Site.code == "P-001")) == "东村播放点"
 
 
-def test_an_operator_edits_the_contact_details_only(make, login, client):
-    """Not the name, the kind, nor whether the site counts: an operator unticking "active" took
-    their idle site out of the township's roll-ups, alerts and ratings."""
+def test_an_operator_edits_the_name_and_contact_details_only(make, login, client):
+    """Not the kind, nor whether the site counts: an operator unticking "active" took their
+    idle site out of the township's roll-ups, alerts and ratings."""
     site = make.site("P-001", name="东村播放点")
     make.user("op", "operator", site=site)
     login("op")
     page = client.get("/sites/P-001").get_data(as_text=True)
     assert 'name="contact_phone"' in page
-    assert 'name="active"' not in page and 'name="kind"' not in page and 'name="name"' not in page
+    assert 'name="active"' not in page and 'name="kind"' not in page and 'name="name"' in page
     response = client.post("/sites/P-001", data={
         "name": "改名", "kind": "center_household", "contact_phone": "13800000000",
         "csrf_token": csrf_token(client, "/sites/P-001")})
@@ -150,7 +150,7 @@ def test_an_operator_edits_the_contact_details_only(make, login, client):
     db.session.expire_all()
     row = db.session.scalar(select(Site).where(Site.code == "P-001"))
     assert (row.name, row.kind, row.active, row.contact_phone) == (
-        "东村播放点", "playback_point", True, "13800000000")
+        "改名", "playback_point", True, "13800000000")
 
 
 def test_places_tree_is_scoped_and_admin_renames(app, make, login, client):
