@@ -543,7 +543,7 @@ def update_series(series: Series, changes: dict, *, now: datetime | None = None,
     for key in ("topic", "audience", "notes", "duration_min", "playlist", "dtstart"):
         if key in changes:
             setattr(series, key, changes[key])
-    resolve_items(site, series.playlist)
+    playlist = _playlist_key(resolve_items(site, series.playlist))  # refuses unknown items
     zone = _zone()
     followers, others = _followers(series, now)
     taken = {_slot_day(r.recurrence_at, r.starts_at, zone) for r in others
@@ -574,9 +574,8 @@ def update_series(series: Series, changes: dict, *, now: datetime | None = None,
     for row, start in moves:
         row.starts_at, row.ends_at, row.recurrence_at = start, start + length, start
         row.topic, row.audience, row.notes = series.topic, series.audience, series.notes
-        items = resolve_items(site, series.playlist)
-        if _playlist_key(items) != _playlist_key(row.items):
-            row.items = items
+        if _playlist_key(row.items) != playlist:
+            row.items = resolve_items(site, series.playlist)
     db.session.flush()
     made = materialise(series, site, now=now, force=True)
     events.changed()
