@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models import Attendance, Person, PlayLog, Site
 from app.people.services import create_person, village_named
 from app.screenings.services import create_screening
-from tests.conftest import csrf_token, token_client
+from tests.conftest import csrf_token, three_sites, token_client
 from tests.tables import xlsx
 
 GOOD = (
@@ -33,14 +33,9 @@ XSS = "<script>alert(1)</script>"
 
 @pytest.fixture
 def world(app, make):
-    a = make.site("P-001", township="城关镇", village="东村")
-    make.site("P-002", township="城关镇", village="西村")
-    c = make.site("P-003", township="河口乡", village="石桥村")
-    make.user("admin", "admin")
-    make.user("op-a", "operator", site=a)
+    a, c = three_sites(make)
     make.user("op-c", "operator", site=c)
     make.user("town-hk", "township", township="河口乡")
-    make.user("kiosk-a", "kiosk", site=a)
     return {"a": a, "c": c}
 
 

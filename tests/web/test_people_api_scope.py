@@ -10,17 +10,12 @@ from app.errors import Invalid
 from app.extensions import db
 from app.models import Person
 from app.people.services import create_person, village_named
-from tests.conftest import token_client
+from tests.conftest import three_sites, token_client
 
 
 @pytest.fixture
 def world(app, make):
-    a = make.site("P-001", township="城关镇", village="东村")
-    make.site("P-002", township="城关镇", village="西村")
-    c = make.site("P-003", township="河口乡", village="石桥村")
-    make.user("admin", "admin")
-    make.user("op-a", "operator", site=a)
-    make.user("kiosk-a", "kiosk", site=a)
+    a, c = three_sites(make)
     make.user("town-cg", "township", township="城关镇")
     for name, village in (("张三", "东村"), ("李四", "西村"), ("王五", "石桥村")):
         create_person(name, village=village_named(village), phone="13800138000")
