@@ -675,7 +675,7 @@ def import_bundle(source: str | bytes, *, now: datetime | None = None) -> dict:
                               summary={**totals, "warnings": warnings}))
         db.session.commit()
         committed = True
-        if not was_site:
+        if not was_site and is_site():  # only a fresh install's own enrollment makes a site
             _save_site_config(my_code())
     except BundleError as exc:  # a signed part that is not JSON Lines: made by a faulty program
         db.session.rollback()
