@@ -29,6 +29,7 @@ class Defaults:
     PLAN_AHEAD_DAYS = 90  # recurring plans are materialised this far ahead
     START_GRACE_MIN = 15  # a screening missed while the server was down starts late within this
     PLAYER_SITE = None  # the site whose TV this install's player drives (default: SITE)
+    PLAYER_TIMEOUT_S = 10  # the player process is replaced after this long without a heartbeat
     SIGNIN_OPENS_MIN = 30  # sign-in opens this long before the start...
     SIGNIN_CLOSES_MIN = 30  # ...and closes this long after the end
     LATE_MARGIN_MIN = 10  # signed after the start plus this: late

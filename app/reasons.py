@@ -42,6 +42,11 @@ EXACT = {
     "the file's path leaves its library folder": _l("the file's path leaves its library folder"),
     "libvlc is not installed (apt install libvlc5 vlc-plugin-base libvlc-bin)":
         _l("libvlc is not installed (apt install libvlc5 vlc-plugin-base libvlc-bin)"),
+    # the player process (schedules/player_process.py) and the screen check
+    "the player stopped answering": _l("the player stopped answering"),
+    "no screen: no display is connected (DISPLAY is not set) and DIANJIAO_VLC_ARGS names no "
+    "video output": _l("no screen: no display is connected (DISPLAY is not set) and "
+                       "DIANJIAO_VLC_ARGS names no video output"),
 }
 # The player's reasons that carry a path or a figure: (pattern, message with %(x)s).
 PATTERNS = (
@@ -49,6 +54,12 @@ PATTERNS = (
     (re.compile(r"^not a regular file: (?P<path>.+)$"), _l("not a regular file: %(path)s")),
     (re.compile(r"^the video did not start within (?P<s>[\d.]+) s$"),
      _l("the video did not start within %(s)s s")),
+    (re.compile(r"^the player stopped unexpectedly \(signal (?P<n>\d+)\)$"),
+     _l("the player stopped unexpectedly (signal %(n)s)")),
+    (re.compile(r"^the player stopped unexpectedly \(exit code (?P<n>-?\d+)\)$"),
+     _l("the player stopped unexpectedly (exit code %(n)s)")),
+    (re.compile(r"^the player stopped (?P<n>\d+) times in a row; it tries again in (?P<s>\d+) s$"),
+     _l("the player stopped %(n)s times in a row; it tries again in %(s)s s")),
 )
 TRUNCATED = re.compile(r"^truncated file \((\d+) of (\d+) bytes present\)$")
 

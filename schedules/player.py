@@ -37,17 +37,20 @@ from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
+from schedules.player_process import ProcessBackend, make_backend
 from schedules.vlc_backend import (
+    NO_SCREEN,
     NOT_INSTALLED,
     Backend,
     NullBackend,
     PlayerError,
     VlcBackend,
-    make_backend,
+    make_vlc_backend,
 )
 
-__all__ = ["Backend", "Item", "NOT_INSTALLED", "NullBackend", "PlayRecord", "Player", "PlayerError",
-           "VlcBackend", "make_backend", "recover_heartbeat"]
+__all__ = ["Backend", "Item", "NO_SCREEN", "NOT_INSTALLED", "NullBackend", "PlayRecord", "Player",
+           "PlayerError", "ProcessBackend", "VlcBackend", "make_backend", "make_vlc_backend",
+           "recover_heartbeat"]
 
 log = logging.getLogger(__name__)
 
@@ -316,9 +319,9 @@ class Player:
 
     def _handle(self, message: tuple) -> None:
         if message[0] == "event":
-            _, generation, kind = message
+            _, generation, kind, detail = message
             if self._current is not None and generation == self._current.generation:
-                self._on_event(kind)
+                self._on_event(kind, detail)
             return
         fn, args, future = message
         try:
@@ -334,7 +337,7 @@ class Player:
         elif time.monotonic() >= self._next_beat:
             self._beat()
 
-    def _on_event(self, kind: str) -> None:
+    def _on_event(self, kind: str, detail: str | None = None) -> None:
         current = self._current
         if kind == "playing":
             if not current.started:
@@ -348,7 +351,7 @@ class Player:
             if current.paused:  # paused while still opening
                 self._backend.set_pause(True)
         elif kind == "error":
-            self._end_item("error", BROKEN)
+            self._end_item("error", detail or BROKEN)
         elif kind == "ended":
             if current.part + 1 < len(current.item.files):
                 self._open_part(current.part + 1)
@@ -594,7 +597,7 @@ class Player:
 
     def _sink(self, generation: int) -> Callable[[str], None]:
         """Queue the backend's events for the worker, tagged with the file they belong to."""
-        return lambda kind: self._inbox.put(("event", generation, kind))
+        return lambda kind, detail=None: self._inbox.put(("event", generation, kind, detail))
 
     def _open_part(self, part: int, at: float = 0.0) -> None:
         """Go on to another file of the item playing (`at` seconds into it), as the same item."""

@@ -14,10 +14,13 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 
-EventSink = Callable[[str], None]
-"""Receives "playing", "ended" or "error" on a libvlc thread; it must only queue the word."""
+EventSink = Callable[..., None]
+"""Receives "playing", "ended" or "error" (and, for an error, maybe its reason) on a libvlc
+thread, or the player process's reader thread; it must only queue them."""
 
 NOT_INSTALLED = "libvlc is not installed (apt install libvlc5 vlc-plugin-base libvlc-bin)"
+NO_SCREEN = ("no screen: no display is connected (DISPLAY is not set) and DIANJIAO_VLC_ARGS "
+             "names no video output")
 
 # Always on: keep the file name from being painted over the first seconds of a screening, and
 # keep a proof-of-play snapshot off the screen (by default libvlc shows a thumbnail of it for 4 s
@@ -227,9 +230,29 @@ def _ignore(kind: str) -> None:
     """Drop an event that arrives before any video was loaded."""
 
 
-def make_backend(vlc_args: str = "") -> Backend:
-    """Return a VlcBackend when libvlc works here, else a NullBackend saying why."""
-    if ctypes.util.find_library("vlc") is None:
+def libvlc_found() -> bool:
+    """Tell whether libvlc is installed, without loading it."""
+    return ctypes.util.find_library("vlc") is not None
+
+
+def screen_problem(vlc_args: str, environ) -> str | None:
+    """Say why video could not be shown, or None: a display, or an output named in the options."""
+    if environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"):
+        return None
+    args = shlex.split(vlc_args)
+    if any(a in ("--no-video", "--novideo", "--vout", "-V") or a.startswith(("--vout=", "-V"))
+           for a in args):
+        return None
+    return NO_SCREEN
+
+
+def make_vlc_backend(vlc_args: str = "") -> Backend:
+    """Return a VlcBackend in this process when libvlc works here, else a NullBackend saying why.
+
+    The web server never calls this: its player uses player_process.make_backend, which runs
+    libvlc in a child process (this function, there).
+    """
+    if not libvlc_found():
         return NullBackend(NOT_INSTALLED)
     try:
         import vlc  # noqa: F401

@@ -55,7 +55,11 @@ def get_player(app: Flask | None = None) -> Player:
     with _lock:
         player = app.extensions.get("dianjiao.player")
         if player is None:
-            backend = make_backend(app.config.get("VLC_ARGS") or "")
+            # libvlc runs in a child process (schedules/player_process.py): its crash or hang
+            # ends the item playing, not this server.
+            backend = make_backend(app.config.get("VLC_ARGS") or "",
+                                   log_path=os.path.join(app.instance_path, "player.log"),
+                                   answer_timeout_s=float(app.config["PLAYER_TIMEOUT_S"]))
             player = Player(
                 backend,
                 on_record=lambda record: _write_record(app, record),

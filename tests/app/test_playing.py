@@ -156,7 +156,7 @@ def test_without_libvlc_a_due_screening_is_logged_as_not_played(app, site, monke
     from schedules import player as player_module
 
     monkeypatch.setattr("app.player.services.make_backend",
-                        lambda args: player_module.NullBackend(player_module.NOT_INSTALLED))
+                        lambda args, **_kw: player_module.NullBackend(player_module.NOT_INSTALLED))
     screening = plan(app, site, datetime.now(UTC) + timedelta(seconds=1), "lesson.avi")
     runner = ScreeningRunner(app)
     runner.start()

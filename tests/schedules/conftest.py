@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 
 from media_index.synth import make_video
+from tests.components import need_libvlc
+
+VLC_ARGS = "--vout=dummy --aout=dummy"
 
 
 @pytest.fixture(scope="session")
@@ -24,3 +27,24 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     with open(paths["text"], "w", encoding="utf-8") as f:
         f.write("this is a text file, not a video\n" * 20)
     return paths
+
+
+@pytest.fixture
+def make_player():
+    """Build players on real libvlc; close them after the test."""
+    need_libvlc()
+    players = []
+
+    from schedules.player import Player, VlcBackend
+    from tests.schedules.test_player import Recorder
+
+    def make(backend=None, **kwargs) -> tuple[Player, Recorder]:
+        recorder = Recorder()
+        player = Player(backend or VlcBackend(VLC_ARGS), on_record=recorder.record,
+                        on_screening_end=recorder.screening_end, **kwargs)
+        players.append(player)
+        return player, recorder
+
+    yield make
+    for player in players:
+        player.close()
