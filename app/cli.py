@@ -2,40 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 import sys
-from functools import wraps
 
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
+from .cli_support import emit_json, plain_errors
 from .errors import DianjiaoError
 from .extensions import db
-
-
-def plain_errors(fn):
-    """Turn a domain error into its message on stderr and exit code 1."""
-
-    @wraps(fn)
-    def wrapped(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except DianjiaoError as exc:
-            db.session.rollback()
-            click.echo(f"Error: {exc.message}", err=True)
-            for detail in exc.details or []:
-                click.echo(f"  row {detail['row']}: {detail['error']}" if isinstance(detail, dict)
-                           and "row" in detail else f"  {detail}", err=True)
-            sys.exit(1)
-
-    return wrapped
-
-
-def emit_json(document) -> None:
-    click.echo(json.dumps(document, ensure_ascii=False, indent=2, default=str))
 
 
 @click.command("init")
@@ -297,10 +274,11 @@ def demo_command(if_empty, years, scale):
 
 
 def register_cli(app) -> None:
+    from .screenings.cli import readiness_command
     from .sync.cli import sync_group
 
     for command in (init_command, scan_command, sites_group, people_group, users_group,
-                    demo_command, sync_group):
+                    demo_command, sync_group, readiness_command):
         app.cli.add_command(command)
 
 

@@ -30,6 +30,8 @@ class Defaults:
     START_GRACE_MIN = 15  # a screening missed while the server was down starts late within this
     PLAYER_SITE = None  # the site whose TV this install's player drives (default: SITE)
     PLAYER_TIMEOUT_S = 10  # the player process is replaced after this long without a heartbeat
+    READINESS_FULL_HOURS = 24  # a screening's full readiness check runs this long before it
+    READINESS_QUICK_MIN = 30  # and its quick check this long before it
     SIGNIN_OPENS_MIN = 30  # sign-in opens this long before the start...
     SIGNIN_CLOSES_MIN = 30  # ...and closes this long after the end
     LATE_MARGIN_MIN = 10  # signed after the start plus this: late

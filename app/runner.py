@@ -23,6 +23,7 @@ from .extensions import db
 from .models import Screening, Site
 from .player.services import player_site_code, recover_interrupted, start_screening
 from .screenings import events
+from .screenings.readiness import run_due_checks
 from .screenings.services import extend_all_series
 from .sync.net import SyncJob, start_job
 
@@ -73,6 +74,19 @@ class ScreeningRunner:
             db.session.commit()
             db.session.remove()
         self.reconcile()
+        self.check_readiness()
+
+    def check_readiness(self) -> None:
+        """The day-before and just-before readiness checks that are due (hashing: may take a
+        while on a DVD; one screening's failure does not stop the others' checks next minute)."""
+        with self.app.app_context():
+            try:
+                run_due_checks()
+            except Exception:
+                db.session.rollback()
+                log.exception("readiness check failed")
+            finally:
+                db.session.remove()
 
     def reconcile(self) -> None:
         """Make the jobs match the table; mark screenings missed past the grace."""

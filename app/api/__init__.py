@@ -4,4 +4,14 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-from . import distribution, loans, people, player, reports, screenings, sync, views  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    distribution,
+    loans,
+    people,
+    player,
+    readiness,
+    reports,
+    screenings,
+    sync,
+    views,
+)

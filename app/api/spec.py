@@ -92,6 +92,16 @@ SCHEMAS["PlayerStatus"] = {"type": "object", "properties": {
     "screening_id": NULLABLE_STR,
     "available": {"type": "boolean"}, "reason": NULLABLE_STR,
     "next_screening": {"type": "object", "nullable": True}}}
+SCHEMAS["Readiness"] = {"type": "object", "required": ["status", "checked_at", "problems"],
+                        "properties": {
+    "status": {"type": "string", "enum": ["ready", "at_risk"]},
+    "kind": {"type": "string", "enum": ["full", "quick"]},
+    "checked_at": {"type": "string", "format": "date-time"},
+    "problems": {"type": "array", "items": {"type": "object", "properties": {
+        "position": {"type": "integer", "nullable": True}, "sha256": NULLABLE_STR,
+        "problem": {"type": "string"}, "path": NULLABLE_STR,
+        "substitutes": {"type": "array", "items": {"type": "object", "properties": {
+            "sha256": NULLABLE_STR, "path": {"type": "string"}}}}}}}}}
 SCHEMAS.update({
     "Person": {"type": "object", "properties": {
         "id": {"type": "string", "format": "uuid"}, "name": {"type": "string"},

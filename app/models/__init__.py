@@ -9,11 +9,12 @@ from .people import Attendance, Person
 from .places import Site, Unit
 from .screenings import PlayLog, QueueEntry, Screening, ScreeningItem, Series
 from .sync import Bundle, SyncArrival, SyncConflict, SyncIdMap, SyncPeer
+from .terminals import ReadinessCheck, TerminalHealth
 from .users import ApiToken, User
 
 __all__ = [
     "ApiToken", "Attendance", "Batch", "BatchItem", "Bundle", "FileEntry", "LibraryRoot",
-    "Loan", "MediaFile", "PlayLog", "Person", "QueueEntry", "ScanJob", "Screening", "ScreeningItem",
-    "Series", "Shipment", "Site", "SyncArrival", "SyncConflict", "SyncIdMap", "SyncPeer", "Title",
-    "Unit", "User",
+    "Loan", "MediaFile", "PlayLog", "Person", "QueueEntry", "ReadinessCheck", "ScanJob", "Screening",
+    "ScreeningItem", "Series", "Shipment", "Site", "SyncArrival", "SyncConflict", "SyncIdMap",
+    "SyncPeer", "TerminalHealth", "Title", "Unit", "User",
 ]

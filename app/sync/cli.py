@@ -7,7 +7,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from ..cli import emit_json, plain_errors
+from ..cli_support import emit_json, plain_errors
 from ..extensions import db
 
 
