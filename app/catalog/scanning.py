@@ -129,9 +129,17 @@ def _needs_update(known: Known | None, result: FileResult) -> bool:
     """An unchanged content that was re-read (touched, or a quick entry now fully hashed)."""
     if known is None:
         return False
+    if known.error:
+        return True  # it failed last time and was read again: record how it went now
     item = result.item
     return (known.size, known.mtime_ns) != (item.size, item.mtime_ns) or bool(
         result.sha256 and known.sha256 != result.sha256)
+
+
+def _still_bad(known: Known | None, item) -> bool:
+    """A bad file read again (as every scan does) and found as it was: it counts as unchanged."""
+    return bool(known and known.error) and (known.size, known.mtime_ns) == (item.size,
+                                                                           item.mtime_ns)
 
 
 def _raw_hex(item) -> str | None:
@@ -195,6 +203,8 @@ def scan_root(root: LibraryRoot, *, quick: bool = False,
         if result.status == "error":
             entry.error, entry.media_file = result.error, None
             errors.append({"path": item.relpath, "error": result.error})
+            if _still_bad(known.get(item.relpath), item):
+                counts["unchanged"] += 1
         else:
             media = _media_for(result.sha256, result.fingerprint, item.size, cache)
             _apply_probe(media, result)
