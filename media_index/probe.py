@@ -7,9 +7,15 @@ for the others.
 Truncation: an MP4 cut short is caught by walking its top-level boxes, whatever the box order.
 Without `faststart` the index (moov) comes last and is lost, and FFmpeg alone would only say
 "moov atom not found"; with `faststart` the index survives and FFmpeg happily reports the full
-duration of data that is no longer there. Both become "truncated file". AVI is checked the
-same way through its RIFF size. For MPEG-PS (VCD, DVD, .mpg) there is no index to check: a cut
-file simply reports the duration it still holds.
+duration of data that is no longer there. Both become "truncated file". Bytes after the last
+box of a complete file (a whole index, then a few stray bytes from a copy tool or a download
+resumed badly) are not a box and no data is missing: FFmpeg reads such a file whole, and so
+do we. AVI is checked the same way through its RIFF size. For MPEG-PS (VCD, DVD, .mpg) there
+is no index to check: a cut file simply reports the duration it still holds.
+
+Cover pictures: album art embedded in sound files (MP4 `covr`, FLAC, an ID3 picture in MP3 or
+WAV) is a one-picture "video" stream marked attached_pic. It is not video: such a file has no
+video stream.
 """
 
 from __future__ import annotations
@@ -43,6 +49,13 @@ _TAG_KEYS = {
     "genre", "copyright", "composer", "publisher", "language", "track", "disc", "author",
     "creation_time", "synopsis",
 }
+
+# ISO BMFF boxes that may stand at the top level of a file: after a complete index (moov),
+# a header naming anything else is stray bytes, not a box cut short.
+_MP4_TOP_BOXES = frozenset({
+    b"ftyp", b"styp", b"moov", b"mdat", b"moof", b"mfra", b"free", b"skip", b"wide", b"udta",
+    b"meta", b"uuid", b"pdin", b"sidx", b"ssix", b"prft", b"emsg", b"pnot", b"junk",
+})
 
 _MP4_TAGS = {
     "\xa9nam": "title", "\xa9ART": "artist", "\xa9alb": "album", "aART": "album_artist",
@@ -157,11 +170,16 @@ def _check_complete(f, head: bytes, size: int, shown: str) -> None:
 def _mp4_end(f, size: int) -> int:
     """Return where the top-level MP4 boxes say the file ends (past `size` if cut short)."""
     offset = 0
+    indexed = False  # a whole moov box was seen
     for _ in range(10_000):
-        if offset + 8 > size:
-            return offset if offset == size else offset + 8
+        if offset >= size:
+            return offset  # the last box ends at the end of the file, or past it when cut
         f.seek(offset)
         header = f.read(16)
+        if indexed and (len(header) < 8 or header[4:8] not in _MP4_TOP_BOXES):
+            return size  # stray bytes after the last box
+        if len(header) < 8:
+            return offset + 8
         box_size = struct.unpack(">I", header[:4])[0]
         if box_size == 1:
             if len(header) < 16:
@@ -171,6 +189,8 @@ def _mp4_end(f, size: int) -> int:
             return size  # the last box runs to the end of the file
         if box_size < 8:
             return size  # not a box structure we understand; let FFmpeg judge
+        if header[4:8] == b"moov" and offset + box_size <= size:
+            indexed = True
         offset += box_size
     return size
 
@@ -191,7 +211,9 @@ def _read_streams(path: str, shown: str) -> ProbeResult:
         fmt = container.format.name
         if fmt.endswith("_pipe") or fmt in ("image2", "gif", "apng", "webp_pipe"):
             raise ProbeError(shown, "not a video file (a still image)")
-        videos = container.streams.video
+        # A cover picture (an attached picture: audio's album art) is not video.
+        videos = [s for s in container.streams.video
+                  if not s.disposition & av.stream.Disposition.attached_pic]
         if not videos:
             raise ProbeError(shown, "not a video file (no video stream)")
         video = videos[0]

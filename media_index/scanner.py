@@ -4,15 +4,16 @@ The caller passes what its catalog knows of the root (`known`, by relpath) and g
 per video as soon as it is ready, so it can commit in batches and survive a crash half-way.
 
 - A path whose size and mtime_ns match `known` (and whose sha256 is known, or fingerprint in
-  quick mode) is 'unchanged' and is not opened at all.
+  quick mode) is 'unchanged' and is not opened at all, unless it failed last time: a file
+  that could not be read or probed is tried again on every scan, since what made it fail
+  (permissions, a drive, a codec) may have been fixed without touching the file.
 - Any other path is read: fingerprint, and the full sha256 unless `quick`. Its status is 'new'
   (no known entry), 'changed' (content differs from the known hash) or 'unchanged' (touched,
   same content; store the new size and mtime so the next scan skips it).
 - Each distinct content (sha256, or fingerprint in quick mode) is probed at most once per
   scan, and not at all when `already_probed(key)` says the catalog has its facts.
 - A file that cannot be read or is not a video has status 'error' and a plain reason; its
-  hashes are kept when they could be computed. The scan goes on. Leave errored paths out of
-  `known` (or give them no hashes) to have them retried and reported again on the next scan.
+  hashes are kept when they could be computed. The scan goes on.
 
 Hashing and probing run on a thread pool; `already_probed` and `on_progress` are only ever
 called from the thread iterating the scan, so they may use a database session.
@@ -43,7 +44,7 @@ class Known:
     mtime_ns: int
     sha256: str | None
     fingerprint: str | None
-    error: str | None = None  # the reason it failed last time: unchanged, it is not reopened
+    error: str | None = None  # the reason it failed last time: such a path is always reread
 
 
 @dataclass
@@ -89,9 +90,9 @@ def classify_moves(
 
 
 def _is_unchanged(item: Item, known: Known | None, quick: bool) -> bool:
-    if known is None or known.size != item.size or known.mtime_ns != item.mtime_ns:
+    if known is None or known.error or (known.size, known.mtime_ns) != (item.size, item.mtime_ns):
         return False
-    return bool(known.sha256 or known.error or (quick and known.fingerprint))
+    return bool(known.sha256 or (quick and known.fingerprint))
 
 
 def _status(known: Known | None, digests: Digests) -> str:
@@ -151,9 +152,7 @@ def scan_root(
         entry = known.get(item.relpath)
         if _is_unchanged(item, entry, quick):
             done_files += 1
-            yield FileResult(
-                item, "unchanged", entry.sha256, entry.fingerprint, None, entry.error
-            )
+            yield FileResult(item, "unchanged", entry.sha256, entry.fingerprint, None, None)
         else:
             todo.append(item)
 

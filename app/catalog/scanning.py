@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 
 from flask import Flask, current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm import selectinload
 
 import media_index
 from media_index import FileResult, Known, Progress, WalkError
@@ -48,6 +49,26 @@ def add_root(site: Site, path: str, label: str | None = None) -> LibraryRoot:
         db.session.add(root)
         db.session.flush()
     return root
+
+
+def library_entries(site: Site) -> Select:
+    """Every file seen at a site, for the library page: present first, then by path."""
+    return (select(FileEntry).join(LibraryRoot).where(LibraryRoot.site_id == site.id)
+            .order_by(FileEntry.missing, FileEntry.relpath, FileEntry.id)
+            .options(selectinload(FileEntry.media_file).selectinload(MediaFile.title)))
+
+
+WALK_ERRORS_SHOWN = 100
+
+
+def walk_errors(roots: list[LibraryRoot]) -> tuple[list[tuple[str, str]], int]:
+    """What the last scans found but could not index: (path, reason) and how many there are.
+
+    Only the first WALK_ERRORS_SHOWN are returned; paths are absolute (the root's path joined).
+    """
+    found = [(root.path if e["path"] == "." else os.path.join(root.path, e["path"]), e["error"])
+             for root in roots for e in (root.walk_errors or [])]
+    return found[:WALK_ERRORS_SHOWN], len(found)
 
 
 def entry_path(entry: FileEntry) -> str:
@@ -129,9 +150,17 @@ def _needs_update(known: Known | None, result: FileResult) -> bool:
     """An unchanged content that was re-read (touched, or a quick entry now fully hashed)."""
     if known is None:
         return False
+    if known.error:
+        return True  # it failed last time and was read again: record how it went now
     item = result.item
     return (known.size, known.mtime_ns) != (item.size, item.mtime_ns) or bool(
         result.sha256 and known.sha256 != result.sha256)
+
+
+def _still_bad(known: Known | None, item) -> bool:
+    """A bad file read again (as every scan does) and found as it was: it counts as unchanged."""
+    return bool(known and known.error) and (known.size, known.mtime_ns) == (item.size,
+                                                                           item.mtime_ns)
 
 
 def _raw_hex(item) -> str | None:
@@ -166,12 +195,13 @@ def scan_root(root: LibraryRoot, *, quick: bool = False,
     written: dict[str, FileEntry] = {}
     committed: set[str] = set()  # paths whose rows a sync export may have sent already
     cache: dict[str, MediaFile] = {}
+    walk_errors: list[dict] = []
     pending = 0
     for result in media_index.scan_root(
         root.path, known, already_probed=probed.__contains__, quick=quick, on_progress=on_progress
     ):
         if isinstance(result, WalkError):
-            errors.append({"path": result.relpath, "error": result.error})
+            walk_errors.append({"path": result.relpath, "error": result.error})
             continue
         item = result.item
         seen.add(item.relpath)
@@ -195,6 +225,8 @@ def scan_root(root: LibraryRoot, *, quick: bool = False,
         if result.status == "error":
             entry.error, entry.media_file = result.error, None
             errors.append({"path": item.relpath, "error": result.error})
+            if _still_bad(known.get(item.relpath), item):
+                counts["unchanged"] += 1
         else:
             media = _media_for(result.sha256, result.fingerprint, item.size, cache)
             _apply_probe(media, result)
@@ -230,8 +262,9 @@ def scan_root(root: LibraryRoot, *, quick: bool = False,
         .values(last_seen=now)
     )
     root.last_scan_at = now
+    root.walk_errors = walk_errors or None
     db.session.commit()
-    counts["errors"] = errors
+    counts["errors"] = walk_errors + errors
     return counts
 
 

@@ -16,7 +16,7 @@ from ..models import FileEntry, LibraryRoot, MediaFile, ScanJob, Site, Title
 from ..paging import paginate
 from . import bp
 from .forms import AttachForm, RootForm, ScanForm, TitleForm
-from .scanning import add_root, start_background_scan
+from .scanning import add_root, library_entries, start_background_scan, walk_errors
 from .titles import (
     approve,
     create_title,
@@ -203,13 +203,13 @@ def library(code: str):
         select(FileEntry.root_id, func.count(FileEntry.id))
         .where(FileEntry.root_id.in_([r.id for r in roots]), FileEntry.missing.is_(False))
         .group_by(FileEntry.root_id)).all())
-    entries = db.session.scalars(
-        select(FileEntry).join(LibraryRoot).where(LibraryRoot.site_id == site.id)
-        .order_by(FileEntry.missing, FileEntry.relpath).limit(500)).all()
+    entries, page = paginate(library_entries(site), anchor="videos")
+    unusable, unusable_total = walk_errors(roots)
     jobs = db.session.scalars(select(ScanJob).where(ScanJob.site_id == site.id)
                               .order_by(ScanJob.created_at.desc()).limit(5)).all()
     return render_template("catalog/library.html", site=site, form=form, roots=roots,
-                           counts=counts, entries=entries, jobs=jobs, scan_form=ScanForm())
+                           counts=counts, entries=entries, page=page, unusable=unusable,
+                           unusable_total=unusable_total, jobs=jobs, scan_form=ScanForm())
 
 
 @bp.route("/sites/<code>/scan", methods=["POST"])

@@ -85,6 +85,9 @@ class LibraryRoot(Synced, db.Model):
     path: Mapped[str] = mapped_column(String(1000))
     label: Mapped[str | None] = mapped_column(String(200))
     last_scan_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the last scan found but could not index, not being a file ({path, error}, path
+    # under the root): a pipe, a dangling link, a link loop. Files that fail have FileEntries.
+    walk_errors: Mapped[list | None] = mapped_column(JSON)
     entries: Mapped[list[FileEntry]] = relationship(back_populates="root")
 
 

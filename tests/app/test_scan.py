@@ -57,6 +57,25 @@ def test_rescan_is_all_unchanged_and_reports_bad_files_again(app, site, corpus):
     assert {e["path"] for e in again["errors"]} == set(expected["bad"])
 
 
+def test_a_file_that_could_not_be_read_is_read_again_when_it_can(app, site, corpus):
+    """A rescan tries a file with an error again even though its size and mtime are the same:
+    "permission denied" (or a drive that failed once) is gone once the cause is fixed."""
+    root, _ = corpus
+    run_json(app, root)
+    entry = db.session.scalar(select(FileEntry).where(FileEntry.relpath == "lesson.mkv"))
+    # What a scan that could not open the file left (tests/media_index shows a real one).
+    entry.error, entry.media_file = "cannot read file: permission denied", None
+    db.session.commit()
+    summary = run_json(app, root)
+    assert {"path": "lesson.mkv", "error": "cannot read file: permission denied"} not in (
+        summary["errors"])
+    assert summary["changed"] == 1
+    db.session.expire_all()
+    entry = db.session.scalar(select(FileEntry).where(FileEntry.relpath == "lesson.mkv"))
+    assert entry.error is None
+    assert entry.media_file.duration_s == pytest.approx(2.0, abs=0.5)
+
+
 def test_rename_counts_as_moved_and_keeps_the_media_file(app, site, corpus):
     root, _ = corpus
     run_json(app, root)

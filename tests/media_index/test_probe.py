@@ -5,9 +5,12 @@ import threading
 from pathlib import Path
 
 import av
+import mutagen
 import pytest
+from mutagen.mp4 import MP4Cover
 
 from media_index import Item, ProbeError, probe, walk
+from tests.media_fixtures import make_audio_with_cover, truncate_half
 
 
 def parts_by_relpath(root: Path) -> dict[str, tuple[bytes, ...]]:
@@ -100,6 +103,66 @@ def test_audio_only_is_not_a_video(tmp_path: Path) -> None:
         out.mux(stream.encode())
     with pytest.raises(ProbeError, match=r"not a video file \(no video stream\)"):
         probe([path])
+
+
+@pytest.mark.parametrize("original", ["film.mp4", "faststart.mp4"])
+@pytest.mark.parametrize(
+    "junk",
+    [b"\n", b"\0" * 7, b"x" * 8, b"\0" * 12, b"garbage!garbage!", b"\0\0\0\x01trailing1234",
+     b"\xff" * 16],
+)
+def test_stray_bytes_after_a_whole_mp4_are_not_truncation(
+        media_corpus: dict, tmp_path: Path, original: str, junk: bytes) -> None:
+    """A copy tool or a resumed download left 1–16 bytes after the last box: FFmpeg plays it."""
+    path = tmp_path / original
+    path.write_bytes((media_corpus["root"] / original).read_bytes() + junk)
+    result = probe([path])
+    assert result.duration_s == pytest.approx(media_corpus["durations"][original], abs=0.5)
+    assert (result.video_codec, result.width, result.height) == ("h264", 160, 120)
+
+
+@pytest.mark.parametrize("original", ["film.mp4", "faststart.mp4"])
+def test_a_cut_mp4_with_stray_bytes_is_still_truncated(
+        media_corpus: dict, tmp_path: Path, original: str) -> None:
+    cut = tmp_path / "cut.mp4"
+    truncate_half(media_corpus["root"] / original, cut)
+    with open(cut, "ab") as f:
+        f.write(b"garbage!garbage!")
+    with pytest.raises(ProbeError, match=r"^.*truncated file \(\d+ of \d+ bytes present\)"):
+        probe([cut])
+
+
+@pytest.mark.parametrize(
+    ("kind", "name"),
+    [("m4a", "song.mp4"), ("flac", "song.flac"), ("mp3", "song.mp3"), ("wav", "song.wav")],
+)
+def test_audio_with_a_cover_picture_is_not_a_video(tmp_path: Path, kind: str, name: str) -> None:
+    """Album art shows up as a one-picture 'video' stream (attached_pic): it is still sound only."""
+    path = tmp_path / name
+    make_audio_with_cover(path, kind)
+    with av.open(str(path)) as check:  # the shape under test: a picture stream next to the sound
+        assert [s.type for s in check.streams] == ["audio", "video"]
+    with pytest.raises(ProbeError, match=r"not a video file \(no video stream\)"):
+        probe([path])
+
+
+def test_a_video_with_a_cover_picture_keeps_its_video(media_corpus: dict, tmp_path: Path) -> None:
+    path = tmp_path / "film.mp4"
+    path.write_bytes((media_corpus["root"] / "film.mp4").read_bytes())
+    tagged = mutagen.File(path)
+    tagged.tags["covr"] = [MP4Cover(make_cover(tmp_path), imageformat=MP4Cover.FORMAT_PNG)]
+    tagged.save()
+    with av.open(str(path)) as check:
+        assert len(check.streams.video) == 2
+    result = probe([path])
+    assert (result.video_codec, result.width, result.height) == ("h264", 160, 120)
+
+
+def make_cover(tmp_path: Path) -> bytes:
+    """The cover picture of a song made by make_audio_with_cover."""
+    song = tmp_path / "cover-source.mp4"
+    make_audio_with_cover(song, "m4a")
+    return bytes(mutagen.File(song).tags["covr"][0])
 
 
 def test_missing_file_and_directory(tmp_path: Path) -> None:

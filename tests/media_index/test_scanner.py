@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -213,7 +215,7 @@ def test_classify_moves() -> None:
     assert classify_moves({}, {}) == ({}, set())
 
 
-def test_known_bad_file_is_not_reopened_and_keeps_its_reason(
+def test_known_bad_file_is_read_again_and_keeps_its_reason(
         media_corpus: dict, tmp_path: Path) -> None:
     root = copy_tree(media_corpus, tmp_path, ["empty.mp4", "notes.avi", "film.mp4"])
     first = results_of(root)
@@ -224,10 +226,46 @@ def test_known_bad_file_is_not_reopened_and_keeps_its_reason(
     }
     opened = opens_under(root)
     again = results_of(root, known)
-    assert opened == []
-    assert again["notes.avi"].status == "unchanged"
+    assert any(p.endswith("notes.avi") for p in opened)  # read again
+    assert not any(p.endswith("film.mp4") for p in opened)  # a good unchanged file is not read
+    assert again["notes.avi"].status == "error"
     assert again["notes.avi"].error == first["notes.avi"].error
     assert again["empty.mp4"].error.startswith("empty file")
-    (root / "notes.avi").write_text("changed notes, still not a video\n")
-    again = results_of(root, known)
-    assert again["notes.avi"].status == "error"  # changed: read and judged again
+    assert again["film.mp4"].status == "unchanged"
+
+
+def test_a_file_unreadable_once_is_indexed_when_it_becomes_readable(
+        media_corpus: dict, tmp_path: Path) -> None:
+    """Permission denied on one scan; fixed (chmod, which keeps size and mtime); the next scan
+    reads it. As root the first scan runs without the right to read anything."""
+    root = copy_tree(media_corpus, tmp_path, ["film.mp4"])
+    film = root / "film.mp4"
+    film.chmod(0)
+    first = results_of_unprivileged(root)
+    assert first["film.mp4"]["error"] == "cannot read file: permission denied"
+    film.chmod(0o644)
+    st = film.stat()
+    known = {"film.mp4": Known(st.st_size, st.st_mtime_ns, None, None, first["film.mp4"]["error"])}
+    again = results_of(root, known)["film.mp4"]
+    assert again.error is None and again.status != "error"
+    assert again.sha256 == sha256_parts([film])
+    assert again.probe is not None and again.probe.video_codec == "h264"
+
+
+def results_of_unprivileged(root: Path) -> dict[str, dict]:
+    """Scan `root` in a child process that cannot read other people's files, even as root."""
+    code = (
+        "import json, sys\n"
+        "from media_index import FileResult, scan_root\n"
+        "print(json.dumps({r.item.relpath: {'status': r.status, 'error': r.error}\n"
+        "                  for r in scan_root(sys.argv[1], {}) if isinstance(r, FileResult)}))\n"
+    )
+    command = [sys.executable, "-c", code, str(root)]
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("setpriv (util-linux) is needed to drop root's right to read anything")
+        command = ["setpriv", "--inh-caps=-all",
+                   "--bounding-set=-dac_override,-dac_read_search", "--", *command]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+    return json.loads(done.stdout)

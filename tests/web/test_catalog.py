@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import time
 
@@ -169,3 +171,60 @@ def test_the_players_reasons_are_shown_in_the_page_language(app):
             "不是普通文件：/dev/sr0"]
     with app.test_request_context(), force_locale("en"):
         assert [show_reason(r) for r in reasons] == reasons
+
+
+def _videos(page: str) -> list[str]:
+    """The file names in the library page's table of videos, in order."""
+    return re.findall(r'<td data-label="File">([^<]+)</td>', page)
+
+
+def test_the_library_pages_its_videos(app, client, login, scanned):
+    root, expected = scanned
+    app.config["PAGE_SIZE"] = 4
+    total = len(expected["durations"]) + len(expected["bad"])
+    login("admin")
+    first = client.get("/sites/P-001/library").get_data(as_text=True)
+    assert len(_videos(first)) == 4
+    assert f"Files 1–4 of {total}." in first
+    assert f"Page 1 of {-(-total // 4)}" in first and 'rel="next"' in first
+    seen = []
+    for number in range(1, -(-total // 4) + 1):
+        page = client.get(f"/sites/P-001/library?page={number}").get_data(as_text=True)
+        seen += _videos(page)
+    assert sorted(seen) == sorted([*expected["durations"], *expected["bad"]])
+    last = client.get("/sites/P-001/library?page=999").get_data(as_text=True)
+    assert _videos(last) == seen[-len(_videos(last)):] and 'rel="next"' not in last
+
+
+@pytest.fixture
+def odd_library(app, make, corpus):
+    """The corpus plus what is not a file: a pipe, a dangling link, a loop of links."""
+    root, _ = corpus
+    os.mkfifo(os.path.join(root, "pipe.mp4"))
+    os.symlink(os.path.join(root, "nowhere.mp4"), os.path.join(root, "gone.mp4"))
+    os.symlink(".", os.path.join(root, "loop"))
+    make.site("P-001")
+    make.user("admin", "admin")
+    return root
+
+
+def test_the_library_shows_what_the_scan_could_not_index(app, client, login, odd_library):
+    result = app.test_cli_runner().invoke(args=["scan", odd_library, "--site", "P-001", "--json"])
+    errors = {e["path"]: e["error"] for e in json.loads(result.stdout)["errors"]}
+    assert errors["pipe.mp4"] == "not a regular file"  # the CLI lists them as ever
+    assert errors["gone.mp4"] == "broken symbolic link"
+    assert errors["loop"] == "symbolic link loop"
+    login("admin")
+    page = client.get("/sites/P-001/library").get_data(as_text=True)
+    for name, reason in (("pipe.mp4", "not a regular file"), ("gone.mp4", "broken symbolic link"),
+                         ("loop", "symbolic link loop")):
+        assert re.search(rf"{re.escape(name)}</code></td><td[^>]*>{reason}<", page), name
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN,zh;q=0.9"
+    page = client.get("/sites/P-001/library").get_data(as_text=True)
+    assert "失效的符号链接" in page and "符号链接循环" in page and "不是普通文件" in page
+    os.remove(os.path.join(odd_library, "pipe.mp4"))
+    os.remove(os.path.join(odd_library, "gone.mp4"))
+    os.remove(os.path.join(odd_library, "loop"))
+    app.test_cli_runner().invoke(args=["scan", odd_library, "--site", "P-001"])
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    assert "gone.mp4" not in client.get("/sites/P-001/library").get_data(as_text=True)
