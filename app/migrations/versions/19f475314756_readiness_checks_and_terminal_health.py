@@ -1,7 +1,7 @@
 """readiness checks and terminal health
 
 Revision ID: 19f475314756
-Revises: af85314f2c27
+Revises: 4a89a8e5e311
 Create Date: 2026-12-07 08:59:58.359398
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '19f475314756'
-down_revision = 'af85314f2c27'
+down_revision = '4a89a8e5e311'
 branch_labels = None
 depends_on = None
 
