@@ -31,6 +31,7 @@ from schedules.recurrence import RecurrenceError, occurrences, validate_rule
 from ..dates import check_moment, moment_in_range, parse_moment
 from ..errors import Conflict, DianjiaoError, Invalid, NotFound
 from ..extensions import db
+from ..jobs import each_alone
 from ..lookup import by_id
 from ..models import (
     Attendance,
@@ -586,15 +587,21 @@ def extend_all_series(now: datetime | None = None) -> int:
     """Materialise every active series up to the horizon (run every minute by the runner).
 
     Only the install a series was made at materialises it (a township's plan on the hub, a
-    site's own plan at the site), so synced installs never make the same screening twice. A
-    plan that cannot be materialised (an item this install does not know) is logged and
-    passed over: the other plans and the rest of the runner's minute go on.
+    site's own plan at the site), so synced installs never make the same screening twice. Each
+    plan is extended and committed on its own: a plan that cannot be materialised (an item this
+    install does not know, or a row that makes it fail) is rolled back alone and logged, and the
+    other plans and the rest of the runner's minute go on.
     """
-    count = 0
-    for series in db.session.scalars(select(Series).where(
-            Series.active.is_(True), Series.origin_site == current_origin())):
-        try:
-            count += len(materialise(series, db.session.get(Site, series.site_id), now=now))
-        except (DianjiaoError, RecurrenceError) as exc:
-            log.warning("plan %s (%s) not extended: %s", series.id, series.topic, exc)
-    return count
+    ids = db.session.scalars(select(Series.id).where(
+        Series.active.is_(True), Series.origin_site == current_origin())).all()
+    return each_alone(ids, lambda series_id: _extend(series_id, now), "plan %s not extended")
+
+
+def _extend(series_id: uuid.UUID, now: datetime | None) -> int:
+    series = db.session.get(Series, series_id)
+    try:
+        return len(materialise(series, db.session.get(Site, series.site_id), now=now))
+    except (DianjiaoError, RecurrenceError) as exc:  # foreseen: said in a line, no traceback
+        db.session.rollback()
+        log.warning("plan %s (%s) not extended: %s", series.id, series.topic, exc)
+        return 0
