@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale
@@ -31,7 +31,14 @@ def select_timezone() -> str:
 
 
 def show_time(value: datetime | None, fmt: str = "short") -> str:
-    return format_datetime(value, fmt) if value else ""
+    """A time in the display timezone; one stored out of range (its local time may not exist in
+    `datetime`) is shown in UTC, said so, rather than failing the page."""
+    if not value:
+        return ""
+    try:
+        return format_datetime(value, fmt)
+    except OverflowError:
+        return format_datetime(value.astimezone(UTC), fmt, rebase=False) + " UTC"
 
 
 def init_app(app: Flask) -> None:

@@ -69,10 +69,11 @@ class ScreeningRunner:
         if self.sync_job is None:  # enrolled through the Sync page since serve started
             self.sync_job = start_job(self.app)
         with self.app.app_context():
-            extend_all_series()
-            close_due_screenings()  # expected people not signed in become absent
-            db.session.commit()
-            db.session.remove()
+            try:  # each plan and each screening is its own unit: one failing stops no other
+                extend_all_series()
+                close_due_screenings()  # expected people not signed in become absent
+            finally:
+                db.session.remove()
         self.reconcile()
         self.check_readiness()
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..auth.access import can_see_site
+from ..dates import parse_day
 from ..distribution.services import (
     batch_dict,
     batch_or_404,
@@ -85,12 +84,7 @@ def batches():
                   "notes": (str, type(None))})
     if "titles" not in body:
         raise Invalid(_("A batch needs at least one title."))
-    made_on = None
-    if body.get("made_on"):
-        try:
-            made_on = date.fromisoformat(body["made_on"])
-        except ValueError as exc:
-            raise Invalid(_("made_on must be a date (YYYY-MM-DD).")) from exc
+    made_on = parse_day(body["made_on"], "made_on") if body.get("made_on") else None
     batch = create_batch(body.get("name", ""), body.get("form", "DVD"),
                          [str(t) for t in body["titles"]], made_on=made_on,
                          notes=body.get("notes"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import jsonify
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,6 +12,7 @@ from sqlalchemy import select
 from ..auth.access import can_change_site
 from ..errors import Conflict, Forbidden, Invalid
 from ..extensions import db
+from ..i18n import show_time
 from ..models import Screening, Site
 from ..player.services import get_player, item_for, media_for_spec, player_site, save_queue
 from . import bp
@@ -42,7 +42,7 @@ def status_dict(site: Site) -> dict:
     status["next_screening"] = None if upcoming is None else {
         "id": str(upcoming.id), "topic": upcoming.topic,
         "starts_at": upcoming.starts_at.isoformat(),
-        "starts_local": format_datetime(upcoming.starts_at, "yyyy-MM-dd HH:mm")}
+        "starts_local": show_time(upcoming.starts_at, "yyyy-MM-dd HH:mm")}
     return status
 
 

@@ -8,13 +8,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..auth.access import can_change_site, can_see_site, visible_sites
+from ..dates import parse_moment
 from ..errors import Conflict, Forbidden, Invalid
 from ..extensions import db
 from ..models import PlayLog, Screening, Site
 from ..screenings.services import (
     cancel_screening,
     create_screening,
-    parse_time,
     resolve_items,
     screening_dict,
     screening_or_404,
@@ -89,9 +89,9 @@ def screenings():
         if args.get("site"):
             query = query.where(Screening.site_id == site_by_code(args["site"]).id)
         if args.get("from"):
-            query = query.where(Screening.ends_at > parse_time(args["from"], tz)[0])
+            query = query.where(Screening.ends_at > parse_moment(args["from"], "from", tz)[0])
         if args.get("to"):
-            query = query.where(Screening.starts_at < parse_time(args["to"], tz)[0])
+            query = query.where(Screening.starts_at < parse_moment(args["to"], "to", tz)[0])
         if args.get("status"):
             query = query.where(Screening.status == args["status"])
         return page_of(query.order_by(Screening.starts_at), screening_dict)
@@ -100,8 +100,8 @@ def screenings():
         if not body.get(key):
             raise Invalid(_("Field %(f)s is required.", f=key))
     site = _changeable(site_by_code(body["site"]))
-    starts_at, assumed_start = parse_time(body["starts_at"], tz)
-    ends_at, assumed_end = parse_time(body["ends_at"], tz)
+    starts_at, assumed_start = parse_moment(body["starts_at"], "starts_at", tz)
+    ends_at, assumed_end = parse_moment(body["ends_at"], "ends_at", tz)
     try:
         screening, warnings = create_screening(
             site, starts_at=starts_at, ends_at=ends_at, topic=body["topic"],

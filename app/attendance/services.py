@@ -14,6 +14,7 @@ from sqlalchemy import func, select, text
 from ..auth.access import unit_subtree_ids
 from ..errors import Conflict, Invalid
 from ..extensions import db
+from ..jobs import each_alone
 from ..models import Attendance, Person, PlayLog, Screening, Unit
 from ..models.base import current_origin
 from ..models.people import ATTENDANCE_METHODS, ATTENDANCE_STATUSES
@@ -272,16 +273,21 @@ def closed_by_its_site(screening: Screening) -> bool:
 
 
 def close_due_screenings(now: datetime | None = None) -> int:
-    """Close every screening whose sign-in window has passed (run by the minute tick)."""
+    """Close every screening whose sign-in window has passed (run by the minute tick).
+
+    Each is closed and committed on its own: one that fails is rolled back alone and logged, and
+    the others are closed.
+    """
     from ..sync.services import enrolled_site_ids
 
     now = now or datetime.now(UTC)
     late = timedelta(minutes=int(current_app.config["SIGNIN_CLOSES_MIN"]))
-    rows = db.session.scalars(select(Screening).where(
+    ids = db.session.scalars(select(Screening.id).where(
         Screening.attendance_closed.is_(False), Screening.status != "cancelled",
         Screening.ends_at < now - late,
-        Screening.site_id.not_in(enrolled_site_ids())))  # a synced site closes its own
-    return sum(close_if_due(s, now) for s in rows)
+        Screening.site_id.not_in(enrolled_site_ids()))).all()  # a synced site closes its own
+    return each_alone(ids, lambda screening_id: close_if_due(
+        db.session.get(Screening, screening_id), now), "screening %s not closed")
 
 
 def counts(screening: Screening) -> dict[str, int]:

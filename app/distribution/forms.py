@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..dates import InRange
 from ..labels import SITE_KIND_LABELS, choices
 from ..models.distribution import FORMS
 from .services import FORM_LABELS, STATUS_LABELS
@@ -23,7 +24,7 @@ class BatchForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     form = SelectField(_l("Form"), default="DVD",
                        choices=[SelectChoice(f, FORM_LABELS[f]) for f in FORMS])
-    made_on = DateField(_l("Made on"), validators=[Optional()])
+    made_on = DateField(_l("Made on"), validators=[Optional(), InRange()])
     titles = SelectMultipleField(_l("Titles"), choices=[], validate_choice=False,
                                  widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])

@@ -6,6 +6,7 @@ from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..dates import InRange
 from ..models.loans import BORROWER_MAX, ITEM_MAX, LOAN_KINDS
 from .services import KIND_LABELS, NOTES_MAX
 
@@ -16,13 +17,13 @@ class LoanForm(FlaskForm):
                        choices=[SelectChoice(k, KIND_LABELS[k]) for k in LOAN_KINDS])
     borrower = StringField(_l("Borrower"), validators=[Optional(), Length(max=BORROWER_MAX)])
     person = SelectField(_l("From the roster"), choices=[], validate_choice=False, default="")
-    lent_on = DateField(_l("Lent on"), validators=[DataRequired()])
-    due_on = DateField(_l("Due on"), validators=[DataRequired()])
+    lent_on = DateField(_l("Lent on"), validators=[DataRequired(), InRange()])
+    due_on = DateField(_l("Due on"), validators=[DataRequired(), InRange()])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=NOTES_MAX)])
 
 
 class EditLoanForm(LoanForm):
-    returned_on = DateField(_l("Returned on"), validators=[Optional()])
+    returned_on = DateField(_l("Returned on"), validators=[Optional(), InRange()])
 
 
 class ConfirmForm(FlaskForm):

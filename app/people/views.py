@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from .. import dates
 from ..attendance.services import COUNTED, played_minutes_of, study_minutes
 from ..auth.access import roles_required, unit_subtree_ids, visible_sites
 from ..errors import DianjiaoError
@@ -300,26 +301,18 @@ def import_file():
 
 # --- below target --------------------------------------------------------------------------
 
-def _parse_month(value: str | None, today: date) -> date | None:
-    if not value:
-        return today.replace(day=1)
-    try:
-        month = datetime.strptime(value.strip(), "%Y-%m").date()
-    except ValueError:
-        return None
-    return month if 2000 <= month.year <= 2100 else None
-
-
 @bp.route("/people/below-target")
 @roles_required(*STAFF)
 def below_target():
     """Party members whose study hours this month are below the target, per village and site."""
     tz = current_app.config["TIMEZONE"]
-    month = _parse_month(request.args.get("month"), _today(tz))
-    status = 200
-    if month is None:
-        flash(_("Give the month as YYYY-MM, for example 2025-03."), "error")
-        month, status = _today(tz).replace(day=1), 400
+    month, status = _today(tz).replace(day=1), 200
+    if request.args.get("month"):
+        try:
+            month = dates.parse_month(request.args["month"])
+        except DianjiaoError as exc:
+            flash(exc.message, "error")
+            status = 400
     target = float(current_app.config["STUDY_TARGET_HOURS_MONTH"])
     sites = visible_sites(current_user).where(Site.active.is_(True))
     found = below_target_of(scope_villages(), sites, *_month_bounds(month, tz), target)

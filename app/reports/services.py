@@ -7,7 +7,6 @@ are local calendar months in the configured timezone. The definitions are in the
 
 from __future__ import annotations
 
-import re
 import uuid
 from bisect import bisect_right
 from collections import defaultdict
@@ -19,6 +18,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from sqlalchemy import String, cast, exists, func, select, type_coerce
 
+from .. import dates
 from ..attendance.services import COUNTED, study_total
 from ..auth.access import unit_subtree_ids
 from ..errors import Forbidden, Invalid, NotFound
@@ -110,17 +110,10 @@ def parse_month(value: str | None, *, tz: str, now: datetime | None = None) -> d
     this_month = local_today(tz, now).replace(day=1)
     if not value:
         return this_month
-    if not re.fullmatch(r"\d{4}-\d{2}", value.strip()):
-        raise Invalid(_("Give the month as YYYY-MM, for example 2025-03."))
-    try:
-        month = datetime.strptime(value.strip(), "%Y-%m").date()
-    except ValueError as exc:
-        raise Invalid(_("Give the month as YYYY-MM, for example 2025-03.")) from exc
+    month = dates.parse_month(value)
     if month > this_month:
         raise Invalid(_("%(month)s is in the future; a report card covers a month that has begun.",
                         month=month.strftime("%Y-%m")))
-    if month.year < 2000:
-        raise Invalid(_("Give a month from 2000 on."))
     return month
 
 

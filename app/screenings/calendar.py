@@ -6,6 +6,8 @@ import calendar
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from ..dates import local
+
 
 def local_day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
     """UTC bounds [start, end) of a local calendar day."""
@@ -36,4 +38,4 @@ def span(view: str, day: date) -> tuple[date, date]:
 
 
 def local_date(moment: datetime, tz: str) -> date:
-    return moment.astimezone(ZoneInfo(tz)).date()
+    return local(moment, tz).date()

@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..dates import InRange
 from ..labels import AUDIENCE_LABELS, choices
 
 REPEAT_LABELS = {
@@ -29,7 +30,7 @@ REPEAT_LABELS = {
 
 
 class ScreeningForm(FlaskForm):
-    day = DateField(_l("Date"), validators=[DataRequired()])
+    day = DateField(_l("Date"), validators=[DataRequired(), InRange()])
     start = TimeField(_l("Starts"), validators=[DataRequired()])
     end = TimeField(_l("Ends"), validators=[DataRequired()])
     topic = StringField(_l("Topic"), validators=[DataRequired(), Length(max=200)])

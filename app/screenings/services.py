@@ -28,8 +28,10 @@ from schedules.checks import (
 )
 from schedules.recurrence import RecurrenceError, occurrences, validate_rule
 
+from ..dates import check_moment, moment_in_range, parse_moment
 from ..errors import Conflict, DianjiaoError, Invalid, NotFound
 from ..extensions import db
+from ..jobs import each_alone
 from ..lookup import by_id
 from ..models import (
     Attendance,
@@ -48,21 +50,6 @@ from ..models.catalog import AUDIENCES
 from . import events
 
 OPEN_STATUSES = ("planned", "running")
-
-
-def parse_time(value, tz: str) -> tuple[datetime, bool]:
-    """Read an ISO 8601 time; one without an offset is taken in `tz`. Returns (aware, assumed)."""
-    if isinstance(value, datetime):
-        moment = value
-    else:
-        try:
-            moment = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise Invalid(_("%(value)s is not a date and time (use 2026-12-06T19:30+08:00).",
-                            value=value)) from exc
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=ZoneInfo(tz)).astimezone(UTC), True
-    return moment.astimezone(UTC), False
 
 
 def _media_at_site(site: Site):
@@ -180,6 +167,9 @@ def warning_dicts(warnings: list[PlanWarning]) -> list[dict]:
 def check(site: Site, starts_at: datetime, ends_at: datetime, items: list[ScreeningItem],
           exclude: uuid.UUID | None = None) -> list[PlanWarning]:
     """Run the planning checks of `schedules.checks` for a screening-to-be."""
+    tz = current_app.config["TIMEZONE"]
+    check_moment(starts_at, "starts_at", tz)
+    check_moment(ends_at, "ends_at", tz)
     try:
         check_times(starts_at, ends_at)
     except PlanError as exc:
@@ -232,8 +222,10 @@ def update_screening(screening: Screening, changes: dict, *, force: bool = False
         raise Conflict(_("Only a planned screening can be changed (this one is %(status)s).",
                          status=screening.status))
     tz = tz or current_app.config["TIMEZONE"]
-    starts_at = parse_time(changes["starts_at"], tz)[0] if "starts_at" in changes else screening.starts_at
-    ends_at = parse_time(changes["ends_at"], tz)[0] if "ends_at" in changes else screening.ends_at
+    starts_at = parse_moment(changes["starts_at"], "starts_at", tz)[0] if "starts_at" in changes \
+        else screening.starts_at
+    ends_at = parse_moment(changes["ends_at"], "ends_at", tz)[0] if "ends_at" in changes \
+        else screening.ends_at
     items = resolve_items(screening.site, changes["items"]) if "items" in changes else list(
         screening.items)
     warnings = check(screening.site, starts_at, ends_at, items, exclude=screening.id)
@@ -271,8 +263,16 @@ def _reopen_sign_in(screening: Screening) -> None:
     screening.attendance_closed = False
 
 
+def out_of_range(screening: Screening) -> bool:
+    """Stored with a date outside the accepted range (before the range was checked, or by hand)."""
+    return not (moment_in_range(screening.starts_at) and moment_in_range(screening.ends_at))
+
+
 def cancel_screening(screening: Screening) -> None:
-    if screening.status not in ("planned", "running"):
+    """Cancel a planned or running screening; one dated out of range, whatever its status (the
+    runner may have marked it missed), so that it can be taken out of the way."""
+    if screening.status not in ("planned", "running") and not (
+            out_of_range(screening) and screening.status != "cancelled"):
         raise Conflict(_("This screening is %(status)s and cannot be cancelled.",
                          status=screening.status))
     playing = screening.status == "running"
@@ -395,6 +395,7 @@ def plan_overlaps(site: Site, *, rule: str, first: datetime, duration_min: int,
                   now: datetime | None = None) -> list[Gap]:
     """The occurrences a new plan would make that overlap screenings at the site (for Check)."""
     now = now or datetime.now(UTC)
+    check_moment(first, "starts_at", current_app.config["TIMEZONE"])
     try:
         starts = occurrences(validate_rule(rule), first, current_app.config["TIMEZONE"],
                              max(now, first), now + horizon())
@@ -586,15 +587,21 @@ def extend_all_series(now: datetime | None = None) -> int:
     """Materialise every active series up to the horizon (run every minute by the runner).
 
     Only the install a series was made at materialises it (a township's plan on the hub, a
-    site's own plan at the site), so synced installs never make the same screening twice. A
-    plan that cannot be materialised (an item this install does not know) is logged and
-    passed over: the other plans and the rest of the runner's minute go on.
+    site's own plan at the site), so synced installs never make the same screening twice. Each
+    plan is extended and committed on its own: a plan that cannot be materialised (an item this
+    install does not know, or a row that makes it fail) is rolled back alone and logged, and the
+    other plans and the rest of the runner's minute go on.
     """
-    count = 0
-    for series in db.session.scalars(select(Series).where(
-            Series.active.is_(True), Series.origin_site == current_origin())):
-        try:
-            count += len(materialise(series, db.session.get(Site, series.site_id), now=now))
-        except (DianjiaoError, RecurrenceError) as exc:
-            log.warning("plan %s (%s) not extended: %s", series.id, series.topic, exc)
-    return count
+    ids = db.session.scalars(select(Series.id).where(
+        Series.active.is_(True), Series.origin_site == current_origin())).all()
+    return each_alone(ids, lambda series_id: _extend(series_id, now), "plan %s not extended")
+
+
+def _extend(series_id: uuid.UUID, now: datetime | None) -> int:
+    series = db.session.get(Series, series_id)
+    try:
+        return len(materialise(series, db.session.get(Site, series.site_id), now=now))
+    except (DianjiaoError, RecurrenceError) as exc:  # foreseen: said in a line, no traceback
+        db.session.rollback()
+        log.warning("plan %s (%s) not extended: %s", series.id, series.topic, exc)
+        return 0

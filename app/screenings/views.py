@@ -15,6 +15,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..auth.access import roles_required, site_or_404, unit_subtree_ids
+from ..dates import check_day, local
 from ..errors import Conflict, DianjiaoError
 from ..extensions import db
 from ..models import FileEntry, LibraryRoot, MediaFile, PlayLog, Screening, Site, Title, Unit
@@ -28,6 +29,7 @@ from .services import (
     create_screening,
     create_series,
     gap_text,
+    out_of_range,
     plan_overlaps,
     resolve_items,
     screening_or_404,
@@ -43,10 +45,12 @@ def _tz() -> str:
 
 
 def _day_arg() -> date:
+    """?date=YYYY-MM-DD, today when absent or unreadable; a date out of range is refused (422)."""
     try:
-        return date.fromisoformat(request.args.get("date", ""))
+        day = date.fromisoformat(request.args.get("date", ""))
     except ValueError:
         return datetime.now(ZoneInfo(_tz())).date()
+    return check_day(day, "date")
 
 
 def _screenings_between(site_ids, first: date, last: date) -> list[Screening]:
@@ -214,7 +218,8 @@ def new(code: str):
         except DianjiaoError as exc:
             db.session.rollback()
             flash(exc.message, "error")
-    status = 409 if warnings and request.form.get("action") != "check" else 200
+    status = 409 if warnings and request.form.get("action") != "check" else (
+        422 if form.errors else 200)
     return render_template("screenings/form.html", form=form, site=site, warnings=warnings), status
 
 
@@ -227,9 +232,8 @@ def edit(screening_id: str):
     form = ScreeningForm()
     del form.repeat, form.rule  # one occurrence; its plan is changed elsewhere
     form.titles.choices = _title_choices(site)
-    zone = ZoneInfo(_tz())
     if request.method == "GET":
-        start, end = screening.starts_at.astimezone(zone), screening.ends_at.astimezone(zone)
+        start, end = local(screening.starts_at, _tz()), local(screening.ends_at, _tz())
         form.day.data, form.start.data, form.end.data = start.date(), start.time(), end.time()
         form.topic.data, form.notes.data = screening.topic, screening.notes
         known = {"all", "party_members", "cadres", "villagers"}
@@ -261,7 +265,7 @@ def edit(screening_id: str):
             db.session.rollback()
             flash(exc.message, "error")
     return render_template("screenings/form.html", form=form, site=site, warnings=warnings,
-                           screening=screening)
+                           screening=screening), 422 if form.errors else 200
 
 
 @bp.route("/series/<series_id>", methods=["GET", "POST"])
@@ -322,7 +326,9 @@ def detail(screening_id: str):
     snapshots = [label for label in SNAPSHOT_LABELS
                  if os.path.isfile(snapshot_path(app, screening.id, label))]
     return render_template("screenings/detail.html", screening=screening, logs=logs,
-                           form=ConfirmForm(), snapshots=snapshots)
+                           form=ConfirmForm(), snapshots=snapshots,
+                           cancellable=screening.status in ("planned", "running")
+                           or (screening.status != "cancelled" and out_of_range(screening)))
 
 
 @bp.route("/screenings/<screening_id>/snapshots/<label>.png")

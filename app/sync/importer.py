@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ..auth.access import unit_subtree_ids
+from ..dates import moment_in_range
 from ..errors import DianjiaoError
 from ..extensions import among, db
 from ..lookup import chunks
@@ -125,7 +126,7 @@ def _time(value, what: str) -> datetime:
         moment = datetime.fromisoformat(value)
     except (TypeError, ValueError) as exc:
         raise Refused(_("The bundle's manifest has no valid %(what)s time.", what=what)) from exc
-    if moment.tzinfo is None:
+    if moment.tzinfo is None or not moment_in_range(moment):
         raise Refused(_("The bundle's manifest has no valid %(what)s time.", what=what))
     return moment.astimezone(UTC)
 

@@ -15,6 +15,7 @@ from sqlalchemy import JSON, Date, Table, Uuid, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..auth.access import unit_subtree_ids
+from ..dates import EARLIEST, LATEST, in_range, moment_in_range
 from ..models import (
     Attendance,
     Batch,
@@ -164,16 +165,25 @@ def _decoder(column) -> Callable:
     if isinstance(kind, Uuid):
         return lambda v: None if v is None else uuid.UUID(v)
     if isinstance(kind, UTCDateTime):
-        def to_time(v):
+        def to_time(v, name=column.name):
             if v is None:
                 return None
             value = datetime.fromisoformat(v)
             if value.tzinfo is None:
                 raise ValueError("a time without its offset")
+            if not moment_in_range(value):  # as written and in UTC: the local time then fits
+                raise ValueError(f"{name} {v} is not from {EARLIEST} to {LATEST}")
             return value
         return to_time
     if isinstance(kind, Date):
-        return lambda v: None if v is None else date.fromisoformat(v)
+        def to_date(v, name=column.name):
+            if v is None:
+                return None
+            value = date.fromisoformat(v)
+            if not in_range(value):
+                raise ValueError(f"{name} {v} is not from {EARLIEST} to {LATEST}")
+            return value
+        return to_date
     if isinstance(kind, JSON):
         return lambda v: v
     python = getattr(kind, "python_type", None)

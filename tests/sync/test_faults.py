@@ -357,6 +357,17 @@ def test_a_malformed_value_in_a_new_row_is_refused(linked, tmp_path):
     assert "malformed row in attendance" in error.message
 
 
+@pytest.mark.parametrize("value", ["0001-01-01T00:10:00+00:00", "9999-12-31T23:00:00-14:00"])
+def test_a_time_out_of_range_in_a_row_refuses_the_bundle(linked, tmp_path, value):
+    """Year 1 in a sign-in would reach the hub's tables (and its minute tick): refused whole,
+    naming the table and the field."""
+    hub, site, _ids, path = linked
+    _rewrite_rows(path, tmp_path / "far.zip", site, "attendance",
+                  lambda rows: [rows[0], {**rows[1], "signed_at": value}])
+    error = _refused(hub, tmp_path / "far.zip")
+    assert "malformed row in attendance" in error.message and "signed_at" in error.message
+
+
 def test_rows_of_an_older_version_get_the_defaults_of_newer_columns(linked, tmp_path):
     """A bundle made before a column existed: every row lacks it, the column's default fills it."""
     hub, site, ids, path = linked
