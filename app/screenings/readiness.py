@@ -30,6 +30,7 @@ from schedules.vlc_backend import libvlc_found, screen_problem
 from ..catalog.scanning import entry_files
 from ..errors import Conflict, Invalid
 from ..extensions import db
+from ..jobs import each_alone
 from ..models import FileEntry, LibraryRoot, MediaFile, ReadinessCheck, Screening, Site
 from ..models.base import utcnow
 
@@ -131,8 +132,9 @@ def run_due_checks(now: datetime | None = None) -> int:
     now = now or utcnow()
     full_ahead = timedelta(hours=float(current_app.config["READINESS_FULL_HOURS"]))
     quick_ahead = timedelta(minutes=float(current_app.config["READINESS_QUICK_MIN"]))
-    ran = 0
-    for screening in _planned(now, now + full_ahead):
+
+    def due(screening_id: uuid.UUID) -> int:
+        screening = db.session.get(Screening, screening_id)
         row = latest(screening)
         if row is None or row.full_at is None or row.full_at < screening.updated_at:
             check_screening(screening, FULL, now=now)
@@ -140,10 +142,11 @@ def run_due_checks(now: datetime | None = None) -> int:
                 row.checked_at < screening.starts_at - quick_ahead):
             check_screening(screening, QUICK, now=now)
         else:
-            continue
-        ran += 1
-        db.session.commit()
-    return ran
+            return 0
+        return 1
+
+    ids = [s.id for s in _planned(now, now + full_ahead)]
+    return each_alone(ids, due, "readiness check of screening %s failed")
 
 
 def _planned(start: datetime, end: datetime) -> list[Screening]:
