@@ -31,7 +31,15 @@ from ..catalog.scanning import entry_files
 from ..errors import Conflict, Invalid
 from ..extensions import db
 from ..jobs import each_alone
-from ..models import FileEntry, LibraryRoot, MediaFile, ReadinessCheck, Screening, Site
+from ..models import (
+    FileEntry,
+    LibraryRoot,
+    MediaFile,
+    ReadinessCheck,
+    Screening,
+    Site,
+    TerminalHealth,
+)
 from ..models.base import utcnow
 
 FULL, QUICK = "full", "quick"
@@ -81,6 +89,30 @@ def readiness_dict(check: ReadinessCheck) -> dict:
             "problems": [{"position": p.get("position"), "sha256": p.get("sha256"),
                           "problem": p.get("problem"), "path": p.get("path"),
                           "substitutes": p.get("substitutes") or []} for p in check.problems]}
+
+
+def known_readiness(screenings) -> dict[uuid.UUID, dict]:
+    """What is known of these screenings' readiness: this install's own checks, else what a
+    site's health report said of its next screening (at the hub)."""
+    ids = [s.id for s in screenings]
+    known: dict[uuid.UUID, dict] = {}
+    if not ids:
+        return known
+    for check in db.session.scalars(select(ReadinessCheck).where(
+            ReadinessCheck.screening_id.in_(ids))):
+        known[check.screening_id] = {"status": check.status, "checked_at": check.checked_at,
+                                     "problems": check.problems, "kind": check.kind}
+    for health in db.session.scalars(select(TerminalHealth).where(
+            TerminalHealth.next_screening_id.in_(ids))):
+        if health.next_readiness in (READY, AT_RISK):
+            known.setdefault(health.next_screening_id, {
+                "status": health.next_readiness, "checked_at": health.recorded_at,
+                "problems": health.next_problems or [], "kind": None})
+    return known
+
+
+def can_check_here(screening: Screening) -> bool:
+    return screening.status == "planned" and screening.site_id in local_site_ids()
 
 
 def check_screening(screening: Screening, kind: str = FULL, *, now: datetime | None = None

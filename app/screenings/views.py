@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth.access import roles_required, site_or_404, unit_subtree_ids
+from ..auth.access import can_change_site, roles_required, site_or_404, unit_subtree_ids
 from ..dates import check_day, local
 from ..errors import Conflict, DianjiaoError
 from ..extensions import db
@@ -23,6 +23,7 @@ from ..player.services import SNAPSHOT_LABELS, snapshot_path
 from . import bp
 from .calendar import local_date, local_day_bounds, month_grid, span, week_of
 from .forms import ConfirmForm, ScreeningForm, SeriesForm
+from .readiness import FULL, READY, can_check_here, check_screening, known_readiness
 from .services import (
     cancel_screening,
     check,
@@ -75,10 +76,12 @@ def site_calendar(code: str):
     view = "month" if request.args.get("view") == "month" else "week"
     day = _day_arg()
     first, last = span(view, day)
-    days = _by_day(_screenings_between([site.id], first, last))
+    found = _screenings_between([site.id], first, last)
+    days = _by_day(found)
     step = timedelta(days=7)
     return render_template(
         "screenings/calendar.html", site=site, view=view, day=day, days=days,
+        ready=known_readiness(found),
         week=week_of(day), grid=month_grid(day), today=datetime.now(ZoneInfo(_tz())).date(),
         prev=(day.replace(day=1) - timedelta(days=1)).replace(day=1) if view == "month"
         else day - step,
@@ -99,10 +102,12 @@ def township_days(name: str):
     day = _day_arg()
     days = [day + timedelta(days=i) for i in range(7)]
     rows: dict = {}
-    for s in _screenings_between([x.id for x in sites], days[0], days[-1]):
+    found = _screenings_between([x.id for x in sites], days[0], days[-1])
+    for s in found:
         rows.setdefault(s.site_id, {}).setdefault(local_date(s.starts_at, _tz()), []).append(s)
     busy = [site for site in sites if site.id in rows]
     return render_template("screenings/township.html", township=unit, days=days, rows=rows,
+                           ready=known_readiness(found),
                            sites=busy, idle=len(sites) - len(busy), day=day)
 
 
@@ -327,6 +332,9 @@ def detail(screening_id: str):
                  if os.path.isfile(snapshot_path(app, screening.id, label))]
     return render_template("screenings/detail.html", screening=screening, logs=logs,
                            form=ConfirmForm(), snapshots=snapshots,
+                           ready=known_readiness([screening]).get(screening.id),
+                           can_check=can_check_here(screening)
+                           and can_change_site(current_user, screening.site),
                            cancellable=screening.status in ("planned", "running")
                            or (screening.status != "cancelled" and out_of_range(screening)))
 
@@ -342,6 +350,26 @@ def snapshot(screening_id: str, label: str):
     if not os.path.isfile(path):
         abort(404)
     return send_file(path, mimetype="image/png", max_age=0)
+
+
+@bp.route("/screenings/<screening_id>/readiness", methods=["POST"])
+@roles_required(*STAFF)
+def check_readiness(screening_id: str):
+    screening = _screening(screening_id)
+    site_or_404(screening.site.code, change=True)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        check = check_screening(screening, FULL)
+    except DianjiaoError as exc:
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        if check.status == READY:
+            flash(_("Everything in the playlist is ready to play."), "success")
+        else:
+            flash(_("Some of the playlist may not play: see Readiness."), "error")
+    return redirect(url_for("screenings.detail", screening_id=screening.id))
 
 
 @bp.route("/screenings/<screening_id>/cancel", methods=["POST"])
