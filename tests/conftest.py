@@ -10,6 +10,7 @@ import subprocess
 import threading
 import time
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from flask import g
@@ -79,6 +80,17 @@ class FreshClient(FlaskClient):
     def open(self, *args, **kwargs):
         vars(g).clear()
         return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def now() -> datetime:
+    """This test's "now": timezone-aware UTC, to the second, taken when the test starts.
+
+    Make times relative to it, never to a time taken at import: the whole suite runs for many
+    minutes on a slow machine, and a screening "open now" at import is late by the time a test
+    near the end runs (tests/test_no_clock_at_import.py keeps it so).
+    """
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -33,6 +33,8 @@ MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
 PART_DIR = "rows/"
 MAX_MANIFEST = 1024 * 1024
+ZIP_FILE_HEADER = b"PK\x03\x04"
+ZIP_EMPTY = b"PK\x05\x06"
 
 
 class BundleError(Exception):
@@ -110,6 +112,10 @@ class Opened:
         if not any(hmac.compare_digest(sign(key, self.body), self.signature) for key in keys):
             raise BundleError("signature", "The bundle's signature does not match its site's "
                               "key: it was changed after it was made, or made with another key.")
+        self.check_parts()
+
+    def check_parts(self) -> None:
+        """Check every part against the manifest's size and SHA-256 of it."""
         listed = {p["name"]: p for p in self.manifest.get("parts", [])}
         for name, part in listed.items():
             data = self._read(f"{PART_DIR}{name}.jsonl")
@@ -142,36 +148,77 @@ class Opened:
 
 
 def open_bundle(source: str | bytes) -> Opened:
-    """Open a bundle file (a path or its bytes) and parse its manifest."""
+    """Open a bundle file (a path or its bytes) and parse its manifest.
+
+    A file that is not a zip, a zip without a manifest, or a manifest that is not Dianjiao's is
+    refused as "format" (not a bundle); a bundle cut short or with a bad checksum as "damaged".
+    """
     try:
         stream = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")  # noqa: SIM115
     except OSError as exc:
         raise BundleError("unreadable", f"Cannot read the bundle: {exc.strerror}.") from exc
     try:
+        return _open(stream)
+    except BundleError:
+        stream.close()
+        raise
+
+
+def _open(stream) -> Opened:
+    try:
         zf = zipfile.ZipFile(stream)
         info = zf.getinfo(MANIFEST)
         if info.file_size > MAX_MANIFEST:
-            raise BundleError("damaged", "The bundle's manifest is too large to be real.")
+            raise BundleError("format", "The file's manifest is too large for a Dianjiao bundle.")
         body = zf.read(MANIFEST)
-        signature = zf.read(SIGNATURE).decode("ascii").strip()
     except BundleError:
         raise
     except KeyError as exc:
-        raise BundleError("damaged", "This zip is not a Dianjiao bundle (no signed manifest)."
-                          ) from exc
+        if _starts_like_a_bundle(stream):  # its directory lost the manifest: damaged
+            raise BundleError("damaged", "The bundle's table of contents is damaged.") from exc
+        raise BundleError("format", "This zip is not a Dianjiao bundle (no manifest).") from exc
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, RuntimeError,
-            NotImplementedError,
-            UnicodeDecodeError) as exc:
+            NotImplementedError) as exc:
+        if not _starts_like_a_zip(stream):
+            raise BundleError("format", "This file is not a zip, so not a Dianjiao bundle."
+                              ) from exc
         raise BundleError("damaged", "The file is not a whole bundle: it is truncated or "
                           "damaged. Copy it again from the sender.") from exc
     try:
         manifest = json.loads(body)
     except ValueError as exc:
-        raise BundleError("damaged", "The bundle's manifest is not valid JSON.") from exc
+        raise BundleError("format", "The zip's manifest is not JSON: not a Dianjiao bundle."
+                          ) from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BundleError("format", "This file is not a Dianjiao bundle.")
+    try:
+        signature = zf.read(SIGNATURE).decode("ascii").strip()
+    except KeyError as exc:
+        raise BundleError("damaged", f"The bundle has no {SIGNATURE}: it is incomplete.") from exc
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, RuntimeError,
+            NotImplementedError) as exc:  # UnicodeDecodeError is a ValueError
+        raise BundleError("damaged", "The bundle's signature cannot be read: it is damaged. "
+                          "Copy it again from the sender.") from exc
     version = manifest.get("version")
     if not isinstance(version, int) or version > VERSION:
         raise BundleError("version", f"The bundle is in format version {version}, newer than "
                           f"this program reads ({VERSION}). Update Dianjiao, then import it.", version)
     return Opened(manifest=manifest, body=body, signature=signature, zf=zf)
+
+
+def _head(stream, size: int) -> bytes:
+    stream.seek(0)
+    return stream.read(size)
+
+
+def _starts_like_a_zip(stream) -> bool:
+    """A zip's first bytes (a file header, or the end record of an empty zip); an empty file
+    counts as a zip cut short (a copy that failed), not as another kind of file."""
+    head = _head(stream, 4)
+    return head in (b"", ZIP_FILE_HEADER, ZIP_EMPTY)
+
+
+def _starts_like_a_bundle(stream) -> bool:
+    """Dianjiao writes the manifest first: a zip opening on it is a bundle, whatever else broke."""
+    head = _head(stream, 30 + len(MANIFEST))
+    return head[:4] == ZIP_FILE_HEADER and head[30:] == MANIFEST.encode()

@@ -76,7 +76,9 @@ def _bundle_message(exc: BundleError) -> str:
                        "made, or it was not made by this site. Nothing was imported."),
         "damaged": _("The bundle is damaged or incomplete (a truncated copy?). Copy it again "
                      "from the sender. Nothing was imported."),
-        "format": _("This file is not a Dianjiao bundle."),
+        "format": _("This file is not a Dianjiao sync bundle. Choose the .zip file that "
+                    "Dianjiao made (dianjiao sync export, or Export to USB on the Sync page). "
+                    "Nothing was imported."),
         "version": _("The bundle was made by a newer version of Dianjiao (format %(v)s). "
                      "Update this install, then import it again.", v=exc.detail),
         "unreadable": _("The bundle cannot be read from the disk."),
@@ -621,6 +623,7 @@ def import_bundle(source: str | bytes, *, now: datetime | None = None) -> dict:
     _check_manifest(m)
     earlier = _imported(opened.digest)
     if earlier is not None:
+        _check_copy(opened)
         _finish_enrollment(m)
         return _already(opened, earlier)
     was_site = is_site()  # a fresh install becomes a site by importing its enrollment
@@ -706,6 +709,39 @@ def import_bundle(source: str | bytes, *, now: datetime | None = None) -> dict:
 
 def _imported(digest: str) -> Bundle | None:
     return db.session.scalar(select(Bundle).where(Bundle.digest == digest))
+
+
+def _check_copy(opened: Opened) -> None:
+    """A copy of a bundle imported before is whole: a damaged one is refused, not "already
+    imported" (the sender would think it arrived, and may send the damaged file on).
+
+    Its manifest is the one imported (same SHA-256), so it was trusted then; the parts are
+    checked against it, and the signature too while this install still holds the key.
+    """
+    try:
+        keys = _copy_keys(opened.manifest)
+        if keys:
+            opened.verify(keys)
+        else:
+            opened.check_parts()
+    except BundleError as exc:
+        raise Refused(_bundle_message(exc), reason=exc.reason) from exc
+
+
+def _copy_keys(m: dict) -> list[str]:
+    """The key that signed a bundle imported before, if this install still holds it."""
+    if m["kind"] == "enroll":
+        key = (m.get("enroll") or {}).get("key")
+        return [key] if isinstance(key, str) else []  # valid: the bundle was imported
+    peer = db.session.scalar(select(SyncPeer).where(
+        SyncPeer.code == m["origin"], SyncPeer.kind == ("hub" if is_site() else "site")))
+    if peer is None:
+        return []
+    if m["key_version"] == peer.key_version:
+        return [peer.key]
+    if m["key_version"] == peer.key_version - 1 and peer.previous_key:
+        return [peer.previous_key]
+    return []
 
 
 def _already(opened: Opened, earlier: Bundle) -> dict:

@@ -117,8 +117,71 @@ def test_a_truncated_bundle_is_refused(linked, tmp_path):
         assert error.reason == "damaged" and "again" in error.message
     (tmp_path / "empty.zip").write_bytes(b"")
     assert _refused(hub, tmp_path / "empty.zip").reason == "damaged"
-    (tmp_path / "text.zip").write_text("not a bundle")
-    assert _refused(hub, tmp_path / "text.zip").reason == "damaged"
+
+def _zip(path, members: dict[str, bytes]):
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, body in members.items():
+            zf.writestr(name, body)
+    return path
+
+
+NOT_A_BUNDLE = "This file is not a Dianjiao sync bundle"
+
+
+@pytest.mark.parametrize("case", ["text", "photo", "random zip", "manifest not json",
+                                  "json of another program", "json list", "no format marker"])
+def test_a_file_that_is_not_a_bundle_is_told_so(linked, tmp_path, case):
+    """Not "damaged or truncated, copy it again": copying it again would not help."""
+    hub, _site, _ids, path = linked
+    manifest, _data = members(path)
+    sig = b"00" * 32
+    target = tmp_path / "other.zip"
+    if case == "text":
+        target.write_text("name,village\n张三,东村\n")
+    elif case == "photo":
+        target.write_bytes(b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8)
+    else:
+        body = {"random zip": None, "manifest not json": b"{not json",
+                "json of another program": json.dumps({"name": "report", "rows": 3}).encode(),
+                "json list": b"[1, 2]",
+                "no format marker": json.dumps({k: v for k, v in manifest.items()
+                                                if k != "format"}).encode()}[case]
+        _zip(target, {"readme.txt": b"hello"} if body is None
+             else {"manifest.json": body, "manifest.sig": sig})
+    error = _refused(hub, target)
+    assert error.reason == "format" and error.message.startswith(NOT_A_BUNDLE), error.message
+    result = hub.app.test_cli_runner().invoke(args=["sync", "import", str(target)])
+    assert result.exit_code == 1 and result.stderr.startswith(f"Error: {NOT_A_BUNDLE}")
+
+
+def test_a_damaged_copy_of_an_imported_bundle_is_refused_not_already_imported(linked, tmp_path):
+    """The second copy on the stick is checked like the first: "already imported" would tell
+    the operator the file is fine, and the damaged copy would be carried on."""
+    hub, _site, _ids, path = linked
+    import_(hub, path)
+    original = path.read_bytes()
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo("rows/attendance.jsonl")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    flipped = bytearray(original)
+    flipped[start + info.compress_size // 2] ^= 0x01
+    (tmp_path / "flipped.zip").write_bytes(bytes(flipped))
+    error = _refused(hub, tmp_path / "flipped.zip")
+    assert error.reason == "damaged" and "Copy it again" in error.message
+    # A part changed under the same manifest, or the signature changed: refused as well.
+    _manifest, data = members(path)
+    rezip(tmp_path / "part.zip", {**data, "rows/attendance.jsonl": b"{}\n"})
+    assert _refused(hub, tmp_path / "part.zip").reason == "damaged"
+    rezip(tmp_path / "sig.zip", {**data, "manifest.sig": b"00" * 32})
+    assert _refused(hub, tmp_path / "sig.zip").reason == "signature"
+    runner = hub.app.test_cli_runner()
+    bad = runner.invoke(args=["sync", "import", str(tmp_path / "flipped.zip")])
+    assert bad.exit_code == 1 and bad.stderr.startswith("Error: The bundle is damaged")
+    assert "already imported" not in bad.stderr
+    # The whole copy is still "already imported", and nothing was written meanwhile.
+    good = runner.invoke(args=["sync", "import", str(path)])
+    assert good.exit_code == 0 and "already imported" in good.stderr
+    assert count(hub, Attendance) == 2 and count(hub, Bundle) == 1
 
 
 def test_unknown_revoked_and_other_hubs_bundles_are_refused(linked, tmp_path, new_site):

@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+import zipfile
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -85,9 +86,30 @@ def test_a_tampered_or_unsigned_bundle_is_refused_with_nothing_written(linked, t
     data[len(data) // 3] ^= 0x01
     status, code, message = error_of(post(hub, bytes(data)))
     assert status == 422 and code in ("signature", "damaged") and "Nothing was imported" in message
-    assert error_of(post(hub, b"not a zip at all"))[:2] == (422, "damaged")
+    status, code, message = error_of(post(hub, b"not a zip at all"))
+    assert (status, code) == (422, "format")
+    assert message.startswith("This file is not a Dianjiao sync bundle")
+    cut = site_bundle(site, tmp_path, "cut.zip")
+    status, code, message = error_of(post(hub, cut[: len(cut) // 2]))
+    assert (status, code) == (422, "damaged") and "truncated" in message
     assert error_of(post(hub, b""))[:2] == (422, "empty")
     assert count(hub, Attendance) == 0
+
+
+def test_a_damaged_copy_of_a_pushed_bundle_is_refused_not_already_imported(linked, tmp_path):
+    hub, site, ids = linked
+    sign_in(site, ids["screening"], ids["zhang"])
+    data = site_bundle(site, tmp_path)
+    assert post(hub, data).status_code == 201
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        info = zf.getinfo("rows/attendance.jsonl")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    damaged = bytearray(data)
+    damaged[start + info.compress_size // 2] ^= 0x01
+    status, code, message = error_of(post(hub, bytes(damaged)))
+    assert (status, code) == (422, "damaged") and "Copy it again" in message
+    assert post(hub, data).status_code == 200  # the whole copy: already imported
+    assert count(hub, Attendance) == 1
 
 
 def test_a_bundle_signed_with_another_key_is_refused(linked, tmp_path):

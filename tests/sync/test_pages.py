@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from datetime import timedelta
 
 import pytest
@@ -98,7 +99,14 @@ def test_a_bundle_downloaded_at_the_site_imports_at_the_hub(linked):
     assert "number 2, made" in page(browser.get("/sync/"))
 
 
-@pytest.mark.parametrize("case", ["tampered", "empty", "not a zip", "no file"])
+def _other_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("photos/1.jpg", b"\xff\xd8\xff\xe0")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("case", ["tampered", "empty", "not a zip", "other zip", "no file"])
 def test_a_bad_upload_is_refused_plainly_and_changes_nothing(linked, case):
     hub, site, ids = linked
     sign_in(site, ids["screening"], ids["zhang"])
@@ -114,13 +122,16 @@ def test_a_bad_upload_is_refused_plainly_and_changes_nothing(linked, case):
     else:
         if case == "tampered":
             bundle[len(bundle) // 2] ^= 0x01
-        data = {"tampered": bytes(bundle), "empty": b"", "not a zip": b"name,village\n"}[case]
+        data = {"tampered": bytes(bundle), "empty": b"", "not a zip": b"name,village\n",
+                "other zip": _other_zip()}[case]
         response = upload(admin, data)
         text = page(response)
         assert response.status_code == 422, text
         assert "Not imported" in text and "Traceback" not in text
         expected = {"tampered": "Copy it again|signature does not match",
-                    "empty": "The file is empty", "not a zip": "This file is not a bundle"}[case]
+                    "empty": "The file is empty",
+                    "not a zip": "This file is not a Dianjiao sync bundle",
+                    "other zip": "This file is not a Dianjiao sync bundle"}[case]
         assert re.search(expected, text), text
     assert count(hub, Bundle) == before and count(hub, Attendance) == 0
     with hub.ctx() as db:

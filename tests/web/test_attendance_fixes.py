@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -21,11 +21,9 @@ from app.places.services import get_or_make_unit
 from app.screenings.services import create_screening
 from tests.conftest import client_of, csrf_token, token_client
 
-NOW = datetime.now(UTC).replace(microsecond=0)
-
 
 @pytest.fixture
-def world(app, make):
+def world(app, now, make):
     """P-001 in 城关镇/东村 with an open screening; another 东村 in 河口乡 (P-900) and 蒋家营村."""
     site = make.site("P-001", township="城关镇", village="东村")
     make.site("P-900", township="河口乡", village="东村", name="河口东村点")
@@ -36,7 +34,7 @@ def world(app, make):
     east = site.unit
     people = {name: create_person(name, village=east, party_member=True, role="member")
               for name in ("张三", "李四", "王五")}
-    open_now = screening(site, start=NOW - timedelta(minutes=5))
+    open_now = screening(site, start=now - timedelta(minutes=5))
     db.session.commit()
     return {"site": site, "east": east, "people": people, "open": open_now}
 
@@ -122,8 +120,8 @@ def test_api_sign_in_over_an_absent_mark_is_201_with_the_same_row(app, world):
     assert db.session.scalar(select(func.count(Attendance.id))) == 1
 
 
-def test_phone_sign_in_over_an_absent_mark_is_late_by_the_usual_rule(app, world):
-    s = screening(world["site"], start=NOW - timedelta(minutes=30))
+def test_phone_sign_in_over_an_absent_mark_is_late_by_the_usual_rule(app, now, world):
+    s = screening(world["site"], start=now - timedelta(minutes=30))
     wang = world["people"]["王五"]
     sign_in(s, method="operator", person=wang, status="absent", recorded_by="op-a")
     result = sign_in(s, method="phone", person=wang, device="d" * 32)
@@ -171,10 +169,10 @@ def test_api_walkin_without_a_village_takes_the_screenings_only_village(app, wor
     assert "没写村的" in operator.get("/people?walkins=1").get_data(as_text=True)
 
 
-def test_walkin_without_a_village_at_a_screening_of_several_villages_is_refused(app, world, make):
+def test_walkin_without_a_village_at_a_screening_of_several_villages_is_refused(app, now, world, make):
     station = make.site("S-001", township="城关镇", village=None, kind="station")
     get_or_make_unit("西村", "village", station.unit)
-    s = screening(station, start=NOW - timedelta(minutes=5))
+    s = screening(station, start=now - timedelta(minutes=5))
     api = token_client(app, "admin")
     response = api.post(api_url(s), json={"walkin_name": "没写村的", "method": "operator"})
     assert response.status_code == 422 and response.json["error"]["message"] == "Choose the village."
@@ -184,11 +182,11 @@ def test_walkin_without_a_village_at_a_screening_of_several_villages_is_refused(
 
 
 @pytest.mark.parametrize("village", ["蒋家营村", ""])
-def test_paper_walkin_outside_the_area_or_without_a_village(app, world, make, village):
+def test_paper_walkin_outside_the_area_or_without_a_village(app, now, world, make, village):
     station = make.site("S-001", township="城关镇", village=None, kind="station")
     get_or_make_unit("西村", "village", station.unit)
     make.user("op-s", "operator", site=station)
-    s = screening(station, start=NOW - timedelta(minutes=5))
+    s = screening(station, start=now - timedelta(minutes=5))
     operator = client_of(app, "op-s")
     response = paper_entry(operator, s, [("纸上来的", village)],
                            present=[str(world["people"]["张三"].id)])
@@ -224,8 +222,8 @@ def test_wrongly_typed_fields_are_422(app, world, body, field):
 # --- 7: the hub leaves an enrolled site's sheet to the site --------------------------------------
 
 @pytest.mark.parametrize("page", ["rollcall", "record"])
-def test_viewing_at_the_hub_does_not_close_an_enrolled_sites_screening(app, world, page):
-    past = screening(world["site"], start=NOW - timedelta(hours=3))
+def test_viewing_at_the_hub_does_not_close_an_enrolled_sites_screening(app, now, world, page):
+    past = screening(world["site"], start=now - timedelta(hours=3))
     db.session.add(SyncPeer(code="P-001", kind="site", key="ab" * 32))
     db.session.commit()
     operator = client_of(app, "op-a")
@@ -234,8 +232,8 @@ def test_viewing_at_the_hub_does_not_close_an_enrolled_sites_screening(app, worl
     assert db.session.get(Screening, past.id).attendance_closed is False
 
 
-def test_viewing_still_closes_a_screening_of_a_site_not_enrolled(app, world):
-    past = screening(world["site"], start=NOW - timedelta(hours=3))
+def test_viewing_still_closes_a_screening_of_a_site_not_enrolled(app, now, world):
+    past = screening(world["site"], start=now - timedelta(hours=3))
     client_of(app, "op-a").get(f"/screenings/{past.id}/rollcall")
     assert {a.status for a in marks(past).values()} == {"absent"} and len(marks(past)) == 3
 
@@ -243,8 +241,8 @@ def test_viewing_still_closes_a_screening_of_a_site_not_enrolled(app, world):
 # --- 8: a kiosk or phone sign-in's status is worked out, never sent ------------------------------
 
 @pytest.mark.parametrize("status", ["excused", "present"])
-def test_kiosk_may_not_send_a_status(app, world, status):
-    late = screening(world["site"], start=NOW - timedelta(minutes=20))
+def test_kiosk_may_not_send_a_status(app, now, world, status):
+    late = screening(world["site"], start=now - timedelta(minutes=20))
     api = token_client(app, "kiosk-a")
     response = api.post(api_url(late), json={"walkin_name": "来客", "village": "东村",
                                              "status": status})
@@ -349,7 +347,7 @@ def test_rollcall_correction_of_an_operator_mark_is_the_operators(app, world):
 
 # --- second review ----------------------------------------------------------------------------
 
-def test_a_villagers_screening_expects_neither_party_members_nor_cadres(app, world):
+def test_a_villagers_screening_expects_neither_party_members_nor_cadres(app, now, world):
     """东村: 张三 李四 王五 (party members, from the fixture), a cadre who is no party member, an
     activist and a villager: a villagers' screening expects the last two only, and its closed
     sheet marks only them absent."""
@@ -359,8 +357,8 @@ def test_a_villagers_screening_expects_neither_party_members_nor_cadres(app, wor
     create_person("赵干部", village=east, role="cadre")
     create_person("钱积极", village=east, role="activist")
     create_person("孙群众", village=east)
-    row, _ = create_screening(world["site"], starts_at=NOW - timedelta(hours=3),
-                              ends_at=NOW - timedelta(hours=2), topic="果树修剪",
+    row, _ = create_screening(world["site"], starts_at=now - timedelta(hours=3),
+                              ends_at=now - timedelta(hours=2), topic="果树修剪",
                               audience="villagers", force=True)
     db.session.commit()
     assert [p.name for p in expected_people(row)] == ["钱积极", "孙群众"]
@@ -392,18 +390,18 @@ def test_a_paper_line_over_an_absent_mark_signs_in_and_is_counted(app, world):
     assert re.search(r"(Saved: 2 sign-ins from the sheet|已保存.*2)", page), page[:2000]
 
 
-def test_moving_a_closed_screening_takes_back_its_automatic_absences(app, world):
+def test_moving_a_closed_screening_takes_back_its_automatic_absences(app, now, world):
     """A date typed wrong in the past: the sheet closed by itself (three absent). Moved to next
     week, it has no absences and closes again only after its new end; a mark an operator set
     by hand stays."""
     from app.attendance.services import close_if_due
     from app.screenings.services import update_screening
 
-    past = screening(world["site"], start=NOW - timedelta(hours=3))
+    past = screening(world["site"], start=now - timedelta(hours=3))
     sign_in(past, method="operator", person=world["people"]["张三"], status="excused",
             recorded_by="op-a")
     assert close_if_due(past) == 2
-    later = NOW + timedelta(days=7)
+    later = now + timedelta(days=7)
     update_screening(past, {"starts_at": later.isoformat(),
                             "ends_at": (later + timedelta(hours=1)).isoformat()}, force=True)
     db.session.commit()

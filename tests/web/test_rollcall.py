@@ -5,7 +5,7 @@ hand-computed expectations), idempotent paper entry, played minutes and the disc
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -15,8 +15,6 @@ from app.models import Attendance, Person, PlayLog, Screening
 from app.people.services import create_person, village_named
 from app.screenings.services import create_screening
 from tests.conftest import csrf_token
-
-NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 @pytest.fixture
@@ -60,8 +58,8 @@ def post_marks(client, s: Screening, marks: dict[Person, str]):
     return client.post(url, data=data)
 
 
-def test_rollcall_marks_every_status_and_shows_them(app, world, login, client):
-    s = screening(world["site"], start=NOW - timedelta(minutes=5))
+def test_rollcall_marks_every_status_and_shows_them(app, now, world, login, client):
+    s = screening(world["site"], start=now - timedelta(minutes=5))
     people = world["people"]
     login("op-a")
     page = client.get(f"/screenings/{s.id}/rollcall").get_data(as_text=True)
@@ -90,10 +88,10 @@ def test_rollcall_marks_every_status_and_shows_them(app, world, login, client):
     assert db.session.scalar(select(func.count(Attendance.id))) == 3
 
 
-def test_rollcall_lists_someone_else_who_signed_in(app, world, login, client):
+def test_rollcall_lists_someone_else_who_signed_in(app, now, world, login, client):
     from app.attendance.services import sign_in
 
-    s = screening(world["site"], start=NOW - timedelta(minutes=30))
+    s = screening(world["site"], start=now - timedelta(minutes=30))
     sign_in(s, method="kiosk", person=world["people"]["赵六"])  # not expected, came anyway
     db.session.commit()
     assert rows(s)["赵六"].status == "late"  # 30 min after the start, past the 10 min margin
@@ -104,8 +102,8 @@ def test_rollcall_lists_someone_else_who_signed_in(app, world, login, client):
     assert rows(s)["赵六"].status == "present" and rows(s)["赵六"].method == "kiosk"
 
 
-def test_scope_other_operator_township_and_kiosk(app, world, make, login, client):
-    s = screening(world["site"], start=NOW - timedelta(minutes=5))
+def test_scope_other_operator_township_and_kiosk(app, now, world, make, login, client):
+    s = screening(world["site"], start=now - timedelta(minutes=5))
     make.user("kiosk-a", "kiosk", site=world["site"])
     login("op-b")
     for path in ("rollcall", "paper", "paper/entry", "record"):
@@ -128,21 +126,21 @@ def test_scope_other_operator_township_and_kiosk(app, world, make, login, client
     assert client.get(f"/screenings/{s.id}/rollcall").status_code == 403
 
 
-def test_post_without_csrf_is_refused(app, world, login, client):
-    s = screening(world["site"], start=NOW - timedelta(minutes=5))
+def test_post_without_csrf_is_refused(app, now, world, login, client):
+    s = screening(world["site"], start=now - timedelta(minutes=5))
     login("op-a")
     response = client.post(f"/screenings/{s.id}/rollcall",
                            data={f"status-{world['people']['张三'].id}": "present"})
     assert response.status_code == 400 and rows(s) == {}
 
 
-def test_auto_absent_when_the_window_has_closed(app, world, login, client):
+def test_auto_absent_when_the_window_has_closed(app, now, world, login, client):
     """3 party members expected; 1 signed present, 1 marked excused → exactly 1 absent after the
     window (end + 30 min) closes; the villager is not expected at a party-members screening."""
     from app.attendance.services import sign_in
 
     people = world["people"]
-    s = screening(world["site"], start=NOW - timedelta(hours=3))  # ended 2 h ago
+    s = screening(world["site"], start=now - timedelta(hours=3))  # ended 2 h ago
     sign_in(s, method="paper", person=people["张三"], status="present", recorded_by="op-a")
     sign_in(s, method="operator", person=people["李四"], status="excused", recorded_by="op-a")
     db.session.commit()
@@ -162,24 +160,24 @@ def test_auto_absent_when_the_window_has_closed(app, world, login, client):
     assert len(found) == 3 and found["王五"].status == "excused"
 
 
-def test_no_auto_absent_while_the_window_is_open(app, world, login, client):
-    s = screening(world["site"], start=NOW - timedelta(minutes=70))  # ended 10 min ago
+def test_no_auto_absent_while_the_window_is_open(app, now, world, login, client):
+    s = screening(world["site"], start=now - timedelta(minutes=70))  # ended 10 min ago
     login("op-a")
     page = client.get(f"/screenings/{s.id}/rollcall").get_data(as_text=True)
     assert rows(s) == {} and 'id="closed"' not in page
     assert re.search(r'id="count-unmarked"><b>3</b>', page)
 
 
-def test_everyone_audience_expects_the_villager_too(app, world, login, client):
-    s = screening(world["site"], start=NOW - timedelta(hours=3), audience="all")
+def test_everyone_audience_expects_the_villager_too(app, now, world, login, client):
+    s = screening(world["site"], start=now - timedelta(hours=3), audience="all")
     login("op-a")
     client.get(f"/screenings/{s.id}/rollcall")
     assert sorted(rows(s)) == sorted(["张三", "李四", "王五", "赵六"])
     assert {a.status for a in rows(s).values()} == {"absent"}
 
 
-def test_paper_sheet_lists_the_roster_blank_lines_and_the_qr_pointer(app, world, login, client):
-    s = screening(world["site"], start=NOW + timedelta(days=1), topic="<b>学习</b>")
+def test_paper_sheet_lists_the_roster_blank_lines_and_the_qr_pointer(app, now, world, login, client):
+    s = screening(world["site"], start=now + timedelta(days=1), topic="<b>学习</b>")
     login("op-a")
     page = client.get(f"/screenings/{s.id}/paper").get_data(as_text=True)
     assert page.count('<tr class="expected">') == 3 and page.count('<tr class="blank">') == 10
@@ -188,9 +186,9 @@ def test_paper_sheet_lists_the_roster_blank_lines_and_the_qr_pointer(app, world,
     assert 'href="/static/app.css"' in page
 
 
-def test_paper_entry_is_idempotent_and_recorded_as_paper(app, world, login, client):
+def test_paper_entry_is_idempotent_and_recorded_as_paper(app, now, world, login, client):
     people = world["people"]
-    s = screening(world["site"], start=NOW - timedelta(hours=3))
+    s = screening(world["site"], start=now - timedelta(hours=3))
     login("op-a")
     url = f"/screenings/{s.id}/paper/entry"
     page = client.get(url).get_data(as_text=True)
@@ -217,11 +215,11 @@ def test_paper_entry_is_idempotent_and_recorded_as_paper(app, world, login, clie
 
 
 def test_paper_entry_turns_an_auto_absent_into_present_and_keeps_kiosk_marks(
-        app, world, login, client):
+        app, now, world, login, client):
     from app.attendance.services import sign_in
 
     people = world["people"]
-    s = screening(world["site"], start=NOW - timedelta(hours=3))
+    s = screening(world["site"], start=now - timedelta(hours=3))
     sign_in(s, method="operator", person=people["李四"], status="late", recorded_by="op-a")
     db.session.commit()
     login("op-a")
@@ -236,8 +234,8 @@ def test_paper_entry_turns_an_auto_absent_into_present_and_keeps_kiosk_marks(
     assert found["王五"].status == "absent"
 
 
-def test_paper_entry_with_a_bad_line_saves_nothing(app, world, login, client):
-    s = screening(world["site"], start=NOW - timedelta(minutes=5))
+def test_paper_entry_with_a_bad_line_saves_nothing(app, now, world, login, client):
+    s = screening(world["site"], start=now - timedelta(minutes=5))
     login("op-a")
     url = f"/screenings/{s.id}/paper/entry"
     response = client.post(url, data={
@@ -251,12 +249,12 @@ def test_paper_entry_with_a_bad_line_saves_nothing(app, world, login, client):
     assert "没有这个村" in response.get_data(as_text=True)
 
 
-def test_record_page_played_minutes_attendance_and_discussion(app, world, login, client):
+def test_record_page_played_minutes_attendance_and_discussion(app, now, world, login, client):
     """Slot 60 min; logs 1500 s + 1230.6 s + 0 s = 2730.6 s → 45.51 min, shown as 45.5."""
     from app.attendance.services import sign_in
 
     site = world["site"]
-    s = screening(site, start=NOW - timedelta(hours=3))
+    s = screening(site, start=now - timedelta(hours=3))
     for offset, played, outcome in ((0, 1500.0, "completed"), (26, 1230.6, "stopped"),
                                     (50, 0.0, "error")):
         db.session.add(PlayLog(site_id=site.id, screening_id=s.id, sha256="ab" * 32,
@@ -287,10 +285,10 @@ def test_record_page_played_minutes_attendance_and_discussion(app, world, login,
     assert db.session.get(Screening, s.id).discussion == notes
 
 
-def test_record_played_minutes_are_capped_by_the_slot(app, world, login, client):
+def test_record_played_minutes_are_capped_by_the_slot(app, now, world, login, client):
     """Slot 30 min; logs 1500 s + 900 s = 2400 s = 40 min → capped at 30.0."""
     site = world["site"]
-    s = screening(site, start=NOW - timedelta(hours=3), minutes=30)
+    s = screening(site, start=now - timedelta(hours=3), minutes=30)
     for played in (1500.0, 900.0):
         db.session.add(PlayLog(site_id=site.id, screening_id=s.id, started_at=s.starts_at,
                                played_s=played, outcome="completed"))
@@ -300,8 +298,8 @@ def test_record_played_minutes_are_capped_by_the_slot(app, world, login, client)
     assert re.search(r'id="played-minutes">[^<]*30\.0 [^<]*30 ', page)
 
 
-def test_detail_page_links_and_the_print_stylesheet(app, world, login, client):
-    s = screening(world["site"], start=NOW + timedelta(days=1))
+def test_detail_page_links_and_the_print_stylesheet(app, now, world, login, client):
+    s = screening(world["site"], start=now + timedelta(days=1))
     login("op-a")
     page = client.get(f"/screenings/{s.id}").get_data(as_text=True)
     for path in ("rollcall", "paper", "record"):

@@ -12,12 +12,15 @@ from app.extensions import db
 from app.models import Screening, Series
 from tests.conftest import csrf_token
 
-FUTURE = (datetime.now(UTC) + timedelta(days=3)).replace(hour=11, minute=30, second=0,
-                                                           microsecond=0)
-
 
 def iso(moment: datetime) -> str:
     return moment.isoformat()
+
+
+@pytest.fixture
+def future(now) -> datetime:
+    """Three days after this test's now, at 11:30 UTC (19:30 in Asia/Shanghai)."""
+    return (now + timedelta(days=3)).replace(hour=11, minute=30, second=0)
 
 
 @pytest.fixture
@@ -39,67 +42,67 @@ def film(api) -> str:
     return next(f["sha256"] for f in files if any(p.endswith("/film.mp4") for p in f["paths"]))
 
 
-def plan(api, start=FUTURE, minutes=60, **extra):
+def plan(api, start: datetime, minutes=60, **extra):
     body = {"site": "P-001", "starts_at": iso(start), "ends_at": iso(start + timedelta(minutes=minutes)),
             "topic": "果树修剪", "audience": "villagers", "items": [], **extra}
     return api.post("/api/v1/screenings", json=body)
 
 
-def test_plan_read_and_list(api):
-    response = plan(api, items=[{"sha256": film(api)}])
+def test_plan_read_and_list(api, future):
+    response = plan(api, future, items=[{"sha256": film(api)}])
     assert response.status_code == 201
     body = response.json
     assert body["status"] == "planned" and body["late"] is False and body["site"] == "P-001"
     assert body["items"][0]["sha256"] == film(api)
     assert {w["code"] for w in body["warnings"]} == {"not_approved"}
     again = api.get(f"/api/v1/screenings/{body['id']}").json
-    assert again["starts_at"] == iso(FUTURE) and again["topic"] == "果树修剪"
+    assert again["starts_at"] == iso(future) and again["topic"] == "果树修剪"
     listed = api.get("/api/v1/screenings?site=P-001").json
     assert listed["total"] == 1 and listed["items"][0]["id"] == body["id"]
 
 
-def test_a_screening_longer_than_a_day_is_refused(api):
+def test_a_screening_longer_than_a_day_is_refused(api, future):
     """As a plan's: the edit form, which holds times of day, would otherwise cut it short."""
-    assert plan(api, minutes=24 * 60).status_code == 201
-    refused = plan(api, start=FUTURE + timedelta(days=2), minutes=24 * 60 + 1)
+    assert plan(api, future, minutes=24 * 60).status_code == 201
+    refused = plan(api, future + timedelta(days=2), minutes=24 * 60 + 1)
     assert refused.status_code == 422
     assert refused.json["error"]["message"] == "A screening lasts at most 24 hours."
 
 
-def test_overlap_is_409_unless_forced_and_back_to_back_is_fine(api):
-    assert plan(api).status_code == 201
-    clash = plan(api, start=FUTURE + timedelta(minutes=30))
+def test_overlap_is_409_unless_forced_and_back_to_back_is_fine(api, future):
+    assert plan(api, future).status_code == 201
+    clash = plan(api, future + timedelta(minutes=30))
     assert clash.status_code == 409
     assert clash.json["error"]["code"] == "overlap"
     assert clash.json["warnings"][0]["code"] == "overlap"
-    assert plan(api, start=FUTURE + timedelta(minutes=60)).status_code == 201
-    assert plan(api, start=FUTURE + timedelta(minutes=30), force="false").status_code == 422
-    forced = plan(api, start=FUTURE + timedelta(minutes=30), force=True)
+    assert plan(api, future + timedelta(minutes=60)).status_code == 201
+    assert plan(api, future + timedelta(minutes=30), force="false").status_code == 422
+    forced = plan(api, future + timedelta(minutes=30), force=True)
     assert forced.status_code == 201
     assert "overlap" in {w["code"] for w in forced.json["warnings"]}
-    assert plan(api, start=FUTURE + timedelta(minutes=30)).json["error"]["code"] == "overlap"
+    assert plan(api, future + timedelta(minutes=30)).json["error"]["code"] == "overlap"
 
 
-def test_checks_playlist_too_long_and_title_not_held(api, make):
+def test_checks_playlist_too_long_and_title_not_held(api, future, make):
     from app.catalog.titles import create_title
 
     title = create_title("别处的片子", approved=True)
     db.session.commit()
-    response = plan(api, minutes=1, items=[{"sha256": film(api)}, {"title_id": str(title.id)}])
+    response = plan(api, future, minutes=1, items=[{"sha256": film(api)}, {"title_id": str(title.id)}])
     codes = [w["code"] for w in response.json["warnings"]]
     assert "too_long" not in codes  # a 3 s film fits a minute
-    response = plan(api, start=FUTURE + timedelta(hours=2), minutes=5,
+    response = plan(api, future + timedelta(hours=2), minutes=5,
                     items=[{"sha256": film(api)}] * 120)
     assert "too_long" in {w["code"] for w in response.json["warnings"]}
     response = api.post("/api/v1/screenings", json={
-        "site": "P-002", "starts_at": iso(FUTURE), "ends_at": iso(FUTURE + timedelta(hours=1)),
+        "site": "P-002", "starts_at": iso(future), "ends_at": iso(future + timedelta(hours=1)),
         "topic": "学习", "items": [{"sha256": film(api)}]})
     warning = next(w for w in response.json["warnings"] if w["code"] == "not_held")
     assert "P-001" in warning["message"]  # where it is held instead
 
 
-def test_an_empty_playlist_is_planned_with_a_warning(api):
-    response = plan(api, items=[])
+def test_an_empty_playlist_is_planned_with_a_warning(api, future):
+    response = plan(api, future, items=[])
     assert response.status_code == 201
     assert "empty_playlist" in {w["code"] for w in response.json["warnings"]}
 
@@ -132,10 +135,10 @@ def test_bad_screenings_are_refused_plainly(api, body, status):
     assert db.session.scalar(select(Screening)) is None
 
 
-def test_patch_and_cancel(api):
-    created = plan(api).json
+def test_patch_and_cancel(api, future):
+    created = plan(api, future).json
     moved = api.patch(f"/api/v1/screenings/{created['id']}", json={
-        "starts_at": iso(FUTURE + timedelta(days=1)), "ends_at": iso(FUTURE + timedelta(days=1, hours=1)),
+        "starts_at": iso(future + timedelta(days=1)), "ends_at": iso(future + timedelta(days=1, hours=1)),
         "topic": "新主题"})
     assert moved.status_code == 200 and moved.json["topic"] == "新主题"
     cancelled = api.patch(f"/api/v1/screenings/{created['id']}", json={"status": "cancelled"})
@@ -146,14 +149,14 @@ def test_patch_and_cancel(api):
     assert api.get("/api/v1/screenings/nope").status_code == 404
 
 
-def test_operator_of_another_site_cannot_plan_or_read_here(app, api, client, login):
+def test_operator_of_another_site_cannot_plan_or_read_here(app, api, future, client, login):
     login("op-b")
     token = csrf_token(client, "/titles")
     response = client.post("/api/v1/screenings", headers={"X-CSRFToken": token}, json={
-        "site": "P-001", "starts_at": iso(FUTURE), "ends_at": iso(FUTURE + timedelta(hours=1)),
+        "site": "P-001", "starts_at": iso(future), "ends_at": iso(future + timedelta(hours=1)),
         "topic": "x"})
     assert response.status_code == 403
-    created = plan(api).json
+    created = plan(api, future).json
     assert client.get(f"/api/v1/screenings/{created['id']}").status_code == 403
     assert client.get(f"/screenings/{created['id']}").status_code == 403
     assert client.get("/sites/P-001/screenings").status_code == 403
@@ -195,10 +198,10 @@ def test_form_check_shows_warnings_before_saving(app, make, login, client):
     assert db.session.scalar(select(db.func.count(Screening.id))) == 1
 
 
-def test_calendars_and_feed(app, make, login, client, api):
-    created = plan(api).json
+def test_calendars_and_feed(app, make, login, client, api, future):
+    created = plan(api, future).json
     login("admin")
-    local_day = (FUTURE + timedelta(hours=8)).date().isoformat()
+    local_day = (future + timedelta(hours=8)).date().isoformat()
     week = client.get(f"/sites/P-001/screenings?date={local_day}").get_data(as_text=True)
     assert "果树修剪" in week and "19:30" in week
     month = client.get(f"/sites/P-001/screenings?view=month&date={local_day}").get_data(as_text=True)
@@ -218,14 +221,14 @@ def test_calendars_and_feed(app, make, login, client, api):
     assert anonymous.get("/sites/P-001/calendar.ics?key=forged").status_code == 403
 
 
-def test_edit_page_moves_a_screening_and_refuses_an_overlap(app, make, login, client, api):
-    first = plan(api).json
-    second = plan(api, start=FUTURE + timedelta(hours=3)).json
+def test_edit_page_moves_a_screening_and_refuses_an_overlap(app, make, login, client, api, future):
+    first = plan(api, future).json
+    second = plan(api, future + timedelta(hours=3)).json
     login("admin")
     url = f"/screenings/{second['id']}/edit"
     form = client.get(url).get_data(as_text=True)
     assert 'value="果树修剪"' in form
-    local = FUTURE + timedelta(hours=8)
+    local = future + timedelta(hours=8)
     data = {"day": local.date().isoformat(), "start": local.strftime("%H:%M"),
             "end": (local + timedelta(minutes=30)).strftime("%H:%M"), "topic": "挪到同一时间",
             "audience": "all", "csrf_token": csrf_token(client, url), "action": "save"}
@@ -239,16 +242,16 @@ def test_edit_page_moves_a_screening_and_refuses_an_overlap(app, make, login, cl
     assert api.get(f"/api/v1/screenings/{first['id']}").json["topic"] == "果树修剪"
 
 
-def test_saving_the_edit_page_keeps_a_playlist_of_files(app, make, login, client, api):
+def test_saving_the_edit_page_keeps_a_playlist_of_files(app, make, login, client, api, future):
     """A playlist planned through the API by file (an untitled one among them), edited on the
     page for its notes only: the playlist stays as it was, file for file, in its order."""
     files = api.get("/api/v1/files?site=P-001&limit=500").json["items"]
     shas = [f["sha256"] for f in files[:3]]
-    created = plan(api, items=[{"sha256": sha} for sha in reversed(shas)]).json
+    created = plan(api, future, items=[{"sha256": sha} for sha in reversed(shas)]).json
     before = api.get(f"/api/v1/screenings/{created['id']}").json["items"]
     login("admin")
     url = f"/screenings/{created['id']}/edit"
-    local = FUTURE + timedelta(hours=8)
+    local = future + timedelta(hours=8)
     saved = client.post(url, data={
         "day": local.date().isoformat(), "start": local.strftime("%H:%M"),
         "end": (local + timedelta(hours=1)).strftime("%H:%M"), "topic": "果树修剪",
@@ -387,13 +390,13 @@ def test_the_plan_page_lists_the_dates_it_left_unplanned(app, planner):
     assert f"{taken:%Y-%m-%d} 19:00: overlaps 县里来人放映." in page
 
 
-def test_the_edit_page_saves_a_24_hour_screening_unchanged(app, api, login, client):
+def test_the_edit_page_saves_a_24_hour_screening_unchanged(app, api, future, login, client):
     """A 24-hour screening (the longest there is) shows the same start and end on its edit page:
     saved as it is shown, it keeps its 24 hours, not refused as ending when it starts."""
-    created = plan(api, minutes=24 * 60).json
+    created = plan(api, future, minutes=24 * 60).json
     login("admin")
     url = f"/screenings/{created['id']}/edit"
-    local = FUTURE + timedelta(hours=8)
+    local = future + timedelta(hours=8)
     assert f'value="{local.strftime("%H:%M")}"' in client.get(url).get_data(as_text=True)
     saved = client.post(url, data={
         "day": local.date().isoformat(), "start": local.strftime("%H:%M"),
