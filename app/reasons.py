@@ -44,6 +44,9 @@ EXACT = {
         _l("libvlc is not installed (apt install libvlc5 vlc-plugin-base libvlc-bin)"),
     # the player process (schedules/player_process.py) and the screen check
     "the player stopped answering": _l("the player stopped answering"),
+    # the readiness check (app/screenings/readiness.py)
+    "no file of this title at the site": _l("no file of this title at the site"),
+    "the file is not at this site": _l("the file is not at this site"),
     "no screen: no display is connected (DISPLAY is not set) and DIANJIAO_VLC_ARGS names no "
     "video output": _l("no screen: no display is connected (DISPLAY is not set) and "
                        "DIANJIAO_VLC_ARGS names no video output"),
@@ -54,6 +57,15 @@ PATTERNS = (
     (re.compile(r"^not a regular file: (?P<path>.+)$"), _l("not a regular file: %(path)s")),
     (re.compile(r"^the video did not start within (?P<s>[\d.]+) s$"),
      _l("the video did not start within %(s)s s")),
+    (re.compile(r"^the file's size changed since it was scanned: (?P<path>.+)$"),
+     _l("the file's size changed since it was scanned: %(path)s")),
+    (re.compile(r"^the file changed since it was scanned \(its SHA-256 no longer matches\): "
+                r"(?P<path>.+)$"),
+     _l("the file changed since it was scanned (its SHA-256 no longer matches): %(path)s")),
+    (re.compile(r"^the file changed since it was scanned: (?P<path>.+)$"),
+     _l("the file changed since it was scanned: %(path)s")),
+    (re.compile(r"^its first seconds do not decode \(damaged file\?\): (?P<path>.+)$"),
+     _l("its first seconds do not decode (damaged file?): %(path)s")),
     (re.compile(r"^the player stopped unexpectedly \(signal (?P<n>\d+)\)$"),
      _l("the player stopped unexpectedly (signal %(n)s)")),
     (re.compile(r"^the player stopped unexpectedly \(exit code (?P<n>-?\d+)\)$"),

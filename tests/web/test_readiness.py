@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -170,3 +171,24 @@ def test_the_quick_check_wants_a_screen(app, p001, now, monkeypatch):
     check = check_screening(screening, QUICK, now=now)
     assert check.status == "at_risk" and check.problems[0]["position"] is None
     assert check.problems[0]["problem"].startswith("no screen")
+
+
+def test_the_pages_show_readiness_and_check_now(app, p001, corpus, now):
+    from tests.conftest import client_of, csrf_token
+
+    film = _entry("film.mp4").media_file
+    screening = _plan(p001, now + timedelta(hours=2), {"sha256": film.sha256})
+    client = client_of(app, "admin")
+    page = client.get(f"/screenings/{screening.id}").get_data(as_text=True)
+    assert "Not checked yet" in page and "Check now" in page
+    os.remove(os.path.join(corpus[0], "film.mp4"))
+    checked = client.post(f"/screenings/{screening.id}/readiness",
+                          data={"csrf_token": csrf_token(client, f"/screenings/{screening.id}")},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "At risk" in checked and "file not found: film.mp4" in checked
+    day = (now + timedelta(hours=2)).astimezone(ZoneInfo("Asia/Shanghai")).date()
+    calendar = client.get(f"/sites/P-001/screenings?date={day}").get_data(as_text=True)
+    assert 'class="readiness at_risk"' in calendar
+    client.post("/lang/zh", data={"csrf_token": csrf_token(client, "/")})
+    chinese = client.get(f"/screenings/{screening.id}").get_data(as_text=True)
+    assert "有风险" in chinese and "找不到文件" in chinese
