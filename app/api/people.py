@@ -9,13 +9,26 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from ..attendance.services import attendance_dict, sign_in, villages_of
+from ..attendance.services import (
+    attendance_dict,
+    sign_in,
+    sign_in_villages,
+    signable_person,
+    villages_of,
+)
 from ..auth.access import can_change_site, can_see_site
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db, one_writer
-from ..models import Attendance, Person, Screening
+from ..models import Attendance, Person, Screening, Site
 from ..people.importing import clean_phone
-from ..people.services import create_person, person_dict, require_text, search_people, village_within
+from ..people.services import (
+    create_person,
+    kiosk_person_dict,
+    person_dict,
+    require_text,
+    search_people,
+    village_within,
+)
 from ..people.views import scope_villages
 from ..screenings.services import screening_or_404
 from . import bp
@@ -30,9 +43,10 @@ def people():
     ---
     get:
       summary: People matching characters, full pinyin or initials (张三, zhangsan, zs, 张s)
-      description: 'Active people of the caller''s area: all for administrators, the township''s villages for a township officer, the villages of the site for its operator; everyone for a kiosk (anyone may come to a screening), with phone null.'
+      description: 'Active people of the caller''s area: all for administrators, the township''s villages for a township officer, the villages of the site for its operator. A kiosk gets the villages its site serves, or with scope=township every village of the site''s township (someone from another village), never the rest of the network; and of each person only id, name, village and township (what the sign-in page shows: no party membership, role or phone).'
       parameters:
         - {in: query, name: q, schema: {type: string}}
+        - {in: query, name: scope, description: 'for a kiosk: site (default) or township', schema: {type: string, enum: [site, township]}}
         - {in: query, name: screening, description: put people of this screening's villages first, schema: {type: string, format: uuid}}
         - limit
         - offset
@@ -48,13 +62,17 @@ def people():
         403: {$ref: '#/components/responses/Error'}
         422: {$ref: '#/components/responses/Error'}
     """
+    kiosk = current_user.role == "kiosk"
     scope = scope_villages()
-    if current_user.role == "kiosk":
-        # Anyone may come to a screening: a kiosk finds everyone, as its own page does (the
-        # screening's villages first), by name only (no phone numbers, see below).
-        scope = None
+    if kiosk:
+        # As the kiosk page: the site's villages, the township's on an explicit search
+        wanted = request.args.get("scope") or "site"
+        if wanted not in ("site", "township"):
+            raise Invalid(_("scope is site or township."))
+        site = current_user.site
+        scope = sign_in_villages(site, township=wanted == "township") if site else set()
     if request.method == "POST":
-        if current_user.role == "kiosk":
+        if kiosk:
             raise Forbidden(_("A kiosk signs people in; it does not edit the roster."))
         body = json_body()
         allowed = {"name", "village", "township", "party_member", "role", "phone"}
@@ -75,9 +93,8 @@ def people():
         screening = screening_or_404(request.args["screening"])
         if can_see_site(current_user, screening.site):
             villages = villages_of(screening)
-    with_phone = current_user.role != "kiosk"  # a kiosk needs names only, to sign people in
     return page_of(search_people(request.args.get("q"), villages=villages, within=scope),
-                   lambda person: person_dict(person, with_phone=with_phone))
+                   kiosk_person_dict if kiosk else person_dict)
 
 
 @bp.route("/v1/screenings/<screening_id>/attendance", methods=["GET", "POST"])
@@ -123,7 +140,7 @@ def attendance(screening_id: str):
         raise Forbidden(_("A kiosk does not set the status: it follows from the time of sign-in."))
     if current_user.role != "kiosk" and not can_change_site(current_user, site):
         raise Forbidden(_("This site is outside your area."))
-    person = _person_to_sign(body)
+    person = _person_to_sign(body, site if current_user.role == "kiosk" else None)
     with one_writer():
         result = sign_in(screening, method=method, person=person,
                          walkin_name=body.get("walkin_name"), village=body.get("village"),
@@ -150,14 +167,16 @@ def _attendance_body() -> dict:
     return body
 
 
-def _person_to_sign(body: dict) -> Person | None:
-    """The roster person named by person_id (active ones only, as at the kiosk), or None for a
-    walk-in."""
+def _person_to_sign(body: dict, kiosk_site: Site | None = None) -> Person | None:
+    """The roster person named by person_id (active ones only, as at the kiosk; for a kiosk, of
+    its site's township only, as its search), or None for a walk-in."""
     if "person_id" in body:
         try:
             person_id = uuid.UUID(str(body["person_id"]))
         except ValueError as exc:
             raise Invalid(_("person_id is not a valid id.")) from exc
+        if kiosk_site is not None:
+            return signable_person(person_id, kiosk_site)
         person = db.session.get(Person, person_id)
         if person is None or not person.active:
             raise NotFound(_("No such person."))

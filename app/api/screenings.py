@@ -105,8 +105,10 @@ def screenings():
     try:
         screening, warnings = create_screening(
             site, starts_at=starts_at, ends_at=ends_at, topic=body["topic"],
-            audience=body.get("audience") or "all", items=resolve_items(site, body.get("items")),
-            notes=body.get("notes"), force=bool(body.get("force")), by=current_user.username)
+            audience=body.get("audience") or "all",
+            items=resolve_items(site, body.get("items"), viewer=current_user),
+            notes=body.get("notes"), force=bool(body.get("force")), by=current_user.username,
+            viewer=current_user)
     except Conflict as exc:
         db.session.rollback()
         return _conflict(exc)
@@ -161,7 +163,7 @@ def screening(screening_id: str):
     if "status" in body:
         raise Invalid(_("Only status cancelled can be set; the player sets the others."))
     try:
-        warnings = update_screening(row, body, force=bool(body.get("force")))
+        warnings = update_screening(row, body, force=bool(body.get("force")), viewer=current_user)
     except Conflict as exc:
         db.session.rollback()
         if exc.details is None:

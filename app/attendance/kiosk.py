@@ -42,6 +42,8 @@ from .services import (
     is_open,
     screening_villages,
     sign_in,
+    sign_in_villages,
+    signable_person,
     undo,
     undoable,
     villages_of,
@@ -92,13 +94,20 @@ def signed_count(screening: Screening) -> int:
         Attendance.screening_id == screening.id, Attendance.status.in_(SIGNED_STATUSES))) or 0
 
 
-def _find(q: str, screening: Screening, *, within: bool) -> list[Person]:
+def _find(q: str, screening: Screening, *, township: bool) -> list[Person]:
+    """People of the screening's villages, or with `township` (someone from another village,
+    asked for explicitly) of its site's township, the screening's own first."""
     q = " ".join(q.split())[:40]
     if not q:
         return []
-    ids = villages_of(screening)
-    query = search_people(q, villages=ids, within=ids if within else None)
+    query = search_people(q, villages=villages_of(screening),
+                          within=sign_in_villages(screening.site, township=township))
     return db.session.scalars(query.limit(MAX_RESULTS)).all()
+
+
+def _other_villages() -> bool:
+    """Whether the search asked for someone from another village (the box ticked)."""
+    return request.values.get("other") == "1"
 
 
 def phone_url(screening: Screening) -> str:
@@ -136,10 +145,11 @@ def kiosk_page(error: str | None = None, status: int = 200):
     new = shown is not None and request.args.get("new") == "1"
     undo_left = int(UNDO_S - (now - shown.signed_at).total_seconds()) if new else 0
     can_undo = new and shown.method == "kiosk" and undo_left > 0 and undoable(shown)
-    q = request.args.get("q", "")
+    q, other = request.args.get("q", ""), _other_villages()
     return render_template(
         "attendance/kiosk.html", site=site, screening=screening, window=window(screening),
-        count=signed_count(screening), q=q, results=_find(q, screening, within=False),
+        count=signed_count(screening), q=q, other=other,
+        results=_find(q, screening, township=other),
         villages=screening_villages(screening), shown=shown, new=new, can_undo=can_undo,
         undo_left=undo_left, undo_s=UNDO_S,
         error=error, walkin=bool(request.form.get("walkin_name")), loopback=_loopback_host(),
@@ -167,9 +177,7 @@ def kiosk_sign():
     person = None
     try:
         if form.get("person_id"):
-            person = by_id(Person, form["person_id"])
-            if person is None or not person.active:
-                raise NotFound(_("No such person."))
+            person = signable_person(form["person_id"], screening.site)
         elif form.get("village") not in {v.name for v in screening_villages(screening)}:
             raise Invalid(_("Choose the village."))
         with one_writer():
@@ -327,11 +335,11 @@ def _phone_screening(screening_id: str, now: datetime):
     return screening, None
 
 
-def _phone_page(screening: Screening, *, q: str = "", result: str | None = None,
-                person: Person | None = None, status: int = 200):
+def _phone_page(screening: Screening, *, q: str = "", other: bool = False,
+                result: str | None = None, person: Person | None = None, status: int = 200):
     mine = _device_row(screening, _device())
-    return render_template("attendance/phone.html", screening=screening, q=q,
-                           results=_find(q, screening, within=True), result=result,
+    return render_template("attendance/phone.html", screening=screening, q=q, other=other,
+                           results=_find(q, screening, township=other), result=result,
                            person=person, mine=mine), status
 
 
@@ -342,7 +350,7 @@ def phone_page(screening_id: str):
     screening, refusal = _phone_screening(screening_id, _now())
     if refusal is not None:
         return refusal
-    return _phone_page(screening, q=request.args.get("q", ""))
+    return _phone_page(screening, q=request.args.get("q", ""), other=_other_villages())
 
 
 @bp.route("/s/<screening_id>", methods=["POST"])
@@ -353,9 +361,7 @@ def phone_sign(screening_id: str):
     screening, refusal = _phone_screening(screening_id, now)
     if refusal is not None:
         return refusal
-    person = by_id(Person, request.form.get("person_id"))
-    if person is None or not person.active or person.village_id not in villages_of(screening):
-        raise NotFound(_("No such person."))
+    person = signable_person(request.form.get("person_id"), screening.site)
     device = _device()
     mine = _device_row(screening, device)
     if mine is not None and mine.person_id != person.id and not screening.phone_shared:

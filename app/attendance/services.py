@@ -12,10 +12,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, text
 
 from ..auth.access import unit_subtree_ids
-from ..errors import Conflict, Invalid
+from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..jobs import each_alone
-from ..models import Attendance, Person, PlayLog, Screening, Unit
+from ..lookup import by_id
+from ..models import Attendance, Person, PlayLog, Screening, Site, Unit
 from ..models.base import current_origin
 from ..models.people import ATTENDANCE_METHODS, ATTENDANCE_STATUSES
 from ..people.services import clean_name, create_person, require_text
@@ -62,6 +63,26 @@ def villages_of(screening: Screening) -> set[uuid.UUID]:
     """The villages a screening serves: its site's village, or every village under its unit."""
     unit = screening.site.unit
     return unit_subtree_ids(unit.id)
+
+
+def sign_in_villages(site: Site, *, township: bool = False) -> set[uuid.UUID]:
+    """The villages whose people a site's kiosk and phone page offer: those the site serves, or,
+    on an explicit search for someone from another village, every village of its township.
+    Never the whole network: a kiosk or a phone has no business with other townships' people."""
+    unit = site.unit
+    if township:
+        unit = unit.ancestor("township") or unit  # a site above any township keeps its own area
+    return unit_subtree_ids(unit.id)
+
+
+def signable_person(value, site: Site) -> Person:
+    """The active roster person a site's kiosk or phone may sign in: one of its township's
+    villages (the widest a self-service search reaches); anyone else is unknown (404)."""
+    person = by_id(Person, value)
+    if (person is None or not person.active
+            or person.village_id not in sign_in_villages(site, township=True)):
+        raise NotFound(_("No such person."))
+    return person
 
 
 def expected_people(screening: Screening) -> list[Person]:

@@ -13,7 +13,7 @@ from ..auth.access import visible_sites
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..lookup import by_id
-from ..models import FileEntry, LibraryRoot, MediaFile, Site, Title
+from ..models import FileEntry, LibraryRoot, MediaFile, Site, Title, User
 from ..models.catalog import AUDIENCES, SERIES, TOPICS
 from ..text import name_search, pinyin_keys
 
@@ -74,11 +74,13 @@ def create_title(
     return title
 
 
-def file_visible(media: MediaFile) -> bool:
-    """A file is visible to admins, or to anyone whose sites hold a copy of it."""
-    if current_user.role == "admin":
+def file_visible(media: MediaFile, user: User | None = None) -> bool:
+    """A file is visible to admins, or to anyone whose sites hold a copy of it (`user`: the
+    current user unless given)."""
+    user = current_user if user is None else user
+    if user.role == "admin":
         return True
-    sites = visible_sites(current_user).with_only_columns(Site.id)
+    sites = visible_sites(user).with_only_columns(Site.id)
     return bool(db.session.scalar(
         select(func.count(FileEntry.id)).join(LibraryRoot).where(
             FileEntry.media_file_id == media.id, LibraryRoot.site_id.in_(sites))))

@@ -28,6 +28,8 @@ from schedules.checks import (
 )
 from schedules.recurrence import RecurrenceError, occurrences, validate_rule
 
+from ..auth.access import visible_sites
+from ..catalog.titles import file_visible
 from ..dates import check_moment, moment_in_range, parse_moment
 from ..errors import Conflict, DianjiaoError, Invalid, NotFound
 from ..extensions import db
@@ -44,6 +46,7 @@ from ..models import (
     Shipment,
     Site,
     Title,
+    User,
 )
 from ..models.base import current_origin
 from ..models.catalog import AUDIENCES
@@ -62,34 +65,49 @@ def _media_at_site(site: Site):
     )
 
 
-def resolve_items(site: Site, items: Iterable[dict]) -> list[ScreeningItem]:
-    """Turn [{sha256} | {title_id} | {file_id}] into unsaved playlist rows; unknown ones are 422."""
+def resolve_items(site: Site, items: Iterable[dict], *,
+                  viewer: User | None = None) -> list[ScreeningItem]:
+    """Turn [{sha256} | {title_id} | {file_id}] into unsaved playlist rows; unknown ones are 422.
+
+    With a `viewer` (a user planning through a page or the API), a file none of their sites
+    holds is unknown too, with the same answer, so a hash does not tell where it exists.
+    """
     rows = []
     for position, spec in enumerate(items or []):
+        n = position + 1
         if not isinstance(spec, dict):
-            raise Invalid(_("Each playlist item is an object with sha256 or title_id."))
+            raise Invalid(_("Playlist item %(n)d is not an object with sha256 or title_id.", n=n))
         media = title = None
         if spec.get("sha256"):
-            media = db.session.scalar(
-                select(MediaFile).where(MediaFile.sha256 == str(spec["sha256"]).lower()))
+            media = _usable(db.session.scalar(
+                select(MediaFile).where(MediaFile.sha256 == str(spec["sha256"]).lower())), viewer)
             if media is None:
-                raise Invalid(_("No file with SHA-256 %(sha)s in the catalog.", sha=spec["sha256"]))
+                raise Invalid(_("Playlist item %(n)d: no file with SHA-256 %(sha)s in the catalog.",
+                                n=n, sha=spec["sha256"]))
         elif spec.get("file_id"):
-            media = by_id(MediaFile, spec["file_id"])
+            media = _usable(by_id(MediaFile, spec["file_id"]), viewer)
             if media is None:
-                raise Invalid(_("No such file in the catalog."))
+                raise Invalid(_("Playlist item %(n)d: no such file in the catalog.", n=n))
         elif spec.get("title_id"):
             title = by_id(Title, spec["title_id"])
             if title is None:
-                raise Invalid(_("No title with id %(id)s.", id=spec["title_id"]))
+                raise Invalid(_("Playlist item %(n)d: no title with id %(id)s.", n=n,
+                                id=spec["title_id"]))
         else:
-            raise Invalid(_("Each playlist item is an object with sha256 or title_id."))
+            raise Invalid(_("Playlist item %(n)d is not an object with sha256 or title_id.", n=n))
         rows.append(ScreeningItem(position=position, media_file=media,
                                   title=title or (media.title if media else None)))
     return rows
 
 
-def _plan_item(site: Site, row: ScreeningItem) -> PlanItem:
+def _usable(media: MediaFile | None, viewer: User | None) -> MediaFile | None:
+    """The file if the viewer may see it (as for attaching files to a title), else None."""
+    if media is None or viewer is None or file_visible(media, viewer):
+        return media
+    return None
+
+
+def _plan_item(site: Site, row: ScreeningItem, viewer: User | None = None) -> PlanItem:
     present = set(db.session.scalars(_media_at_site(site)))
     if row.media_file is not None:
         files = [row.media_file]
@@ -101,11 +119,14 @@ def _plan_item(site: Site, row: ScreeningItem) -> PlanItem:
     chosen = here[0] if here else (files[0] if files else None)
     holders = []
     if not here and files:
-        holders = sorted(set(db.session.scalars(
+        query = (
             select(Site.code).join(LibraryRoot, LibraryRoot.site_id == Site.id)
             .join(FileEntry, FileEntry.root_id == LibraryRoot.id)
             .where(FileEntry.media_file_id.in_([f.id for f in files]),
-                   FileEntry.missing.is_(False)))))
+                   FileEntry.missing.is_(False)))
+        if viewer is not None:  # never name a site the planner may not see
+            query = query.where(Site.id.in_(visible_sites(viewer).with_only_columns(Site.id)))
+        holders = sorted(set(db.session.scalars(query)))
     on_the_way = []
     if not here and row.title is not None:
         from ..models import BatchItem
@@ -165,8 +186,9 @@ def warning_dicts(warnings: list[PlanWarning]) -> list[dict]:
 
 
 def check(site: Site, starts_at: datetime, ends_at: datetime, items: list[ScreeningItem],
-          exclude: uuid.UUID | None = None) -> list[PlanWarning]:
-    """Run the planning checks of `schedules.checks` for a screening-to-be."""
+          exclude: uuid.UUID | None = None, viewer: User | None = None) -> list[PlanWarning]:
+    """Run the planning checks of `schedules.checks` for a screening-to-be (as `viewer` may see
+    them: the sites holding a file elsewhere are those of the viewer's area)."""
     tz = current_app.config["TIMEZONE"]
     check_moment(starts_at, "starts_at", tz)
     check_moment(ends_at, "ends_at", tz)
@@ -177,7 +199,7 @@ def check(site: Site, starts_at: datetime, ends_at: datetime, items: list[Screen
     if ends_at - starts_at > timedelta(hours=24):  # as a plan's; the form cannot show longer
         raise Invalid(_("A screening lasts at most 24 hours."))
     slot = Slot(str(exclude) if exclude else None, starts_at, ends_at)
-    warnings = check_plan(slot, [_plan_item(site, row) for row in items],
+    warnings = check_plan(slot, [_plan_item(site, row, viewer) for row in items],
                           other_slots(site, exclude, starts_at, ends_at))
     if not items:
         warnings.append(PlanWarning("empty_playlist", "The playlist is empty: nothing will play."))
@@ -195,13 +217,14 @@ def _audience(value: str | None) -> str:
 def create_screening(site: Site, *, starts_at: datetime, ends_at: datetime, topic: str,
                      audience: str = "all", items: list[ScreeningItem] | None = None,
                      notes: str | None = None, force: bool = False, by: str | None = None,
-                     series: Series | None = None) -> tuple[Screening, list[PlanWarning]]:
+                     series: Series | None = None,
+                     viewer: User | None = None) -> tuple[Screening, list[PlanWarning]]:
     """Plan a screening; an overlap at the site is a Conflict unless forced."""
     topic = (topic or "").strip()
     if not topic:
         raise Invalid(_("A screening needs a topic."))
     items = items or []
-    warnings = check(site, starts_at, ends_at, items)
+    warnings = check(site, starts_at, ends_at, items, viewer=viewer)
     if not force and any(w.code == "overlap" for w in warnings):
         raise Conflict(_("Another screening at this site overlaps this time."),
                        details=warning_dicts(warnings))
@@ -216,7 +239,7 @@ def create_screening(site: Site, *, starts_at: datetime, ends_at: datetime, topi
 
 
 def update_screening(screening: Screening, changes: dict, *, force: bool = False,
-                     tz: str | None = None) -> list[PlanWarning]:
+                     tz: str | None = None, viewer: User | None = None) -> list[PlanWarning]:
     """Edit a planned screening; editing one occurrence detaches it from its series' updates."""
     if screening.status not in ("planned",):
         raise Conflict(_("Only a planned screening can be changed (this one is %(status)s).",
@@ -226,9 +249,10 @@ def update_screening(screening: Screening, changes: dict, *, force: bool = False
         else screening.starts_at
     ends_at = parse_moment(changes["ends_at"], "ends_at", tz)[0] if "ends_at" in changes \
         else screening.ends_at
-    items = resolve_items(screening.site, changes["items"]) if "items" in changes else list(
-        screening.items)
-    warnings = check(screening.site, starts_at, ends_at, items, exclude=screening.id)
+    items = resolve_items(screening.site, changes["items"], viewer=viewer) if "items" in changes \
+        else list(screening.items)
+    warnings = check(screening.site, starts_at, ends_at, items, exclude=screening.id,
+                     viewer=viewer)
     if not force and any(w.code == "overlap" for w in warnings):
         raise Conflict(_("Another screening at this site overlaps this time."),
                        details=warning_dicts(warnings))

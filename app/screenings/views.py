@@ -152,7 +152,7 @@ def _checked(site: Site, starts_at: datetime, ends_at: datetime, items, exclude=
              plan: tuple[str, int] | None = None) -> list[str]:
     """The planning checks as messages; for a recurring `plan` (rule, minutes) the overlaps of
     every date it would make, instead of the first date's only."""
-    found = check(site, starts_at, ends_at, items, exclude=exclude)
+    found = check(site, starts_at, ends_at, items, exclude=exclude, viewer=current_user)
     messages = [] if (note := _next_day(starts_at, ends_at)) is None else [note]
     if plan is None:
         return messages + [warning_text(w) for w in found]
@@ -189,7 +189,7 @@ def new(code: str):
         starts_at, ends_at, audience, playlist = _planned(form)
         duration = int((ends_at - starts_at).total_seconds() // 60)
         try:
-            items = resolve_items(site, playlist)
+            items = resolve_items(site, playlist, viewer=current_user)
             rule = None
             if form.repeat.data:
                 from schedules.recurrence import preset_rule
@@ -216,7 +216,7 @@ def new(code: str):
                 screening, found = create_screening(
                     site, starts_at=starts_at, ends_at=ends_at, topic=form.topic.data,
                     audience=audience, items=items, notes=form.notes.data or None,
-                    force=form.force.data, by=current_user.username)
+                    force=form.force.data, by=current_user.username, viewer=current_user)
                 return _saved(screening, found, _("Screening planned."))
         except Conflict as exc:
             warnings = _refused(exc)
@@ -252,7 +252,8 @@ def edit(screening_id: str):
             ends_at += timedelta(hours=24)  # a 24-hour screening shows its end as its start
         try:
             if request.form.get("action") == "check":
-                warnings = _checked(site, starts_at, ends_at, resolve_items(site, playlist),
+                warnings = _checked(site, starts_at, ends_at,
+                                    resolve_items(site, playlist, viewer=current_user),
                                     exclude=screening.id)
             else:
                 changes = {"starts_at": starts_at, "ends_at": ends_at, "topic": form.topic.data,
@@ -262,7 +263,8 @@ def edit(screening_id: str):
                 shown = {str(i.title_id) for i in screening.items if i.title_id}
                 if set(form.titles.data or []) != shown:
                     changes["items"] = playlist
-                found = update_screening(screening, changes, force=form.force.data)
+                found = update_screening(screening, changes, force=form.force.data,
+                                         viewer=current_user)
                 return _saved(screening, found, _("Screening saved."))
         except Conflict as exc:
             warnings = _refused(exc)

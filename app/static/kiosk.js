@@ -55,6 +55,7 @@
 
   var csrf = {"X-CSRFToken": data("csrf")};
   var search = document.getElementById("kiosk-q");
+  var other = document.getElementById("kiosk-other");  // someone from another village: the township
   var results = document.getElementById("kiosk-results");
   var none = document.getElementById("kiosk-none");
   var result = document.getElementById("kiosk-result");
@@ -122,7 +123,7 @@
     var ticket = ++asked;
     if (!q) { results.innerHTML = ""; none.hidden = true; return; }
     var url = data("people-url") + "?limit=20&screening=" + encodeURIComponent(screening) +
-      "&q=" + encodeURIComponent(q);
+      "&q=" + encodeURIComponent(q) + (other && other.checked ? "&scope=township" : "");
     request("GET", url, null, {}, function (status, reply) {
       if (ticket !== asked || status !== 200 || !reply) { return; }
       results.innerHTML = "";
@@ -133,6 +134,7 @@
   var typing = null;
   search.addEventListener("input", function () { clearTimeout(typing); typing = setTimeout(find, 150); });
   search.form.addEventListener("submit", function (event) { event.preventDefault(); find(); });
+  if (other) { other.addEventListener("change", function () { find(); search.focus(); }); }
 
   // Signing in: a roster person or a walk-in, through the API.
   document.addEventListener("submit", function (event) {
@@ -154,6 +156,7 @@
         errorBox.hidden = true;
         showResult(reply, status === 201);
         search.value = "";
+        if (other) { other.checked = false; }  // the next person starts with the own villages
         results.innerHTML = "";
         none.hidden = true;
         if (form.elements.walkin_name) {

@@ -1,5 +1,6 @@
 """The kiosk and the phone sign-in in Chromium: type `zs`, tap 张三, the count shows 1, undo, sign
-again; then a phone follows the QR code, signs in, and a second attempt says already signed."""
+again; `zs` finds 周顺 of the next village only with "someone from another village" ticked; then a
+phone follows the QR code, signs in, and a second attempt says already signed."""
 
 from __future__ import annotations
 
@@ -64,6 +65,22 @@ def test_kiosk_and_phone(new_page, logged_in, open_screening, shoot):
     expect(result).to_have_class(re.compile(r"\balready\b"))
     expect(kiosk.locator("#kiosk-undo")).to_be_hidden()
     expect(count).to_have_text("1")
+
+    # `zs` offers the people of the site's village (东村); 周顺 of 西村, the same township, only
+    # once "someone from another village" is ticked, with the village beside each name
+    kiosk.locator("#kiosk-q").press_sequentially("zs", delay=50)
+    people = kiosk.locator("#kiosk-results button.person")
+    expect(people.filter(has_text="张三").first).to_be_visible()
+    expect(people.filter(has_text="东村").first).to_be_visible()
+    expect(people.filter(has_text="周顺")).to_have_count(0)
+    other = kiosk.locator("#kiosk-other")
+    expect(other).to_be_visible()
+    other.check()
+    expect(people.filter(has_text="周顺").filter(has_text="西村")).to_have_count(1)
+    expect(people.first).to_contain_text("东村")  # the screening's own village first
+    other.uncheck()
+    expect(people.filter(has_text="周顺")).to_have_count(0)
+    kiosk.locator("#kiosk-q").fill("")
 
     # the phone follows the QR code shown on the kiosk (its title is the address it encodes)
     svg = kiosk.request.get(f"/screenings/{open_screening}/qr.svg").text()

@@ -40,6 +40,17 @@ def world(app, make):
 
 
 @pytest.fixture
+def afar(world, make):
+    """Two people the kiosk's search must keep apart from: 张山 (zs) of another township, and
+    a second 张三, of 西村 (P-001's township, not its village)."""
+    make.site("P-009", township="河口乡", village="石桥村")
+    world["people"]["张山"] = create_person("张山", village=village_named("石桥村"))
+    world["people"]["西村张三"] = create_person("张三", village=village_named("西村"))
+    db.session.commit()
+    return world
+
+
+@pytest.fixture
 def clock(monkeypatch):
     """The kiosk's clock, fixed at now and moved by hand: `clock.now += timedelta(...)`."""
 
@@ -98,8 +109,8 @@ def test_search_without_javascript(client, world, login, q, first):
     html = client.get(f"/kiosk?q={q}").get_data(as_text=True)
     names = re.findall(r'<button class="person"><b>([^<]+)</b>', html)
     assert names[0] == first
-    if q == "zs":  # people of the screening's villages first
-        assert names == ["张三", "周顺"]
+    if q == "zs":  # the screening's villages only (周顺 of 西村 on an explicit search, below)
+        assert names == ["张三"]
 
 
 def test_sign_in_by_form_then_already(client, world, login):
@@ -324,11 +335,11 @@ def test_operator_lets_one_phone_sign_in_a_family(app, world, client, login):
                       ).status_code == 403
 
 
-def test_phone_refuses_people_of_other_villages_and_forms_without_csrf(app, world):
+def test_phone_refuses_people_of_other_townships_and_forms_without_csrf(app, world, afar):
     phone = app.test_client()
     sid = world["open"].id
     scan(phone, sid)
-    assert phone_sign(phone, world, "周顺").status_code == 404
+    assert phone_sign(phone, world, "张山").status_code == 404
     response = phone.post(f"/s/{sid}", data={"person_id": str(world["people"]["张三"].id)})
     assert response.status_code == 400
     assert rows() == 0
@@ -379,3 +390,72 @@ def test_phone_pages_are_rate_limited(app, world):
     phone = app.test_client()
     codes = [phone.get(f"/s/{world['open'].id}/forged").status_code for _ in range(31)]
     assert codes[:30] == [403] * 30 and codes[30] == 429
+
+
+# --- how far the kiosk and the phone search ------------------------------------------------
+
+def kiosk_names(html: str) -> list[tuple[str, str]]:
+    return re.findall(r'<button class="person"><b>([^<]+)</b> <small>([^<]*)</small>', html)
+
+
+def phone_names(html: str) -> list[tuple[str, str]]:
+    return re.findall(r"<button><b>([^<]+)</b> <small>([^<]*)</small>", html)
+
+
+def test_kiosk_offers_its_villages_then_the_township_on_request_never_the_network(
+        client, world, afar, login):
+    login("kiosk-a")
+    page = client.get("/kiosk?q=zs").get_data(as_text=True)
+    assert kiosk_names(page) == [("张三", "东村")]
+    assert re.search(r'<input type="checkbox" name="other" value="1" id="kiosk-other">\s*'
+                     r"Someone from another village of the township</label>", page)
+    wider = client.get("/kiosk?q=zs&other=1").get_data(as_text=True)
+    # the screening's own village first; two of one name told apart by their village
+    assert kiosk_names(wider) == [("张三", "东村"), ("周顺", "西村"), ("张三", "西村")]
+    assert "张山" not in wider  # another township
+    assert 'id="kiosk-other" checked' in wider
+
+
+def test_a_kiosk_signs_in_nobody_from_another_township(client, world, afar, login):
+    login("kiosk-a")
+    assert sign(client, world, person_id=str(world["people"]["张山"].id)).status_code == 404
+    token = csrf_token(client, "/kiosk")
+    url = f"/api/v1/screenings/{world['open'].id}/attendance"
+    refused = client.post(url, json={"person_id": str(world["people"]["张山"].id)},
+                          headers={"X-CSRFToken": token})
+    assert refused.status_code == 404 and refused.json["error"]["message"] == "No such person."
+    assert rows() == 0
+    assert sign(client, world, person_id=str(world["people"]["周顺"].id)).status_code == 303
+    assert client.post(url, json={"person_id": str(world["people"]["西村张三"].id)},
+                       headers={"X-CSRFToken": token}).status_code == 201
+    assert rows() == 2
+
+
+def test_the_kiosk_api_keeps_to_the_site_and_says_no_more_than_the_page(client, world, afar,
+                                                                       login):
+    login("kiosk-a")
+    found = client.get("/api/v1/people?q=zs").json
+    assert [(p["name"], p["village"]) for p in found["items"]] == [("张三", "东村")]
+    assert found["items"][0] == {"id": str(world["people"]["张三"].id), "name": "张三",
+                                 "village": "东村", "township": "城关镇"}  # no party, role, phone
+    wider = client.get(f"/api/v1/people?q=zs&scope=township&screening={world['open'].id}").json
+    assert [(p["name"], p["village"]) for p in wider["items"]] == [
+        ("张三", "东村"), ("周顺", "西村"), ("张三", "西村")]
+    assert client.get("/api/v1/people?q=zs&scope=network").status_code == 422
+    assert client.get("/api/v1/people?q=zs&scope=").json["total"] == 1
+
+
+def test_the_phone_offers_its_villages_then_the_township_on_request(app, world, afar):
+    phone = app.test_client()
+    sid = world["open"].id
+    scan(phone, sid)
+    page = phone.get(f"/s/{sid}?q=zs").get_data(as_text=True)
+    assert phone_names(page) == [("张三", "东村")]
+    assert "Someone from another village of the township" in page
+    wider = phone.get(f"/s/{sid}?q=zs&other=1").get_data(as_text=True)
+    assert phone_names(wider) == [("张三", "东村"), ("周顺", "西村"), ("张三", "西村")]
+    nobody = phone.get(f"/s/{sid}?q=张山&other=1").get_data(as_text=True)
+    assert phone_names(nobody) == []
+    assert "Nobody of this township has that name. Sign in at the kiosk." in nobody
+    signed = phone_sign(phone, world, "周顺")
+    assert signed.status_code == 200 and 'data-state="signed"' in signed.get_data(as_text=True)

@@ -406,3 +406,98 @@ def test_the_edit_page_saves_a_24_hour_screening_unchanged(app, api, future, log
     after = api.get(f"/api/v1/screenings/{created['id']}").json
     assert after["topic"] == "改个主题"
     assert (after["starts_at"], after["ends_at"]) == (created["starts_at"], created["ends_at"])
+
+
+# --- a playlist keeps to the planner's area ----------------------------------------------------
+
+@pytest.fixture
+def area(app, api):
+    """Besides `api`: P-003 in P-001's township (城关镇 西村), township officers of 城关镇 and of
+    河口乡 (P-002's), and a title whose one file only P-001 holds."""
+    from app.catalog.titles import create_title
+    from tests import factories as make
+
+    make.site("P-003", township="城关镇", village="西村")
+    make.user("town-cg", "township", township="城关镇")
+    make.user("town-hk", "township", township="河口乡")
+    title = create_title("果树修剪技术", approved=True, sha256=[film(api)])
+    db.session.commit()
+    return {"title": str(title.id)}
+
+
+def plan_as(app, user: str, site: str, items, start: datetime):
+    from tests.conftest import token_client
+
+    return token_client(app, user).post("/api/v1/screenings", json={
+        "site": site, "starts_at": iso(start), "ends_at": iso(start + timedelta(hours=1)),
+        "topic": "学习", "items": items})
+
+
+def test_a_file_held_only_at_another_site_is_unknown_to_the_planner(app, api, area, future):
+    """op-b (P-002) sends the hash of P-001's film: the same 422 as for a hash that exists
+    nowhere, naming the item, and no screening; by its file id too. The admin may plan it."""
+    sha, nowhere = film(api), "f" * 64
+    file_id = next(f["id"] for f in api.get("/api/v1/files?site=P-001&limit=500").json["items"]
+                   if f["sha256"] == sha)
+    hidden = plan_as(app, "op-b", "P-002", [{"title_id": area["title"]}, {"sha256": sha}],
+                     future)
+    unknown = plan_as(app, "op-b", "P-002", [{"title_id": area["title"]}, {"sha256": nowhere}],
+                      future)
+    assert (hidden.status_code, unknown.status_code) == (422, 422)
+    assert hidden.json["error"]["message"] == (
+        f"Playlist item 2: no file with SHA-256 {sha} in the catalog.")
+    assert hidden.json["error"]["message"].replace(sha, nowhere) == unknown.json["error"]["message"]
+    by_id = plan_as(app, "op-b", "P-002", [{"file_id": file_id}], future)
+    assert by_id.status_code == 422
+    assert by_id.json["error"]["message"] == "Playlist item 1: no such file in the catalog."
+    assert db.session.scalar(select(db.func.count(Screening.id))) == 0
+    assert plan_as(app, "admin", "P-002", [{"sha256": sha}], future).status_code == 201
+
+
+def test_a_patch_cannot_put_another_sites_file_in_the_playlist(app, api, area, future):
+    from tests.conftest import token_client
+
+    created = plan_as(app, "op-b", "P-002", [], future).json
+    patched = token_client(app, "op-b").patch(f"/api/v1/screenings/{created['id']}",
+                                              json={"items": [{"sha256": film(api)}]})
+    assert patched.status_code == 422
+    assert patched.json["error"]["message"].startswith("Playlist item 1: no file with SHA-256")
+    assert api.get(f"/api/v1/screenings/{created['id']}").json["items"] == []
+
+
+@pytest.mark.parametrize(("user", "site", "named"), [
+    ("op-b", "P-002", False),  # an operator sees only their own site
+    ("town-hk", "P-002", False),  # P-001 is in another township
+    ("town-cg", "P-003", True),  # P-001 is in the officer's township
+    ("admin", "P-002", True),
+])
+def test_warnings_name_only_the_sites_the_planner_may_see(app, api, area, user, site, named, future):
+    response = plan_as(app, user, site, [{"title_id": area["title"]}], future)
+    assert response.status_code == 201
+    warning = next(w for w in response.json["warnings"] if w["code"] == "not_held")
+    assert warning["message"].startswith("果树修剪技术 has no file at this site.")
+    assert ("Held at: P-001." in warning["message"]) is named
+    assert ("P-001" in str(response.json)) is named
+
+
+def test_the_planning_and_edit_forms_name_no_site_out_of_the_operators_sight(app, api, area,
+                                                                             client, login):
+    login("op-b")
+    url = "/sites/P-002/screenings/new"
+    data = {"day": "2027-01-06", "start": "19:30", "end": "21:00", "topic": "果树",
+            "audience": "all", "repeat": "", "titles": [area["title"]],
+            "csrf_token": csrf_token(client, url)}
+    checked = client.post(url, data={**data, "action": "check"}).get_data(as_text=True)
+    assert "果树修剪技术 has no file at this site." in checked
+    assert "P-001" not in checked and "Held at" not in checked
+    saved = client.post(url, data={**data, "action": "save"}, follow_redirects=True)
+    page = saved.get_data(as_text=True)
+    assert "has no file at this site." in page and "P-001" not in page
+    screening = db.session.scalar(select(Screening))
+    edit = f"/screenings/{screening.id}/edit"
+    rechecked = client.post(edit, data={**data, "action": "check", "topic": "果树 二"})
+    html = rechecked.get_data(as_text=True)
+    assert "has no file at this site." in html and "P-001" not in html
+    resaved = client.post(edit, data={**data, "action": "save", "topic": "果树 二"},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "has no file at this site." in resaved and "P-001" not in resaved
