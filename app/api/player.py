@@ -15,6 +15,8 @@ from ..extensions import db
 from ..i18n import show_time
 from ..models import Screening, Site
 from ..player.services import get_player, item_for, media_for_spec, player_site, save_queue
+from ..reasons import show_reason
+from ..screenings.readiness import known_readiness
 from . import bp
 from .helpers import api_roles, json_body
 
@@ -43,6 +45,12 @@ def status_dict(site: Site) -> dict:
         "id": str(upcoming.id), "topic": upcoming.topic,
         "starts_at": upcoming.starts_at.isoformat(),
         "starts_local": show_time(upcoming.starts_at, "yyyy-MM-dd HH:mm")}
+    if upcoming is not None:
+        known = known_readiness([upcoming]).get(upcoming.id)
+        status["next_screening"]["readiness"] = None if known is None else {
+            "status": known["status"],
+            "problems": [show_reason(p.get("problem")) for p in known["problems"]]}
+    status["reason_shown"] = show_reason(status.get("reason")) if status.get("reason") else None
     return status
 
 

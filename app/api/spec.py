@@ -91,6 +91,7 @@ SCHEMAS["PlayerStatus"] = {"type": "object", "properties": {
     "index": {"type": "integer", "nullable": True},
     "screening_id": NULLABLE_STR,
     "available": {"type": "boolean"}, "reason": NULLABLE_STR,
+    "reason_shown": {**NULLABLE_STR, "description": "the reason in the caller's language"},
     "next_screening": {"type": "object", "nullable": True}}}
 SCHEMAS["Readiness"] = {"type": "object", "required": ["status", "checked_at", "problems"],
                         "properties": {

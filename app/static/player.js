@@ -39,7 +39,19 @@
     });
     document.getElementById("queue-empty").hidden = st.queue.length > 0;
     var next = document.getElementById("next-screening");
-    next.textContent = st.next_screening ? box.dataset.nextLabel + " " + st.next_screening.starts_local + " " + st.next_screening.topic : "";
+    var upcoming = st.next_screening;
+    next.textContent = upcoming ? box.dataset.nextLabel + " " + upcoming.starts_local + " " + upcoming.topic : "";
+    var ready = document.getElementById("next-readiness");
+    var check = upcoming && upcoming.readiness;
+    ready.hidden = !check;
+    if (check) {
+      ready.className = "readiness " + check.status;
+      ready.textContent = (check.status === "ready" ? box.dataset.ready : box.dataset.atRisk) +
+        (check.problems.length ? ": " + check.problems.join("; ") : "");
+    }
+    var fault = document.getElementById("player-fault");
+    fault.hidden = st.available || !!document.getElementById("player-unavailable");
+    fault.textContent = st.available ? "" : box.dataset.unavailable + " " + (st.reason_shown || "");
   }
   box.querySelectorAll("button[data-action]").forEach(function (b) {
     b.onclick = function () { send(b.dataset.action); };

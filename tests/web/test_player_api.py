@@ -59,7 +59,7 @@ def test_queue_play_next_stop_and_proof_of_play(api):
     assert db.session.scalar(select(db.func.count(QueueEntry.id))) == 2  # kept for a restart
     api.post("/api/v1/player/play")
     playing = wait(api, lambda s: s["state"] == "playing" and s["current"]
-                   and s["current"]["position_s"] > 0.3)
+                   and (s["current"]["position_s"] or 0) > 0.3)
     assert playing["current"]["name"] == first
     api.post("/api/v1/player/next")
     wait(api, lambda s: s["current"] and s["current"]["name"] != first)
@@ -80,7 +80,7 @@ def test_a_dvd_item_shows_the_length_and_time_of_all_its_parts(api):
     assert status["queue"][0]["duration_s"] == pytest.approx(3, abs=0.5)
     api.post("/api/v1/player/play")
     playing = wait(api, lambda s: s["state"] == "playing" and s["current"]
-                   and s["current"]["position_s"] > 0.3)
+                   and (s["current"]["position_s"] or 0) > 0.3)
     assert playing["current"]["length_s"] == pytest.approx(3, abs=0.5)
     later = wait(api, lambda s: s["current"] and s["current"]["position_s"] > 2.0)  # second part
     assert later["current"]["key"] == playing["current"]["key"]
