@@ -82,7 +82,7 @@ def test_a_dvd_item_shows_the_length_and_time_of_all_its_parts(api):
     playing = wait(api, lambda s: s["state"] == "playing" and s["current"]
                    and (s["current"]["position_s"] or 0) > 0.3)
     assert playing["current"]["length_s"] == pytest.approx(3, abs=0.5)
-    later = wait(api, lambda s: s["current"] and s["current"]["position_s"] > 2.0)  # second part
+    later = wait(api, lambda s: s["current"] and (s["current"]["position_s"] or 0) > 2.0)  # second part
     assert later["current"]["key"] == playing["current"]["key"]
     assert later["current"]["length_s"] == playing["current"]["length_s"]
     wait(api, lambda s: s["state"] == "idle")
