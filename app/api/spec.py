@@ -6,6 +6,8 @@ from apispec import APISpec
 from apispec.yaml_utils import load_operations_from_docstring
 from flask import Flask
 
+from .. import limits
+
 ERROR = {
     "type": "object",
     "required": ["error"],
@@ -230,7 +232,7 @@ def build_spec(app: Flask) -> dict:
     spec.components.parameter("limit", "query", {"schema": {
         "type": "integer", "minimum": 1, "maximum": 500, "default": 100}})
     spec.components.parameter("offset", "query", {"schema": {
-        "type": "integer", "minimum": 0, "default": 0}})
+        "type": "integer", "minimum": 0, "maximum": limits.OFFSET, "default": 0}})
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/"):
