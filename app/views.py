@@ -141,6 +141,10 @@ def _refuse_bad_text():
     if problem == "deep":
         raise Invalid(_("The JSON sent is nested more than %(num)d levels deep.",
                         num=limits.JSON_DEPTH))
+    for key, value in request.args.items(multi=True):
+        if len(value) > limits.QUERY_VALUE:  # a search of 100,000 characters is no search
+            raise Invalid(_("%(field)s is longer than %(num)d characters.", field=key,
+                            num=limits.QUERY_VALUE))
 
 
 def init_app(app: Flask) -> None:

@@ -14,6 +14,7 @@ from wtforms import ValidationError
 from .. import limits
 from ..auth.access import token_login
 from ..errors import DianjiaoError, Forbidden, Invalid
+from .bodies import check_limits
 
 
 class Unauthorized(DianjiaoError):
@@ -63,4 +64,5 @@ def json_body() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise Invalid(_("Send a JSON object with Content-Type: application/json."))
+    check_limits(body)
     return body
