@@ -11,8 +11,10 @@ from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
+from .. import limits
 from ..auth.access import token_login
 from ..errors import DianjiaoError, Forbidden, Invalid
+from .bodies import check_limits
 
 
 class Unauthorized(DianjiaoError):
@@ -44,14 +46,17 @@ def api_roles(*roles: str) -> Callable:
 
 
 def paging() -> tuple[int, int]:
-    """Read limit (1..500, default 100) and offset (>= 0) from the query string."""
+    """Read limit (1..500, default 100) and offset (0..OFFSET) from the query string.
+
+    An offset past any list is refused: the databases take at most a 64-bit one (2^63 was a
+    500) and no list of ours comes near a billion rows."""
     try:
         limit = int(request.args.get("limit", 100))
         offset = int(request.args.get("offset", 0))
     except ValueError as exc:
         raise Invalid(_("limit and offset must be whole numbers.")) from exc
-    if not 1 <= limit <= 500 or offset < 0:
-        raise Invalid(_("limit must be 1 to 500 and offset 0 or more."))
+    if not 1 <= limit <= 500 or not 0 <= offset <= limits.OFFSET:
+        raise Invalid(_("limit must be 1 to 500 and offset 0 to %(num)d.", num=limits.OFFSET))
     return limit, offset
 
 
@@ -59,4 +64,5 @@ def json_body() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise Invalid(_("Send a JSON object with Content-Type: application/json."))
+    check_limits(body)
     return body

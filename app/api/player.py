@@ -78,7 +78,7 @@ def player_queue():
       summary: 'Add ({"items": [{sha256}|{file_id}], "mode": "append"|"replace"}), remove ({"remove": i}), move ({"move": {"from": i, "to": j}}) or clear ({"clear": true})'
       requestBody:
         required: true
-        content: {application/json: {schema: {type: object}}}
+        content: {application/json: {schema: {$ref: '#/components/schemas/QueueIn'}}}
       responses:
         200: {description: Status, content: {application/json: {schema: {$ref: '#/components/schemas/PlayerStatus'}}}}
         404: {$ref: '#/components/responses/Error'}

@@ -6,6 +6,8 @@ from apispec import APISpec
 from apispec.yaml_utils import load_operations_from_docstring
 from flask import Flask
 
+from .. import limits
+
 ERROR = {
     "type": "object",
     "required": ["error"],
@@ -13,6 +15,18 @@ ERROR = {
         "code": {"type": "string"}, "message": {"type": "string"}}}},
 }
 NULLABLE_STR = {"type": "string", "nullable": True}
+
+
+def text(limit: int, *, nullable: bool = False) -> dict:
+    """A string of at most `limit` characters (app/limits.py), checked on every body received."""
+    return {"type": "string", "maxLength": limit, **({"nullable": True} if nullable else {})}
+
+
+def strings(limit: int, items: int) -> dict:
+    """A list of at most `items` strings of at most `limit` characters each."""
+    return {"type": "array", "maxItems": items, "items": text(limit)}
+
+
 SCHEMAS = {
     "Error": ERROR,
     "Site": {"type": "object", "properties": {
@@ -35,25 +49,28 @@ SCHEMAS = {
         "files": {"type": "array", "items": {"type": "string"}}}},
     "TitleIn": {"type": "object", "required": ["name"], "additionalProperties": False,
                 "properties": {
-        "name": {"type": "string"}, "series": NULLABLE_STR,
-        "topics": {"type": "array", "items": {"type": "string"}},
+        "name": text(limits.TITLE_NAME), "series": text(limits.SERIES, nullable=True),
+        "topics": strings(limits.TOPIC, limits.TOPICS),
         "audience": {"type": "string", "enum": ["all", "party_members", "cadres", "villagers"]},
-        "approved": {"type": "boolean"}, "producer": NULLABLE_STR,
-        "year": {"type": "integer", "nullable": True}, "summary": NULLABLE_STR,
-        "sha256": {"type": "array", "items": {"type": "string"}}}},
+        "approved": {"type": "boolean"}, "producer": text(limits.TITLE_NAME, nullable=True),
+        "year": {"type": "integer", "nullable": True},
+        "summary": text(limits.SUMMARY, nullable=True),
+        "sha256": strings(limits.SHA256, limits.TITLE_FILES)}},
 }
 ITEM_IN = {"type": "object", "properties": {
-    "sha256": {"type": "string"}, "title_id": {"type": "string", "format": "uuid"},
-    "file_id": {"type": "string", "format": "uuid"}}}
+    "sha256": text(limits.SHA256), "title_id": {**text(limits.ID), "format": "uuid"},
+    "file_id": {**text(limits.ID), "format": "uuid"}}}
+PLAYLIST = {"type": "array", "maxItems": limits.PLAYLIST_ITEMS, "items": ITEM_IN}
 SCREENING_FIELDS = {
-    "site": {"type": "string"},
+    "site": text(limits.SITE_CODE),
     "starts_at": {"type": "string", "format": "date-time",
                   "description": "ISO 8601; without an offset it is read in DIANJIAO_TIMEZONE"},
     "ends_at": {"type": "string", "format": "date-time"},
-    "topic": {"type": "string"},
-    "audience": {"type": "string", "description": "all, party_members, cadres, villagers or a group"},
-    "items": {"type": "array", "items": ITEM_IN},
-    "notes": NULLABLE_STR,
+    "topic": text(limits.TOPIC),
+    "audience": {**text(limits.AUDIENCE),
+                 "description": "all, party_members, cadres, villagers or a group"},
+    "items": PLAYLIST,
+    "notes": text(limits.NOTES, nullable=True),
     "force": {"type": "boolean", "description": "plan even when it overlaps"},
 }
 WARNING = {"type": "object", "properties": {"code": {"type": "string"},
@@ -111,10 +128,10 @@ SCHEMAS.update({
         "role": {"type": "string", "enum": ["cadre", "member", "activist", "villager"]},
         "phone": NULLABLE_STR, "walkin": {"type": "boolean"}, "active": {"type": "boolean"}}},
     "PersonIn": {"type": "object", "required": ["name"], "properties": {
-        "name": {"type": "string", "maxLength": 40}, "village": NULLABLE_STR,
-        "township": NULLABLE_STR, "party_member": {"type": "boolean"},
+        "name": text(limits.PERSON_NAME), "village": text(limits.PLACE_NAME, nullable=True),
+        "township": text(limits.PLACE_NAME, nullable=True), "party_member": {"type": "boolean"},
         "role": {"type": "string", "enum": ["cadre", "member", "activist", "villager"]},
-        "phone": NULLABLE_STR}},
+        "phone": text(limits.PHONE, nullable=True)}},
     "Attendance": {"type": "object", "properties": {
         "id": {"type": "string", "format": "uuid"}, "screening_id": {"type": "string"},
         "person_id": {"type": "string"}, "name": {"type": "string"},
@@ -123,11 +140,17 @@ SCHEMAS.update({
         "signed_at": {"type": "string", "format": "date-time"}, "recorded_by": NULLABLE_STR,
         "device": NULLABLE_STR}},
     "AttendanceIn": {"type": "object", "properties": {
-        "person_id": {"type": "string", "format": "uuid"}, "walkin_name": {"type": "string"},
-        "village": NULLABLE_STR,
+        "person_id": {**text(limits.ID), "format": "uuid"},
+        "walkin_name": text(limits.PERSON_NAME), "village": text(limits.PLACE_NAME, nullable=True),
         "method": {"type": "string", "enum": ["kiosk", "phone", "operator", "paper"]},
         "status": {"type": "string", "enum": ["present", "late", "excused", "absent"]},
-        "device": NULLABLE_STR}},
+        "device": text(limits.DEVICE, nullable=True)}},
+    "QueueIn": {"type": "object", "properties": {
+        "items": PLAYLIST, "mode": {"type": "string", "enum": ["append", "replace"]},
+        "remove": {"type": "integer", "minimum": 0},
+        "move": {"type": "object", "properties": {"from": {"type": "integer"},
+                                                  "to": {"type": "integer"}}},
+        "clear": {"type": "boolean"}}},
 })
 for _name in ("Site", "File", "Title", "Screening", "PlayLog", "Person", "Attendance"):
     SCHEMAS[f"{_name}List"] = {"type": "object", "required": ["items", "total"], "properties": {
@@ -146,14 +169,17 @@ SCHEMAS.update({
         "shipments": {"type": "object", "additionalProperties": {"type": "integer"},
                       "description": "kits per status"}}},
     "BatchIn": {"type": "object", "required": ["name", "titles"], "properties": {
-        "name": {"type": "string", "maxLength": 200}, "form": FORM,
-        "made_on": {"type": "string", "format": "date", "nullable": True}, "notes": NULLABLE_STR,
-        "titles": {"type": "array", "minItems": 1,
-                   "items": {"type": "string", "format": "uuid"}}}},
+        "name": text(limits.BATCH_NAME), "form": FORM,
+        "made_on": {"type": "string", "format": "date", "nullable": True},
+        "notes": text(limits.NOTES, nullable=True),
+        "titles": {"type": "array", "minItems": 1, "maxItems": limits.BATCH_TITLES,
+                   "items": {**text(limits.ID), "format": "uuid"}}}},
     "ConsignIn": {"type": "object", "properties": {
-        "sites": {**STRINGS, "description": "site codes"},
-        "kind": {"oneOf": [{"type": "string"}, STRINGS], "description": "site kind(s)"},
-        "townships": STRINGS, "villages": STRINGS,
+        "sites": {**strings(limits.SITE_CODE, limits.CHOSEN_SITES), "description": "site codes"},
+        "kind": {"oneOf": [text(limits.SITE_KIND), strings(limits.SITE_KIND, limits.SITE_KINDS)],
+                 "description": "site kind(s)"},
+        "townships": strings(limits.PLACE_NAME, limits.CHOSEN_SITES),
+        "villages": strings(limits.PLACE_NAME, limits.CHOSEN_SITES),
         "copies": {"type": "integer", "minimum": 1, "default": 1},
         "form": {**FORM, "nullable": True, "description": "default: the batch's form"}}},
     "Shipment": {"type": "object", "properties": {
@@ -166,7 +192,7 @@ SCHEMAS.update({
         "verified_at": {"type": "string", "format": "date-time", "nullable": True},
         "replaces": {"type": "string", "format": "uuid", "nullable": True}}},
     "ShipmentPatch": {"type": "object", "required": ["status"], "properties": {
-        "status": SHIPMENT_STATUS, "received_by": NULLABLE_STR}},
+        "status": SHIPMENT_STATUS, "received_by": text(limits.RECEIVED_BY, nullable=True)}},
     "Holder": {"type": "object", "properties": {
         "site": {"type": "string"}, "name": {"type": "string"}, "kind": {"type": "string"},
         "township": NULLABLE_STR, "village": NULLABLE_STR,
@@ -241,7 +267,7 @@ def build_spec(app: Flask) -> dict:
     spec.components.parameter("limit", "query", {"schema": {
         "type": "integer", "minimum": 1, "maximum": 500, "default": 100}})
     spec.components.parameter("offset", "query", {"schema": {
-        "type": "integer", "minimum": 0, "default": 0}})
+        "type": "integer", "minimum": 0, "maximum": limits.OFFSET, "default": 0}})
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/"):

@@ -13,13 +13,14 @@ from wtforms import FieldList, FormField, StringField, TextAreaField
 from wtforms.utils import unset_value
 from wtforms.validators import Length, Optional, ValidationError
 
+from .. import limits
 from ..models.people import ATTENDANCE_STATUSES
 from ..people.services import MAX_NAME
 
 WALKIN_ROWS = 5
-MAX_WALKINS = 50
-MAX_VILLAGE = 100
-MAX_DISCUSSION = 20000
+MAX_WALKINS = limits.WALKINS
+MAX_VILLAGE = limits.PLACE_NAME
+MAX_DISCUSSION = limits.DISCUSSION
 
 
 class RollCallForm(FlaskForm):

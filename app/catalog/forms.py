@@ -14,6 +14,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from .. import limits
+from ..formlimits import text
 from ..labels import AUDIENCE_LABELS, SERIES_LABELS, TOPIC_LABELS, choices
 from .titles import FIRST_YEAR, LAST_YEAR, MAX_TITLE
 
@@ -26,11 +28,11 @@ class TitleForm(FlaskForm):
     audience = SelectField(_l("Audience"), choices=choices(AUDIENCE_LABELS))
     producer = StringField(_l("Producer"), validators=[Optional(), Length(max=MAX_TITLE)])
     year = IntegerField(_l("Year"), validators=[Optional(), NumberRange(FIRST_YEAR, LAST_YEAR)])
-    summary = TextAreaField(_l("Summary"), validators=[Optional()])
+    summary = TextAreaField(_l("Summary"), validators=[Optional(), text(limits.SUMMARY)])
 
 
 class AttachForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired()])
+    title = StringField(_l("Title"), validators=[DataRequired(), text(limits.TITLE_NAME)])
 
 
 class RootForm(FlaskForm):

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Select, func, select
 
+from .. import limits
 from ..auth.access import visible_sites
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
@@ -17,7 +18,7 @@ from ..models import FileEntry, LibraryRoot, MediaFile, Site, Title, User
 from ..models.catalog import AUDIENCES, SERIES, TOPICS
 from ..text import name_search, pinyin_keys
 
-MAX_TITLE = 200  # characters of a name or a producer (the columns' size)
+MAX_TITLE = limits.TITLE_NAME
 FIRST_YEAR, LAST_YEAR = 1950, 2100
 
 def set_name(title: Title, name: str) -> None:

@@ -11,33 +11,39 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from .. import limits
 from ..dates import InRange
+from ..formlimits import chosen, text
 from ..labels import SITE_KIND_LABELS, choices
 from ..models.distribution import FORMS
 from .services import FORM_LABELS, STATUS_LABELS
 
 
 class BatchForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Name"), validators=[DataRequired(), text(limits.BATCH_NAME)])
     form = SelectField(_l("Form"), default="DVD",
                        choices=[SelectChoice(f, FORM_LABELS[f]) for f in FORMS])
     made_on = DateField(_l("Made on"), validators=[Optional(), InRange()])
     titles = SelectMultipleField(_l("Titles"), choices=[], validate_choice=False,
+                                 validators=[chosen(limits.BATCH_TITLES)],
                                  widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), text(limits.NOTES)])
 
 
 class ConsignForm(FlaskForm):
     kinds = SelectMultipleField(_l("Kinds of site"), choices=choices(SITE_KIND_LABELS),
                                 widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     townships = SelectMultipleField(_l("Townships"), choices=[], validate_choice=False,
+                                    validators=[chosen(limits.CHOSEN_SITES)],
                                     widget=ListWidget(prefix_label=False),
                                     option_widget=CheckboxInput())
-    villages = StringField(_l("Villages (names, separated by commas)"), validators=[Optional()])
-    sites = StringField(_l("Or site codes (separated by commas or spaces)"), validators=[Optional()])
+    villages = StringField(_l("Villages (names, separated by commas)"),
+                           validators=[Optional(), text(limits.TYPED_LIST)])
+    sites = StringField(_l("Or site codes (separated by commas or spaces)"),
+                        validators=[Optional(), text(limits.TYPED_LIST)])
     copies = IntegerField(_l("Copies per site"), default=1,
                           validators=[InputRequired(), NumberRange(1, 1000)])  # 0: out of range, not missing
     form = SelectField(_l("Form"), default="", choices=[SelectChoice("", _l("The batch's form"))]
@@ -49,7 +55,7 @@ class StatusForm(FlaskForm):
 
 
 class ReceiveForm(FlaskForm):
-    received_by = StringField(_l("Signed by"), validators=[Optional(), Length(max=100)])
+    received_by = StringField(_l("Signed by"), validators=[Optional(), text(limits.RECEIVED_BY)])
 
 
 class ConfirmForm(FlaskForm):

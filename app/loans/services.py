@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
+from .. import limits
 from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..lookup import by_id
@@ -25,7 +26,7 @@ KIND_LABELS = {"equipment": _l("equipment"), "courseware": _l("courseware")}
 # A loan older than this, or due further ahead than this, is a typing mistake, not a loan.
 OLDEST = timedelta(days=10 * 366)
 LONGEST = timedelta(days=5 * 366)
-NOTES_MAX = 2000
+NOTES_MAX = limits.LOAN_NOTES
 
 
 def today() -> date:

@@ -8,12 +8,13 @@ from datetime import date
 from sqlalchemy import Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .. import limits
 from ..extensions import db
 from .base import Synced
 
 LOAN_KINDS = ("equipment", "courseware")
-ITEM_MAX = 200
-BORROWER_MAX = 60
+ITEM_MAX = limits.LOAN_ITEM
+BORROWER_MAX = limits.BORROWER
 
 
 class Loan(Synced, db.Model):

@@ -8,7 +8,9 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from .. import limits
 from ..errors import DianjiaoError
+from ..formlimits import text
 from ..labels import PERSON_ROLE_LABELS, choices
 from .importing import clean_phone
 from .services import MAX_NAME
@@ -26,7 +28,7 @@ class PersonForm(FlaskForm):
     village = SelectField(_l("Village"), validators=[DataRequired()])
     party_member = BooleanField(_l("Party member"))
     role = SelectField(_l("Role"), choices=choices(PERSON_ROLE_LABELS))
-    phone = StringField(_l("Phone"), validators=[_phone_digits])
+    phone = StringField(_l("Phone"), validators=[text(limits.PHONE), _phone_digits])
     # Two people of one village may share a name; adding the second one is asked for explicitly.
     same_name_ok = BooleanField(_l("This is another person with the same name"))
 

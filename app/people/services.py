@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from flask_babel import gettext as _
 from sqlalchemy import Select, case, select
 
+from .. import limits
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..lookup import by_id
@@ -15,7 +16,7 @@ from ..models import Person, Unit
 from ..models.people import PERSON_ROLES
 from ..text import SURNAME_READINGS, name_search, pinyin_keys
 
-MAX_NAME = 40
+MAX_NAME = limits.PERSON_NAME
 
 
 def require_text(field: str, value) -> None:

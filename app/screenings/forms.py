@@ -13,10 +13,12 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from .. import limits
 from ..dates import InRange
+from ..formlimits import chosen, text
 from ..labels import AUDIENCE_LABELS, choices
 
 REPEAT_LABELS = {
@@ -33,15 +35,16 @@ class ScreeningForm(FlaskForm):
     day = DateField(_l("Date"), validators=[DataRequired(), InRange()])
     start = TimeField(_l("Starts"), validators=[DataRequired()])
     end = TimeField(_l("Ends"), validators=[DataRequired()])
-    topic = StringField(_l("Topic"), validators=[DataRequired(), Length(max=200)])
+    topic = StringField(_l("Topic"), validators=[DataRequired(), text(limits.TOPIC)])
     audience = SelectField(_l("Audience"), choices=choices(AUDIENCE_LABELS) + [
         SelectChoice("group", _l("A named group"))])
-    group = StringField(_l("Group name"), validators=[Optional(), Length(max=60)])
+    group = StringField(_l("Group name"), validators=[Optional(), text(limits.AUDIENCE)])
     titles = SelectMultipleField(_l("Playlist"), choices=[], validate_choice=False,
+                                 validators=[chosen(limits.PLAYLIST_ITEMS)],
                                  widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
-    notes = TextAreaField(_l("Notes"), validators=[Optional()])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), text(limits.NOTES)])
     repeat = SelectField(_l("Repeat"), choices=choices(REPEAT_LABELS))
-    rule = StringField(_l("RRULE"), validators=[Optional(), Length(max=500)])
+    rule = StringField(_l("RRULE"), validators=[Optional(), text(limits.RRULE)])
     force = BooleanField(_l("Plan it even though it overlaps"))
 
 
@@ -54,10 +57,11 @@ class SeriesForm(FlaskForm):
 
     start = TimeField(_l("Starts"), validators=[DataRequired()])
     duration_min = IntegerField(_l("Minutes"), validators=[DataRequired(), NumberRange(5, 24 * 60)])
-    topic = StringField(_l("Topic"), validators=[DataRequired(), Length(max=200)])
-    audience = StringField(_l("Audience"), validators=[DataRequired(), Length(max=60)])
-    rule = StringField(_l("RRULE"), validators=[DataRequired(), Length(max=500)])
+    topic = StringField(_l("Topic"), validators=[DataRequired(), text(limits.TOPIC)])
+    audience = StringField(_l("Audience"), validators=[DataRequired(), text(limits.AUDIENCE)])
+    rule = StringField(_l("RRULE"), validators=[DataRequired(), text(limits.RRULE)])
     titles = SelectMultipleField(_l("Playlist"), choices=[], validate_choice=False,
+                                 validators=[chosen(limits.PLAYLIST_ITEMS)],
                                  widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
-    notes = TextAreaField(_l("Notes"), validators=[Optional()])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), text(limits.NOTES)])
     force = BooleanField(_l("Plan it even though it overlaps"))

@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from .. import limits
 from ..auth.access import unit_subtree_ids
 from ..dates import moment_in_range
 from ..errors import DianjiaoError
@@ -537,6 +538,12 @@ def _whole_playlists(lines: Iterable[dict], ctx: Merge) -> list[dict]:
                   for screening, items in incoming.items()}
     except (TypeError, ValueError, KeyError, AttributeError):
         return lines  # merge_spec tells what is wrong with the rows
+    for items in incoming.values():
+        if len(items) > limits.PLAYLIST_ITEMS:
+            raise Refused(_("The bundle has a malformed row in %(table)s: %(error)s.",
+                            table="screening_items", error=_(
+                                "%(field)s has more than %(num)d items.", field="playlist",
+                                num=limits.PLAYLIST_ITEMS).rstrip(".。")))
     table = ScreeningItem.__table__
     query = select(table.c.id, table.c.screening_id, table.c.updated_at).where(
         among(table.c.screening_id, list(incoming)))

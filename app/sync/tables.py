@@ -11,9 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import JSON, Date, Table, Uuid, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
+from .. import limits
 from ..auth.access import unit_subtree_ids
 from ..dates import EARLIEST, LATEST, in_range, moment_in_range
 from ..models import (
@@ -160,7 +162,33 @@ def _encoder(column) -> Callable:
     return lambda v: v
 
 
+def _limited(decode: Callable, column) -> Callable:
+    """`decode`, refusing a text longer than its column holds (or than app/limits.py allows a
+    Text column) and a JSON list with more items than allowed: a bundle is held to the limits of
+    the API and the pages, and SQLite, unlike PostgreSQL, would store an over-long String(n)."""
+    limit = limits.SYNCED_COLUMNS.get((column.table.name, column.name)) or getattr(
+        column.type, "length", None)
+    if not limit:
+        return decode
+
+    def checked(value):
+        if isinstance(value, str) and len(value) > limit:
+            message = _("%(field)s is longer than %(num)d characters.", field=column.name,
+                        num=limit)
+        elif isinstance(value, list) and len(value) > limit:
+            message = _("%(field)s has more than %(num)d items.", field=column.name, num=limit)
+        else:
+            return decode(value)
+        raise ValueError(message.rstrip(".。"))  # the importer's message ends the sentence
+
+    return checked
+
+
 def _decoder(column) -> Callable:
+    return _limited(_plain_decoder(column), column)
+
+
+def _plain_decoder(column) -> Callable:
     kind = column.type
     if isinstance(kind, Uuid):
         return lambda v: None if v is None else uuid.UUID(v)

@@ -11,12 +11,13 @@ from zoneinfo import ZoneInfo
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..auth.access import roles_required, site_or_404, visible_sites
 from ..errors import Conflict, DianjiaoError
 from ..extensions import db, login_manager
 from ..models import Site, SyncConflict, SyncPeer
+from ..paging import paginate
 from . import bp
 from .export import export_bundle
 from .forms import ConfirmForm, ExportForm, UploadForm
@@ -240,9 +241,5 @@ def conflicts():
     codes = _township_codes()
     if codes is not None:
         query = query.where(SyncConflict.peer.in_(codes))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    size = int(current_app.config["PAGE_SIZE"])
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    rows = db.session.scalars(query.order_by(SyncConflict.created_at.desc(), SyncConflict.id)
-                              .limit(size).offset((page - 1) * size)).all()
-    return render_template("sync/conflicts.html", rows=rows, total=total, page=page, size=size)
+    rows, page = paginate(query.order_by(SyncConflict.created_at.desc(), SyncConflict.id))
+    return render_template("sync/conflicts.html", rows=rows, page=page)

@@ -506,3 +506,40 @@ def test_an_enrollment_whose_settings_cannot_be_saved_is_finished_by_importing_a
     assert site.app.config["ROLE"] == "site" and site.app.config["SITE"] == "P-001"
     saved = open(config, encoding="utf-8").read()
     assert 'ROLE = "site"' in saved and 'SITE = "P-001"' in saved
+
+
+def test_a_row_with_a_text_over_its_limit_is_refused_whole(linked, tmp_path):
+    """A bundle is held to the limits of the API and the pages (app/limits.py); SQLite stored an
+    over-long text and PostgreSQL answered with its own error."""
+    hub, site, _ids, path = linked
+    _rewrite_rows(path, tmp_path / "long.zip", site, "attendance",
+                  lambda rows: [rows[0], {**rows[1], "device": "长" * 121}])
+    error = _refused(hub, tmp_path / "long.zip")
+    assert error.message == ("The bundle has a malformed row in attendance: device is longer "
+                             "than 120 characters.")
+
+
+def test_a_screening_with_a_discussion_over_its_limit_is_refused_whole(linked, tmp_path):
+    hub, site, ids, path = linked
+    with site.ctx() as db:
+        screening = db.session.get(Screening, ids["screening"])
+        screening.discussion = "长" * 20_001
+        db.session.commit()
+    export(site, tmp_path / "discussion.zip")
+    error = _refused(hub, tmp_path / "discussion.zip")
+    assert error.message == ("The bundle has a malformed row in screenings: discussion is longer "
+                             "than 20000 characters.")
+
+
+def test_a_playlist_over_its_limit_is_refused_whole(linked, tmp_path):
+    from app.models import ScreeningItem
+
+    hub, site, ids, path = linked
+    with site.ctx() as db:
+        db.session.add_all(ScreeningItem(screening_id=ids["screening"], position=i)
+                           for i in range(201))
+        db.session.commit()
+    export(site, tmp_path / "playlist.zip")
+    error = _refused(hub, tmp_path / "playlist.zip")
+    assert error.message == ("The bundle has a malformed row in screening_items: playlist has "
+                             "more than 200 items.")
