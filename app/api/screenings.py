@@ -78,6 +78,7 @@ def screenings():
         content: {application/json: {schema: {$ref: '#/components/schemas/ScreeningIn'}}}
       responses:
         201: {description: Planned, content: {application/json: {schema: {$ref: '#/components/schemas/Screening'}}}}
+        404: {description: No site with that code, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
         409: {$ref: '#/components/responses/Error'}
         422: {$ref: '#/components/responses/Error'}
     """
