@@ -34,7 +34,7 @@ def _body() -> dict:
         raise Invalid(_("Unknown field %(f)s.", f=", ".join(sorted(unknown))))
     if "items" in body and not isinstance(body["items"], list):
         raise Invalid(_("items is a list of {sha256} or {title_id}."))
-    for key in ("topic", "audience", "notes"):
+    for key in ("site", "topic", "audience", "notes"):
         if key in body and body[key] is not None and not isinstance(body[key], str):
             raise Invalid(_("Field %(f)s has the wrong type.", f=key))
     if body.get("force") is not None and not isinstance(body["force"], bool):

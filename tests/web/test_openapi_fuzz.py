@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+import pytest
 from openapi_spec_validator import validate
+
+from tests.conftest import token_client
 
 
 def test_the_document_lists_every_status_an_operation_answers(client):
@@ -38,3 +43,16 @@ def test_the_document_lists_every_status_an_operation_answers(client):
     assert {"401", "403", "404", "409", "413", "422"} <= set(screenings["post"]["responses"])
     assert "Roles allowed: admin, township, operator." in (
         screenings["post"]["responses"]["403"]["description"])
+
+
+@pytest.mark.parametrize("site", [["P-001"], {"code": "P-001"}, 1])
+def test_a_screening_whose_site_is_not_text_is_refused_plainly(app, make, site):
+    """It was looked up as it was: a list or an object made the database fail (500)."""
+    make.site("P-001")
+    make.user("admin", "admin")
+    starts = datetime.now(UTC) + timedelta(days=2)
+    response = token_client(app, "admin").post("/api/v1/screenings", json={
+        "site": site, "starts_at": starts.isoformat(),
+        "ends_at": (starts + timedelta(hours=1)).isoformat(), "topic": "果树修剪"})
+    assert response.status_code == 422
+    assert response.json["error"]["message"] == "Field site has the wrong type."
