@@ -34,7 +34,7 @@ def _body() -> dict:
         raise Invalid(_("Unknown field %(f)s.", f=", ".join(sorted(unknown))))
     if "items" in body and not isinstance(body["items"], list):
         raise Invalid(_("items is a list of {sha256} or {title_id}."))
-    for key in ("topic", "audience", "notes"):
+    for key in ("site", "topic", "audience", "notes"):
         if key in body and body[key] is not None and not isinstance(body[key], str):
             raise Invalid(_("Field %(f)s has the wrong type.", f=key))
     if body.get("force") is not None and not isinstance(body["force"], bool):
@@ -78,6 +78,7 @@ def screenings():
         content: {application/json: {schema: {$ref: '#/components/schemas/ScreeningIn'}}}
       responses:
         201: {description: Planned, content: {application/json: {schema: {$ref: '#/components/schemas/Screening'}}}}
+        404: {description: No site with that code, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
         409: {$ref: '#/components/responses/Error'}
         422: {$ref: '#/components/responses/Error'}
     """

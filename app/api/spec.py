@@ -257,13 +257,72 @@ SCHEMAS["ReportRollup"] = {"type": "object", "properties": {
                   "description": "the city's lines per township"}}}
 
 
+ERROR_REF = {"$ref": "#/components/responses/Error"}
+# The statuses any operation may answer for a reason common to many, each a reusable response
+# with the error envelope; build_spec adds them where they apply (see common_statuses).
+COMMON_RESPONSES = {
+    "401": ("Unauthorized", "Not logged in: no browser session and no valid API token "
+                            "(Authorization: Bearer ...)."),
+    "403": ("Forbidden", "Not allowed: the caller's role, a site or place outside its area, or a "
+                         "browser session's write without its CSRF token (X-CSRFToken)."),
+    "404": ("NotFound", "No such thing: an unknown id, code or name in the path or the query."),
+    "413": ("TooLarge", "The body is larger than this server accepts."),
+    "422": ("Invalid", "The request cannot be used: a parameter or a field missing, of the wrong "
+                       "type or out of range, or text with a NUL character."),
+}
+
+
+def _error_response(description: str) -> dict:
+    return {"description": description, "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+# Query parameters that name a row by its code or id: an unknown one is 404, like a path's id.
+REFERENCES = {"site", "screening", "batch", "title"}
+
+
+def common_statuses(view, operation: dict, path_args) -> list[str]:
+    """The statuses an operation answers through the API's plumbing, whatever its docstring says:
+    422 for any request (text with a NUL is refused before the view), 401 and 403 where a login
+    is required (api_roles), 404 for an id in the path or a reference in the query, 413 where a
+    body is read."""
+    statuses = ["422"]
+    if getattr(view, "api_roles", None):
+        statuses += ["401", "403"]
+    query = {p.get("name") for p in operation.get("parameters", []) if isinstance(p, dict)
+             and p.get("in") == "query"}
+    if path_args or query & REFERENCES:
+        statuses.append("404")
+    if "requestBody" in operation:
+        statuses.append("413")
+    return statuses
+
+
+def add_common_responses(view, operation: dict, path_args) -> None:
+    """Document the common statuses with the error envelope; a status the docstring describes
+    in its own words (not the bare Error response) keeps that description."""
+    responses = {str(k): v for k, v in operation.get("responses", {}).items()}
+    for status in common_statuses(view, operation, path_args):
+        if responses.get(status) not in (None, ERROR_REF):
+            continue
+        name, description = COMMON_RESPONSES[status]
+        if status == "403":  # say who may: the roles differ from one operation to the next
+            roles = ", ".join(view.api_roles)
+            responses[status] = _error_response(f"{description} Roles allowed: {roles}.")
+        else:
+            responses[status] = {"$ref": f"#/components/responses/{name}"}
+    operation["responses"] = dict(sorted(responses.items()))
+
+
 def build_spec(app: Flask) -> dict:
     spec = APISpec(title="Dianjiao API", version="1", openapi_version="3.0.3",
-                   info={"description": "Catalog, screenings and sites of Dianjiao."})
+                   info={"description": "Catalog, screenings and sites of Dianjiao. Errors are "
+                                        '{"error": {"code", "message"}} with a 4xx status.'})
     for name, schema in SCHEMAS.items():
         spec.components.schema(name, schema)
-    spec.components.response("Error", {"description": "Error", "content": {
-        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+    spec.components.response("Error", _error_response("Error"))
+    for name, description in COMMON_RESPONSES.values():
+        spec.components.response(name, _error_response(description))
     spec.components.parameter("limit", "query", {"schema": {
         "type": "integer", "minimum": 1, "maximum": 500, "default": 100}})
     spec.components.parameter("offset", "query", {"schema": {
@@ -274,6 +333,8 @@ def build_spec(app: Flask) -> dict:
             continue
         view = app.view_functions[rule.endpoint]
         operations = load_operations_from_docstring(view.__doc__ or "")
+        for operation in operations.values():
+            add_common_responses(view, operation, rule.arguments)
         path = rule.rule
         for arg in rule.arguments:
             path = path.replace(f"<{arg}>", "{" + arg + "}")
