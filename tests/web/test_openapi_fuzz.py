@@ -46,7 +46,7 @@ def rows(app, make, monkeypatch) -> dict:
     from app.player.services import close_player
     from app.screenings.services import create_screening
 
-    monkeypatch.setattr("app.player.services.make_backend", lambda args: NullBackend("no TV here"))
+    monkeypatch.setattr("app.player.services.make_backend", lambda args, **_kw: NullBackend("no TV here"))
     app.config["PLAYER_SITE"] = "P-001"
     site = make.site("P-001", township="城关镇", village="东村")
     other = make.site("P-002", township="河口乡", village="石桥村")
