@@ -11,6 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import security
 from .config import Defaults, secret_key
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -70,6 +71,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    security.init_app(app)
 
     from . import i18n, views
     from .api import bp as api_bp
