@@ -49,6 +49,9 @@ class Defaults:
     # proxy every request otherwise comes from its address: one client's failed logins would
     # lock everybody out, and links would say http.
     PROXIES = 0
+    # Served over HTTPS (nginx with TLS in front): the browser then sends the session and device
+    # cookies over HTTPS only. Leave off for plain http on a site's local network.
+    SECURE_COOKIES = False
 
 
 def secret_key(instance_path: str) -> str:

@@ -1,4 +1,4 @@
-"""Response headers every page carries."""
+"""Response headers every page carries, and the cookies' Secure flag."""
 
 from __future__ import annotations
 
@@ -35,4 +35,8 @@ def _security_headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    # Behind HTTPS (DIANJIAO_SECURE_COOKIES=1) the browser sends the cookies over HTTPS only.
+    secure = bool(app.config.get("SECURE_COOKIES"))
+    app.config["SESSION_COOKIE_SECURE"] = secure
+    app.config["REMEMBER_COOKIE_SECURE"] = secure
     app.after_request(_security_headers)

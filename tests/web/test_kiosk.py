@@ -379,3 +379,11 @@ def test_phone_pages_are_rate_limited(app, world):
     phone = app.test_client()
     codes = [phone.get(f"/s/{world['open'].id}/forged").status_code for _ in range(31)]
     assert codes[:30] == [403] * 30 and codes[30] == 429
+
+
+@pytest.mark.parametrize("secure", [False, True])
+def test_behind_https_the_phones_device_cookie_is_secure(app, world, secure):
+    app.config["SESSION_COOKIE_SECURE"] = secure  # what DIANJIAO_SECURE_COOKIES sets
+    cookies = scan(app.test_client(), world["open"].id).headers.getlist("Set-Cookie")
+    device = next(c for c in cookies if c.startswith("dianjiao_device="))
+    assert ("; Secure" in device) == secure

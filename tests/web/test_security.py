@@ -1,8 +1,10 @@
-"""Hardening: security headers on every response."""
+"""Hardening: security headers on every response, Secure cookies behind HTTPS."""
 
 from __future__ import annotations
 
 import pytest
+
+from tests.conftest import csrf_token
 
 
 @pytest.fixture
@@ -37,3 +39,25 @@ def test_pages_carry_no_inline_script_handlers(client, world, login, make):
         page = response.get_data(as_text=True)
         assert "onclick=" not in page and "<script>" not in page, url
     assert 'src="/static/print.js"' in page and "data-print" in page
+
+
+# ---- cookies --------------------------------------------------------------------------------
+
+def _login_cookies(app, username="op-a") -> list[str]:
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": "secret-pass-1",
+                                           "csrf_token": csrf_token(client)})
+    assert response.status_code == 302
+    return response.headers.getlist("Set-Cookie")
+
+
+@pytest.mark.parametrize("secure", [False, True])
+def test_secure_cookies_setting_marks_the_session_cookie_secure(app, world, secure):
+    from app import create_app
+
+    served = create_app({**app.config, "SECURE_COOKIES": secure})
+    served.test_client_class = app.test_client_class
+    session = [c for c in _login_cookies(served) if c.startswith("session=")]
+    assert session
+    assert ("; Secure" in session[-1]) == secure
+    assert served.config["REMEMBER_COOKIE_SECURE"] == secure
