@@ -43,7 +43,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     """Build the app: defaults, then instance/config.py and DIANJIAO_* env (or a test mapping)."""
     instance = (config or {}).get("INSTANCE") or os.environ.get("DIANJIAO_INSTANCE") or REPO_INSTANCE
     instance = os.path.abspath(instance)
-    os.makedirs(instance, exist_ok=True)
+    os.makedirs(instance, mode=0o700, exist_ok=True)  # it holds the secret key and the database
     app = Flask(__name__, instance_path=instance, instance_relative_config=True)
     app.config.from_object(Defaults)
     if config is None:
@@ -61,6 +61,10 @@ def create_app(config: Mapping | None = None) -> Flask:
     )
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+        path = security.sqlite_path(app.config["SQLALCHEMY_DATABASE_URI"], instance)
+        if path and os.path.isdir(os.path.dirname(path)):
+            # made 0600 before SQLite makes it 0644: it holds password hashes and sync keys
+            security.create_private(path)
 
     if app.config["PROXIES"]:
         hops = int(app.config["PROXIES"])

@@ -1,8 +1,13 @@
-"""Hardening: security headers on every response, Secure cookies behind HTTPS."""
+"""Hardening: security headers on every response, Secure cookies behind HTTPS, and private files in
+the instance folder."""
 
 from __future__ import annotations
 
+import os
+import stat
+
 import pytest
+from sqlalchemy import text
 
 from tests.conftest import csrf_token
 
@@ -13,6 +18,10 @@ def world(app, make):
     make.user("admin", "admin")
     make.user("op-a", "operator", site=site)
     return site
+
+
+def mode(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
 
 
 # ---- headers -------------------------------------------------------------------------------
@@ -61,3 +70,56 @@ def test_secure_cookies_setting_marks_the_session_cookie_secure(app, world, secu
     assert session
     assert ("; Secure" in session[-1]) == secure
     assert served.config["REMEMBER_COOKIE_SECURE"] == secure
+
+
+# ---- files ----------------------------------------------------------------------------------
+
+def test_a_new_database_and_its_wal_files_are_private_from_the_start(tmp_path):
+    """A fresh instance: the database, its -wal and -shm, the secret key and the instance folder
+    are the owner's only from their first byte (they hold password hashes and sync keys)."""
+    from flask_migrate import upgrade
+
+    from app import MIGRATIONS, create_app
+    from app.extensions import db
+
+    instance = tmp_path / "instance"
+    app = create_app({"INSTANCE": str(instance), "TESTING": True})
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as conn:  # an open connection keeps its -wal and -shm
+            conn.execute(text("SELECT count(*) FROM users"))
+            database = instance / "dianjiao.sqlite"
+            for path in (database, f"{database}-wal", f"{database}-shm", instance / "secret_key"):
+                assert mode(path) == 0o600, path
+        db.engine.dispose()
+    assert mode(instance) == 0o700
+
+
+def test_init_makes_an_older_installs_database_private(tmp_path):
+    from app import create_app
+    from app.extensions import db
+
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    database = instance / "dianjiao.sqlite"
+    database.touch(mode=0o644)
+    os.chmod(database, 0o644)
+    (instance / "config.py").write_text('SITE = "P-001"\n')
+    os.chmod(instance / "config.py", 0o644)
+    app = create_app({"INSTANCE": str(instance), "TESTING": True})
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["init"], env={"DIANJIAO_ADMIN_PASSWORD": "x" * 12})
+        assert result.exit_code == 0, result.output
+        db.engine.dispose()
+    assert mode(database) == 0o600
+    assert mode(instance / "config.py") == 0o600
+    assert "readable by its owner only" in result.stderr
+
+
+def test_enrollment_writes_a_private_config(app):
+    from app.sync.services import write_site_config
+
+    write_site_config("P-009")
+    path = os.path.join(app.instance_path, "config.py")
+    assert mode(path) == 0o600
+    assert 'SITE = "P-009"' in open(path, encoding="utf-8").read()
