@@ -1,5 +1,5 @@
-"""Hardening: security headers on every response, Secure cookies behind HTTPS, and private files in
-the instance folder."""
+"""Hardening: security headers on every response, Secure cookies behind HTTPS, private files in the
+instance folder, and failed API tokens rate-limited."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import stat
 import pytest
 from sqlalchemy import text
 
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, token_client
 
 
 @pytest.fixture
@@ -123,3 +123,31 @@ def test_enrollment_writes_a_private_config(app):
     path = os.path.join(app.instance_path, "config.py")
     assert mode(path) == 0o600
     assert 'SITE = "P-009"' in open(path, encoding="utf-8").read()
+
+
+# ---- API tokens -----------------------------------------------------------------------------
+
+def test_failed_bearer_tokens_are_rate_limited_per_address(app, world):
+    app.config["TOKEN_RATE_LIMIT"] = "3 per minute"
+    good = token_client(app, "admin")
+    for _ in range(6):  # valid tokens never count
+        assert good.get("/api/v1/sites").status_code == 200
+    bad = app.test_client()
+    bad.environ_base["HTTP_AUTHORIZATION"] = "Bearer guessed-token"
+    codes = [bad.get("/api/v1/sites").status_code for _ in range(3)]
+    assert codes == [401] * 3
+    refused = bad.get("/api/v1/sites")
+    assert refused.status_code == 429
+    assert refused.json["error"]["code"] == "too_many_requests"
+    assert refused.json["error"]["message"]
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    # the address is blocked for Bearer requests (a guess could otherwise still succeed) ...
+    assert good.get("/api/v1/sites").status_code == 429
+    # ... but not another address, nor the same address's browser session
+    other = token_client(app, "admin")
+    other.environ_base["REMOTE_ADDR"] = "10.0.0.9"
+    assert other.get("/api/v1/sites").status_code == 200
+    browser = app.test_client()
+    browser.post("/login", data={"username": "op-a", "password": "secret-pass-1",
+                                 "csrf_token": csrf_token(browser)})
+    assert browser.get("/api/v1/sites").status_code == 200
