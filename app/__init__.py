@@ -23,6 +23,10 @@ MIGRATIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migration
 def _sqlite_pragmas(dbapi_connection, _record):
     """Turn on WAL and foreign keys for every SQLite connection.
 
+    synchronous=FULL: each commit reaches the disk (the WAL is synced) before it returns, so a
+    sign-in answered is kept when the village PC loses power; NORMAL may lose the last ones
+    (measured cost: docs/performance.md, "synchronous=FULL").
+
     The driver keeps its own transaction handling (BEGIN just before the first write), which lets
     busy_timeout queue concurrent writers. Its catch: a SAVEPOINT that is the first write of a
     transaction commits at once, so the code avoids savepoints (see attendance.sign_in).
@@ -31,7 +35,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cur = dbapi_connection.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA busy_timeout=10000")
         # Up to 64 MiB of pages a connection (taken as used; the default is 2): the indexes of
         # a year of sign-ins outgrow 2 MiB, and a sync import of 100,000 ran 15-20 % slower.

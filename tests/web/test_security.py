@@ -1,5 +1,5 @@
 """Hardening: security headers on every response, Secure cookies behind HTTPS, private files in the
-instance folder, and failed API tokens rate-limited."""
+instance folder, failed API tokens rate-limited, and SQLite that survives a power cut."""
 
 from __future__ import annotations
 
@@ -151,3 +151,17 @@ def test_failed_bearer_tokens_are_rate_limited_per_address(app, world):
     browser.post("/login", data={"username": "op-a", "password": "secret-pass-1",
                                  "csrf_token": csrf_token(browser)})
     assert browser.get("/api/v1/sites").status_code == 200
+
+
+# ---- power cut ------------------------------------------------------------------------------
+
+def test_sqlite_commits_reach_the_disk_before_they_are_acknowledged(tmp_path):
+    """synchronous=FULL: a sign-in acknowledged is on the disk, even if the power goes next."""
+    from app import create_app
+    from app.extensions import db
+
+    app = create_app({"INSTANCE": str(tmp_path / "instance"), "SECRET_KEY": "x", "TESTING": True})
+    with app.app_context(), db.engine.connect() as conn:  # a new connection
+        assert conn.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        db.engine.dispose()
