@@ -11,6 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import security
 from .config import Defaults, secret_key
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -22,6 +23,10 @@ MIGRATIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migration
 def _sqlite_pragmas(dbapi_connection, _record):
     """Turn on WAL and foreign keys for every SQLite connection.
 
+    synchronous=FULL: each commit reaches the disk (the WAL is synced) before it returns, so a
+    sign-in answered is kept when the village PC loses power; NORMAL may lose the last ones
+    (measured cost: docs/performance.md, "synchronous=FULL").
+
     The driver keeps its own transaction handling (BEGIN just before the first write), which lets
     busy_timeout queue concurrent writers. Its catch: a SAVEPOINT that is the first write of a
     transaction commits at once, so the code avoids savepoints (see attendance.sign_in).
@@ -30,7 +35,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cur = dbapi_connection.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA busy_timeout=10000")
         # Up to 64 MiB of pages a connection (taken as used; the default is 2): the indexes of
         # a year of sign-ins outgrow 2 MiB, and a sync import of 100,000 ran 15-20 % slower.
@@ -42,7 +47,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     """Build the app: defaults, then instance/config.py and DIANJIAO_* env (or a test mapping)."""
     instance = (config or {}).get("INSTANCE") or os.environ.get("DIANJIAO_INSTANCE") or REPO_INSTANCE
     instance = os.path.abspath(instance)
-    os.makedirs(instance, exist_ok=True)
+    os.makedirs(instance, mode=0o700, exist_ok=True)  # it holds the secret key and the database
     app = Flask(__name__, instance_path=instance, instance_relative_config=True)
     app.config.from_object(Defaults)
     if config is None:
@@ -60,6 +65,10 @@ def create_app(config: Mapping | None = None) -> Flask:
     )
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+        path = security.sqlite_path(app.config["SQLALCHEMY_DATABASE_URI"], instance)
+        if path and os.path.isdir(os.path.dirname(path)):
+            # made 0600 before SQLite makes it 0644: it holds password hashes and sync keys
+            security.create_private(path)
 
     if app.config["PROXIES"]:
         hops = int(app.config["PROXIES"])
@@ -70,6 +79,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    security.init_app(app)
 
     from . import i18n, views
     from .api import bp as api_bp

@@ -24,8 +24,13 @@ def init_command():
 
     from .auth.services import add_user
     from .models import User
+    from .security import instance_secrets, make_private
 
     upgrade(directory=current_app.extensions["migrate"].directory)
+    # An install made before the files were created private: take away others' rights now.
+    tightened = [path for path in instance_secrets(current_app) if make_private(path)]
+    for path in tightened:
+        click.echo(f"Made {path} readable by its owner only (mode 0600).", err=True)
     if db.session.scalar(select(User).where(User.role == "admin").limit(1)) is None:
         password = current_app.config.get("ADMIN_PASSWORD")
         generated = not password

@@ -23,6 +23,8 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
     LOGIN_RATE_LIMIT = "10 per minute"
+    # Failed API token (Bearer) attempts per client address; past it, 429 until the window ends.
+    TOKEN_RATE_LIMIT = "10 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     SCAN_BATCH = 200  # files committed per transaction during a scan
@@ -52,6 +54,9 @@ class Defaults:
     # proxy every request otherwise comes from its address: one client's failed logins would
     # lock everybody out, and links would say http.
     PROXIES = 0
+    # Served over HTTPS (nginx with TLS in front): the browser then sends the session and device
+    # cookies over HTTPS only. Leave off for plain http on a site's local network.
+    SECURE_COOKIES = False
 
 
 def secret_key(instance_path: str) -> str:

@@ -17,6 +17,7 @@ from .catalog.titles import create_title
 from .extensions import db
 from .models import MediaFile, Site, Title, User
 from .places.services import get_or_make_unit, import_sites
+from .security import private_opener
 
 CITY = "示范市"
 SITES = [
@@ -200,7 +201,7 @@ def _demo_player_site() -> str:
     path = os.path.join(current_app.instance_path, "config.py")
     existing = open(path, encoding="utf-8").read() if os.path.exists(path) else ""
     if "PLAYER_SITE" not in existing:
-        with open(path, "a", encoding="utf-8") as fh:
+        with open(path, "a", encoding="utf-8", opener=private_opener) as fh:
             fh.write('\n# Written by `dianjiao demo`: the player of this install drives P-001\'s TV.\n'
                      'PLAYER_SITE = "P-001"\n')
         current_app.config["PLAYER_SITE"] = "P-001"

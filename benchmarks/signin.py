@@ -19,6 +19,10 @@ Baseline, in the same run: the single-client round and both bursts against a bar
 the same waitress (benchmarks/signin_floor.py: parse the JSON, answer 201), the floor any Flask
 sign-in stands on, on this machine, today.
 
+`--compare-synchronous` first runs the same rounds with SQLite's synchronous=NORMAL forced
+(benchmarks/serve_synchronous.py), then as the app runs (FULL: a commit is on the disk before
+the sign-in is answered), on the same instance.
+
 Goal: p95 < 50 ms on SQLite. Rounds 1 and 2 are closed loops (each client sends its next
 request the moment it has an answer), so their latency is the queue: clients / throughput.
 Prints human lines, then one JSON line.
@@ -206,6 +210,73 @@ def show(label: str, r: dict) -> None:
         f"codes {r['codes']}")
 
 
+def serve_rounds(env: dict, root, args, token: str, people: list[str],
+                 synchronous: str | None) -> dict:
+    """Serve the instance (with SQLite's `synchronous` forced to a level, or as the app sets it)
+    and run the single-client round and rounds 1 to 3 on screenings of their own."""
+    port = free_port()
+    if synchronous:
+        command = [sys.executable, str(REPO / "benchmarks" / "serve_synchronous.py"), synchronous]
+    else:
+        command = [os.path.join(os.path.dirname(sys.executable), "dianjiao")]
+    label = f"[synchronous={synchronous or 'as the app sets it'}] "
+    log = open(root / "server.log", "a")
+    server = subprocess.Popen(
+        [*command, "serve", "--host", "127.0.0.1", "--port", str(port), "--threads", str(args.threads)],
+        env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_up(port, server)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        now = datetime.now(UTC).replace(microsecond=0)
+
+        def open_screening(topic: str) -> str:
+            status, body = request(conn, "POST", "/api/v1/screenings", token, {
+                "site": "P-001", "starts_at": (now - timedelta(minutes=5)).isoformat(),
+                "ends_at": (now + timedelta(minutes=55)).isoformat(), "topic": topic,
+                "audience": "all", "force": True})
+            assert status == 201, body
+            return body["id"]
+
+        screening = open_screening("党课")
+        url = f"/api/v1/screenings/{screening}/attendance"
+
+        # Service time without queueing: one client, 50 people (kept out of the rounds below).
+        warm, people = people[:50], people[50:]
+        single = burst(port, token, url, [warm])
+        show(label + "1 client (service time)", single)
+
+        groups = [people[i::args.clients] for i in range(args.clients)]
+        first = burst(port, token, url, groups)
+        show(label + f"round 1, {args.clients} clients, new sign-ins", first)
+        second = burst(port, token, url, groups)
+        show(label + f"round 2, {args.clients} clients, the same people again", second)
+
+        # The same clients at a steady pace, on a second screening open now (new sign-ins).
+        other = open_screening("夜校")
+        paced = burst(port, token, f"/api/v1/screenings/{other}/attendance", groups, args.pace)
+        show(label + f"round 3, {args.clients} clients, one sign-in each every {args.pace} s",
+             paced)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+    database = str(root / "instance" / "dianjiao.sqlite")
+    rows, distinct = stored(database, screening)
+    paced_rows, paced_distinct = stored(database, other)
+    expected = len(people) + len(warm)
+    ok = (first["codes"] == {"201": len(people)} and second["codes"] == {"200": len(people)}
+          and first["ids"] == second["ids"] and rows == distinct == expected
+          and paced["codes"] == {"201": len(people)} and paced_rows == paced_distinct == len(people))
+    say(label + f"stored: {rows} rows for {distinct} people (expected {expected}); "
+        f"round 2 returned the round 1 rows: {first['ids'] == second['ids']}; "
+        f"paced round: {paced_rows} rows for {paced_distinct} people; "
+        f"{'OK' if ok else 'MISMATCH'}")
+    return {"single": single, "round1": first, "round2": second, "paced": paced,
+            "rows": rows, "distinct_people": distinct, "people": expected, "ok": ok,
+            "warm": warm, "groups": groups}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50)
@@ -213,11 +284,15 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8, help="waitress worker threads")
     parser.add_argument("--pace", type=float, default=1.0,
                         help="seconds between one client's requests in the paced round")
+    parser.add_argument("--compare-synchronous", action="store_true",
+                        help="first run the rounds with SQLite synchronous=NORMAL, then as the app "
+                             "runs (FULL), on the same instance, to show what FULL costs")
     args = parser.parse_args()
 
     root = workdir("signin")
     instance = root / "instance"
     shutil.rmtree(instance, ignore_errors=True)
+    (root / "server.log").unlink(missing_ok=True)
     instance.mkdir()
     env = env_for(str(instance))
     dianjiao(env, "init")
@@ -229,73 +304,37 @@ def main() -> None:
     people = add_people(env, args.people)
     say(f"setup: {len(people)} people in {time.perf_counter() - setup:.1f} s")
 
-    port = free_port()
-    log = open(root / "server.log", "w")
-    server = subprocess.Popen(
-        [os.path.join(os.path.dirname(sys.executable), "dianjiao"), "serve", "--host", "127.0.0.1",
-         "--port", str(port), "--threads", str(args.threads)],
-        env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_up(port, server)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        now = datetime.now(UTC).replace(microsecond=0)
-        status, body = request(conn, "POST", "/api/v1/screenings", token, {
-            "site": "P-001", "starts_at": (now - timedelta(minutes=5)).isoformat(),
-            "ends_at": (now + timedelta(minutes=55)).isoformat(), "topic": "党课", "audience": "all"})
-        assert status == 201, body
-        screening = body["id"]
-        url = f"/api/v1/screenings/{screening}/attendance"
+    normal = serve_rounds(env, root, args, token, people, "NORMAL") if args.compare_synchronous \
+        else None
+    app = serve_rounds(env, root, args, token, people, None)
+    first, second = app["round1"], app["round2"]
+    floor = run_floor(args.threads, app["warm"], app["groups"])
 
-        # Service time without queueing: one client, 50 people (kept out of the rounds below).
-        warm, people = people[:50], people[50:]
-        single = burst(port, token, url, [warm])
-        show("1 client (service time)", single)
-
-        groups = [people[i::args.clients] for i in range(args.clients)]
-        first = burst(port, token, url, groups)
-        show(f"round 1, {args.clients} clients, new sign-ins", first)
-        second = burst(port, token, url, groups)
-        show(f"round 2, {args.clients} clients, the same people again", second)
-
-        # The same clients at a steady pace, on a second screening open now (new sign-ins).
-        status, body = request(conn, "POST", "/api/v1/screenings", token, {
-            "site": "P-001", "starts_at": (now - timedelta(minutes=5)).isoformat(),
-            "ends_at": (now + timedelta(minutes=55)).isoformat(), "topic": "夜校",
-            "audience": "all", "force": True})
-        assert status == 201, body
-        other = body["id"]
-        paced = burst(port, token, f"/api/v1/screenings/{other}/attendance", groups, args.pace)
-        show(f"round 3, {args.clients} clients, one sign-in each every {args.pace} s", paced)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
-
-    floor = run_floor(args.threads, warm, groups)
-
-    rows, distinct = stored(str(instance / "dianjiao.sqlite"), screening)
-    paced_rows, paced_distinct = stored(str(instance / "dianjiao.sqlite"), other)
-    expected = len(people) + len(warm)
-    ok = (first["codes"] == {"201": len(people)} and second["codes"] == {"200": len(people)}
-          and first["ids"] == second["ids"] and rows == distinct == expected
-          and paced["codes"] == {"201": len(people)} and paced_rows == paced_distinct == len(people))
-    say(f"stored: {rows} rows for {distinct} people (expected {expected}); "
-        f"round 2 returned the round 1 rows: {first['ids'] == second['ids']}; "
-        f"paced round: {paced_rows} rows for {paced_distinct} people; "
-        f"{'OK' if ok else 'MISMATCH'}")
     say(f"against the floor: the sign-in's burst p95 is {first['p95_ms']:.0f} / "
         f"{second['p95_ms']:.0f} ms where a bare Flask view's is {floor['round1']['p95_ms']:.0f} / "
         f"{floor['round2']['p95_ms']:.0f} ms; it serves "
         f"{first['requests_per_s'] / floor['round1']['requests_per_s']:.2f} / "
         f"{second['requests_per_s'] / floor['round2']['requests_per_s']:.2f} of the floor's "
         f"requests a second")
-    for r in (single, first, second, paced, *floor.values()):
+    if normal:
+        say("synchronous FULL (the app) against NORMAL: " + "; ".join(
+            f"{name} p95 {app[name]['p95_ms']:.1f} / {normal[name]['p95_ms']:.1f} ms, "
+            f"{app[name]['requests_per_s']:.0f} / {normal[name]['requests_per_s']:.0f} per s"
+            for name in ("single", "round1", "round2", "paced")))
+    runs = [app, *([normal] if normal else [])]
+    for run in runs:
+        for name in ("single", "round1", "round2", "paced"):
+            run[name].pop("ids")
+        run.pop("warm")
+        run.pop("groups")
+    for r in floor.values():
         r.pop("ids")
-    finish({"benchmark": "signin", "database": "sqlite", "clients": args.clients,
-            "people": expected, "waitress_threads": args.threads, "single": single,
-            "round1": first, "round2": second, "paced": paced, "pace_s": args.pace,
-            "rows": rows, "distinct_people": distinct,
-            "floor": floor, "ok": ok, "goal_p95_ms": 50,
+    ok = all(run["ok"] for run in runs)
+    finish({"benchmark": "signin", "database": "sqlite", "synchronous": "FULL",
+            "clients": args.clients, "people": app["people"], "waitress_threads": args.threads,
+            "single": app["single"], "round1": first, "round2": second, "paced": app["paced"],
+            "pace_s": args.pace, "rows": app["rows"], "distinct_people": app["distinct_people"],
+            "normal": normal, "floor": floor, "ok": ok, "goal_p95_ms": 50,
             "p95_goal_met": max(first["p95_ms"], second["p95_ms"]) < 50})
     if not ok:
         raise SystemExit(1)

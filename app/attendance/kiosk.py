@@ -321,7 +321,8 @@ def phone_entry(screening_id: str, code: str):
     response = redirect(url_for("attendance.phone_page", screening_id=screening.id), 303)
     if _device() is None:
         response.set_cookie(DEVICE_COOKIE, secrets.token_hex(16), max_age=DEVICE_MAX_AGE,
-                            httponly=True, samesite="Lax")
+                            httponly=True, samesite="Lax",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response
 
 

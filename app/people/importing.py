@@ -17,6 +17,7 @@ from ..errors import DianjiaoError, Invalid
 from ..extensions import db
 from ..models import Person, Unit
 from ..models.people import PERSON_ROLES
+from ..security import private_opener
 from .services import MAX_NAME, clean_name, create_person, village_named
 
 IMPORT_COLUMNS = ("name", "village", "party_member", "role", "phone")
@@ -206,11 +207,11 @@ STASH_MAX_AGE_S = 24 * 3600
 def stash_upload(instance: str, filename: str, data: bytes) -> str:
     """Keep an uploaded file under a random name; returns the token naming it."""
     folder = os.path.join(instance, STASH_DIR)
-    os.makedirs(folder, exist_ok=True)
+    os.makedirs(folder, mode=0o700, exist_ok=True)  # names and phone numbers
     _drop_stale(folder)
     token = secrets.token_urlsafe(18)
     ext = ".xlsx" if filename.lower().endswith(".xlsx") else ".csv"
-    with open(os.path.join(folder, token + ext), "wb") as fh:
+    with open(os.path.join(folder, token + ext), "wb", opener=private_opener) as fh:
         fh.write(data)
     return token + ext
 

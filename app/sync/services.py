@@ -15,6 +15,7 @@ from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..models import Site, SyncPeer
 from ..models.base import utcnow
+from ..security import private_opener
 
 
 def is_site() -> bool:
@@ -143,7 +144,7 @@ def write_site_config(code: str) -> None:
     if os.path.exists(path):
         with open(path, encoding="utf-8") as fh:
             existing = fh.read()
-    with open(path, "a", encoding="utf-8") as fh:
+    with open(path, "a", encoding="utf-8", opener=private_opener) as fh:
         if existing and not existing.endswith("\n"):
             fh.write("\n")
         fh.write(f'# Written by `dianjiao sync import` of the enrollment bundle.\n'

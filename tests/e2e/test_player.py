@@ -56,6 +56,15 @@ def progress(page) -> float:
     return page.locator("#now-progress").evaluate("bar => bar.value")
 
 
+def progress_above(page, value: float, tries: int = 100) -> None:
+    """Wait for the bar to pass `value`. Not page.wait_for_function: Playwright compiles its
+    predicate with `new Function`, which the page's Content-Security-Policy refuses."""
+    for _ in range(tries):
+        if progress(page) > value:
+            return
+        page.wait_for_timeout(100)
+
+
 @pytest.fixture
 def operator(new_page, logged_in):
     """The player page as P-001's operator; stopped and emptied again afterwards."""
@@ -92,10 +101,10 @@ def test_queue_add_reorder_play_progress_skip(operator, shoot):
     expect(page.locator("#player-state")).to_have_text(t["state_playing"])
     expect(queue.first).to_have_class("current")
     # The bar follows libvlc's position: it moves while the 6 s video plays.
-    page.wait_for_function("document.getElementById('now-progress').value > 0")
+    progress_above(page, 0)
     before = progress(page)
     page.wait_for_timeout(1500)
-    page.wait_for_function(f"document.getElementById('now-progress').value > {before}")
+    progress_above(page, before)
     after = progress(page)
     assert after > before, f"the progress bar stood still at {before}"
     assert page.locator("#now-progress").evaluate("bar => bar.max") == pytest.approx(6, abs=0.5)

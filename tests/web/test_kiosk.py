@@ -459,3 +459,11 @@ def test_the_phone_offers_its_villages_then_the_township_on_request(app, world, 
     assert "Nobody of this township has that name. Sign in at the kiosk." in nobody
     signed = phone_sign(phone, world, "周顺")
     assert signed.status_code == 200 and 'data-state="signed"' in signed.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("secure", [False, True])
+def test_behind_https_the_phones_device_cookie_is_secure(app, world, secure):
+    app.config["SESSION_COOKIE_SECURE"] = secure  # what DIANJIAO_SECURE_COOKIES sets
+    cookies = scan(app.test_client(), world["open"].id).headers.getlist("Set-Cookie")
+    device = next(c for c in cookies if c.startswith("dianjiao_device="))
+    assert ("; Secure" in device) == secure

@@ -269,7 +269,7 @@ def test_record_page_played_minutes_attendance_and_discussion(app, now, world, l
     assert 'id="count-present">1<' in page
     assert 'id="count-absent">2<' in page  # closed on view: 李四, 王五
     assert "张三" in page and "王五" in page
-    assert 'onclick="window.print()"' in page and 'href="/static/app.css"' in page
+    assert 'data-print' in page and 'src="/static/print.js"' in page and 'href="/static/app.css"' in page
     url = f"/screenings/{s.id}/record"
     notes = "大家认为修剪要趁早。\n<script>alert(1)</script>"
     response = client.post(url, data={"csrf_token": csrf_token(client, url), "discussion": notes})
