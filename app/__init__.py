@@ -96,6 +96,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     from .reports import bp as reports_bp
     from .screenings import bp as screenings_bp
     from .sync import bp as sync_bp
+    from .terminals import bp as terminals_bp
 
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     i18n.init_app(app)
@@ -112,6 +113,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.register_blueprint(reports_bp)
     app.register_blueprint(loans_bp)
     app.register_blueprint(sync_bp)
+    app.register_blueprint(terminals_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
     register_cli(app)

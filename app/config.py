@@ -46,6 +46,10 @@ class Defaults:
     # The five-star rating's criteria and their weights (see the README, "Five-star rating").
     RATING_CRITERIA = {"quotas": 0.4, "coverage": 0.2, "attendance": 0.2, "reporting": 0.2}
     PAGE_SIZE = 50
+    HEALTH_EVERY_MIN = 60  # a site's serve records its health this often (and at its start)
+    TERMINAL_SILENT_DAYS = 3  # the Terminals page alerts on a site not heard from for this long
+    TERMINAL_MIN_FREE_GB = 2  # ... on a site with less free disk than this
+    TERMINAL_CLOCK_MAX_MIN = 5  # ... and on a site whose clock is further off the hub's than this
     SYNC_STALE_DAYS = 14  # the hub flags a site whose last bundle was imported longer ago than this
     SYNC_HUB_URL = None  # on a site: the hub's address (https://hub.example/); set, serve syncs
     SYNC_INTERVAL_MIN = 15  # a site's serve pulls from and pushes to the hub this often

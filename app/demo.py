@@ -111,6 +111,7 @@ def load_demo(*, years: int = 1, scale: float = 1.0, today: date | None = None) 
     yield from _demo_screenings()
     yield from _demo_people()
     yield _demo_player_site()
+    yield from _demo_terminals()
     if scale > 0:
         yield from _demo_network(years=years, scale=scale, today=today)
 
@@ -194,6 +195,36 @@ def _demo_people() -> Iterator[str]:
     db.session.commit()
     count = sum(len(people) for people in DEMO_PEOPLE.values())
     yield f"{count} people in {len(DEMO_PEOPLE)} villages."
+
+
+def _demo_terminals() -> Iterator[str]:
+    """Health reports of two playback points, as their bundles would bring them to the hub:
+    P-002's player crashed and its disk is nearly full; P-003 has not been heard from for a
+    week. (P-001's report is written by this install's own `serve`: it drives P-001's TV.)"""
+    from datetime import UTC, datetime, timedelta
+
+    from .models import TerminalHealth
+    from .terminals.services import app_version
+
+    now = datetime.now(UTC)
+    reports = {
+        "P-002": {"recorded_at": now - timedelta(hours=2), "player_faults_30d": 2,
+                  "free_disk_bytes": 1_200_000_000, "last_played_at": now - timedelta(days=2)},
+        "P-003": {"recorded_at": now - timedelta(days=7), "player_faults_30d": 0,
+                  "free_disk_bytes": 48_000_000_000, "last_played_at": now - timedelta(days=9)},
+    }
+    made = 0
+    for code, values in reports.items():
+        site = db.session.scalar(select(Site).where(Site.code == code))
+        if site is None or db.session.scalar(select(TerminalHealth.id).where(
+                TerminalHealth.site_id == site.id)) is not None:
+            continue
+        db.session.add(TerminalHealth(site_id=site.id, origin_site=code, app_version=app_version(),
+                                      libvlc_version="3.0.21", uptime_s=3 * 3600, **values))
+        made += 1
+    db.session.commit()
+    if made:
+        yield f"Health reports of {made} terminals (see Terminals)."
 
 
 def _demo_player_site() -> str:

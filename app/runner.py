@@ -26,6 +26,7 @@ from .screenings import events
 from .screenings.readiness import run_due_checks
 from .screenings.services import extend_all_series
 from .sync.net import SyncJob, start_job
+from .terminals.services import record_health
 
 log = logging.getLogger(__name__)
 LOOKAHEAD = timedelta(days=2)  # jobs exist for this window; the minute tick moves it on
@@ -41,12 +42,15 @@ class ScreeningRunner:
         self._stop = threading.Event()
         self._reconcile_lock = threading.Lock()
         self.sync_job: SyncJob | None = None  # a site with SYNC_HUB_URL: pull and push
+        self.started_at: datetime | None = None  # serve's start: the health report's uptime
+        self.health_at: datetime | None = None  # the last health report written (or tried)
 
     def start(self) -> bool:
         """Take the instance lock and start scheduling; False when another process has it."""
         if not self.lock.acquire():
             log.warning("another `dianjiao serve` on this instance schedules; this one only serves")
             return False
+        self.started_at = datetime.now(UTC)
         recover_interrupted(self.app)
         grace = timedelta(minutes=int(self.app.config["START_GRACE_MIN"]))
         self.runner = Runner(timezone=self.app.config["TIMEZONE"], grace=grace,
@@ -76,6 +80,25 @@ class ScreeningRunner:
                 db.session.remove()
         self.reconcile()
         self.check_readiness()
+        self.record_health()
+
+    def record_health(self, now: datetime | None = None) -> None:
+        """This site's health report, at the start and every HEALTH_EVERY_MIN (a failure is
+        logged and tried again at the next interval; the tick goes on)."""
+        now = now or datetime.now(UTC)
+        every = timedelta(minutes=float(self.app.config["HEALTH_EVERY_MIN"]))
+        if self.health_at is not None and now - self.health_at < every:
+            return
+        self.health_at = now
+        with self.app.app_context():
+            try:
+                record_health(now, started_at=self.started_at)
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                log.exception("recording the terminal's health failed")
+            finally:
+                db.session.remove()
 
     def check_readiness(self) -> None:
         """The day-before and just-before readiness checks that are due (hashing: may take a

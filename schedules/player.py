@@ -213,6 +213,11 @@ class Player:
         self._thread = threading.Thread(target=self._work, name="dianjiao-player", daemon=True)
         self._thread.start()
 
+    @property
+    def backend(self) -> Backend:
+        """The backend (read its facts only: the worker thread owns it)."""
+        return self._backend
+
     # -- public commands: any thread -------------------------------------------------------
 
     def enqueue(self, items: Iterable[Item]) -> None:

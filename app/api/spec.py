@@ -152,7 +152,31 @@ SCHEMAS.update({
                                                   "to": {"type": "integer"}}},
         "clear": {"type": "boolean"}}},
 })
-for _name in ("Site", "File", "Title", "Screening", "PlayLog", "Person", "Attendance"):
+DATE_TIME_OR_NULL = {"type": "string", "format": "date-time", "nullable": True}
+SCHEMAS["Terminal"] = {"type": "object", "required": [
+    "site", "last_heard_at", "app_version", "free_disk_bytes", "player_faults_30d",
+    "last_played_at", "clock_offset_s", "next_screening", "alerts"], "properties": {
+    "site": {"type": "string"}, "name": {"type": "string"},
+    "last_heard_at": {**DATE_TIME_OR_NULL, "description": "the hub's clock: its last bundle "
+                      "imported (or the report recorded on this install)"},
+    "recorded_at": {**DATE_TIME_OR_NULL, "description": "the site's clock"},
+    "app_version": NULLABLE_STR, "libvlc_version": NULLABLE_STR,
+    "free_disk_bytes": {"type": "integer", "nullable": True},
+    "player_faults_30d": {"type": "integer", "nullable": True},
+    "last_played_at": DATE_TIME_OR_NULL,
+    "uptime_s": {"type": "integer", "nullable": True},
+    "clock_offset_s": {"type": "integer", "nullable": True,
+                       "description": "the site's clock minus the hub's; null when unknown"},
+    "clock_offset_at_least": {"type": "boolean", "description": "true: a lower bound, from a "
+                              "bundle made later than the hub imported it"},
+    "next_screening": {"type": "object", "nullable": True, "properties": {
+        "id": {"type": "string", "format": "uuid"}, "starts_at": DATE_TIME_OR_NULL,
+        "readiness": {"type": "string", "enum": ["ready", "at_risk", "unchecked"],
+                      "nullable": True}}},
+    "alerts": {"type": "array", "items": {"type": "string", "enum": [
+        "silent", "next_at_risk", "player_faults", "disk_low", "clock_off"]}}}}
+for _name in ("Site", "File", "Title", "Screening", "PlayLog", "Person", "Attendance",
+              "Terminal"):
     SCHEMAS[f"{_name}List"] = {"type": "object", "required": ["items", "total"], "properties": {
         "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{_name}"}},
         "total": {"type": "integer"}}}

@@ -87,6 +87,19 @@ class Alert:
 
 
 @dataclass
+class TerminalAlert(Alert):
+    """A terminal's alert (app/terminals) in the roll-up's list: the same escalation, a level
+    up for each month running, from where it starts: a silent site starts at the township's
+    (it cannot tell itself)."""
+
+    start: str = "site"
+
+    @property
+    def level(self) -> str:
+        return LEVELS[min(LEVELS.index(self.start) + self.months - 1, len(LEVELS) - 1)]
+
+
+@dataclass
 class Rollup:
     """The cards of a township's (or the city's) sites for a month, summed, with their alerts."""
 
@@ -475,7 +488,7 @@ def rollup_scope(user: User, name: str | None) -> Unit | None:
 
 
 def rollup(township: Unit | None, month: date, *, tz: str,
-           rules: list[tuple[str, float]]) -> Rollup:
+           rules: list[tuple[str, float]], now: datetime | None = None) -> Rollup:
     """Sum the cards of a township's sites (or every site: the city) and list their alerts.
 
     The cards of all the sites, and of the earlier months their alerts escalate over, are
@@ -492,10 +505,11 @@ def rollup(township: Unit | None, month: date, *, tz: str,
     floors = figures.floors(months[-1])
     alerts = [a for card in cards for a in _alerts(
         card, floors[card.site.id], partial(figures.card, card.site, rules=rules))]
-    if township is None:
-        alerts = [a for a in alerts if a.level == "city"] + [
-            a for a in alerts if a.level != "city"]
-    alerts.sort(key=lambda a: (-a.months, a.site.code, a.rule))
+    if month == local_today(tz, now).replace(day=1):  # terminals: as they are now
+        from ..terminals.services import rollup_alerts
+
+        alerts += rollup_alerts(sites, now=now or datetime.now(UTC))
+    alerts.sort(key=lambda a: (-LEVELS.index(a.level), -a.months, a.site.code, a.rule))
     result = Rollup(name=township.name if township else None, month=month, cards=cards,
                     alerts=alerts, totals=_totals(cards), quotas=_quota_counts(cards, rules))
     if township is None:

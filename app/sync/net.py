@@ -113,7 +113,11 @@ def check_pull(headers, now: datetime | None = None) -> SyncPeer:
         raise PullRefused(_("The request's signature does not match the key of %(code)s.",
                             code=code), code="signature")
     off = sent - now
+    # The Terminals page shows it (the site's clock minus ours); kept even when the pull is
+    # refused for it, since that is when it matters most.
+    peer.clock_skew_s = round(off.total_seconds())
     if abs(off) > MAX_CLOCK_OFF:
+        db.session.commit()
         raise PullRefused(_("The site's clock says %(theirs)s but the hub's says %(ours)s "
                             "(UTC), more than %(n)s minutes apart. Set the site's clock "
                             "right, then pull again.", theirs=sent.astimezone(UTC).isoformat(),

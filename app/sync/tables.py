@@ -33,6 +33,7 @@ from ..models import (
     Series,
     Shipment,
     Site,
+    TerminalHealth,
     Title,
     Unit,
     User,
@@ -125,6 +126,11 @@ SPECS: tuple[Spec, ...] = (
          scope=lambda s: Attendance.screening_id.in_(_site_screenings(s)), forward=False),
     Spec(Loan, (UP, DOWN), owner="origin", scope=lambda s: Loan.site_id == s.id,
          site_column="site_id"),
+    # A site's hourly health report: one row a site, its own to write. A bundle newer than any
+    # imported from the site (by its sequence number) brings its latest word even if the site's
+    # clock went back; an older bundle arriving late does not replace a newer report.
+    Spec(TerminalHealth, (UP,), natural=("site_id",), owner="origin", site_column="site_id",
+         forward=False),
 )
 SYSTEM = frozenset({"id", "origin_site", "created_at", "updated_at"})
 
