@@ -251,7 +251,7 @@ def problems(row: Terminal, limits: Limits) -> list[str]:
                            problem=show_reason(first))
                          if first else _("the next screening is at risk"))
         elif code == FAULTS:
-            words.append(ngettext("the player stopped once in 30 days",
+            words.append(ngettext("the player stopped %(num)d time in 30 days",
                                   "the player stopped %(num)d times in 30 days",
                                   h.player_faults_30d))
         elif code == DISK:

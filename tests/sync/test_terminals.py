@@ -68,7 +68,7 @@ def test_a_site_bundle_brings_its_health_to_the_hub(hub, new_site, tmp_path):
     assert p001["next_screening"]["id"] == str(ids["screening"])
     assert p001["last_heard_at"] is not None  # the bundle's import, on the hub's clock
     html = browser.get("/terminals").get_data(as_text=True)
-    assert 'data-site="P-001"' in html and "the player stopped once in 30 days" in html
+    assert 'data-site="P-001"' in html and "the player stopped 1 time in 30 days" in html
 
 
 def test_the_newer_report_wins_whichever_bundle_arrives_last(hub, new_site, tmp_path):

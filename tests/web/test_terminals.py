@@ -99,7 +99,7 @@ def test_the_page_and_api_keep_to_the_officer_s_township(network, app):
     officer = client_of(app, "chengguan")
     html = officer.get("/terminals").get_data(as_text=True)
     assert 'data-site="P-001"' in html and 'data-site="P-003"' not in html
-    assert "the player stopped once in 30 days" in html
+    assert "the player stopped 1 time in 30 days" in html
     items = officer.get("/api/v1/terminals").get_json()
     assert [i["site"] for i in items["items"]] == ["P-001"] and items["total"] == 1
     admin = token_client(app, "admin")
