@@ -59,7 +59,9 @@ def serve_command(host: str, port: int, threads: int):
 
     app = create_app()
     runner = ScreeningRunner(app)
-    if not runner.start():
+    # Only the serve holding the scheduler lock starts a player: one TV, one player process.
+    app.config["PLAYER_OWNER"] = runner.start()
+    if not app.config["PLAYER_OWNER"]:
         click.echo("Another `dianjiao serve` schedules screenings on this instance; "
                    "this one serves pages only.", err=True)
     click.echo(f"Dianjiao is serving on http://{host}:{port}/  (Ctrl-C stops it)", err=True)

@@ -44,6 +44,8 @@ EXACT = {
         _l("libvlc is not installed (apt install libvlc5 vlc-plugin-base libvlc-bin)"),
     # the player process (schedules/player_process.py) and the screen check
     "the player stopped answering": _l("the player stopped answering"),
+    "another dianjiao serve on this instance drives the player":
+        _l("another dianjiao serve on this instance drives the player"),
     # the readiness check (app/screenings/readiness.py)
     "no file of this title at the site": _l("no file of this title at the site"),
     "the file is not at this site": _l("the file is not at this site"),

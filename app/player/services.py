@@ -15,7 +15,7 @@ from flask import Flask, current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
-from schedules.player import Item, Player, PlayRecord, make_backend, recover_heartbeat
+from schedules.player import Item, NullBackend, Player, PlayRecord, make_backend, recover_heartbeat
 
 from ..catalog.scanning import entry_files
 from ..errors import Invalid, NotFound
@@ -33,6 +33,11 @@ def player_site_code(app: Flask | None = None) -> str | None:
 def player_site() -> Site | None:
     code = player_site_code()
     return db.session.scalar(select(Site).where(Site.code == code)) if code else None
+
+
+# The reason of a second `dianjiao serve` on one instance: one TV, one player (the one holding
+# the scheduler lock).
+ANOTHER_SERVE = "another dianjiao serve on this instance drives the player"
 
 
 def heartbeat_path(app: Flask) -> str:
@@ -57,9 +62,12 @@ def get_player(app: Flask | None = None) -> Player:
         if player is None:
             # libvlc runs in a child process (schedules/player_process.py): its crash or hang
             # ends the item playing, not this server.
-            backend = make_backend(app.config.get("VLC_ARGS") or "",
-                                   log_path=os.path.join(app.instance_path, "player.log"),
-                                   answer_timeout_s=float(app.config["PLAYER_TIMEOUT_S"]))
+            if app.config.get("PLAYER_OWNER") is False:  # see serve_command
+                backend = NullBackend(ANOTHER_SERVE)
+            else:
+                backend = make_backend(app.config.get("VLC_ARGS") or "",
+                                       log_path=os.path.join(app.instance_path, "player.log"),
+                                       answer_timeout_s=float(app.config["PLAYER_TIMEOUT_S"]))
             player = Player(
                 backend,
                 on_record=lambda record: _write_record(app, record),

@@ -146,3 +146,28 @@ def test_no_screen_is_logged_and_the_server_stays_up(app, site, tmp_path):  # no
     assert [p.outcome for p in played] == ["error"]
     assert played[0].error.startswith("no screen")
     assert row.status == "partial" and row.status_reason.startswith("no screen")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_two_serve_processes_on_one_instance_start_one_player(app, site, make, tmp_path):  # noqa: F811
+    need_libvlc()
+    make.user("admin", "admin")
+    token = app.test_cli_runner().invoke(args=["users", "token", "admin"]).stdout.split()[-1]
+    servers = []
+    try:
+        with open(tmp_path / "serve.log", "w") as log:
+            servers = [_serve(app, log, DIANJIAO_VLC_ARGS=DUMMY) for _ in range(2)]
+        answers = []
+        for _server, port in servers:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("GET", "/api/v1/player/status",
+                         headers={"Authorization": f"Bearer {token}"})
+            answers.append(json.loads(conn.getresponse().read()))
+        assert sorted(a["available"] for a in answers) == [False, True]
+        second = next(a for a in answers if not a["available"])
+        assert second["reason"] == "another dianjiao serve on this instance drives the player"
+        players = [len(_children(server.pid)) for server, _port in servers]
+        assert sorted(players) == [0, 1]
+    finally:
+        for server, _port in servers:
+            _stop(server)
