@@ -1,8 +1,8 @@
 """The player's engine in its own process: a crash or a hang in libvlc stops that process only.
 
 `ProcessBackend` is the Backend the web server's Player uses. It starts a child process
-(`python -m schedules.player_process VLC_ARGS`) that hosts a VlcBackend, and talks to it over
-the child's stdin and stdout, one JSON document a line:
+(`python -m schedules.player_child VLC_ARGS`, schedules/player_child.py) that hosts a
+VlcBackend, and talks to it over the child's stdin and stdout, one JSON document a line:
 
     parent -> child  {"id": 7, "cmd": "load", "path": "...", "load": 3}
                      cmd: load (open a file and start it), play, pause, seek {seconds},
@@ -29,7 +29,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import queue
 import signal
 import subprocess
 import sys
@@ -45,7 +44,6 @@ from schedules.vlc_backend import (
     NullBackend,
     PlayerError,
     libvlc_found,
-    make_vlc_backend,
     screen_problem,
 )
 
@@ -222,7 +220,7 @@ class ProcessBackend(Backend):
             err = open(self.log_path, "ab")  # noqa: SIM115 (handed to the child, closed below)
         try:
             popen = subprocess.Popen(
-                [sys.executable, "-m", "schedules.player_process", self.vlc_args],
+                [sys.executable, "-m", "schedules.player_child", self.vlc_args],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, close_fds=True,
                 start_new_session=True)  # Ctrl-C in a terminal reaches serve, which stops it
         finally:
@@ -378,107 +376,3 @@ def make_backend(vlc_args: str = "", *, log_path: str | None = None,
     if problem is not None:
         return NullBackend(problem)
     return ProcessBackend(vlc_args, log_path=log_path, answer_timeout_s=answer_timeout_s)
-
-
-# --- the child ---------------------------------------------------------------------------------
-
-def _child_main(vlc_args: str) -> int:
-    """Serve the protocol on the original stdout; libvlc's own printing goes to stderr."""
-    protocol = os.fdopen(os.dup(1), "wb", buffering=0)
-    os.dup2(2, 1)
-    out = threading.Lock()
-
-    def send(message: dict) -> None:
-        with out:
-            protocol.write(json.dumps(message).encode() + b"\n")
-
-    backend = make_vlc_backend(vlc_args)
-    send({"event": "ready", "available": backend.available, "reason": backend.unavailable_reason,
-          "can_snapshot": backend.can_snapshot, "libvlc": _libvlc_version()})
-    if not backend.available:
-        return 0
-    inbox: queue.Queue = queue.Queue()
-
-    def read() -> None:
-        for raw in sys.stdin.buffer:
-            inbox.put(raw)
-        inbox.put(None)
-
-    threading.Thread(target=read, name="player-commands", daemon=True).start()
-    state = {"load": None}
-
-    def where() -> dict:
-        return {"load": state["load"], "position_s": backend.position_s(),
-                "length_s": backend.length_s()}
-
-    def relay(load: int) -> EventSink:
-        # On a libvlc thread: no libvlc call here (libvlc is not reentrant); the command loop
-        # sends the event with the position it reads.
-        return lambda kind, detail=None: inbox.put(("event", load, kind))
-
-    next_beat = 0.0
-    while True:
-        try:
-            raw = inbox.get(timeout=BEAT_S)
-        except queue.Empty:
-            raw = b""
-        if raw is None:
-            break
-        if isinstance(raw, tuple):
-            _, load, kind = raw
-            if load == state["load"]:
-                send({"event": kind, **where()})
-        elif raw.strip():
-            message = json.loads(raw)
-            if message.get("cmd") == "quit":
-                if "id" in message:
-                    send({"id": message["id"], "ok": True, "result": None})
-                break
-            send(_answer(backend, message, state, relay))
-        if time.monotonic() >= next_beat:
-            send({"event": "position", **where()})
-            next_beat = time.monotonic() + BEAT_S
-    backend.close()
-    return 0
-
-
-def _answer(backend: Backend, message: dict, state: dict, relay) -> dict:
-    cmd, key = message.get("cmd"), message.get("id")
-    try:
-        result = None
-        if cmd == "load":
-            state["load"] = message["load"]
-            backend.play(message["path"], relay(message["load"]))
-        elif cmd == "play":
-            backend.set_pause(False)
-        elif cmd == "pause":
-            backend.set_pause(True)
-        elif cmd == "seek":
-            backend.seek(float(message["seconds"]))
-        elif cmd == "volume":
-            backend.set_volume(int(message["volume"]))
-        elif cmd == "stop":
-            state["load"] = None
-            backend.stop()
-        elif cmd == "snapshot":
-            result = backend.snapshot(message["path"])
-        elif cmd == "status":
-            result = {"position_s": backend.position_s(), "length_s": backend.length_s()}
-        else:
-            raise PlayerError(f"unknown command {cmd!r}")
-    except Exception as exc:  # answered, so the parent's item ends with the reason
-        return {"id": key, "ok": False, "error": str(exc) or type(exc).__name__}
-    return {"id": key, "ok": True, "result": result}
-
-
-def _libvlc_version() -> str | None:
-    try:
-        import vlc
-
-        return vlc.libvlc_get_version().decode()
-    except Exception:
-        return None
-
-
-if __name__ == "__main__":
-    sys.exit(_child_main(sys.argv[1] if len(sys.argv) > 1 else ""))
