@@ -291,6 +291,9 @@ COMMON_RESPONSES = {
                          "browser session's write without its CSRF token (X-CSRFToken)."),
     "404": ("NotFound", "No such thing: an unknown id, code or name in the path or the query."),
     "413": ("TooLarge", "The body is larger than this server accepts."),
+    "429": ("TooManyRequests", "Too many refused API tokens (Authorization: Bearer) from this "
+                               "address in the last minute (DIANJIAO_TOKEN_RATE_LIMIT): wait "
+                               "for the Retry-After header's seconds."),
     "422": ("Invalid", "The request cannot be used: a parameter or a field missing, of the wrong "
                        "type or out of range, or text with a NUL character."),
 }
@@ -307,10 +310,10 @@ REFERENCES = {"site", "screening", "batch", "title"}
 
 def common_statuses(view, operation: dict, path_args) -> list[str]:
     """The statuses an operation answers through the API's plumbing, whatever its docstring says:
-    422 for any request (text with a NUL is refused before the view), 401 and 403 where a login
-    is required (api_roles), 404 for an id in the path or a reference in the query, 413 where a
+    422 for any request (text with a NUL is refused before the view), 401, 403 and 429 (refused
+    tokens, rate-limited) where a login is required (api_roles), 404 for an id in the path or a reference in the query, 413 where a
     body is read."""
-    statuses = ["422"]
+    statuses = ["422", "429"]  # 429: any Bearer request, once an address's tokens were refused
     if getattr(view, "api_roles", None):
         statuses += ["401", "403"]
     query = {p.get("name") for p in operation.get("parameters", []) if isinstance(p, dict)
