@@ -140,7 +140,7 @@ def measure(app, runs: int) -> dict:
     from sqlalchemy import select, text
 
     from app.auth.services import new_token
-    from app.distribution.services import holdings, series_titles
+    from app.distribution.holdings import holdings, series_titles
     from app.extensions import db
     from app.models import Site, Unit, User
     from app.reports.services import (

@@ -1,7 +1,7 @@
 """The dashboard: a township's (or the city's, or one site's) figures over the last twelve months.
 
 Every figure is a set-based query (GROUP BY month, site or title) over the scope's sites, so the
-page stays fast on the whole network; distribution coverage is distribution.services.coverage,
+page stays fast on the whole network; distribution coverage is distribution.coverage.coverage,
 once per series. Months are local calendar months in the configured timezone, bucketed in SQL by
 their UTC bounds. The definitions are in the README, "Dashboard".
 """
@@ -20,7 +20,8 @@ from sqlalchemy import Float, Select, and_, case, cast, func, or_, select
 
 from ..attendance.services import COUNTED
 from ..auth.access import unit_subtree_ids
-from ..distribution.services import Places, coverage, required_kinds
+from ..distribution.coverage import coverage, required_kinds
+from ..distribution.holdings import Places
 from ..errors import Forbidden, Invalid
 from ..extensions import db
 from ..labels import SITE_KIND_LABELS

@@ -21,8 +21,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, union
 
-from ..distribution.services import HELD as KIT_HELD
-from ..distribution.services import Places, required_kinds
+from ..distribution.coverage import required_kinds
+from ..distribution.holdings import Places
+from ..distribution.kits import HELD as KIT_HELD
 from ..errors import Invalid
 from ..extensions import db
 from ..models import (
@@ -145,10 +146,10 @@ def last_report_at(site: Site) -> datetime | None:
 def series_held(site_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict[str, int]]:
     """For each site, how many titles of each series it holds.
 
-    The definition of distribution.services.holdings (a file of the title seen by a scan, or a
+    The definition of distribution.holdings (a file of the title seen by a scan, or a
     kit carrying it received or verified) as one GROUP BY, for the sites rated rather than the
     user's whole area series by series. tests/web/test_rating.py checks it agrees with
-    distribution.services.coverage.
+    distribution.coverage.coverage.
     """
     wanted = set(site_ids)
     ids = sorted(wanted)
