@@ -39,8 +39,10 @@ from ..models import (
     SyncPeer,
     Title,
 )
+from .card import Card
 from .export import Table, percent
-from .services import Card, month_bounds
+from .labels import RULE_LABELS
+from .months import month_bounds
 
 CRITERIA = ("quotas", "coverage", "attendance", "reporting")
 SORTS = ("stars", "stars_asc", "site", "township")
@@ -185,8 +187,6 @@ def series_title_counts() -> dict[str, int]:
 # --- scoring -----------------------------------------------------------------------------------
 
 def _rule_label(rule: str):
-    from .views import RULE_LABELS  # the labels live with the report pages
-
     return RULE_LABELS.get(rule, rule)
 
 
