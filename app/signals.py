@@ -14,3 +14,6 @@ _signals = Namespace()
 # (receivers' changes are committed with it).
 scan_finished = _signals.signal("scan-finished")
 
+# A commit changed screenings (planned, moved, cancelled): sent after the commit, so receivers
+# read the table as committed.
+screenings_changed = _signals.signal("screenings-changed")
