@@ -81,7 +81,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     limiter.init_app(app)
     security.init_app(app)
 
-    from . import i18n, views
+    from . import distribution, i18n, screenings, views
     from .api import bp as api_bp
     from .attendance import bp as attendance_bp
     from .auth import access
@@ -102,6 +102,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     i18n.init_app(app)
     access.init_app(app)
     views.init_app(app)
+    screenings.init_app(app)  # the features' signals (app/signals.py), connected for this app
+    distribution.init_app(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(places_bp)
     app.register_blueprint(catalog_bp)

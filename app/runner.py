@@ -22,9 +22,9 @@ from .attendance.services import close_due_screenings
 from .extensions import db
 from .models import Screening, Site
 from .player.services import player_site_code, recover_interrupted, start_screening
-from .screenings import events
 from .screenings.readiness import run_due_checks
 from .screenings.services import extend_all_series
+from .signals import screenings_changed
 from .sync.net import SyncJob, start_job
 from .terminals.services import record_health
 
@@ -56,7 +56,7 @@ class ScreeningRunner:
         self.runner = Runner(timezone=self.app.config["TIMEZONE"], grace=grace,
                              start=lambda sid, late: start_screening(self.app, sid, late))
         self.runner.start()
-        events.subscribe(self.reconcile)
+        screenings_changed.connect(self._screenings_changed, sender=self.app)
         self.tick()
         threading.Thread(target=self._every_minute, name="screening-tick", daemon=True).start()
         self.sync_job = start_job(self.app)
@@ -112,6 +112,9 @@ class ScreeningRunner:
             finally:
                 db.session.remove()
 
+    def _screenings_changed(self, _app: Flask) -> None:
+        self.reconcile()
+
     def reconcile(self) -> None:
         """Make the jobs match the table; mark screenings missed past the grace."""
         if self.runner is None:
@@ -138,7 +141,7 @@ class ScreeningRunner:
         self._stop.set()
         if self.sync_job is not None:
             self.sync_job.stop()
-        events.unsubscribe(self.reconcile)
+        screenings_changed.disconnect(self._screenings_changed, sender=self.app)
         if self.runner is not None:
             self.runner.shutdown()
         self.lock.release()

@@ -140,18 +140,13 @@ def measure(app, runs: int) -> dict:
     from sqlalchemy import select, text
 
     from app.auth.services import new_token
-    from app.distribution.services import holdings, series_titles
+    from app.distribution.holdings import holdings, series_titles
     from app.extensions import db
     from app.models import Site, Unit, User
-    from app.reports.services import (
-        alerts_for,
-        local_today,
-        monthly_card,
-        rollup,
-        rollup_dict,
-        rules_from,
-        shift,
-    )
+    from app.reports.alerts import alerts_for
+    from app.reports.card import monthly_card, rules_from
+    from app.reports.months import local_today, shift
+    from app.reports.rollup import rollup, rollup_dict
 
     rules = rules_from(app.config["REPORT_RULES"])
     month = shift(local_today(TZ).replace(day=1), -1)

@@ -9,23 +9,17 @@ from sqlalchemy import select
 
 from ..auth.access import can_see_site
 from ..dates import parse_day
-from ..distribution.services import (
-    batch_dict,
-    batch_or_404,
+from ..distribution.batches import batch_dict, batch_or_404, create_batch
+from ..distribution.coverage import coverage, township_lines
+from ..distribution.holdings import holder_dict, holdings, series_titles, sorted_holders
+from ..distribution.kits import (
     choose_sites,
     consign,
-    coverage,
-    create_batch,
-    holder_dict,
-    holdings,
     replace,
-    series_titles,
     set_status,
     shipment_dict,
     shipment_or_404,
     shipments_query,
-    sorted_holders,
-    township_lines,
 )
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db, one_writer

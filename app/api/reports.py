@@ -5,16 +5,10 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 from flask_login import current_user
 
+from ..reports.card import card_dict, monthly_card, rules_from
+from ..reports.months import parse_month
 from ..reports.rating import parse_sort, rate, rating_dict, sort_ratings, weights_from
-from ..reports.services import (
-    card_dict,
-    monthly_card,
-    parse_month,
-    rollup,
-    rollup_dict,
-    rollup_scope,
-    rules_from,
-)
+from ..reports.rollup import rollup, rollup_dict, rollup_scope
 from . import bp
 from .helpers import api_roles, paging
 from .views import STAFF, site_by_code

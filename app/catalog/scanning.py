@@ -25,15 +25,9 @@ from media_index import FileResult, Known, Progress, WalkError
 from ..errors import Conflict, Invalid
 from ..extensions import db
 from ..models import FileEntry, LibraryRoot, MediaFile, ScanJob, Site
+from ..signals import scan_finished
 
 ProgressCallback = Callable[[Progress], None]
-_scan_listeners: list[Callable[[Site], None]] = []
-
-
-def on_scan_done(listener: Callable[[Site], None]) -> None:
-    """Call `listener(site)` after every scan of a site, before its last commit."""
-    if listener not in _scan_listeners:
-        _scan_listeners.append(listener)
 
 
 def add_root(site: Site, path: str, label: str | None = None) -> LibraryRoot:
@@ -302,8 +296,7 @@ def scan_paths(site: Site, paths: list[str], *, quick: bool = False,
         counts = scan_root(root, quick=quick, on_progress=on_progress)
         for key, value in counts.items():
             total[key] += value
-    for listener in list(_scan_listeners):
-        listener(site)
+    scan_finished.send(current_app._get_current_object(), site=site)
     db.session.commit()
     total["seconds"] = round(time.monotonic() - started, 3)
     return total

@@ -19,7 +19,7 @@ from ..dates import InRange
 from ..formlimits import chosen, text
 from ..labels import SITE_KIND_LABELS, choices
 from ..models.distribution import FORMS
-from .services import FORM_LABELS, STATUS_LABELS
+from .kits import FORM_LABELS, STATUS_LABELS
 
 
 class BatchForm(FlaskForm):

@@ -8,7 +8,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..auth.access import roles_required, site_or_404
@@ -21,32 +20,35 @@ from ..models.catalog import SERIES
 from ..paging import page_for, paginate
 from ..qrcodes import svg as qr_svg
 from . import bp
-from .forms import BatchForm, ConfirmForm, ConsignForm, ReceiveForm, StatusForm
-from .services import (
-    ENDINGS,
-    FORM_LABELS,
-    KIND_PLURALS,
-    STATUS_LABELS,
-    Places,
+from .batches import (
     batch_or_404,
     batch_titles,
     batch_townships,
+    create_batch,
+    kits_by_township,
+    recent_batches,
+    title_choices,
+)
+from .coverage import KIND_PLURALS, coverage, series_whereis, township_lines
+from .forms import BatchForm, ConfirmForm, ConsignForm, ReceiveForm, StatusForm
+from .holdings import Places, holder_dict, holdings, sorted_holders
+from .kits import (
+    ENDINGS,
+    FORM_LABELS,
+    STATUS_LABELS,
     choose_sites,
     consign,
-    coverage,
-    create_batch,
-    holder_dict,
-    holdings,
     kit_or_404,
     may_receive,
     replace,
-    series_titles,
+    replaced_ids,
+    send_planned,
     set_status,
     shipment_or_404,
     shipments_query,
-    sorted_holders,
     status_counts,
-    township_lines,
+    status_counts_by_batch,
+    township_choices,
     township_or_404,
 )
 
@@ -60,13 +62,6 @@ def _labels():
             "KIND_PLURALS": KIND_PLURALS}
 
 
-def _townships() -> list[str]:
-    if current_user.role == "township":
-        return [current_user.unit.name] if current_user.unit else []
-    return db.session.scalars(
-        select(Unit.name).where(Unit.kind == "township").order_by(Unit.name)).all()
-
-
 def _split(text: str | None) -> list[str]:
     return [part for part in re.split(r"[\s,，、;；]+", text or "") if part]
 
@@ -78,24 +73,15 @@ def index():
         if current_user.site is None:
             abort(403)
         return redirect(url_for("distribution.site_kits", code=current_user.site.code))
-    batches = db.session.scalars(select(Batch).order_by(Batch.made_on.desc(), Batch.created_at.desc())
-                                 .limit(500)).all()
-    counts: dict = {}
-    for batch_id, status, n in db.session.execute(
-        shipments_query(current_user).with_only_columns(
-            Shipment.batch_id, Shipment.status, func.count(Shipment.id))
-        .group_by(Shipment.batch_id, Shipment.status).order_by(None)
-    ):
-        counts.setdefault(batch_id, {})[status] = n
-    return render_template("distribution/index.html", batches=batches, counts=counts,
-                           series=SERIES)
+    return render_template("distribution/index.html", batches=recent_batches(),
+                           counts=status_counts_by_batch(current_user), series=SERIES)
 
 
 @bp.route("/distribution/batches/new", methods=["GET", "POST"])
 @roles_required(*OFFICERS)
 def new_batch():
     form = BatchForm()
-    titles = db.session.scalars(select(Title).order_by(Title.series, Title.name_pinyin)).all()
+    titles = title_choices()
     form.titles.choices = [(str(t.id), t.name) for t in titles]
     if form.validate_on_submit():
         try:
@@ -146,15 +132,13 @@ def batch(batch_id: str):
         shipments_query(current_user, batch=batch, township=township, status=status)
         .options(selectinload(Shipment.site)), anchor="kits")
     consign_form = ConsignForm()
-    consign_form.townships.choices = [(n, n) for n in _townships()]
-    replaced = set(db.session.scalars(select(Shipment.replaces_id).where(
-        Shipment.batch_id == batch.id, Shipment.replaces_id.is_not(None))))
+    consign_form.townships.choices = [(n, n) for n in township_choices(current_user)]
     return render_template(
         "distribution/batch.html", batch=batch, titles=batch_titles(batch), shipments=shipments,
         page=page, statuses=status_counts(current_user, batch, township),
         consign_form=consign_form, status_form=StatusForm(), confirm=ConfirmForm(),
         townships=batch_townships(current_user, batch), township=township, status=status,
-        replaced=replaced, endings=ENDINGS, places=Places())
+        replaced=replaced_ids(batch), endings=ENDINGS, places=Places())
 
 
 @bp.route("/distribution/batches/<batch_id>/consign", methods=["POST"])
@@ -162,7 +146,7 @@ def batch(batch_id: str):
 def consign_batch(batch_id: str):
     batch = _batch(batch_id)
     form = ConsignForm()
-    form.townships.choices = [(n, n) for n in _townships()]
+    form.townships.choices = [(n, n) for n in township_choices(current_user)]
     if not form.validate_on_submit():
         for name, errors in form.errors.items():
             for error in errors:
@@ -193,10 +177,7 @@ def send_all(batch_id: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     township = _township_filter()
-    kits = db.session.scalars(
-        shipments_query(current_user, batch=batch, township=township, status="planned")).all()
-    for kit in kits:
-        set_status(kit, "sent", user=current_user)
+    kits = send_planned(current_user, batch, township)
     db.session.commit()
     flash(ngettext("%(num)d kit marked sent.", "%(num)d kits marked sent.", len(kits)), "success")
     return redirect(url_for("distribution.batch", batch_id=batch.id))
@@ -265,15 +246,8 @@ def replace_kit(shipment_id: str):
 
 
 def _grouped(batch: Batch) -> list[tuple[str, list[Shipment]]]:
-    """The batch's kits in the caller's area (or one township), grouped by township."""
-    township = _township_filter()
-    places = Places()
-    groups: dict[str, list[Shipment]] = {}
-    kits = (shipments_query(current_user, batch=batch, township=township)
-            .where(Shipment.status.not_in(ENDINGS)).options(selectinload(Shipment.site)))
-    for kit in db.session.scalars(kits):
-        groups.setdefault(places.township(kit.site.unit_id) or "", []).append(kit)
-    return sorted(groups.items())
+    """The batch's live kits in the caller's area (or the township asked for), by township."""
+    return kits_by_township(current_user, batch, _township_filter())
 
 
 @bp.route("/distribution/batches/<batch_id>/labels")
@@ -357,13 +331,11 @@ def whereis():
         holders = sorted_holders(holdings(current_user, [title.id]))
     elif series:
         try:
-            of = len(series_titles(series))
-            rows, _count = coverage(current_user, series)
+            found = series_whereis(current_user, series)
         except DianjiaoError as exc:
             flash(exc.message, "error")
         else:
-            holders = sorted_holders(holdings(current_user, series_titles(series)))
-            lines = township_lines(series, rows)
+            holders, lines, of = found.holders, found.lines, found.of
     page = page_for(len(holders), anchor="holders")
     return render_template(
         "distribution/whereis.html", title=title, series=series, q=q, matches=matches,

@@ -21,8 +21,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, union
 
-from ..distribution.services import HELD as KIT_HELD
-from ..distribution.services import Places, required_kinds
+from ..distribution.coverage import required_kinds
+from ..distribution.holdings import Places
+from ..distribution.kits import HELD as KIT_HELD
 from ..errors import Invalid
 from ..extensions import db
 from ..models import (
@@ -38,8 +39,10 @@ from ..models import (
     SyncPeer,
     Title,
 )
+from .card import Card
 from .export import Table, percent
-from .services import Card, month_bounds
+from .labels import RULE_LABELS
+from .months import month_bounds
 
 CRITERIA = ("quotas", "coverage", "attendance", "reporting")
 SORTS = ("stars", "stars_asc", "site", "township")
@@ -145,10 +148,10 @@ def last_report_at(site: Site) -> datetime | None:
 def series_held(site_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict[str, int]]:
     """For each site, how many titles of each series it holds.
 
-    The definition of distribution.services.holdings (a file of the title seen by a scan, or a
+    The definition of distribution.holdings (a file of the title seen by a scan, or a
     kit carrying it received or verified) as one GROUP BY, for the sites rated rather than the
     user's whole area series by series. tests/web/test_rating.py checks it agrees with
-    distribution.services.coverage.
+    distribution.coverage.coverage.
     """
     wanted = set(site_ids)
     ids = sorted(wanted)
@@ -184,8 +187,6 @@ def series_title_counts() -> dict[str, int]:
 # --- scoring -----------------------------------------------------------------------------------
 
 def _rule_label(rule: str):
-    from .views import RULE_LABELS  # the labels live with the report pages
-
     return RULE_LABELS.get(rule, rule)
 
 

@@ -6,45 +6,23 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from flask import abort, current_app, redirect, render_template, request, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..auth.access import roles_required, site_or_404
 from ..paging import page_for
 from . import bp
 from . import dashboard as dash
+from . import dashboard_page as dash_page
+from .alerts import LEVELS
+from .card import monthly_card, rules_from
 from .export import download
+from .labels import LEVEL_LABELS, RULE_LABELS
+from .months import local_today, parse_month, shift
 from .rating import CRITERION_LABELS, parse_sort, rate, rating_table, sort_ratings, weights_from
-from .services import (
-    LEVELS,
-    local_today,
-    monthly_card,
-    parse_month,
-    rollup,
-    rollup_scope,
-    rules_from,
-    shift,
-)
+from .rollup import rollup, rollup_scope
 
 STAFF = ("admin", "township", "operator")
 RATING_PAGE = 100  # sites a page of the rating list; the download has them all
-RULE_LABELS = {
-    "sessions": _l("Sessions held"),
-    "group_sessions": _l("Group study sessions"),
-    "hours": _l("Hours played"),
-    "study_hours": _l("Study hours per party member"),
-    "six_days": _l("Screenings on the 6th, 16th and 26th (days)"),
-    "days_open": _l("Days open"),
-    "attendance": _l("Attendance (present or late)"),
-    "participation_rate": _l("Party member participation rate"),
-    # The terminals' alerts (app/terminals): actual / the limit
-    "terminal_silent": _l("Terminal not heard from (days)"),
-    "terminal_player_faults": _l("Player faults in 30 days"),
-    "terminal_disk_low": _l("Free disk on the terminal (GB)"),
-    "terminal_clock_off": _l("Terminal clock off (minutes)"),
-    "terminal_next_at_risk": _l("Next screening at risk"),
-}
-LEVEL_LABELS = {"site": _l("Site"), "township": _l("Township"), "city": _l("City")}
 
 
 @bp.context_processor
@@ -101,10 +79,10 @@ def township():
                            levels={level: levels[level] for level in reversed(LEVELS) if levels[level]})
 
 
-def _dashboard_request() -> tuple[dash.Scope, dash.Params]:
+def _dashboard_request() -> tuple[dash.Scope, dash_page.Params]:
     config = current_app.config
     tz = config["TIMEZONE"]
-    params = dash.Params(last=parse_month(request.args.get("month"), tz=tz), tz=tz,
+    params = dash_page.Params(last=parse_month(request.args.get("month"), tz=tz), tz=tz,
                          days=dash.parse_days(request.args.get("days"), config["IDLE_DAYS"]),
                          kind=dash.parse_kind(request.args.get("kind")), now=datetime.now(UTC))
     return dash.dashboard_scope(current_user, request.args.get("township") or None), params
@@ -115,12 +93,12 @@ def _dashboard_request() -> tuple[dash.Scope, dash.Params]:
 def dashboard():
     """Twelve months of figures, idle sites and coverage for the user's area, with charts."""
     scope, params = _dashboard_request()
-    page = dash.dashboard_page(current_user, scope, params)
+    page = dash_page.dashboard_page(current_user, scope, params)
     args = {k: v for k, v in request.args.items() if k in ("township", "month", "days", "kind") and v}
     downloads = {name: {fmt: url_for("reports.dashboard_export", table=name, fmt=fmt, **args)
-                        for fmt in ("csv", "xlsx")} for name in dash.TABLES}
+                        for fmt in ("csv", "xlsx")} for name in dash_page.TABLES}
     return render_template("reports/dashboard.html", scope=scope, params=params, page=page,
-                           downloads=downloads, IDLE_SHOWN=dash.IDLE_SHOWN,
+                           downloads=downloads, IDLE_SHOWN=dash_page.IDLE_SHOWN,
                            townships=dash.township_names() if current_user.role == "admin" else [])
 
 
@@ -129,7 +107,7 @@ def dashboard():
 def dashboard_export(table: str, fmt: str):
     """One dashboard table as CSV or XLSX, for the same area and parameters as the page."""
     scope, params = _dashboard_request()
-    found = dash.table(table, current_user, scope, params)
+    found = dash_page.table(table, current_user, scope, params)
     if found is None:
         abort(404)
     stem = f"dashboard-{table}-{scope.name or 'city'}-{params.last.strftime('%Y-%m')}"

@@ -30,6 +30,7 @@ from ..models import Bundle, PlayLog, Screening, Site, SyncPeer, TerminalHealth
 from ..models.base import current_origin
 from ..player.services import player_site_code
 from ..reasons import show_reason
+from ..reports.alerts import TerminalAlert
 from ..reports.export import Table
 from ..screenings.readiness import known_readiness
 
@@ -318,8 +319,6 @@ def readiness_label(status: str | None) -> str:
 def rollup_alerts(sites: list[Site], *, now: datetime) -> list:
     """The terminals' alerts of these sites for the report roll-up's list (rule `terminal_` and
     the code; actual and required in days, faults, GB or minutes)."""
-    from ..reports.services import TerminalAlert
-
     if not sites:
         return []
     limits = Limits.from_config(current_app.config)

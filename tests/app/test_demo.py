@@ -25,7 +25,10 @@ from app.models import (
     Title,
     Unit,
 )
-from app.reports import services as reports
+from app.reports import card as report_card
+from app.reports.alerts import alert_dict, alerts_for
+from app.reports.card import card_dict, monthly_card
+from app.reports.rollup import rollup, rollup_dict
 
 TODAY = date(2025, 6, 18)
 SCALE = 0.02  # 3 more playback points, 25 center households, 2 demo households, 1 talent, 1 association
@@ -53,7 +56,7 @@ def counts() -> dict:
 
 def figures(month: date) -> dict:
     """The city's roll-up of a month, as the API answers it, without the generated ids."""
-    return reports.rollup_dict(reports.rollup(None, month, tz="Asia/Shanghai", rules=RULES),
+    return rollup_dict(rollup(None, month, tz="Asia/Shanghai", rules=RULES),
                                tz="Asia/Shanghai")
 
 
@@ -137,13 +140,13 @@ def test_card_by_card_and_all_at_once_agree(app, monkeypatch):
     load()
     month = date(2025, 5, 1)
     many = figures(month)
-    monkeypatch.setattr(reports, "FEW_SITES", 10_000)
+    monkeypatch.setattr(report_card, "FEW_SITES", 10_000)
     assert figures(month) == many
     for code in ("P-005", "H-0003", "A-002"):
         site = db.session.scalar(select(Site).where(Site.code == code))
-        card = reports.monthly_card(site, month, tz="Asia/Shanghai", rules=RULES)
-        assert reports.card_dict(card, tz="Asia/Shanghai") == next(
+        card = monthly_card(site, month, tz="Asia/Shanghai", rules=RULES)
+        assert card_dict(card, tz="Asia/Shanghai") == next(
             c for c in many["cards"] if c["site"] == code)
-        alerts = reports.alerts_for(card, tz="Asia/Shanghai", rules=RULES)
-        assert sorted(map(str, (reports.alert_dict(a) for a in alerts))) == sorted(
+        alerts = alerts_for(card, tz="Asia/Shanghai", rules=RULES)
+        assert sorted(map(str, (alert_dict(a) for a in alerts))) == sorted(
             str(a) for a in many["alerts"] if a["site"] == code)

@@ -110,7 +110,8 @@ def test_a_field_changed_on_both_sides_is_logged_and_owned_fields_stay(hub, new_
 
 
 def test_a_kit_received_at_the_site_is_received_on_the_hub(hub, new_site, tmp_path):
-    from app.distribution.services import consign, create_batch
+    from app.distribution.batches import create_batch
+    from app.distribution.kits import consign
     from app.models import Site
 
     ids = seed_hub(hub)

@@ -17,7 +17,8 @@ import pytest
 from openpyxl import load_workbook
 
 from app.attendance.services import sign_in
-from app.distribution.services import consign, create_batch
+from app.distribution.batches import create_batch
+from app.distribution.kits import consign
 from app.extensions import db
 from app.models import FileEntry, LibraryRoot, MediaFile, PlayLog
 from app.people.services import create_person

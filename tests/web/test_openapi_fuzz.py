@@ -41,7 +41,8 @@ def rows(app, make, monkeypatch) -> dict:
     """A hub whose player drives P-001 (no TV: a player that plays nothing) and a few rows of
     each kind: the Authorization headers of an admin and of P-001's operator, and the rows'
     references by the names of the path and query parameters that take them."""
-    from app.distribution.services import consign, create_batch
+    from app.distribution.batches import create_batch
+    from app.distribution.kits import consign
     from app.people.services import create_person
     from app.player.services import close_player
     from app.screenings.services import create_screening

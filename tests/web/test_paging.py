@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from app.distribution.services import choose_sites, consign, create_batch, set_status
+from app.distribution.batches import create_batch
+from app.distribution.kits import choose_sites, consign, set_status
 from app.extensions import db
 from app.models import Shipment, User
 from app.people.services import create_person, village_named

@@ -16,7 +16,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from app.attendance.services import sign_in
-from app.distribution.services import consign, create_batch
+from app.distribution.batches import create_batch
+from app.distribution.kits import consign
 from app.extensions import db
 from app.models import Attendance, FileEntry, LibraryRoot, MediaFile, Site, Title, User
 from app.people.services import create_person
@@ -246,7 +247,7 @@ def test_the_card_shows_the_rating(net):
 
 def test_holdings_agree_with_distribution_coverage(net):
     """The rating counts holdings in one GROUP BY; distribution.coverage is the definition."""
-    from app.distribution.services import coverage
+    from app.distribution.coverage import coverage
     from app.reports.rating import series_held, series_title_counts
 
     now = datetime.now(UTC)

@@ -135,7 +135,7 @@ def test_the_page_downloads_as_csv_and_xlsx(network, app):
 
 
 def test_terminal_alerts_join_the_roll_up_s_escalating_list(network, app, make, now):
-    from app.reports.services import rollup
+    from app.reports.rollup import rollup
 
     _peer("P-002", heard=now - timedelta(days=40))
     result = rollup(None, now.date().replace(day=1), tz="UTC", rules=[], now=now)

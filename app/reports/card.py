@@ -1,4 +1,4 @@
-"""The monthly report card (月报卡) of a site, and its roll-up per township and for the city.
+"""The monthly report card (月报卡) of a site, and the figures every card is computed from.
 
 Everything is computed from existing rows (screenings, play logs, sign-ins, the roster); months
 are local calendar months in the configured timezone. The definitions are in the README,
@@ -12,26 +12,24 @@ from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from functools import partial
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import String, cast, exists, func, select, type_coerce
 
-from .. import dates
 from ..attendance.services import COUNTED, study_total
 from ..auth.access import unit_subtree_ids
-from ..errors import Forbidden, Invalid, NotFound
+from ..errors import Invalid
 from ..extensions import among, db
 from ..lookup import chunks
-from ..models import Attendance, Person, PlayLog, Screening, Site, Unit, User
+from ..models import Attendance, Person, PlayLog, Screening, Site, Unit
+from .months import month_bounds
 
 HELD = ("done", "partial")  # a session was held when it played, in full or in part
 GROUP_AUDIENCES = ("party_members", "cadres", "all")  # a group study open to party members
 SIX_DAYS = (6, 16, 26)
 RULES = ("sessions", "group_sessions", "hours", "study_hours", "six_days", "days_open",
          "attendance", "participation_rate")  # the figures a quota rule may require
-LEVELS = ("site", "township", "city")  # an alert after 1, 2 and 3+ months missed running
 FEW_SITES = 20  # up to this many sites, a roll-up reads their own rows rather than the span's
 
 
@@ -73,76 +71,6 @@ class Card:
         return [q for q in self.quotas if not q.met]
 
 
-@dataclass
-class Alert:
-    site: Site
-    rule: str
-    required: float
-    actual: float
-    months: int  # months running the site missed this quota, this one included
-
-    @property
-    def level(self) -> str:
-        return LEVELS[min(self.months, len(LEVELS)) - 1]
-
-
-@dataclass
-class TerminalAlert(Alert):
-    """A terminal's alert (app/terminals) in the roll-up's list: the same escalation, a level
-    up for each month running, from where it starts: a silent site starts at the township's
-    (it cannot tell itself)."""
-
-    start: str = "site"
-
-    @property
-    def level(self) -> str:
-        return LEVELS[min(LEVELS.index(self.start) + self.months - 1, len(LEVELS) - 1)]
-
-
-@dataclass
-class Rollup:
-    """The cards of a township's (or the city's) sites for a month, summed, with their alerts."""
-
-    name: str | None  # the township, or None for the city
-    month: date
-    cards: list[Card]
-    alerts: list[Alert]
-    totals: dict[str, float]
-    quotas: list[dict]  # {rule, required, sites_met, sites}
-    townships: list[dict] = field(default_factory=list)  # the city's per-township lines
-
-
-# --- months ------------------------------------------------------------------------------------
-
-def local_today(tz: str, now: datetime | None = None) -> date:
-    return (now or datetime.now(UTC)).astimezone(ZoneInfo(tz)).date()
-
-
-def parse_month(value: str | None, *, tz: str, now: datetime | None = None) -> date:
-    """A YYYY-MM month (default: this month); a month in the future is refused."""
-    this_month = local_today(tz, now).replace(day=1)
-    if not value:
-        return this_month
-    month = dates.parse_month(value)
-    if month > this_month:
-        raise Invalid(_("%(month)s is in the future; a report card covers a month that has begun.",
-                        month=month.strftime("%Y-%m")))
-    return month
-
-
-def shift(month: date, months: int) -> date:
-    index = month.year * 12 + month.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def month_bounds(month: date, tz: str) -> tuple[datetime, datetime]:
-    """The UTC start and end of a local calendar month."""
-    zone = ZoneInfo(tz)
-    start = datetime(month.year, month.month, 1, tzinfo=zone)
-    nxt = shift(month, 1)
-    end = datetime(nxt.year, nxt.month, 1, tzinfo=zone)
-    return start.astimezone(UTC), end.astimezone(UTC)
-
 
 # --- rules -------------------------------------------------------------------------------------
 
@@ -169,7 +97,7 @@ def party_members_of(site: Site) -> list[Person]:
 
 def monthly_card(site: Site, month: date, *, tz: str, rules: list[tuple[str, float]]) -> Card:
     """Compute a site's card for a local calendar month."""
-    return _Figures([site], [month], tz=tz).card(site, month, rules)
+    return Figures([site], [month], tz=tz).card(site, month, rules)
 
 
 class _Units:
@@ -192,7 +120,7 @@ class _Units:
         return self._subtrees[unit_id]
 
 
-class _Figures:
+class Figures:
     """The raw figures of many sites over a run of months, read with a few set-based queries.
 
     Every card of a roll-up (and of the earlier months its alerts escalate over) comes from one
@@ -400,156 +328,3 @@ def card_dict(card: Card, *, tz: str) -> dict:
         "cancelled": card.cancelled,
     }
 
-
-# --- escalation --------------------------------------------------------------------------------
-
-def first_month(site: Site, tz: str) -> date:
-    """The local month the site began: its first screening ever, or its record when earlier.
-
-    Months before it raise no alert and do not count toward escalation; a site that never
-    screened still escalates from the month it was recorded.
-    """
-    first = db.session.scalar(select(func.min(Screening.starts_at)).where(
-        Screening.site_id == site.id))
-    if first is not None and first.tzinfo is None:
-        first = first.replace(tzinfo=UTC)
-    began = min(t for t in (first, site.created_at) if t is not None)
-    return began.astimezone(ZoneInfo(tz)).date().replace(day=1)
-
-
-def alerts_for(card: Card, *, tz: str, rules: list[tuple[str, float]]) -> list[Alert]:
-    """The card's shortfalls, each with how many months running the site has missed it.
-
-    One month: an alert at the site; two running: the township's; three or more: the city's.
-    Months before the site began (see first_month) raise none and do not count.
-    """
-    if not card.shortfalls:
-        return []
-    months = [shift(card.month, -back) for back in range(len(LEVELS))]
-    figures = _Figures([card.site], months, tz=tz)
-    floor = figures.floors(months[-1])[card.site.id]
-    return _alerts(card, floor, lambda month: figures.card(card.site, month, rules))
-
-
-def _alerts(card: Card, floor: date | None, earlier_card) -> list[Alert]:
-    """alerts_for with the site's floor (None: before every month looked at) and its cards."""
-    short = card.shortfalls
-    if not short or (floor is not None and card.month < floor):
-        return []
-    months = {q.rule: 1 for q in short}
-    open_rules = set(months)
-    month = card.month
-    for _step in range(len(LEVELS) - 1):
-        month = shift(month, -1)
-        if (floor is not None and month < floor) or not open_rules:
-            break
-        still = {q.rule for q in earlier_card(month).shortfalls} & open_rules
-        for rule in still:
-            months[rule] += 1
-        open_rules = still
-    return [Alert(card.site, q.rule, q.required, q.actual, months[q.rule]) for q in short]
-
-
-def alert_dict(alert: Alert) -> dict:
-    return {"site": alert.site.code, "name": alert.site.name, "rule": alert.rule,
-            "required": alert.required, "actual": alert.actual, "months": alert.months,
-            "level": alert.level}
-
-
-# --- roll-ups ----------------------------------------------------------------------------------
-
-SUMMED = ("sessions", "group_sessions", "hours", "six_day_sessions", "days_open", "attendance",
-          "party_members", "participants", "missed", "planned", "cancelled")
-
-
-def township_named(name: str | None) -> Unit:
-    unit = db.session.scalar(select(Unit).where(Unit.kind == "township", Unit.name == (name or "")))
-    if unit is None:
-        raise NotFound(_("No township named %(name)s.", name=name or ""))
-    return unit
-
-
-def rollup_scope(user: User, name: str | None) -> Unit | None:
-    """The township a user asks for (None: the city), or Forbidden when outside their area.
-
-    An administrator sees any township and the city; a township officer only their township
-    (the default when no name is given); operators and kiosks see no roll-up.
-    """
-    if user.role == "admin":
-        return township_named(name) if name else None
-    if user.role == "township" and user.unit_id:
-        own = db.session.get(Unit, user.unit_id)
-        if not name:
-            return own
-        unit = township_named(name)
-        if unit.id in unit_subtree_ids(user.unit_id):
-            return unit
-    raise Forbidden(_("This report is outside your area."))
-
-
-def rollup(township: Unit | None, month: date, *, tz: str,
-           rules: list[tuple[str, float]], now: datetime | None = None) -> Rollup:
-    """Sum the cards of a township's sites (or every site: the city) and list their alerts.
-
-    The cards of all the sites, and of the earlier months their alerts escalate over, are
-    computed together with a few queries (see _Figures), not site by site.
-    """
-    query = select(Site).where(Site.active.is_(True)).order_by(Site.code)
-    if township is not None:
-        query = query.where(Site.unit_id.in_(unit_subtree_ids(township.id)))
-    sites = db.session.scalars(query).all()
-    _attach_places(sites)
-    months = [shift(month, -back) for back in range(len(LEVELS))]
-    figures = _Figures(sites, months, tz=tz)
-    cards = [figures.card(site, month, rules) for site in sites]
-    floors = figures.floors(months[-1])
-    alerts = [a for card in cards for a in _alerts(
-        card, floors[card.site.id], partial(figures.card, card.site, rules=rules))]
-    if month == local_today(tz, now).replace(day=1):  # terminals: as they are now
-        from ..terminals.services import rollup_alerts
-
-        alerts += rollup_alerts(sites, now=now or datetime.now(UTC))
-    alerts.sort(key=lambda a: (-LEVELS.index(a.level), -a.months, a.site.code, a.rule))
-    result = Rollup(name=township.name if township else None, month=month, cards=cards,
-                    alerts=alerts, totals=_totals(cards), quotas=_quota_counts(cards, rules))
-    if township is None:
-        by_township: dict[str, list[Card]] = defaultdict(list)
-        for card in cards:
-            unit = card.site.township
-            by_township[unit.name if unit else ""].append(card)
-        result.townships = [{"township": name or None, "sites": len(group),
-                             **_totals(group), "quotas": _quota_counts(group, rules)}
-                            for name, group in sorted(by_township.items())]
-    return result
-
-
-def _attach_places(sites: list[Site]) -> None:
-    """Read every unit once, so each site's township and village need no query of their own."""
-    units = db.session.scalars(select(Unit)).all()
-    for site in sites:
-        site.township, site.village  # noqa: B018 -- loads its chain of units from the session
-    del units
-
-
-def _totals(cards: list[Card]) -> dict[str, float]:
-    totals: dict[str, float] = {key: sum(card.figure(key) for card in cards) for key in SUMMED}
-    totals["hours"] = round(totals["hours"], 2)
-    totals["participation_rate"] = (round(totals["participants"] / totals["party_members"], 4)
-                                    if totals["party_members"] else 0.0)
-    return totals
-
-
-def _quota_counts(cards: list[Card], rules: list[tuple[str, float]]) -> list[dict]:
-    return [{"rule": rule, "required": required, "sites": len(cards),
-             "sites_met": sum(1 for card in cards for q in card.quotas if q.rule == rule and q.met)}
-            for rule, required in rules]
-
-
-def rollup_dict(result: Rollup, *, tz: str) -> dict:
-    return {
-        "township": result.name, "month": result.month.strftime("%Y-%m"), "timezone": tz,
-        "sites": len(result.cards), **result.totals, "quotas": result.quotas,
-        "alerts": [alert_dict(a) for a in result.alerts],
-        "cards": [card_dict(c, tz=tz) for c in result.cards],
-        **({"townships": result.townships} if result.name is None else {}),
-    }

@@ -1,39 +1,26 @@
-"""Distribution: batches of titles, kits consigned to sites, their status, and who holds what.
+"""Kits: the consignments of a batch to sites, their serials and their status moves.
 
-A site holds a title when a scan saw a file of it there (`seen`) or a kit of a batch carrying it
-was received there (`received`, also when the kit was later verified). A site holds a series when
-it holds at least one title of it, and holds it completely when it holds every title of it.
+A kit's status moves forward only: planned → sent → received → verified, or one of the endings
+(lost, damaged, returned). A scan that finds every title of a sent or received kit at its site
+marks it verified (see verify_after_scan, connected to the scan_finished signal).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, String, func, select, true, type_coerce
+from sqlalchemy import Select, func, select
 
 from ..auth.access import can_see_site, unit_subtree_ids, visible_sites
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
-from ..lookup import by_id, chunks
-from ..models import (
-    Batch,
-    BatchItem,
-    FileEntry,
-    LibraryRoot,
-    MediaFile,
-    Shipment,
-    Site,
-    Title,
-    Unit,
-    User,
-)
+from ..lookup import by_id
+from ..models import Batch, FileEntry, LibraryRoot, MediaFile, Shipment, Site, Unit, User
 from ..models.distribution import FORMS, SHIPMENT_STATUSES
 from ..models.places import SITE_KINDS
 
@@ -43,7 +30,6 @@ STATUS_RANK = {"planned": 0, "sent": 1, "received": 2, "verified": 3,
 ENDINGS = ("lost", "damaged", "returned")
 HELD = ("received", "verified")
 VERIFIABLE = ("sent", "received")
-DEFAULT_COVERAGE_RULES = {"*": ["playback_point"]}  # every playback point must hold every series
 SERIAL_MAX = 40
 
 STATUS_LABELS = {
@@ -56,74 +42,6 @@ STATUS_LABELS = {
     "returned": _l("returned"),
 }
 FORM_LABELS = {"DVD": "DVD", "VCD": "VCD", "USB": _l("USB stick"), "file": _l("file")}
-KIND_PLURALS = {
-    "station": _l("stations"),
-    "playback_point": _l("playback points"),
-    "center_household": _l("center households"),
-    "demo_household": _l("demo households"),
-    "local_talent": _l("local talents"),
-    "tech_association": _l("tech associations"),
-}
-
-
-# --- batches --------------------------------------------------------------------------------
-
-def today() -> date:
-    from zoneinfo import ZoneInfo
-
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
-
-
-def create_batch(name: str, form: str, title_ids: Iterable, *, made_on: date | None = None,
-                 notes: str | None = None) -> Batch:
-    """Make a batch of titles in a form; a batch with no titles, or an unknown title, is refused."""
-    name = (name or "").strip()
-    if not name:
-        raise Invalid(_("A batch needs a name."))
-    if len(name) > 200:
-        raise Invalid(_("The name is longer than 200 characters."))
-    if form not in FORMS:
-        raise Invalid(_("form must be one of %(forms)s.", forms=", ".join(FORMS)))
-    titles, unknown = {}, []
-    for value in dict.fromkeys(str(t) for t in title_ids):
-        title = by_id(Title, value)
-        if title is None:
-            unknown.append(value)
-        else:
-            titles[title.id] = title  # one id may come spelt twice (upper case, no hyphens)
-    if unknown:
-        raise Invalid(_("Unknown titles: %(ids)s.", ids=", ".join(unknown)))
-    if not titles:
-        raise Invalid(_("A batch needs at least one title."))
-    batch = Batch(name=name, form=form, made_on=made_on or today(), notes=notes or None)
-    db.session.add(batch)
-    for title_id in titles:
-        db.session.add(BatchItem(batch=batch, title_id=title_id))
-    db.session.flush()
-    return batch
-
-
-def batch_or_404(batch_id) -> Batch:
-    batch = by_id(Batch, batch_id)
-    if batch is None:
-        raise NotFound(_("No such batch."))
-    return batch
-
-
-def batch_titles(batch: Batch) -> list[Title]:
-    return db.session.scalars(
-        select(Title).join(BatchItem, BatchItem.title_id == Title.id)
-        .where(BatchItem.batch_id == batch.id).order_by(Title.name_pinyin)).all()
-
-
-def batch_dict(batch: Batch, user: User) -> dict:
-    """A batch for the API; its kits per status are those of the caller's area, as on the pages."""
-    return {
-        "id": str(batch.id), "name": batch.name, "form": batch.form,
-        "made_on": batch.made_on.isoformat() if batch.made_on else None, "notes": batch.notes,
-        "titles": [str(i.title_id) for i in batch.items],
-        "shipments": status_counts(user, batch),
-    }
 
 
 # --- choosing sites -------------------------------------------------------------------------
@@ -176,6 +94,21 @@ def choose_sites(user: User, *, codes: Iterable[str] | None = None,
     if not chosen:
         raise Invalid(_("No site matches: give site codes, or a kind, townships or villages."))
     return sorted(chosen.values(), key=lambda s: s.code)
+
+
+def township_choices(user: User) -> list[str]:
+    """The townships a user may consign to by name: their own, or every one for an administrator."""
+    if user.role == "township":
+        return [user.unit.name] if user.unit else []
+    return db.session.scalars(
+        select(Unit.name).where(Unit.kind == "township").order_by(Unit.name)).all()
+
+
+def township_or_404(name: str | None) -> Unit:
+    unit = db.session.scalar(select(Unit).where(Unit.kind == "township", Unit.name == (name or "")))
+    if unit is None:
+        raise NotFound(_("No township named %(name)s.", name=name or ""))
+    return unit
 
 
 # --- kits -----------------------------------------------------------------------------------
@@ -364,6 +297,26 @@ def status_counts(user: User, batch: Batch, township: Unit | None = None) -> dic
     return {status: found[status] for status in SHIPMENT_STATUSES if found.get(status)}
 
 
+
+
+def status_counts_by_batch(user: User) -> dict[uuid.UUID, dict[str, int]]:
+    """For every batch, how many of its kits in the caller's area have each status."""
+    counts: dict[uuid.UUID, dict[str, int]] = {}
+    for batch_id, status, n in db.session.execute(
+        shipments_query(user).with_only_columns(
+            Shipment.batch_id, Shipment.status, func.count(Shipment.id))
+        .group_by(Shipment.batch_id, Shipment.status).order_by(None)
+    ):
+        counts.setdefault(batch_id, {})[status] = n
+    return counts
+
+
+def replaced_ids(batch: Batch) -> set[uuid.UUID]:
+    """The kits of a batch that a replacement was planned for."""
+    return set(db.session.scalars(select(Shipment.replaces_id).where(
+        Shipment.batch_id == batch.id, Shipment.replaces_id.is_not(None))))
+
+
 # --- automatic verification -----------------------------------------------------------------
 
 def present_titles(site: Site) -> set[uuid.UUID]:
@@ -393,220 +346,15 @@ def verify_site(site: Site, now: datetime | None = None) -> list[Shipment]:
     return done
 
 
-def verify_after_scan(site: Site) -> None:
-    """The scan listener: the scan owns the transaction and commits after its listeners."""
+def verify_after_scan(_app, *, site: Site) -> None:
+    """The scan_finished receiver: the scan owns the transaction and commits after its receivers."""
     verify_site(site)
 
 
-# --- holdings: whereis and coverage ---------------------------------------------------------
-
-@dataclass
-class Holder:
-    site: Site
-    township: str | None
-    village: str | None
-    how: set[str] = field(default_factory=set)
-    titles: set[uuid.UUID] = field(default_factory=set)
-    serials: set[str] = field(default_factory=set)
-
-
-class Places:
-    """Township and village of every unit, read once (walking parents row by row is slow)."""
-
-    def __init__(self):
-        self.units = {u.id: (u.parent_id, u.kind, u.name) for u in db.session.execute(
-            select(Unit.id, Unit.parent_id, Unit.kind, Unit.name))}
-
-    def up(self, unit_id, kinds: tuple[str, ...]) -> str | None:
-        while unit_id is not None and unit_id in self.units:
-            parent, kind, name = self.units[unit_id]
-            if kind in kinds:
-                return name
-            unit_id = parent
-        return None
-
-    def township(self, unit_id) -> str | None:
-        return self.up(unit_id, ("township",))
-
-    def village(self, unit_id) -> str | None:
-        return self.up(unit_id, ("village", "community"))
-
-
-def series_titles(series: str) -> list[uuid.UUID]:
-    ids = db.session.scalars(select(Title.id).where(Title.series == series)).all()
-    if not ids:
-        raise NotFound(_("No title belongs to the series %(s)s.", s=series))
-    return list(ids)
-
-
-def holdings(user: User, title_ids: list[uuid.UUID]) -> dict[uuid.UUID, Holder]:
-    """Every site of the caller's area holding any of the titles, and how."""
-    held = _held(user, title_ids)
-    sites = _sites(user, set(held))
-    places = Places()
-    found: dict[uuid.UUID, Holder] = {}
-    for site_id, (how, titles, serials) in held.items():
-        site = sites[site_id]
-        found[site_id] = Holder(site, places.township(site.unit_id), places.village(site.unit_id),
-                                how, titles, serials)
-    return found
-
-
-def _held(user: User, title_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[set, set, set]]:
-    """holdings() without the sites: site id -> (how, titles, kit serials).
-
-    Kits are read one row per kit, not per kit and title: a kit holds its batch's titles, and a
-    batch's titles are read once (a series across the network is tens of thousands of pairs).
-    """
-    # an administrator sees every site: no condition, rather than IN (every site's id)
-    in_scope = ((lambda column: true()) if user.role == "admin" else
-                (lambda column: column.in_(visible_sites(user).with_only_columns(Site.id))))
-    title_ids = list(title_ids)
-    uuids = _Uuids()
-    batches: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
-    for batch_id, title_id in db.session.execute(
-            select(BatchItem.batch_id, BatchItem.title_id).where(BatchItem.title_id.in_(title_ids))):
-        batches[batch_id].add(title_id)
-    kits = db.session.execute(
-        select(_raw(Shipment.site_id), Shipment.batch_id, Shipment.serial)
-        .where(Shipment.batch_id.in_(list(batches)), Shipment.status.in_(HELD),
-               in_scope(Shipment.site_id))).all() if batches else []
-    seen = db.session.execute(
-        select(_raw(LibraryRoot.site_id), _raw(MediaFile.title_id)).distinct()
-        .join(FileEntry, FileEntry.root_id == LibraryRoot.id)
-        .join(MediaFile, FileEntry.media_file_id == MediaFile.id)
-        .where(MediaFile.title_id.in_(title_ids), FileEntry.missing.is_(False),
-               in_scope(LibraryRoot.site_id))).all()
-    held: dict[uuid.UUID, tuple[set, set, set]] = {}
-    for site_id, title_id in seen:
-        how, titles, _serials = held.setdefault(uuids(site_id), (set(), set(), set()))
-        how.add("seen")
-        titles.add(uuids(title_id))
-    for site_id, batch_id, serial in kits:
-        how, titles, serials = held.setdefault(uuids(site_id), (set(), set(), set()))
-        how.add("received")
-        titles.update(batches[batch_id])
-        if serial:
-            serials.add(serial)
-    return held
-
-
-def _raw(column):
-    """An id column as the driver reads it (a hex string on SQLite): see _Uuids."""
-    return type_coerce(column, String)
-
-
-class _Uuids:
-    """Make UUIDs of ids read raw, once per distinct id: many rows repeat a few sites and titles."""
-
-    def __init__(self):
-        self.known: dict = {}
-
-    def __call__(self, value) -> uuid.UUID:
-        found = self.known.get(value)
-        if found is None:
-            found = self.known[value] = value if isinstance(value, uuid.UUID) else uuid.UUID(value)
-        return found
-
-
-def _sites(user: User, ids: set[uuid.UUID]) -> dict[uuid.UUID, Site]:
-    """The sites of these ids: when they are most of the caller's area, all of it in one read."""
-    if len(ids) > 500:
-        return {s.id: s for s in db.session.scalars(visible_sites(user)) if s.id in ids}
-    sites: dict[uuid.UUID, Site] = {}
-    for chunk in chunks(ids):
-        sites.update({s.id: s for s in db.session.scalars(select(Site).where(Site.id.in_(chunk)))})
-    return sites
-
-
-def holder_dict(h: Holder, of: int) -> dict:
-    return {
-        "site": h.site.code, "name": h.site.name, "kind": h.site.kind,
-        "township": h.township, "village": h.village,
-        "how": sorted(h.how), "titles": len(h.titles), "of": of,
-        "complete": len(h.titles) >= of, "serials": sorted(h.serials),
-    }
-
-
-def sorted_holders(found: dict[uuid.UUID, Holder]) -> list[Holder]:
-    return sorted(found.values(), key=lambda h: (h.township or "", h.site.code))
-
-
-@dataclass
-class CoverageRow:
-    township: str | None
-    kind: str
-    total: int = 0
-    holding: int = 0
-    complete: int = 0
-    required: bool = False
-    short: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return {"township": self.township, "kind": self.kind, "holding": self.holding,
-                "complete": self.complete, "total": self.total, "required": self.required,
-                "short": self.short}
-
-
-def required_kinds(series: str) -> list[str]:
-    rules = current_app.config.get("COVERAGE_RULES") or DEFAULT_COVERAGE_RULES
-    return list(rules.get(series, rules.get("*", [])))
-
-
-def coverage(user: User, series: str) -> tuple[list[CoverageRow], int]:
-    """Per township and site kind of the caller's area: active sites holding the series / all."""
-    title_ids = series_titles(series)
-    found = _held(user, title_ids)
-    places = Places()
-    required = set(required_kinds(series))
-    rows: dict[tuple[str | None, str], CoverageRow] = {}
-    for site_id, code, kind, unit_id in db.session.execute(
-        visible_sites(user).where(Site.active.is_(True))
-        .with_only_columns(Site.id, Site.code, Site.kind, Site.unit_id).order_by(Site.code)
-    ):
-        township = places.township(unit_id)
-        row = rows.setdefault((township, kind), CoverageRow(township, kind, required=kind in required))
-        row.total += 1
-        h = found.get(site_id)
-        if h is None:
-            row.short.append(code)
-            continue
-        row.holding += 1
-        if len(h[1]) >= len(title_ids):
-            row.complete += 1
-    kind_order = {k: i for i, k in enumerate(SITE_KINDS)}
-    ordered = sorted(rows.values(), key=lambda r: (r.township or "", kind_order.get(r.kind, 99)))
-    return ordered, len(title_ids)
-
-
-def township_lines(series: str, rows: list[CoverageRow]) -> list[dict]:
-    """One line per township: "农村实用科技: 163/169 playback points, 1102/1265 center households"."""
-    by_township: dict[str | None, list[CoverageRow]] = {}
-    for row in rows:
-        by_township.setdefault(row.township, []).append(row)
-    lines = []
-    for township, group in by_township.items():
-        parts = ", ".join(f"{r.holding}/{r.total} {KIND_PLURALS.get(r.kind, r.kind)}" for r in group)
-        lines.append({"township": township,
-                      "kinds": [{"kind": r.kind, "holding": r.holding, "total": r.total}
-                                for r in group],
-                      "line": f"{series}: {parts}"})
-    return lines
-
-
-def township_or_404(name: str | None) -> Unit:
-    unit = db.session.scalar(select(Unit).where(Unit.kind == "township", Unit.name == (name or "")))
-    if unit is None:
-        raise NotFound(_("No township named %(name)s.", name=name or ""))
-    return unit
-
-
-def batch_townships(user: User, batch: Batch) -> list[tuple[str, int]]:
-    """The townships this batch was consigned to (in the caller's area), with their kit counts."""
-    places = Places()
-    counts: dict[str, int] = defaultdict(int)
-    for (unit_id,) in db.session.execute(
-        shipments_query(user, batch=batch).with_only_columns(Site.unit_id).order_by(None)
-    ):
-        counts[places.township(unit_id) or ""] += 1
-    return sorted(counts.items())
+def send_planned(user: User, batch: Batch, township: Unit | None = None) -> list[Shipment]:
+    """Mark sent every planned kit of the batch in the caller's area (or one township)."""
+    kits = db.session.scalars(
+        shipments_query(user, batch=batch, township=township, status="planned")).all()
+    for kit in kits:
+        set_status(kit, "sent", user=user)
+    return kits

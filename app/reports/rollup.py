@@ -1,0 +1,128 @@
+"""The roll-up of the monthly cards per township and for the city, with their alerts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from functools import partial
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..auth.access import unit_subtree_ids
+from ..errors import Forbidden, NotFound
+from ..extensions import db
+from ..models import Site, Unit, User
+from .alerts import LEVELS, Alert, alert_dict, escalate
+from .card import Card, Figures, card_dict
+from .months import local_today, shift
+
+SUMMED = ("sessions", "group_sessions", "hours", "six_day_sessions", "days_open", "attendance",
+          "party_members", "participants", "missed", "planned", "cancelled")
+
+
+@dataclass
+class Rollup:
+    """The cards of a township's (or the city's) sites for a month, summed, with their alerts."""
+
+    name: str | None  # the township, or None for the city
+    month: date
+    cards: list[Card]
+    alerts: list[Alert]
+    totals: dict[str, float]
+    quotas: list[dict]  # {rule, required, sites_met, sites}
+    townships: list[dict] = field(default_factory=list)  # the city's per-township lines
+
+
+def township_named(name: str | None) -> Unit:
+    unit = db.session.scalar(select(Unit).where(Unit.kind == "township", Unit.name == (name or "")))
+    if unit is None:
+        raise NotFound(_("No township named %(name)s.", name=name or ""))
+    return unit
+
+
+def rollup_scope(user: User, name: str | None) -> Unit | None:
+    """The township a user asks for (None: the city), or Forbidden when outside their area.
+
+    An administrator sees any township and the city; a township officer only their township
+    (the default when no name is given); operators and kiosks see no roll-up.
+    """
+    if user.role == "admin":
+        return township_named(name) if name else None
+    if user.role == "township" and user.unit_id:
+        own = db.session.get(Unit, user.unit_id)
+        if not name:
+            return own
+        unit = township_named(name)
+        if unit.id in unit_subtree_ids(user.unit_id):
+            return unit
+    raise Forbidden(_("This report is outside your area."))
+
+
+def rollup(township: Unit | None, month: date, *, tz: str,
+           rules: list[tuple[str, float]], now: datetime | None = None) -> Rollup:
+    """Sum the cards of a township's sites (or every site: the city) and list their alerts.
+
+    The cards of all the sites, and of the earlier months their alerts escalate over, are
+    computed together with a few queries (see Figures), not site by site.
+    """
+    query = select(Site).where(Site.active.is_(True)).order_by(Site.code)
+    if township is not None:
+        query = query.where(Site.unit_id.in_(unit_subtree_ids(township.id)))
+    sites = db.session.scalars(query).all()
+    _attach_places(sites)
+    months = [shift(month, -back) for back in range(len(LEVELS))]
+    figures = Figures(sites, months, tz=tz)
+    cards = [figures.card(site, month, rules) for site in sites]
+    floors = figures.floors(months[-1])
+    alerts = [a for card in cards for a in escalate(
+        card, floors[card.site.id], partial(figures.card, card.site, rules=rules))]
+    if month == local_today(tz, now).replace(day=1):  # terminals: as they are now
+        from ..terminals.services import rollup_alerts
+
+        alerts += rollup_alerts(sites, now=now or datetime.now(UTC))
+    alerts.sort(key=lambda a: (-LEVELS.index(a.level), -a.months, a.site.code, a.rule))
+    result = Rollup(name=township.name if township else None, month=month, cards=cards,
+                    alerts=alerts, totals=_totals(cards), quotas=_quota_counts(cards, rules))
+    if township is None:
+        by_township: dict[str, list[Card]] = defaultdict(list)
+        for card in cards:
+            unit = card.site.township
+            by_township[unit.name if unit else ""].append(card)
+        result.townships = [{"township": name or None, "sites": len(group),
+                             **_totals(group), "quotas": _quota_counts(group, rules)}
+                            for name, group in sorted(by_township.items())]
+    return result
+
+
+def _attach_places(sites: list[Site]) -> None:
+    """Read every unit once, so each site's township and village need no query of their own."""
+    units = db.session.scalars(select(Unit)).all()
+    for site in sites:
+        site.township, site.village  # noqa: B018 -- loads its chain of units from the session
+    del units
+
+
+def _totals(cards: list[Card]) -> dict[str, float]:
+    totals: dict[str, float] = {key: sum(card.figure(key) for card in cards) for key in SUMMED}
+    totals["hours"] = round(totals["hours"], 2)
+    totals["participation_rate"] = (round(totals["participants"] / totals["party_members"], 4)
+                                    if totals["party_members"] else 0.0)
+    return totals
+
+
+def _quota_counts(cards: list[Card], rules: list[tuple[str, float]]) -> list[dict]:
+    return [{"rule": rule, "required": required, "sites": len(cards),
+             "sites_met": sum(1 for card in cards for q in card.quotas if q.rule == rule and q.met)}
+            for rule, required in rules]
+
+
+def rollup_dict(result: Rollup, *, tz: str) -> dict:
+    return {
+        "township": result.name, "month": result.month.strftime("%Y-%m"), "timezone": tz,
+        "sites": len(result.cards), **result.totals, "quotas": result.quotas,
+        "alerts": [alert_dict(a) for a in result.alerts],
+        "cards": [card_dict(c, tz=tz) for c in result.cards],
+        **({"townships": result.townships} if result.name is None else {}),
+    }
