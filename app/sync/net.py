@@ -31,6 +31,7 @@ from sqlalchemy import select
 
 from ..errors import DianjiaoError, Invalid
 from ..extensions import db
+from ..install import is_site
 from ..models import SyncPeer
 from ..models.base import utcnow
 from .bundle import sign
@@ -307,7 +308,7 @@ def _record_skew(reply: Reply, peer: SyncPeer) -> list[str]:
 
 
 def _site_link() -> tuple[str, SyncPeer]:
-    from .services import hub_peer, is_site, my_code
+    from .services import hub_peer, my_code
 
     if not is_site():
         raise Invalid(_("Only a site pushes to and pulls from a hub; this install is a hub."))
@@ -414,7 +415,7 @@ class SyncJob:
 
 def start_job(app: Flask) -> SyncJob | None:
     """Start the job when this install is a site with SYNC_HUB_URL set; else None."""
-    if app.config.get("ROLE") != "site" or not app.config.get("SYNC_HUB_URL"):
+    if not is_site(app) or not app.config.get("SYNC_HUB_URL"):
         return None
     job = SyncJob(app)
     job.start()
