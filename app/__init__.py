@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import security
+from . import install, security
 from .config import Defaults, secret_key
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -55,8 +55,7 @@ def create_app(config: Mapping | None = None) -> Flask:
         app.config.from_prefixed_env("DIANJIAO")
     else:
         app.config.update(config)
-    if app.config.get("SITE") is not None:
-        app.config["SITE"] = str(app.config["SITE"])
+    install.init_app(app)
     app.config.setdefault("SECRET_KEY", None)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = secret_key(instance)

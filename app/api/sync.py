@@ -17,12 +17,12 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..errors import DianjiaoError, NotFound
 from ..extensions import db
+from ..install import is_site
 from ..models.base import utcnow
 from ..sync.bundle import BundleError, open_bundle
 from ..sync.export import export_bundle
 from ..sync.importer import Refused, import_bundle
 from ..sync.net import check_pull
-from ..sync.services import is_site
 from ..views import error_response
 from . import bp
 from .spec import SCHEMAS

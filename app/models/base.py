@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from flask import current_app, has_app_context
+from flask import has_app_context
 from sqlalchemy import DateTime, String, TypeDecorator, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
+
+from ..install import site_code
 
 
 def utcnow() -> datetime:
@@ -38,7 +40,7 @@ class UTCDateTime(TypeDecorator):
 def current_origin() -> str:
     """Return the code of the install a new row is born at ("HUB" on a hub)."""
     if has_app_context():
-        return current_app.config.get("SITE") or "HUB"
+        return site_code() or "HUB"
     return "HUB"
 
 

@@ -20,14 +20,14 @@ from schedules.player import Item, NullBackend, Player, PlayRecord, make_backend
 from ..catalog.scanning import entry_files
 from ..errors import Invalid, NotFound
 from ..extensions import db
+from ..install import site_code
 from ..models import FileEntry, LibraryRoot, MediaFile, PlayLog, QueueEntry, Screening, Site
 
 _lock = threading.Lock()
 
 
 def player_site_code(app: Flask | None = None) -> str | None:
-    config = (app or current_app).config
-    return config.get("PLAYER_SITE") or config.get("SITE")
+    return (app or current_app).config.get("PLAYER_SITE") or site_code(app)
 
 
 def player_site() -> Site | None:

@@ -30,6 +30,7 @@ from schedules.vlc_backend import libvlc_found, screen_problem
 from ..catalog.scanning import entry_files
 from ..errors import Conflict, Invalid
 from ..extensions import db
+from ..install import site_code
 from ..jobs import each_alone
 from ..models import (
     FileEntry,
@@ -70,7 +71,7 @@ def local_site_ids() -> set[uuid.UUID]:
     for site_id, path in db.session.execute(select(LibraryRoot.site_id, LibraryRoot.path)):
         if site_id not in ids and os.path.isdir(path):
             ids.add(site_id)
-    code = current_app.config.get("PLAYER_SITE") or current_app.config.get("SITE")
+    code = current_app.config.get("PLAYER_SITE") or site_code()
     if code:
         own = db.session.scalar(select(Site.id).where(Site.code == code))
         if own is not None:

@@ -43,8 +43,8 @@ def enroll(code, target):
 def export(target, code, full, as_json):
     """Write the bundle for the other side (a site: for its hub; the hub: for --site)."""
     from ..errors import Invalid
+    from ..install import is_site
     from .export import export_bundle
-    from .services import is_site
 
     if not is_site() and not code:
         raise Invalid("On the hub, say which site the bundle is for: --site CODE.")

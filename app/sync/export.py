@@ -11,10 +11,11 @@ from sqlalchemy import or_, select
 
 from ..errors import Conflict
 from ..extensions import db
+from ..install import is_site
 from ..models import ScreeningItem, Site, SyncArrival, SyncPeer, Unit, User
 from ..models.base import utcnow
 from .bundle import write_bundle
-from .services import hub_identity, hub_peer, is_site, my_code, site_by_code
+from .services import hub_identity, hub_peer, my_code, site_by_code
 from .tables import CODECS, DOWN, HUB_ORIGIN, SPECS, UP, scope_clause
 
 # Rows changed this long before the acknowledged watermark are sent again: a transaction that

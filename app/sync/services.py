@@ -1,25 +1,21 @@
-"""Sync identities and keys: who this install is, enrolling a site, rotating and revoking keys."""
+"""Sync identities and keys: the names in bundles, enrolling a site, rotating and revoking keys.
+
+The install's role (hub or site) is app/install.py's; the hub's id is a sync row, so it is here.
+"""
 
 from __future__ import annotations
 
-import json
-import os
 import secrets
 from datetime import datetime
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
+from ..install import Role, is_site, role
 from ..models import Site, SyncPeer
 from ..models.base import utcnow
-from ..security import private_opener
-
-
-def is_site() -> bool:
-    return current_app.config.get("ROLE") == "site"
 
 
 def new_key() -> str:
@@ -36,13 +32,14 @@ def hub_identity() -> str:
     return row.code
 
 
-def my_code() -> str:
-    """This install's name in bundles: its site code, or the hub's id."""
-    if is_site():
-        code = current_app.config.get("SITE")
-        if not code:
+def my_code(as_role: Role | None = None) -> str:
+    """This install's name in bundles (or the name it has `as_role`): its site code, or the
+    hub's id."""
+    as_role = as_role or role()
+    if as_role.is_site:
+        if not as_role.site:
             raise Invalid(_("This install is a site but DIANJIAO_SITE is not set."))
-        return code
+        return as_role.site
     return hub_identity()
 
 
@@ -130,22 +127,3 @@ def revoke(code: str, now: datetime | None = None) -> SyncPeer:
     db.session.flush()
     return peer
 
-
-def become_site(code: str) -> None:
-    """Make a fresh install a site: ROLE and SITE into this app (write_site_config saves them)."""
-    current_app.config["ROLE"] = "site"
-    current_app.config["SITE"] = code
-
-
-def write_site_config(code: str) -> None:
-    """Save ROLE and SITE into instance/config.py, after the enrollment bundle is imported."""
-    path = os.path.join(current_app.instance_path, "config.py")
-    existing = ""
-    if os.path.exists(path):
-        with open(path, encoding="utf-8") as fh:
-            existing = fh.read()
-    with open(path, "a", encoding="utf-8", opener=private_opener) as fh:
-        if existing and not existing.endswith("\n"):
-            fh.write("\n")
-        fh.write(f'# Written by `dianjiao sync import` of the enrollment bundle.\n'
-                 f'ROLE = "site"\nSITE = {json.dumps(code)}\n')

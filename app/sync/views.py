@@ -16,12 +16,13 @@ from sqlalchemy import select
 from ..auth.access import roles_required, site_or_404, visible_sites
 from ..errors import Conflict, DianjiaoError
 from ..extensions import db, login_manager
+from ..install import is_site
 from ..models import Site, SyncConflict, SyncPeer
 from ..paging import paginate
 from . import bp
 from .export import export_bundle
 from .forms import ConfirmForm, ExportForm, UploadForm
-from .services import enroll_peer, hub_peer, is_site, my_code, revoke, rotate_key, site_peer
+from .services import enroll_peer, hub_peer, my_code, revoke, rotate_key, site_peer
 from .status import hub_overview, links
 from .uploads import download_name, import_upload, save_upload
 

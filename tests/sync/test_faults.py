@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from app.models import Attendance, Bundle, PlayLog, Screening
+from app.models import Attendance, Bundle, PlayLog, Screening, SyncPeer
 from app.sync.importer import Refused
 from tests.sync.helpers import (
     START,
@@ -291,20 +291,20 @@ def test_clocks_an_hour_apart_lose_and_double_nothing(hub, new_site, tmp_path):
 
 def test_a_failure_mid_import_writes_nothing(linked, monkeypatch):
     hub, _site, _ids, path = linked
-    import app.sync.importer as importer
+    from app.sync.importer import pipeline
 
-    real = importer.merge_spec
+    real = pipeline.merge_spec
 
     def failing(spec, lines, ctx):
         real(spec, lines, ctx)
         if spec.name == "attendance":  # rows merged, then the power goes
             raise OSError("disk I/O error")
 
-    monkeypatch.setattr(importer, "merge_spec", failing)
+    monkeypatch.setattr(pipeline, "merge_spec", failing)
     with pytest.raises(OSError):
         import_(hub, path)
     assert count(hub, Attendance) == 0 and count(hub, Bundle) == 0
-    monkeypatch.setattr(importer, "merge_spec", real)
+    monkeypatch.setattr(pipeline, "merge_spec", real)
     assert import_(hub, path)["tables"]["attendance"]["inserted"] == 2
 
 
@@ -465,17 +465,17 @@ def test_a_manifest_of_the_wrong_shape_is_refused_plainly(linked, tmp_path, fiel
 def test_the_same_bundle_imported_twice_at_once_is_already_imported(linked, monkeypatch):
     """Two hub workers take the same pushed bundle at once: both find it new, the second to
     commit breaks the digest's unique key, and is told "already imported", not refused."""
-    from app.sync import importer
+    from app.sync.importer import pipeline
 
     hub, _site, _ids, path = linked
     import_(hub, path)
-    real, calls = importer._imported, []
+    real, calls = pipeline._imported, []
 
     def missed_once(digest):
         calls.append(digest)
         return None if len(calls) == 1 else real(digest)  # the other worker had not committed
 
-    monkeypatch.setattr(importer, "_imported", missed_once)
+    monkeypatch.setattr(pipeline, "_imported", missed_once)
     again = import_(hub, path)
     assert again["already_imported"] is True and len(calls) == 2
     assert count(hub, Attendance) == 2 and count(hub, Bundle) == 1
@@ -506,6 +506,34 @@ def test_an_enrollment_whose_settings_cannot_be_saved_is_finished_by_importing_a
     assert site.app.config["ROLE"] == "site" and site.app.config["SITE"] == "P-001"
     saved = open(config, encoding="utf-8").read()
     assert 'ROLE = "site"' in saved and 'SITE = "P-001"' in saved
+
+
+def test_an_enrollment_that_fails_mid_import_leaves_a_hub(hub, new_site, tmp_path, monkeypatch):
+    """The import runs as the site it enrolls, but the install becomes that site only once the
+    import is in (meanwhile the running app is still a hub): a failure leaves a hub with nothing
+    written, and the same bundle then imports."""
+    from app.sync.importer import pipeline
+
+    seed_hub(hub)
+    site = new_site()
+    real, seen = pipeline.merge_spec, []
+
+    def failing(spec, lines, ctx):
+        real(spec, lines, ctx)
+        seen.append(site.app.config["ROLE"])  # what another request would find meanwhile
+        if spec.name == "people":  # rows merged, then the power goes
+            raise OSError("disk I/O error")
+
+    monkeypatch.setattr(pipeline, "merge_spec", failing)
+    with pytest.raises(OSError):
+        enroll(hub, site, tmp_path / "enroll.zip")
+    assert seen and set(seen) == {"hub"}
+    assert site.app.config["ROLE"] == "hub" and site.app.config["SITE"] is None
+    assert not os.path.exists(os.path.join(site.app.instance_path, "config.py"))
+    assert count(site, Bundle) == 0 and count(site, SyncPeer) == 0
+    monkeypatch.setattr(pipeline, "merge_spec", real)
+    assert import_(site, tmp_path / "enroll.zip")["already_imported"] is False
+    assert site.app.config["ROLE"] == "site" and site.app.config["SITE"] == "P-001"
 
 
 def test_a_row_with_a_text_over_its_limit_is_refused_whole(linked, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import zipfile
 from datetime import timedelta
@@ -195,6 +196,29 @@ def test_a_fresh_install_is_enrolled_through_the_upload_page(hub, new_site):
     assert fresh.app.config["ROLE"] == "site" and "Export to USB" in text
     shown = page(admin.get("/sync/"))
     assert 'data-code="P-001"' in shown.split('id="never"')[0]
+
+
+def test_an_enrollment_whose_settings_cannot_be_saved_is_finished_on_the_same_page(hub, new_site):
+    """The page says to fix instance/config.py and upload the same bundle again: that works in
+    the running app too (it stays a hub until its settings are saved, as the next start finds
+    it, instead of turning away its own enrollment as "enrolled already")."""
+    seed_hub(hub)
+    add_user(hub, "admin", "admin")
+    admin = client_of(hub, "admin")
+    bundle = admin.post("/sync/sites/P-001/enroll",
+                        data={"csrf_token": csrf_token(admin, "/sync/")}).data
+    fresh = new_site()
+    add_user(fresh, "admin", "admin")
+    local = client_of(fresh, "admin")
+    config = os.path.join(fresh.app.instance_path, "config.py")
+    os.mkdir(config)  # a folder where the file should go: the write fails
+    failed = page(upload(local, bundle, "enroll.zip"))
+    assert "could not be saved" in failed and "Export to USB" not in failed
+    os.rmdir(config)
+    again = upload(local, bundle, "enroll.zip")
+    assert again.status_code == 200 and "Export to USB" in page(again)
+    saved = open(config, encoding="utf-8").read()
+    assert 'ROLE = "site"' in saved and 'SITE = "P-001"' in saved
 
 
 def _links(hub, ago: dict[str, int | None], revoked: tuple[str, ...] = ()) -> None:

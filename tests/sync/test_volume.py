@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import insert, select, update
 
 from app.models import Attendance, Person, PlayLog, Screening, Site
-from app.sync import bulk, importer
+from app.sync import bulk
+from app.sync.importer import rows as row_merge
 from tests.sync.helpers import count, enroll, export, import_, seed_hub
 
 SCREENINGS, PEOPLE, PER_SCREENING, PLAYS = 100, 400, 50, 1000  # 5,000 sign-ins
@@ -97,7 +98,7 @@ def test_a_full_resend_merges_only_the_rows_changed_since(hub, new_site, tmp_pat
     Small batches make the import write new rows in several goes (and, on PostgreSQL, refresh
     the table's statistics between them), as a bundle of 100,000 rows does.
     """
-    monkeypatch.setattr(importer, "WAITING", 2000)
+    monkeypatch.setattr(row_merge, "WAITING", 2000)
     monkeypatch.setattr(bulk, "ANALYZE_AFTER", 1000)
     seed_hub(hub)
     site = new_site()

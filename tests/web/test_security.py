@@ -117,7 +117,7 @@ def test_init_makes_an_older_installs_database_private(tmp_path):
 
 
 def test_enrollment_writes_a_private_config(app):
-    from app.sync.services import write_site_config
+    from app.install import write_site_config
 
     write_site_config("P-009")
     path = os.path.join(app.instance_path, "config.py")
