@@ -22,20 +22,17 @@ from ..models import FileEntry, LibraryRoot, MediaFile, PlayLog, Screening, Site
 from ..player.services import SNAPSHOT_LABELS, snapshot_path
 from . import bp
 from .calendar import local_date, local_day_bounds, month_grid, span, week_of
+from .checks import check, warning_text
 from .forms import ConfirmForm, ScreeningForm, SeriesForm
+from .plans import create_series, gap_text, plan_overlaps, skipped_dates, update_series
+from .playlist import resolve_items
 from .readiness import FULL, READY, can_check_here, check_screening, known_readiness
-from .services import (
+from .single import (
     cancel_screening,
-    check,
     create_screening,
-    create_series,
-    gap_text,
     out_of_range,
-    plan_overlaps,
-    resolve_items,
     screening_or_404,
     update_screening,
-    warning_text,
 )
 
 STAFF = ("admin", "township", "operator")
@@ -281,7 +278,6 @@ def series(series_id: str):
     """Change a recurring plan: future occurrences nobody edited by hand follow it."""
     from ..lookup import by_id
     from ..models import Series
-    from .services import skipped_dates, update_series
 
     plan = by_id(Series, series_id)
     if plan is None:
