@@ -133,7 +133,9 @@ def _demo_screenings() -> Iterator[str]:
     from schedules.recurrence import preset_rule
 
     from .models import Screening, Series
-    from .screenings.services import create_screening, create_series, resolve_items
+    from .screenings.plans import create_series
+    from .screenings.playlist import resolve_items
+    from .screenings.single import create_screening
 
     if db.session.scalar(select(Series).limit(1)) is not None:
         return

@@ -36,7 +36,7 @@ EXACT = {
     "interrupted: the player stopped while it was playing":
         _l("interrupted: the player stopped while it was playing"),
     "nothing to play": _l("nothing to play"),
-    # a recurring plan's change (app/screenings/services.py PLAN_DROPPED)
+    # a recurring plan's change (app/screenings/plans.py PLAN_DROPPED)
     "its plan no longer has this date": _l("its plan no longer has this date"),
     "this item has no file": _l("this item has no file"),
     "the file's path leaves its library folder": _l("the file's path leaves its library folder"),

@@ -22,8 +22,8 @@ from .attendance.services import close_due_screenings
 from .extensions import db
 from .models import Screening, Site
 from .player.services import player_site_code, recover_interrupted, start_screening
+from .screenings.plans import extend_all_series
 from .screenings.readiness import run_due_checks
-from .screenings.services import extend_all_series
 from .signals import screenings_changed
 from .sync.net import SyncJob, start_job
 from .terminals.services import record_health

@@ -30,7 +30,7 @@ from ..people.services import (
     village_within,
 )
 from ..people.views import scope_villages
-from ..screenings.services import screening_or_404
+from ..screenings.single import screening_or_404
 from . import bp
 from .helpers import api_roles, json_body
 from .views import STAFF, page_of

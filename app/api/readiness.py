@@ -10,7 +10,7 @@ from ..auth.access import can_change_site, can_see_site
 from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..screenings.readiness import FULL, check_screening, latest, readiness_dict
-from ..screenings.services import screening_or_404
+from ..screenings.single import screening_or_404
 from . import bp
 from .helpers import api_roles
 from .views import STAFF

@@ -12,10 +12,10 @@ from ..dates import parse_moment
 from ..errors import Conflict, Forbidden, Invalid
 from ..extensions import db
 from ..models import PlayLog, Screening, Site
-from ..screenings.services import (
+from ..screenings.playlist import resolve_items
+from ..screenings.single import (
     cancel_screening,
     create_screening,
-    resolve_items,
     screening_dict,
     screening_or_404,
     update_screening,

@@ -36,7 +36,7 @@ from ..models import Attendance, Person, Screening, Site
 from ..people.services import search_people
 from ..qrcodes import svg as draw_qr
 from ..screenings.forms import ConfirmForm
-from ..screenings.services import screening_or_404
+from ..screenings.single import screening_or_404
 from . import bp, qr
 from .services import (
     is_open,

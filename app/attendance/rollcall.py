@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -18,10 +18,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..auth.access import roles_required, site_or_404
-from ..errors import DianjiaoError
 from ..extensions import db
 from ..models import Attendance, Person, Screening
 from ..models.people import ATTENDANCE_STATUSES
+from ..pages import save
 from ..people.services import clean_name
 from ..screenings.views import STAFF, _screening
 from . import bp
@@ -91,6 +91,38 @@ def summary(screening: Screening, rows: list[Row]) -> dict:
             **{status: found.get(status, 0) for status in ATTENDANCE_STATUSES}}
 
 
+def _mark(screening: Screening, rows: list[Row], marks: dict[str, str]) -> int:
+    """Record the roll-call's marks that differ from what is recorded; how many changed."""
+    changed = 0
+    for row in rows:
+        status = marks.get(str(row.person.id))
+        if status and (row.attendance is None or row.attendance.status != status):
+            sign_in(screening, method="operator", person=row.person, status=status,
+                    recorded_by=current_user.username)
+            changed += 1
+    return changed
+
+
+def _enter_sheet(screening: Screening, form: PaperEntryForm, rows: list[Row]) -> int:
+    """Record a filled sheet: the ticked people not yet signed in, then the blank lines written
+    in; every line is checked first, so nothing is saved if one is bad. How many signed now."""
+    people = {str(r.person.id): r for r in rows}
+    added = 0
+    lines = form.walkin_lines()
+    for name, village in lines:
+        clean_name(name)
+        walkin_village(screening, village)
+    for person_id in form.ticked(request.form, people):
+        row = people[person_id]
+        if row.attendance is None or row.attendance.status == "absent":
+            added += sign_in(screening, method="paper", person=row.person,
+                             status="present", recorded_by=current_user.username).signed_now
+    for name, village in lines:
+        added += sign_in(screening, method="paper", walkin_name=name, village=village,
+                         status="present", recorded_by=current_user.username).signed_now
+    return added
+
+
 @bp.route("/screenings/<screening_id>/rollcall", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def rollcall(screening_id: str):
@@ -102,22 +134,10 @@ def rollcall(screening_id: str):
             abort(400)
         rows = roster(screening)
         marks = form.marks(request.form, [r.person.id for r in rows])
-        changed = 0
-        try:
-            for row in rows:
-                status = marks.get(str(row.person.id))
-                if status and (row.attendance is None or row.attendance.status != status):
-                    sign_in(screening, method="operator", person=row.person, status=status,
-                            recorded_by=current_user.username)
-                    changed += 1
-        except DianjiaoError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(ngettext("Saved: %(num)d mark changed.", "Saved: %(num)d marks changed.",
-                           changed), "success")
-        return redirect(url_for("attendance.rollcall", screening_id=screening.id))
+        return save(lambda: _mark(screening, rows, marks),
+                    lambda changed: ngettext("Saved: %(num)d mark changed.",
+                                             "Saved: %(num)d marks changed.", changed),
+                    url_for("attendance.rollcall", screening_id=screening.id), back=True)
     auto = close_on_view(screening)
     if auto:
         flash(ngettext("Sign-in has closed: %(num)d person not marked is now absent.",
@@ -155,32 +175,15 @@ def paper_entry(screening_id: str):
     rows = [r for r in roster(screening) if r.expected]
     refused = False
     if form.validate_on_submit():
-        people = {str(r.person.id): r for r in rows}
-        added = 0
-        try:
-            lines = form.walkin_lines()
-            for name, village in lines:  # check every line first: nothing is saved if one is bad
-                clean_name(name)
-                walkin_village(screening, village)
-            for person_id in form.ticked(request.form, people):
-                row = people[person_id]
-                if row.attendance is None or row.attendance.status == "absent":
-                    added += sign_in(screening, method="paper", person=row.person,
-                                     status="present", recorded_by=current_user.username).signed_now
-            for name, village in lines:
-                result = sign_in(screening, method="paper", walkin_name=name,
-                                 village=village, status="present",
-                                 recorded_by=current_user.username)
-                added += result.signed_now
-        except DianjiaoError as exc:
-            db.session.rollback()
-            refused = True
-            flash(_("Nothing was saved: %(reason)s", reason=exc.message), "error")
-        else:
-            db.session.commit()
-            flash(ngettext("Saved: %(num)d sign-in from the sheet.",
-                           "Saved: %(num)d sign-ins from the sheet.", added), "success")
-            return redirect(url_for("attendance.rollcall", screening_id=screening.id))
+        saved = save(lambda: _enter_sheet(screening, form, rows),
+                     lambda added: ngettext("Saved: %(num)d sign-in from the sheet.",
+                                            "Saved: %(num)d sign-ins from the sheet.", added),
+                     url_for("attendance.rollcall", screening_id=screening.id),
+                     refused=lambda exc: flash(
+                         _("Nothing was saved: %(reason)s", reason=exc.message), "error"))
+        if saved is not None:
+            return saved
+        refused = True
     elif request.method == "POST" and not form.errors.get("walkins"):
         abort(400)
     return render_template("attendance/paper_entry.html", screening=screening, rows=rows,

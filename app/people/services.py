@@ -46,6 +46,16 @@ def set_name(person: Person, name: str) -> None:
         person.pinyin_alt, person.initials_alt = "", ""
 
 
+def update_person(person: Person, *, name: str, village: Unit | None, party_member: bool,
+                  role: str, phone: str | None) -> None:
+    """Change a person's details from the roster's form; a name refused changes nothing."""
+    set_name(person, name)
+    person.village = village
+    person.party_member = party_member
+    person.role = role
+    person.phone = phone or None
+
+
 def village_named(name: str | None, *, township: str | None = None) -> Unit | None:
     """Find a village by name (and township when names repeat); unknown is a plain error."""
     require_text("village", name)

@@ -19,6 +19,7 @@ from ..errors import DianjiaoError
 from ..extensions import db
 from ..models import Attendance, Person, Screening, Site, Unit
 from ..models.people import PERSON_ROLES
+from ..pages import save
 from ..paging import page_for, paginate
 from ..places.services import read_table
 from . import bp
@@ -29,7 +30,7 @@ from .forms import (
     PersonForm,
 )
 from .importing import drop_stash, import_people, read_stash, stash_upload
-from .services import create_person, person_or_404, search_people, set_name
+from .services import create_person, person_or_404, search_people, update_person
 from .targets import below_target as below_target_of
 
 STAFF = ("admin", "township", "operator")
@@ -137,16 +138,15 @@ def new():
         if village is not None:
             namesake = _namesake(form.name.data, village)
             if namesake is None or form.same_name_ok.data:
-                try:
-                    person = create_person(form.name.data, village=village,
-                                           party_member=form.party_member.data,
-                                           role=form.role.data, phone=form.phone.data)
-                except DianjiaoError as exc:
-                    form.name.errors.append(exc.message)
-                else:
-                    db.session.commit()
-                    flash(_("%(name)s added to the roster.", name=person.name), "success")
-                    return redirect(url_for("people.detail", person_id=person.id))
+                saved = save(
+                    lambda: create_person(form.name.data, village=village,
+                                          party_member=form.party_member.data,
+                                          role=form.role.data, phone=form.phone.data),
+                    lambda person: _("%(name)s added to the roster.", name=person.name),
+                    lambda person: url_for("people.detail", person_id=person.id),
+                    refused=lambda exc: form.name.errors.append(exc.message))
+                if saved is not None:
+                    return saved
     status = 422 if request.method == "POST" else 200
     return render_template("people/new.html", form=form, namesake=namesake), status
 
@@ -181,18 +181,14 @@ def detail(person_id: str):
         if village is not None:
             namesake = _namesake(form.name.data, village, person)
             if namesake is None or form.same_name_ok.data:
-                try:
-                    set_name(person, form.name.data)
-                except DianjiaoError as exc:
-                    form.name.errors.append(exc.message)
-                else:
-                    person.village = village
-                    person.party_member = form.party_member.data
-                    person.role = form.role.data
-                    person.phone = form.phone.data or None
-                    db.session.commit()
-                    flash(_("Saved."), "success")
-                    return redirect(url_for("people.detail", person_id=person.id))
+                saved = save(
+                    lambda: update_person(person, name=form.name.data, village=village,
+                                          party_member=form.party_member.data,
+                                          role=form.role.data, phone=form.phone.data),
+                    _("Saved."), url_for("people.detail", person_id=person.id),
+                    refused=lambda exc: form.name.errors.append(exc.message))
+                if saved is not None:
+                    return saved
     status = 422 if request.method == "POST" else 200
     tz = current_app.config["TIMEZONE"]
     today = _today(tz)

@@ -39,3 +39,12 @@ def span(view: str, day: date) -> tuple[date, date]:
 
 def local_date(moment: datetime, tz: str) -> date:
     return local(moment, tz).date()
+
+
+def neighbours(view: str, day: date) -> tuple[date, date]:
+    """The days the Previous and Next links of a view open: the month before and after, or a
+    week either side."""
+    if view == "month":
+        _first, last = span(view, day)
+        return (day.replace(day=1) - timedelta(days=1)).replace(day=1), last + timedelta(days=1)
+    return day - timedelta(days=7), day + timedelta(days=7)

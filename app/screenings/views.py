@@ -3,40 +3,44 @@ its checks shown before saving, a screening's page, and the iCalendar feed."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, current_app, flash, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth.access import can_change_site, roles_required, site_or_404, unit_subtree_ids
+from ..auth.access import can_change_site, roles_required, site_or_404
 from ..dates import check_day, local
 from ..errors import Conflict, DianjiaoError
 from ..extensions import db
-from ..models import FileEntry, LibraryRoot, MediaFile, PlayLog, Screening, Site, Title, Unit
+from ..lookup import by_id
+from ..models import PlayLog, Screening, Series, Site, Unit
+from ..pages import save
 from ..player.services import SNAPSHOT_LABELS, snapshot_path
 from . import bp
-from .calendar import local_date, local_day_bounds, month_grid, span, week_of
+from .agenda import by_day, screenings_between, township_week
+from .calendar import month_grid, neighbours, span, week_of
+from .checks import warning_text
+from .feed import feed_key, key_matches, site_feed
 from .forms import ConfirmForm, ScreeningForm, SeriesForm
-from .readiness import FULL, READY, can_check_here, check_screening, known_readiness
-from .services import (
-    cancel_screening,
-    check,
-    create_screening,
-    create_series,
-    gap_text,
-    out_of_range,
-    plan_overlaps,
-    resolve_items,
-    screening_or_404,
-    update_screening,
-    warning_text,
+from .planning import (
+    Planned,
+    check_messages,
+    edit_changes,
+    local_slot,
+    next_day_note,
+    plan_screenings,
+    refusal_lines,
+    repeat_rule,
 )
+from .plans import first_at, gap_text, skipped_dates, upcoming, update_series
+from .playlist import title_choices
+from .readiness import FULL, READY, can_check_here, check_screening, known_readiness
+from .single import cancel_screening, out_of_range, screening_or_404, update_screening
 
 STAFF = ("admin", "township", "operator")
 
@@ -54,38 +58,19 @@ def _day_arg() -> date:
     return check_day(day, "date")
 
 
-def _screenings_between(site_ids, first: date, last: date) -> list[Screening]:
-    start, _end = local_day_bounds(first, _tz())
-    _start, end = local_day_bounds(last, _tz())
-    return db.session.scalars(
-        select(Screening).where(Screening.site_id.in_(site_ids), Screening.starts_at < end,
-                                Screening.ends_at > start).order_by(Screening.starts_at)).all()
-
-
-def _by_day(screenings) -> dict[date, list[Screening]]:
-    days: dict[date, list[Screening]] = {}
-    for s in screenings:
-        days.setdefault(local_date(s.starts_at, _tz()), []).append(s)
-    return days
-
-
 @bp.route("/sites/<code>/screenings")
 @roles_required(*STAFF)
 def site_calendar(code: str):
     site = site_or_404(code)
     view = "month" if request.args.get("view") == "month" else "week"
     day = _day_arg()
-    first, last = span(view, day)
-    found = _screenings_between([site.id], first, last)
-    days = _by_day(found)
-    step = timedelta(days=7)
+    found = screenings_between([site.id], *span(view, day), _tz())
+    prev, next_ = neighbours(view, day)
     return render_template(
-        "screenings/calendar.html", site=site, view=view, day=day, days=days,
+        "screenings/calendar.html", site=site, view=view, day=day, days=by_day(found, _tz()),
         ready=known_readiness(found),
         week=week_of(day), grid=month_grid(day), today=datetime.now(ZoneInfo(_tz())).date(),
-        prev=(day.replace(day=1) - timedelta(days=1)).replace(day=1) if view == "month"
-        else day - step,
-        next=(last + timedelta(days=1)) if view == "month" else day + step,
+        prev=prev, next=next_,
         feed=url_for("screenings.feed", code=site.code, key=feed_key(site.code), _external=True))
 
 
@@ -97,83 +82,40 @@ def township_days(name: str):
         abort(404)
     if current_user.role == "township" and current_user.unit_id != unit.id:
         abort(403)
-    sites = db.session.scalars(select(Site).where(
-        Site.unit_id.in_(unit_subtree_ids(unit.id))).order_by(Site.code)).all()
     day = _day_arg()
-    days = [day + timedelta(days=i) for i in range(7)]
-    rows: dict = {}
-    found = _screenings_between([x.id for x in sites], days[0], days[-1])
-    for s in found:
-        rows.setdefault(s.site_id, {}).setdefault(local_date(s.starts_at, _tz()), []).append(s)
-    busy = [site for site in sites if site.id in rows]
-    return render_template("screenings/township.html", township=unit, days=days, rows=rows,
-                           ready=known_readiness(found),
-                           sites=busy, idle=len(sites) - len(busy), day=day)
+    week = township_week(unit, day, _tz())
+    return render_template("screenings/township.html", township=unit, days=week.days,
+                           rows=week.rows, ready=known_readiness(week.screenings),
+                           sites=week.sites, idle=week.idle, day=day)
 
 
-def _title_choices(site: Site) -> list[tuple[str, str]]:
-    """Titles held at the site first (approved first), then other approved titles."""
-    held = set(db.session.scalars(
-        select(MediaFile.title_id).join(FileEntry, FileEntry.media_file_id == MediaFile.id)
-        .join(LibraryRoot).where(LibraryRoot.site_id == site.id, FileEntry.missing.is_(False))))
-    titles = db.session.scalars(select(Title).where(
-        Title.id.in_(held) | Title.approved.is_(True)).order_by(Title.name_pinyin)).all()
-    titles.sort(key=lambda t: (t.id not in held, not t.approved))
-    return [(str(t.id), t.name + ("" if t.id in held else " · " + _("not held here"))
-             + ("" if t.approved else " · " + _("not approved"))) for t in titles]
+def _audience(form: ScreeningForm) -> str:
+    return form.group.data.strip() if form.audience.data == "group" else form.audience.data
 
 
-def _planned(form: ScreeningForm) -> tuple[datetime, datetime, str, list[dict]]:
-    """Start, end (UTC), audience and playlist from the planning form, read in local time.
-
-    An end earlier than the start is on the next day (a film night from 22:30 to 00:30): the
-    form asks for times of day only, so it holds up to a day less a minute, and the pages say
-    when a screening ends the next day. An end equal to the start is refused by the checks.
-    """
-    zone = ZoneInfo(_tz())
-    starts_at = datetime.combine(form.day.data, form.start.data, tzinfo=zone).astimezone(UTC)
-    end_day = form.day.data + timedelta(days=1) if form.end.data < form.start.data else form.day.data
-    ends_at = datetime.combine(end_day, form.end.data, tzinfo=zone).astimezone(UTC)
-    audience = form.group.data.strip() if form.audience.data == "group" else form.audience.data
-    return starts_at, ends_at, audience, [{"title_id": t} for t in form.titles.data]
+def _with_note(message: str, starts_at: datetime, ends_at: datetime) -> str:
+    note = next_day_note(starts_at, ends_at, _tz())
+    return f"{message} {note}" if note else message
 
 
-def _next_day(starts_at: datetime, ends_at: datetime) -> str | None:
-    """The note for a screening ending on a later date than it starts, or None."""
-    zone = ZoneInfo(_tz())
-    end = ends_at.astimezone(zone)
-    if end.date() == starts_at.astimezone(zone).date():
+def _checked(messages: Callable[[], list[str]]) -> list[str] | None:
+    """The checks' messages for the Check button; a refusal is flashed instead."""
+    try:
+        return messages()
+    except DianjiaoError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
         return None
-    return _("Ends the next day, %(date)s at %(time)s.", date=end.strftime("%Y-%m-%d"),
-             time=end.strftime("%H:%M"))
 
 
-def _checked(site: Site, starts_at: datetime, ends_at: datetime, items, exclude=None,
-             plan: tuple[str, int] | None = None) -> list[str]:
-    """The planning checks as messages; for a recurring `plan` (rule, minutes) the overlaps of
-    every date it would make, instead of the first date's only."""
-    found = check(site, starts_at, ends_at, items, exclude=exclude, viewer=current_user)
-    messages = [] if (note := _next_day(starts_at, ends_at)) is None else [note]
-    if plan is None:
-        return messages + [warning_text(w) for w in found]
-    gaps = plan_overlaps(site, rule=plan[0], first=starts_at, duration_min=plan[1])
-    return messages + [gap_text(g) for g in gaps] + [
-        warning_text(w) for w in found if w.code != "overlap"]
-
-
-def _saved(screening: Screening, warnings, message: str):
-    db.session.commit()
-    if note := _next_day(screening.starts_at, screening.ends_at):
-        message += " " + note
-    flash(message, "success")
-    for w in warnings:
-        flash(warning_text(w), "warning")
-    return redirect(url_for("screenings.detail", screening_id=screening.id))
-
-
-def _refused(exc: Conflict) -> list[str]:
-    db.session.rollback()
-    return [exc.message] + [d["message"] for d in exc.details or []]
+def _refusal(into: list[str]) -> Callable[[DianjiaoError], None]:
+    """Show an overlap beside the form (the planner may then force it); flash other refusals."""
+    def show(exc: DianjiaoError) -> None:
+        if isinstance(exc, Conflict):
+            into.extend(refusal_lines(exc))
+        else:
+            flash(exc.message, "error")
+    return show
 
 
 @bp.route("/sites/<code>/screenings/new", methods=["GET", "POST"])
@@ -181,48 +123,40 @@ def _refused(exc: Conflict) -> list[str]:
 def new(code: str):
     site = site_or_404(code, change=True)
     form = ScreeningForm()
-    form.titles.choices = _title_choices(site)
+    form.titles.choices = title_choices(site)
     if request.method == "GET":
         form.day.data = _day_arg()
     warnings = None
     if form.validate_on_submit():
-        starts_at, ends_at, audience, playlist = _planned(form)
-        duration = int((ends_at - starts_at).total_seconds() // 60)
-        try:
-            items = resolve_items(site, playlist, viewer=current_user)
-            rule = None
-            if form.repeat.data:
-                from schedules.recurrence import preset_rule
+        starts_at, ends_at = local_slot(form.day.data, form.start.data, form.end.data, _tz())
+        playlist = [{"title_id": t} for t in form.titles.data]
+        rule = repeat_rule(form.repeat.data, form.rule.data, starts_at, _tz())
+        if request.form.get("action") == "check":
+            warnings = _checked(lambda: check_messages(
+                site, starts_at, ends_at, playlist, tz=_tz(), viewer=current_user, rule=rule))
+        else:
+            refusal: list[str] = []
 
-                rule = form.rule.data if form.repeat.data == "custom" else preset_rule(
-                    form.repeat.data, starts_at, _tz())
-            if request.form.get("action") == "check":
-                warnings = _checked(site, starts_at, ends_at, items,
-                                    plan=(rule, duration) if rule is not None else None)
-            elif rule is not None:
-                series, made = create_series(site, rule=rule, first=starts_at,
-                                             duration_min=duration, topic=form.topic.data,
-                                             audience=audience, playlist=playlist,
-                                             notes=form.notes.data or None,
-                                             by=current_user.username, force=form.force.data)
-                db.session.commit()
-                message = _("Planned %(n)d screenings.", n=len(made))
-                if note := _next_day(starts_at, ends_at):
-                    message += " " + note
-                flash(message, "success")
-                return redirect(url_for("screenings.site_calendar", code=code,
-                                        date=form.day.data.isoformat()))
-            else:
-                screening, found = create_screening(
+            def done_at(planned: Planned) -> str:
+                if planned.screening is None:
+                    return url_for("screenings.site_calendar", code=code,
+                                   date=form.day.data.isoformat())
+                return url_for("screenings.detail", screening_id=planned.screening.id)
+
+            saved = save(
+                lambda: plan_screenings(
                     site, starts_at=starts_at, ends_at=ends_at, topic=form.topic.data,
-                    audience=audience, items=items, notes=form.notes.data or None,
-                    force=form.force.data, by=current_user.username, viewer=current_user)
-                return _saved(screening, found, _("Screening planned."))
-        except Conflict as exc:
-            warnings = _refused(exc)
-        except DianjiaoError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
+                    audience=_audience(form), playlist=playlist, notes=form.notes.data or None,
+                    rule=rule, force=form.force.data, by=current_user.username,
+                    viewer=current_user),
+                lambda planned: _with_note(
+                    _("Screening planned.") if planned.screening is not None
+                    else _("Planned %(n)d screenings.", n=len(planned.made)), starts_at, ends_at),
+                done_at, notes=lambda planned: [warning_text(w) for w in planned.warnings],
+                refused=_refusal(refusal))
+            if saved is not None:
+                return saved
+            warnings = refusal or None
     status = 409 if warnings and request.form.get("action") != "check" else (
         422 if form.errors else 200)
     return render_template("screenings/form.html", form=form, site=site, warnings=warnings), status
@@ -236,7 +170,7 @@ def edit(screening_id: str):
     site = site_or_404(screening.site.code, change=True)
     form = ScreeningForm()
     del form.repeat, form.rule  # one occurrence; its plan is changed elsewhere
-    form.titles.choices = _title_choices(site)
+    form.titles.choices = title_choices(site)
     if request.method == "GET":
         start, end = local(screening.starts_at, _tz()), local(screening.ends_at, _tz())
         form.day.data, form.start.data, form.end.data = start.date(), start.time(), end.time()
@@ -247,30 +181,27 @@ def edit(screening_id: str):
         form.titles.data = [str(i.title_id) for i in screening.items if i.title_id]
     warnings = None
     if form.validate_on_submit():
-        starts_at, ends_at, audience, playlist = _planned(form)
-        if ends_at == starts_at and screening.ends_at - screening.starts_at == timedelta(hours=24):
-            ends_at += timedelta(hours=24)  # a 24-hour screening shows its end as its start
-        try:
-            if request.form.get("action") == "check":
-                warnings = _checked(site, starts_at, ends_at,
-                                    resolve_items(site, playlist, viewer=current_user),
-                                    exclude=screening.id)
-            else:
-                changes = {"starts_at": starts_at, "ends_at": ends_at, "topic": form.topic.data,
-                           "notes": form.notes.data or None, "audience": audience}
-                # The form lists titles only: a playlist of files (from the API or a scan), its
-                # order and its untitled files stay as they are unless the titles ticked change.
-                shown = {str(i.title_id) for i in screening.items if i.title_id}
-                if set(form.titles.data or []) != shown:
-                    changes["items"] = playlist
-                found = update_screening(screening, changes, force=form.force.data,
-                                         viewer=current_user)
-                return _saved(screening, found, _("Screening saved."))
-        except Conflict as exc:
-            warnings = _refused(exc)
-        except DianjiaoError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
+        starts_at, ends_at = local_slot(
+            form.day.data, form.start.data, form.end.data, _tz(),
+            whole_day=screening.ends_at - screening.starts_at == timedelta(hours=24))
+        if request.form.get("action") == "check":
+            warnings = _checked(lambda: check_messages(
+                site, starts_at, ends_at, [{"title_id": t} for t in form.titles.data],
+                tz=_tz(), viewer=current_user, exclude=screening.id))
+        else:
+            refusal: list[str] = []
+            changes = edit_changes(screening, starts_at=starts_at, ends_at=ends_at,
+                                   topic=form.topic.data, audience=_audience(form),
+                                   notes=form.notes.data or None, titles=form.titles.data or [])
+            saved = save(
+                lambda: update_screening(screening, changes, force=form.force.data,
+                                         viewer=current_user),
+                _with_note(_("Screening saved."), starts_at, ends_at),
+                url_for("screenings.detail", screening_id=screening.id),
+                notes=lambda found: [warning_text(w) for w in found], refused=_refusal(refusal))
+            if saved is not None:
+                return saved
+            warnings = refusal or None
     return render_template("screenings/form.html", form=form, site=site, warnings=warnings,
                            screening=screening), 422 if form.errors else 200
 
@@ -279,46 +210,34 @@ def edit(screening_id: str):
 @roles_required(*STAFF)
 def series(series_id: str):
     """Change a recurring plan: future occurrences nobody edited by hand follow it."""
-    from ..lookup import by_id
-    from ..models import Series
-    from .services import skipped_dates, update_series
-
     plan = by_id(Series, series_id)
     if plan is None:
         abort(404)
     site = site_or_404(db.session.get(Site, plan.site_id).code, change=True)
     form = SeriesForm()
-    form.titles.choices = _title_choices(site)
-    zone = ZoneInfo(_tz())
+    form.titles.choices = title_choices(site)
     if request.method == "GET":
-        form.start.data = plan.dtstart.astimezone(zone).time()
+        form.start.data = local(plan.dtstart, _tz()).time()
         form.duration_min.data, form.topic.data = plan.duration_min, plan.topic
         form.audience.data, form.rule.data, form.notes.data = plan.audience, plan.rrule, plan.notes
         form.titles.data = [i["title_id"] for i in plan.playlist if "title_id" in i]
     warnings = None
     if form.validate_on_submit():
-        first = datetime.combine(plan.dtstart.astimezone(zone).date(), form.start.data,
-                                 tzinfo=zone).astimezone(UTC)
-        try:
-            count = update_series(plan, {
-                "rule": form.rule.data, "dtstart": first, "duration_min": form.duration_min.data,
-                "topic": form.topic.data.strip(), "audience": form.audience.data.strip(),
-                "notes": form.notes.data or None,
-                "playlist": [{"title_id": t} for t in form.titles.data]}, force=form.force.data)
-        except Conflict as exc:
-            warnings = _refused(exc)
-        except DianjiaoError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Plan saved: %(n)d future screenings follow it.", n=count), "success")
-            return redirect(url_for("screenings.site_calendar", code=site.code))
-    upcoming = db.session.scalars(select(Screening).where(
-        Screening.series_id == plan.id, Screening.starts_at > datetime.now(UTC))
-        .order_by(Screening.starts_at).limit(12)).all()
+        refusal: list[str] = []
+        changes = {
+            "rule": form.rule.data, "dtstart": first_at(plan, form.start.data),
+            "duration_min": form.duration_min.data, "topic": form.topic.data.strip(),
+            "audience": form.audience.data.strip(), "notes": form.notes.data or None,
+            "playlist": [{"title_id": t} for t in form.titles.data]}
+        saved = save(lambda: update_series(plan, changes, force=form.force.data),
+                     lambda count: _("Plan saved: %(n)d future screenings follow it.", n=count),
+                     url_for("screenings.site_calendar", code=site.code),
+                     refused=_refusal(refusal))
+        if saved is not None:
+            return saved
+        warnings = refusal or None
     return render_template("screenings/series.html", form=form, plan=plan, site=site,
-                           upcoming=upcoming, warnings=warnings,
+                           upcoming=upcoming(plan, datetime.now(UTC)), warnings=warnings,
                            skipped=[] if warnings else [gap_text(g) for g in skipped_dates(plan)]), (
         409 if warnings else 200)
 
@@ -361,17 +280,11 @@ def check_readiness(screening_id: str):
     site_or_404(screening.site.code, change=True)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        check = check_screening(screening, FULL)
-    except DianjiaoError as exc:
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        if check.status == READY:
-            flash(_("Everything in the playlist is ready to play."), "success")
-        else:
-            flash(_("Some of the playlist may not play: see Readiness."), "error")
-    return redirect(url_for("screenings.detail", screening_id=screening.id))
+    return save(lambda: check_screening(screening, FULL),
+                lambda check: _("Everything in the playlist is ready to play.")
+                if check.status == READY
+                else (_("Some of the playlist may not play: see Readiness."), "error"),
+                url_for("screenings.detail", screening_id=screening.id), back=True)
 
 
 @bp.route("/screenings/<screening_id>/cancel", methods=["POST"])
@@ -381,14 +294,8 @@ def cancel(screening_id: str):
     site_or_404(screening.site.code, change=True)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        cancel_screening(screening)
-    except DianjiaoError as exc:
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Screening cancelled."), "success")
-    return redirect(url_for("screenings.detail", screening_id=screening.id))
+    return save(lambda: cancel_screening(screening), _("Screening cancelled."),
+                url_for("screenings.detail", screening_id=screening.id), back=True)
 
 
 def _screening(screening_id: str) -> Screening:
@@ -400,38 +307,12 @@ def _screening(screening_id: str) -> Screening:
     return screening
 
 
-def feed_key(code: str) -> str:
-    """The secret in a site's calendar feed address (phones cannot log in to fetch it)."""
-    secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, f"ics:{code}".encode(), hashlib.sha256).hexdigest()[:32]
-
-
 @bp.route("/sites/<code>/calendar.ics")
 def feed(code: str):
     """The site's screenings as iCalendar, for phones; the key in the address is the login."""
-    if not hmac.compare_digest(request.args.get("key", "").encode(), feed_key(code).encode()):
+    if not key_matches(code, request.args.get("key", "")):
         abort(403)
     site = db.session.scalar(select(Site).where(Site.code == code))
     if site is None:
         abort(404)
-    from icalendar import Calendar, Event
-
-    cal = Calendar()
-    cal.add("prodid", "-//Dianjiao//screenings//ZH")
-    cal.add("version", "2.0")
-    cal.add("x-wr-calname", f"{site.name} · {_('Screenings')}")
-    since = datetime.now(UTC) - timedelta(days=30)
-    for s in db.session.scalars(select(Screening).where(
-            Screening.site_id == site.id, Screening.ends_at > since,
-            Screening.status != "cancelled").order_by(Screening.starts_at)):
-        event = Event()
-        event.add("uid", f"{s.id}@dianjiao")
-        event.add("summary", s.topic)
-        event.add("dtstart", s.starts_at)
-        event.add("dtend", s.ends_at)
-        event.add("dtstamp", s.updated_at)
-        event.add("location", site.name)
-        if s.notes:
-            event.add("description", s.notes)
-        cal.add_component(event)
-    return Response(cal.to_ical(), mimetype="text/calendar; charset=utf-8")
+    return Response(site_feed(site, datetime.now(UTC)), mimetype="text/calendar; charset=utf-8")

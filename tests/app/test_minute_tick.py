@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select
 from app.extensions import db
 from app.models import Attendance, Person, Screening, Series
 from app.runner import ScreeningRunner
-from app.screenings.services import create_series
+from app.screenings.plans import create_series
 
 FAR = datetime(9999, 12, 31, 23, 0, tzinfo=UTC)
 

@@ -17,7 +17,8 @@ from app.extensions import db
 from app.models import PlayLog, Screening
 from app.player.services import close_player
 from app.runner import ScreeningRunner
-from app.screenings.services import create_screening, resolve_items
+from app.screenings.playlist import resolve_items
+from app.screenings.single import create_screening
 from tests.components import need_libvlc
 
 DUMMY = "--vout=dummy --aout=dummy"
@@ -229,7 +230,7 @@ def test_two_serve_processes_never_both_play_and_kill_9_loses_nothing(app, site,
 def test_a_screening_cancelled_while_it_plays_stops(app, site):
     """Cancelled mid-film (the screening's page or the API): the player stops, the film is
     logged as stopped, the rest of the playlist never plays, and the screening stays cancelled."""
-    from app.screenings.services import cancel_screening
+    from app.screenings.single import cancel_screening
 
     screening = plan(app, site, datetime.now(UTC) + timedelta(seconds=1),
                      "lesson.avi", "VCD/MPEGAV/AVSEQ01.DAT")

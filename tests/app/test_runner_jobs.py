@@ -9,7 +9,7 @@ import pytest
 
 from app.extensions import db
 from app.runner import ScreeningRunner
-from app.screenings.services import cancel_screening, create_screening
+from app.screenings.single import cancel_screening, create_screening
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Screening
-from app.screenings.services import create_series, extend_all_series, update_screening, update_series
+from app.screenings.plans import create_series, extend_all_series, update_series
+from app.screenings.single import update_screening
 
 NOW = datetime(2027, 1, 1, 0, 0, tzinfo=UTC)
 FIRST = datetime(2027, 1, 6, 11, 30, tzinfo=UTC)  # 19:30 in Asia/Shanghai
@@ -83,7 +84,7 @@ def test_moving_the_time_of_day_keeps_what_was_done_by_hand(app, make):
     """Every Tuesday 19:00 becomes 20:00: the occurrences nobody touched follow (the same rows),
     a cancelled one stays cancelled, one edited by hand stays as edited, one held stays at
     19:00, and no date gets a second screening."""
-    from app.screenings.services import cancel_screening
+    from app.screenings.single import cancel_screening
 
     site = make.site("P-001")
     plan, made = create_series(site, rule="FREQ=WEEKLY;BYDAY=TU", first=TUESDAY, duration_min=90,
@@ -170,7 +171,7 @@ def test_a_changed_plan_changes_its_screenings_in_place(app, make):
 def test_a_plan_overlapping_other_screenings_is_refused_unless_forced(app, make):
     from app.errors import Conflict
     from app.models import Series
-    from app.screenings.services import create_screening
+    from app.screenings.single import create_screening
 
     site = make.site("P-001")
     create_screening(site, starts_at=datetime(2027, 1, 19, 11, 30, tzinfo=UTC),
@@ -194,7 +195,7 @@ def test_a_plan_overlapping_other_screenings_is_refused_unless_forced(app, make)
 
 def test_changing_a_plan_into_an_overlap_is_refused_unless_forced(app, make):
     from app.errors import Conflict
-    from app.screenings.services import create_screening
+    from app.screenings.single import create_screening
 
     site = make.site("P-001")
     create_screening(site, starts_at=datetime(2027, 1, 19, 12, 30, tzinfo=UTC),
@@ -216,7 +217,8 @@ def test_extending_a_plan_skips_a_date_another_screening_holds(app, make, caplog
     """The daily extension never double-books the site on its own: a date whose time another
     screening took meanwhile is skipped (logged once, shown on the plan's page), and planned
     as soon as that time is free again."""
-    from app.screenings.services import cancel_screening, create_screening, skipped_dates
+    from app.screenings.plans import skipped_dates
+    from app.screenings.single import cancel_screening, create_screening
 
     site = make.site("P-001")
     plan, made = create_series(site, rule="FREQ=WEEKLY;BYDAY=TU", first=TUESDAY, duration_min=90,
@@ -226,7 +228,7 @@ def test_extending_a_plan_skips_a_date_another_screening_holds(app, make, caplog
                                   topic="县里来人放映")  # beyond the plan's horizon: no overlap yet
     db.session.commit()
     later = NOW + timedelta(days=20)
-    with caplog.at_level("WARNING", logger="app.screenings.services"):
+    with caplog.at_level("WARNING", logger="app.screenings.plans"):
         assert extend_all_series(now=later) == 2  # 6 and 20 April; not 13 April
         assert extend_all_series(now=later) == 0
     db.session.commit()

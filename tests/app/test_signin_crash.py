@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Attendance
 from app.people.services import create_person, village_named
-from app.screenings.services import create_screening
+from app.screenings.single import create_screening
 
 
 def free_port() -> int:

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import FileEntry, Screening, Site
 from app.player.services import close_player, start_screening
-from app.screenings.services import create_screening, resolve_items
+from app.screenings.playlist import resolve_items
+from app.screenings.single import create_screening
 from media_index.synth import make_video
 from tests.components import need_libvlc
 from tests.conftest import csrf_token

@@ -10,7 +10,7 @@ from app.attendance.services import sign_in
 from app.extensions import db
 from app.models import Attendance
 from app.people.services import create_person
-from app.screenings.services import create_screening
+from app.screenings.single import create_screening
 
 
 def test_rollback_undoes_sign_ins(app, make):

@@ -15,7 +15,7 @@ START = datetime(2026, 11, 6, 11, 30, tzinfo=UTC)  # 19:30 in Shanghai on the 6t
 def seed_hub(hub) -> dict:
     """P-001 in 东村 with two villagers, an operator, a title and a screening planned."""
     from app.people.services import create_person
-    from app.screenings.services import create_screening
+    from app.screenings.single import create_screening
     from tests import factories
 
     with hub.ctx() as db:

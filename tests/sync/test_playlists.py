@@ -18,7 +18,7 @@ def _playlist(install, screening_id) -> list[str]:
 
 def _replan(install, screening_id, names: list[str]) -> None:
     from app.models import Screening
-    from app.screenings.services import update_screening
+    from app.screenings.single import update_screening
 
     with install.ctx() as db:
         ids = {t.name: str(t.id) for t in db.session.scalars(select(Title))}

@@ -23,7 +23,7 @@ from tests.sync.helpers import (
 @pytest.fixture
 def neighbours(hub, new_site, tmp_path):
     """P-001 and P-003 both serve 东村; P-003 has a screening of its own. Both enrolled."""
-    from app.screenings.services import create_screening
+    from app.screenings.single import create_screening
     from tests import factories
 
     ids = seed_hub(hub)
@@ -104,7 +104,7 @@ def test_a_site_cannot_take_over_another_sites_rows(hub, new_site, tmp_path):
     refused whole."""
     from app.models import SyncConflict
     from app.people.services import create_person
-    from app.screenings.services import create_screening
+    from app.screenings.single import create_screening
 
     ids = seed_hub(hub)
     with hub.ctx() as db:

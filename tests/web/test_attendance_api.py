@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Attendance, Person
 from app.people.services import create_person, village_named
-from app.screenings.services import create_screening
+from app.screenings.single import create_screening
 from tests.conftest import at_once, token_client
 
 

@@ -18,7 +18,7 @@ from app.models import Attendance, Person, Screening
 from app.models.sync import SyncPeer
 from app.people.services import create_person
 from app.places.services import get_or_make_unit
-from app.screenings.services import create_screening
+from app.screenings.single import create_screening
 from tests.conftest import client_of, csrf_token, token_client
 
 
@@ -395,7 +395,7 @@ def test_moving_a_closed_screening_takes_back_its_automatic_absences(app, now, w
     week, it has no absences and closes again only after its new end; a mark an operator set
     by hand stays."""
     from app.attendance.services import close_if_due
-    from app.screenings.services import update_screening
+    from app.screenings.single import update_screening
 
     past = screening(world["site"], start=now - timedelta(hours=3))
     sign_in(past, method="operator", person=world["people"]["张三"], status="excused",

@@ -22,7 +22,7 @@ from app.distribution.kits import consign
 from app.extensions import db
 from app.models import FileEntry, LibraryRoot, MediaFile, PlayLog
 from app.people.services import create_person
-from app.screenings.services import create_screening
+from app.screenings.single import create_screening
 from tests.conftest import client_of, csrf_token
 
 WINDOW = "month=2025-03"

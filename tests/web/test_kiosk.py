@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models import Attendance, Person
 from app.people.services import create_person, village_named
 from app.qrcodes import svg as qr_svg
-from app.screenings.services import create_screening
+from app.screenings.single import create_screening
 from tests.conftest import csrf_token
 
 
@@ -92,7 +92,7 @@ def test_no_open_screening_says_when_the_next_opens(client, world, login):
 
 
 def test_of_several_open_screenings_the_next_to_start(app, world, clock):
-    from app.screenings.services import create_screening
+    from app.screenings.single import create_screening
 
     soon, _ = create_screening(world["site"], starts_at=clock.now + timedelta(minutes=70),
                                ends_at=clock.now + timedelta(minutes=100), topic="接着放")

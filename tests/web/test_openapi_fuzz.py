@@ -45,7 +45,7 @@ def rows(app, make, monkeypatch) -> dict:
     from app.distribution.kits import consign
     from app.people.services import create_person
     from app.player.services import close_player
-    from app.screenings.services import create_screening
+    from app.screenings.single import create_screening
 
     monkeypatch.setattr("app.player.services.make_backend", lambda args, **_kw: NullBackend("no TV here"))
     app.config["PLAYER_SITE"] = "P-001"

@@ -17,7 +17,7 @@ from app.attendance.services import study_minutes
 from app.extensions import db
 from app.models import Attendance, Person, PlayLog, Site
 from app.people.services import create_person, village_named
-from app.screenings.services import create_screening
+from app.screenings.single import create_screening
 from tests.conftest import csrf_token, three_sites, token_client
 from tests.tables import xlsx
 

@@ -22,7 +22,7 @@ from app.extensions import db
 from app.models import Attendance, FileEntry, LibraryRoot, MediaFile, Site, Title, User
 from app.people.services import create_person
 from app.reports.rating import stars_for, weights_from
-from app.screenings.services import create_screening
+from app.screenings.single import create_screening
 from tests.conftest import client_of
 
 MARCH = "2025-03"

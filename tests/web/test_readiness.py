@@ -14,8 +14,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import FileEntry, ReadinessCheck, Screening
+from app.screenings.playlist import resolve_items
 from app.screenings.readiness import FULL, QUICK, check_screening, run_due_checks
-from app.screenings.services import create_screening, resolve_items
+from app.screenings.single import create_screening
 from media_index import quick_fingerprint
 from tests.conftest import token_client
 

@@ -14,7 +14,7 @@ from app.attendance.services import sign_in
 from app.extensions import db
 from app.models import PlayLog
 from app.people.services import create_person
-from app.screenings.services import create_screening
+from app.screenings.single import create_screening
 from tests.conftest import csrf_token
 
 MARCH = "2025-03"

@@ -373,7 +373,8 @@ def test_the_plan_page_lists_the_dates_it_left_unplanned(app, planner):
     from zoneinfo import ZoneInfo
 
     from app.models import Site
-    from app.screenings.services import create_screening, create_series
+    from app.screenings.plans import create_series
+    from app.screenings.single import create_screening
 
     zone = ZoneInfo("Asia/Shanghai")
     site = db.session.scalar(select(Site))

@@ -155,7 +155,7 @@ def test_terminal_alerts_join_the_roll_up_s_escalating_list(network, app, make, 
 
 def test_a_site_records_its_health_every_hour(app, make, now):
     from app.runner import ScreeningRunner
-    from app.screenings.services import create_screening
+    from app.screenings.single import create_screening
 
     site = make.site("P-001")
     app.config["SITE"] = "P-001"

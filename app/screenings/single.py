@@ -1,0 +1,145 @@
+"""One screening: plan, change, cancel, find it, and its JSON shape."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import delete
+
+from schedules.checks import PlanWarning
+
+from ..dates import moment_in_range, parse_moment
+from ..errors import Conflict, Invalid, NotFound
+from ..extensions import db
+from ..lookup import by_id
+from ..models import Attendance, Screening, ScreeningItem, Series, Site, User
+from ..player.services import stop_screening
+from . import events
+from .checks import check, clean_audience, warning_dicts
+from .playlist import file_name, resolve_items
+
+
+def create_screening(site: Site, *, starts_at: datetime, ends_at: datetime, topic: str,
+                     audience: str = "all", items: list[ScreeningItem] | None = None,
+                     notes: str | None = None, force: bool = False, by: str | None = None,
+                     series: Series | None = None,
+                     viewer: User | None = None) -> tuple[Screening, list[PlanWarning]]:
+    """Plan a screening; an overlap at the site is a Conflict unless forced."""
+    topic = (topic or "").strip()
+    if not topic:
+        raise Invalid(_("A screening needs a topic."))
+    items = items or []
+    warnings = check(site, starts_at, ends_at, items, viewer=viewer)
+    if not force and any(w.code == "overlap" for w in warnings):
+        raise Conflict(_("Another screening at this site overlaps this time."),
+                       details=warning_dicts(warnings))
+    screening = Screening(site=site, starts_at=starts_at, ends_at=ends_at, topic=topic,
+                          audience=clean_audience(audience), notes=notes, status="planned",
+                          created_by=by, series_id=series.id if series else None)
+    screening.items = items
+    db.session.add(screening)
+    db.session.flush()
+    events.changed()
+    return screening, warnings
+
+
+def update_screening(screening: Screening, changes: dict, *, force: bool = False,
+                     tz: str | None = None, viewer: User | None = None) -> list[PlanWarning]:
+    """Edit a planned screening; editing one occurrence detaches it from its series' updates."""
+    if screening.status not in ("planned",):
+        raise Conflict(_("Only a planned screening can be changed (this one is %(status)s).",
+                         status=screening.status))
+    tz = tz or current_app.config["TIMEZONE"]
+    starts_at = parse_moment(changes["starts_at"], "starts_at", tz)[0] if "starts_at" in changes \
+        else screening.starts_at
+    ends_at = parse_moment(changes["ends_at"], "ends_at", tz)[0] if "ends_at" in changes \
+        else screening.ends_at
+    items = resolve_items(screening.site, changes["items"], viewer=viewer) if "items" in changes \
+        else list(screening.items)
+    warnings = check(screening.site, starts_at, ends_at, items, exclude=screening.id,
+                     viewer=viewer)
+    if not force and any(w.code == "overlap" for w in warnings):
+        raise Conflict(_("Another screening at this site overlaps this time."),
+                       details=warning_dicts(warnings))
+    if (starts_at, ends_at) != (screening.starts_at, screening.ends_at):
+        _reopen_sign_in(screening)
+    screening.starts_at, screening.ends_at = starts_at, ends_at
+    if "topic" in changes:
+        if not str(changes["topic"] or "").strip():
+            raise Invalid(_("A screening needs a topic."))
+        screening.topic = str(changes["topic"]).strip()
+    if "audience" in changes:
+        screening.audience = clean_audience(changes["audience"])
+    if "notes" in changes:
+        screening.notes = changes["notes"]
+    if "items" in changes:
+        screening.items = items
+        for position, row in enumerate(screening.items):
+            row.position = position
+    screening.edited = screening.series_id is not None
+    events.changed()
+    return warnings
+
+
+def _reopen_sign_in(screening: Screening) -> None:
+    """A planned screening moved in time (a wrong date corrected) is not over: the absences its
+    closed sign-in marked on their own are taken back, and it closes again after its new end."""
+    if not screening.attendance_closed:
+        return
+    db.session.execute(delete(Attendance).where(
+        Attendance.screening_id == screening.id, Attendance.recorded_by == "auto",
+        Attendance.status == "absent"))
+    screening.attendance_closed = False
+
+
+def out_of_range(screening: Screening) -> bool:
+    """Stored with a date outside the accepted range (before the range was checked, or by hand)."""
+    return not (moment_in_range(screening.starts_at) and moment_in_range(screening.ends_at))
+
+
+def cancel_screening(screening: Screening) -> None:
+    """Cancel a planned or running screening; one dated out of range, whatever its status (the
+    runner may have marked it missed), so that it can be taken out of the way."""
+    if screening.status not in ("planned", "running") and not (
+            out_of_range(screening) and screening.status != "cancelled"):
+        raise Conflict(_("This screening is %(status)s and cannot be cancelled.",
+                         status=screening.status))
+    playing = screening.status == "running"
+    screening.status = "cancelled"
+    if playing:
+        stop_screening(screening.id)
+    events.changed()
+
+
+def screening_or_404(value, options=()) -> Screening:
+    screening = by_id(Screening, value, options)
+    if screening is None:
+        raise NotFound(_("No such screening."))
+    return screening
+
+
+def screening_dict(s: Screening, warnings: list[PlanWarning] | None = None) -> dict:
+    return {
+        "id": str(s.id),
+        "site": s.site.code,
+        "starts_at": s.starts_at.isoformat(),
+        "ends_at": s.ends_at.isoformat(),
+        "topic": s.topic,
+        "audience": s.audience,
+        "notes": s.notes,
+        "status": s.status,
+        "status_reason": s.status_reason,
+        "late": s.late,
+        "series_id": str(s.series_id) if s.series_id else None,
+        "edited": s.edited,
+        "items": [
+            {"position": i.position,
+             "title_id": str(i.title_id) if i.title_id else None,
+             "sha256": i.media_file.sha256 if i.media_file else None,
+             "name": i.title.name if i.title else (file_name(i.media_file) if i.media_file else "")}
+            for i in s.items
+        ],
+        "warnings": warning_dicts(warnings or []),
+    }
