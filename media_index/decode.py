@@ -10,8 +10,6 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-import av
-
 from .reasons import read_error_reason
 
 UNDECODABLE = "its first seconds do not decode (damaged file?)"
@@ -19,6 +17,8 @@ UNDECODABLE = "its first seconds do not decode (damaged file?)"
 
 def first_seconds_decode(parts: Sequence[bytes | str], seconds: float = 3.0) -> str | None:
     """Return why the first `seconds` of a video cannot be decoded, or None when they can."""
+    import av  # heavy (FFmpeg): loaded by the first check, not by every command
+
     if not parts:
         return "no file"
     path = os.fsdecode(parts[0])

@@ -26,9 +26,6 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import av
-import mutagen
-
 from .names import display_name
 from .reasons import read_error_reason
 
@@ -197,6 +194,8 @@ def _mp4_end(f, size: int) -> int:
 
 def _read_streams(path: str, shown: str) -> ProbeResult:
     """Read container and stream facts with PyAV."""
+    import av  # heavy (FFmpeg): loaded by the first probe, not by every command
+
     try:
         container = av.open(
             path,
@@ -232,6 +231,8 @@ def _read_streams(path: str, shown: str) -> ProbeResult:
 
 def _duration(container) -> float | None:
     """Return the container's duration in seconds, else the longest stream's."""
+    import av
+
     if container.duration is not None and container.duration > 0:
         return container.duration / av.time_base
     best = None
@@ -242,8 +243,10 @@ def _duration(container) -> float | None:
     return best
 
 
-def _ffmpeg_reason(exc: av.error.FFmpegError) -> str:
-    """Turn an FFmpeg error into a plain reason."""
+def _ffmpeg_reason(exc) -> str:
+    """Turn an FFmpeg error (av.error.FFmpegError) into a plain reason."""
+    import av
+
     if isinstance(exc, av.error.PermissionError):
         return "cannot read file: permission denied"
     if isinstance(exc, av.error.ExitError):
@@ -271,6 +274,8 @@ def _ffmpeg_tags(metadata: dict[str, str]) -> dict[str, str]:
 
 def _mutagen_tags(path: str) -> dict[str, str]:
     """Read tags with mutagen where it knows the container; {} on any failure."""
+    import mutagen
+
     try:
         info = mutagen.File(path)
     except Exception:  # noqa: BLE001 - mutagen raises many types on odd files; tags are optional

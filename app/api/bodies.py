@@ -9,24 +9,35 @@ more than a schema error would.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app, request
 from flask_babel import gettext as _
-from jsonschema import Draft4Validator, ValidationError, validators
 
 from ..errors import Invalid
+
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
 
 # What a limit needs to be found: the way down through objects, arrays and references, and the
 # types that tell apart the branches of a oneOf. Other keywords are left to the views.
 _KEYWORDS = ("$ref", "properties", "items", "oneOf", "anyOf", "type", "maxLength", "maxItems")
-LimitValidator = validators.create(
-    meta_schema=Draft4Validator.META_SCHEMA,
-    validators={keyword: Draft4Validator.VALIDATORS[keyword] for keyword in _KEYWORDS},
-    type_checker=Draft4Validator.TYPE_CHECKER,
-)
 
 
-def _validators(app: Flask) -> dict[tuple[str, str], LimitValidator]:
+@cache
+def limit_validator():
+    """The validator class that knows only those keywords (jsonschema loads on first use)."""
+    from jsonschema import Draft4Validator, validators
+
+    return validators.create(
+        meta_schema=Draft4Validator.META_SCHEMA,
+        validators={keyword: Draft4Validator.VALIDATORS[keyword] for keyword in _KEYWORDS},
+        type_checker=Draft4Validator.TYPE_CHECKER,
+    )
+
+
+def _validators(app: Flask) -> dict:
     """A validator per (URL rule, method) that takes a JSON body; built once per app."""
     cached = app.extensions.get("dianjiao_body_limits")
     if cached is None:
@@ -41,7 +52,7 @@ def _validators(app: Flask) -> dict[tuple[str, str], LimitValidator]:
                 content = (operation.get("requestBody") or {}).get("content", {})
                 schema = content.get("application/json", {}).get("schema")
                 if schema:
-                    cached[(rule, method.upper())] = LimitValidator(
+                    cached[(rule, method.upper())] = limit_validator()(
                         {**schema, "components": components})
         app.extensions["dianjiao_body_limits"] = cached
     return cached

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from apispec import APISpec
-from apispec.yaml_utils import load_operations_from_docstring
 from flask import Flask
 
 from .. import limits
@@ -342,6 +340,9 @@ def add_common_responses(view, operation: dict, path_args) -> None:
 
 
 def build_spec(app: Flask) -> dict:
+    from apispec import APISpec  # with PyYAML: loaded when the document is first asked for
+    from apispec.yaml_utils import load_operations_from_docstring
+
     spec = APISpec(title="Dianjiao API", version="1", openapi_version="3.0.3",
                    info={"description": "Catalog, screenings and sites of Dianjiao. Errors are "
                                         '{"error": {"code", "message"}} with a 4xx status.'})
