@@ -26,7 +26,7 @@ from ..extensions import db, one_writer
 from ..lookup import by_id
 from ..models import Batch, Title
 from ..models.distribution import FORMS
-from . import bp
+from .blueprint import bp
 from .helpers import api_roles, json_body, paging
 from .views import STAFF, page_of, site_by_code
 

@@ -31,7 +31,7 @@ from ..people.services import (
 )
 from ..people.views import scope_villages
 from ..screenings.single import screening_or_404
-from . import bp
+from .blueprint import bp
 from .helpers import api_roles, json_body
 from .views import STAFF, page_of
 

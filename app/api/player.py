@@ -17,7 +17,7 @@ from ..models import Screening, Site
 from ..player.services import get_player, item_for, media_for_spec, player_site, save_queue
 from ..reasons import show_reason
 from ..screenings.readiness import known_readiness
-from . import bp
+from .blueprint import bp
 from .helpers import api_roles, json_body
 
 DRIVERS = ("admin", "operator")

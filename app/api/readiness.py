@@ -11,7 +11,7 @@ from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..screenings.readiness import FULL, check_screening, latest, readiness_dict
 from ..screenings.single import screening_or_404
-from . import bp
+from .blueprint import bp
 from .helpers import api_roles
 from .views import STAFF
 

@@ -9,7 +9,7 @@ from ..reports.card import card_dict, monthly_card, rules_from
 from ..reports.months import parse_month
 from ..reports.rating import parse_sort, rate, rating_dict, sort_ratings, weights_from
 from ..reports.rollup import rollup, rollup_dict, rollup_scope
-from . import bp
+from .blueprint import bp
 from .helpers import api_roles, paging
 from .views import STAFF, site_by_code
 

@@ -20,7 +20,7 @@ from ..screenings.single import (
     screening_or_404,
     update_screening,
 )
-from . import bp
+from .blueprint import bp
 from .helpers import api_roles, json_body
 from .views import STAFF, page_of, site_by_code
 

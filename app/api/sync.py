@@ -24,7 +24,7 @@ from ..sync.export import export_bundle
 from ..sync.importer import Refused, import_bundle
 from ..sync.net import check_pull
 from ..views import error_response
-from . import bp
+from .blueprint import bp
 from .spec import SCHEMAS
 
 _one_at_a_time = threading.Lock()

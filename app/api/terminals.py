@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from ..auth.access import visible_sites
 from ..terminals.services import Limits, terminal_dict, terminals
-from . import bp
+from .blueprint import bp
 from .helpers import api_roles, paging
 
 

@@ -17,7 +17,7 @@ from ..extensions import db
 from ..models import FileEntry, LibraryRoot, MediaFile, Site
 from ..models.places import SITE_KINDS
 from ..places.services import filter_sites, site_dict
-from . import bp
+from .blueprint import bp
 from .helpers import api_roles, json_body, paging
 
 STAFF = ("admin", "township", "operator")

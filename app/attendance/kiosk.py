@@ -37,7 +37,8 @@ from ..people.services import search_people
 from ..qrcodes import svg as draw_qr
 from ..screenings.forms import ConfirmForm
 from ..screenings.single import screening_or_404
-from . import bp, qr
+from . import qr
+from .blueprint import bp
 from .services import (
     is_open,
     screening_villages,

@@ -13,7 +13,7 @@ from ..extensions import db
 from ..models import MediaFile, PlayLog
 from ..models.people import ATTENDANCE_STATUSES
 from ..screenings.views import STAFF
-from . import bp
+from .blueprint import bp
 from .forms import DiscussionForm
 from .rollcall import close_on_view, load, roster, summary
 from .services import played_minutes

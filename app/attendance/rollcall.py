@@ -24,7 +24,7 @@ from ..models.people import ATTENDANCE_STATUSES
 from ..pages import save
 from ..people.services import clean_name
 from ..screenings.views import STAFF, _screening
-from . import bp
+from .blueprint import bp
 from .forms import PaperEntryForm, RollCallForm
 from .services import (
     close_if_due,

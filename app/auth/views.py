@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from ..extensions import db, limiter
 from ..models import User
-from . import bp
 from .access import roles_required
+from .blueprint import bp
 from .forms import LoginForm
 
 

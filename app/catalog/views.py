@@ -14,7 +14,7 @@ from ..errors import DianjiaoError
 from ..extensions import db
 from ..models import FileEntry, LibraryRoot, MediaFile, ScanJob, Site, Title
 from ..paging import paginate
-from . import bp
+from .blueprint import bp
 from .forms import AttachForm, RootForm, ScanForm, TitleForm
 from .scanning import add_root, library_entries, start_background_scan, walk_errors
 from .titles import (

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Flask
 
 from ..signals import scan_finished
+from . import views  # noqa: F401  (they register the pages on bp)
+from .blueprint import bp
+from .kits import verify_after_scan
 
-bp = Blueprint("distribution", __name__)
-
-from . import views  # noqa: E402,F401
-from .kits import verify_after_scan  # noqa: E402
+__all__ = ["bp", "init_app"]
 
 
 def init_app(app: Flask) -> None:

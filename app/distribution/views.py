@@ -19,7 +19,6 @@ from ..models import Batch, Shipment, Title, Unit
 from ..models.catalog import SERIES
 from ..paging import page_for, paginate
 from ..qrcodes import svg as qr_svg
-from . import bp
 from .batches import (
     batch_or_404,
     batch_titles,
@@ -29,6 +28,7 @@ from .batches import (
     recent_batches,
     title_choices,
 )
+from .blueprint import bp
 from .coverage import KIND_PLURALS, coverage, series_whereis, township_lines
 from .forms import BatchForm, ConfirmForm, ConsignForm, ReceiveForm, StatusForm
 from .holdings import Places, holder_dict, holdings, sorted_holders

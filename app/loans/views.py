@@ -10,7 +10,7 @@ from ..auth.access import can_change_site, roles_required, site_or_404
 from ..errors import DianjiaoError
 from ..extensions import db
 from ..models import Loan, Site
-from . import bp
+from .blueprint import bp
 from .forms import ConfirmForm, EditLoanForm, LoanForm
 from .services import (
     KIND_LABELS,

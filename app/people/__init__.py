@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint
+from . import views  # noqa: F401  (they register the pages on bp)
+from .blueprint import bp
 
-bp = Blueprint("people", __name__)
-
-from . import views  # noqa: E402,F401
+__all__ = ["bp"]

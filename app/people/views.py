@@ -22,7 +22,7 @@ from ..models.people import PERSON_ROLES
 from ..pages import save
 from ..paging import page_for, paginate
 from ..places.services import read_table
-from . import bp
+from .blueprint import bp
 from .forms import (
     ActionForm,
     ImportForm,

@@ -17,7 +17,7 @@ from ..extensions import db
 from ..labels import SITE_KIND_LABELS
 from ..models import FileEntry, LibraryRoot, Site, Unit
 from ..paging import paginate
-from . import bp
+from .blueprint import bp
 from .forms import ImportForm, SiteForm, UnitForm
 from .services import filter_sites, import_sites, read_table
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from ..auth.access import can_change_site, roles_required
 from ..extensions import db
 from ..models import FileEntry, LibraryRoot, MediaFile
-from . import bp
+from .blueprint import bp
 from .services import get_player, player_site
 
 

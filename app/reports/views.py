@@ -10,10 +10,10 @@ from flask_login import current_user
 
 from ..auth.access import roles_required, site_or_404
 from ..paging import page_for
-from . import bp
 from . import dashboard as dash
 from . import dashboard_page as dash_page
 from .alerts import LEVELS
+from .blueprint import bp
 from .card import monthly_card, rules_from
 from .export import download
 from .labels import LEVEL_LABELS, RULE_LABELS

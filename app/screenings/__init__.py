@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Flask
 
-bp = Blueprint("screenings", __name__)
+from . import events, views  # noqa: F401  (views register the pages on bp)
+from .blueprint import bp
 
-from . import events, views  # noqa: E402,F401
+__all__ = ["bp", "init_app"]
 
 
 def init_app(app: Flask) -> None:

@@ -21,8 +21,8 @@ from ..lookup import by_id
 from ..models import PlayLog, Screening, Series, Site, Unit
 from ..pages import save
 from ..player.services import SNAPSHOT_LABELS, snapshot_path
-from . import bp
 from .agenda import by_day, screenings_between, township_week
+from .blueprint import bp
 from .calendar import month_grid, neighbours, span, week_of
 from .checks import warning_text
 from .feed import feed_key, key_matches, site_feed

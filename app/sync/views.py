@@ -19,7 +19,7 @@ from ..extensions import db, login_manager
 from ..install import is_site
 from ..models import Site, SyncConflict, SyncPeer
 from ..paging import paginate
-from . import bp
+from .blueprint import bp
 from .export import export_bundle
 from .forms import ConfirmForm, ExportForm, UploadForm
 from .services import enroll_peer, hub_peer, my_code, revoke, rotate_key, site_peer

@@ -11,7 +11,7 @@ from ..auth.access import roles_required, visible_sites
 from ..i18n import show_time
 from ..paging import page_for
 from ..reports.export import download
-from . import bp
+from .blueprint import bp
 from .services import (
     Limits,
     gigabytes,

@@ -1,0 +1,8 @@
+"""The terminals blueprint. A module of its own: the pages register on it without importing the
+package that imports them."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("terminals", __name__)
