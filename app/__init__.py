@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import install, security
 from .config import Defaults, secret_key
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, csrf, db, limiter, login_manager
 
 REPO_INSTANCE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "instance")
 MIGRATIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")
@@ -74,19 +74,17 @@ def create_app(config: Mapping | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     security.init_app(app)
 
-    from . import distribution, i18n, screenings, views
+    from . import database, demo, distribution, i18n, screenings, views
     from .api import bp as api_bp
     from .attendance import bp as attendance_bp
     from .auth import access
     from .auth import bp as auth_bp
     from .catalog import bp as catalog_bp
-    from .cli import register_cli
     from .distribution import bp as distribution_bp
     from .loans import bp as loans_bp
     from .people import bp as people_bp
@@ -117,5 +115,6 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.register_blueprint(terminals_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
-    register_cli(app)
+    database.init_app(app, MIGRATIONS)  # `init` and `db`; each blueprint brings its own commands
+    demo.init_app(app)
     return app

@@ -1,4 +1,4 @@
-"""What every feature's commands share: plain errors (exit 1) and JSON on stdout."""
+"""What every feature's commands share: plain errors (exit 1), JSON on stdout, lazy commands."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 from functools import wraps
 
 import click
+from werkzeug.utils import import_string
 
 from .errors import DianjiaoError
 from .extensions import db
@@ -32,3 +33,25 @@ def plain_errors(fn):
 
 def emit_json(document) -> None:
     click.echo(json.dumps(document, ensure_ascii=False, indent=2, default=str))
+
+
+class LazyCommand(click.Command):
+    """A command imported only when it runs (click's "lazily loading subcommands"), for commands
+    whose module is slow to import. Listed with `help` when given (Flask-Migrate's `db` says what
+    it does without Alembic), else with the real command's, imported for `--help` alone."""
+
+    def __init__(self, name: str, import_name: str, *, help: str | None = None):  # noqa: A002
+        super().__init__(name, help=help)
+        self.import_name = import_name
+
+    def load(self) -> click.Command:
+        return import_string(self.import_name)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        return super().get_short_help_str(limit) if self.help else self.load().get_short_help_str(limit)
+
+    def make_context(self, info_name, args, parent=None, **extra) -> click.Context:
+        return self.load().make_context(info_name, args, parent=parent, **extra)
+
+    def invoke(self, ctx: click.Context):
+        return self.load().invoke(ctx)

@@ -7,13 +7,17 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from datetime import date
+from time import perf_counter
 
+import click
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from .auth.services import add_user
 from .catalog.scanning import scan_paths
 from .catalog.titles import create_title
+from .cli_support import plain_errors
 from .extensions import db
 from .models import MediaFile, Site, Title, User
 from .places.services import get_or_make_unit, import_sites
@@ -239,3 +243,27 @@ def _demo_player_site() -> str:
                      'PLAYER_SITE = "P-001"\n')
         current_app.config["PLAYER_SITE"] = "P-001"
     return "The player drives the TV of P-001 (PLAYER_SITE in instance/config.py)."
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when sites already exist.")
+@click.option("--years", default=1, show_default=True, type=click.IntRange(1, 50),
+              help="Years of screenings, play logs and sign-ins in the network's history.")
+@click.option("--scale", default=1.0, show_default=True, type=click.FloatRange(0, 1),
+              help="Share of the seed's network to build around the named demo (0: none).")
+@with_appcontext
+@plain_errors
+def demo_command(if_empty, years, scale):
+    """Load the demo: the named sites, titles, users and videos, and the seed's network."""
+    if if_empty and db.session.scalar(select(Site).limit(1)) is not None:
+        click.echo("Demo data not loaded: the database already has sites.", err=True)
+        return
+    started = perf_counter()
+    for line in load_demo(years=years, scale=scale):
+        click.echo(line, err=True)
+    click.echo(f"Demo loaded in {perf_counter() - started:.1f} s.", err=True)
+
+
+def init_app(app) -> None:
+    """Add `dianjiao demo`."""
+    app.cli.add_command(demo_command)

@@ -1,8 +1,9 @@
-"""The auth blueprint. A module of its own: the pages register on it without importing the package
-that imports them."""
+"""The auth blueprint. A module of its own: views.py and cli.py register pages and commands on it
+without importing the package that imports them. `cli_group=None` puts its commands at the top level
+of `dianjiao`."""
 
 from __future__ import annotations
 
 from flask import Blueprint
 
-bp = Blueprint("auth", __name__)
+bp = Blueprint("auth", __name__, cli_group=None)

@@ -8,6 +8,10 @@ import click
 from flask.cli import with_appcontext
 
 from ..cli_support import emit_json, plain_errors
+from ..extensions import db
+from ..reasons import show_reason
+from .blueprint import bp
+from .readiness import AT_RISK, check_upcoming, readiness_dict
 
 
 @click.command("readiness")
@@ -19,10 +23,6 @@ from ..cli_support import emit_json, plain_errors
 def readiness_command(hours: float, as_json: bool):
     """Run the full readiness check of every screening in the next hours."""
     from tqdm import tqdm
-
-    from ..extensions import db
-    from ..reasons import show_reason
-    from .readiness import AT_RISK, check_upcoming, readiness_dict
 
     bar = tqdm(total=0, unit="screening", file=sys.stderr, desc="readiness", disable=None)
 
@@ -49,3 +49,6 @@ def readiness_command(hours: float, as_json: bool):
             click.echo(f"    {where}{show_reason(problem['problem'])}")
     click.echo(f"{len(rows)} screenings checked: {len(rows) - at_risk} ready, {at_risk} at risk.",
                err=True)
+
+
+bp.cli.add_command(readiness_command)

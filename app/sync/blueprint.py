@@ -1,8 +1,9 @@
-"""The sync blueprint. A module of its own: the pages register on it without importing the package
-that imports them."""
+"""The sync blueprint. A module of its own: views.py and cli.py register pages and commands on it
+without importing the package that imports them. `cli_group=None` puts its commands at the top level
+of `dianjiao`."""
 
 from __future__ import annotations
 
 from flask import Blueprint
 
-bp = Blueprint("sync", __name__, url_prefix="/sync")
+bp = Blueprint("sync", __name__, url_prefix="/sync", cli_group=None)

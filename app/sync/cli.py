@@ -8,7 +8,18 @@ import click
 from flask.cli import with_appcontext
 
 from ..cli_support import emit_json, plain_errors
+from ..errors import Invalid
 from ..extensions import db
+from ..install import is_site
+from .blueprint import bp
+from .export import export_bundle
+from .importer import import_bundle
+from .net import Retry, describe
+from .net import pull as do_pull
+from .net import push as do_push
+from .services import enroll_peer, rotate_key
+from .services import revoke as revoke_peer
+from .status import links
 
 
 @click.group("sync")
@@ -24,9 +35,6 @@ def sync_group():
 @plain_errors
 def enroll(code, target):
     """On the hub: make a site's first bundle (its key, users and everything it should hold)."""
-    from .export import export_bundle
-    from .services import enroll_peer
-
     enroll_peer(code)
     summary = export_bundle(target, to=code, enroll=True)
     click.echo(f"Enrollment bundle for {code}: {summary['rows']} rows in {target}. It carries "
@@ -42,10 +50,6 @@ def enroll(code, target):
 @plain_errors
 def export(target, code, full, as_json):
     """Write the bundle for the other side (a site: for its hub; the hub: for --site)."""
-    from ..errors import Invalid
-    from ..install import is_site
-    from .export import export_bundle
-
     if not is_site() and not code:
         raise Invalid("On the hub, say which site the bundle is for: --site CODE.")
     summary = export_bundle(target, to=code, full=full)
@@ -62,8 +66,6 @@ def export(target, code, full, as_json):
 @plain_errors
 def import_(file, as_json):
     """Import a bundle: all of it or nothing; importing it again changes nothing."""
-    from .importer import import_bundle
-
     summary = import_bundle(file)
     if as_json:
         emit_json(summary)
@@ -80,8 +82,6 @@ def import_(file, as_json):
 
 
 def _network(step, url, as_json):
-    from .net import Retry, describe
-
     result = step(url, retry=Retry(tell=lambda message: click.echo(message, err=True)))
     if as_json:
         emit_json(result)
@@ -97,8 +97,6 @@ def _network(step, url, as_json):
 @plain_errors
 def push(url, as_json):
     """On a site: send the hub what it has not acknowledged, over HTTP (retrying)."""
-    from .net import push as do_push
-
     _network(do_push, url, as_json)
 
 
@@ -109,8 +107,6 @@ def push(url, as_json):
 @plain_errors
 def pull(url, as_json):
     """On a site: fetch the hub's bundle for this site over HTTP and import it."""
-    from .net import pull as do_pull
-
     _network(do_pull, url, as_json)
 
 
@@ -120,8 +116,6 @@ def pull(url, as_json):
 @plain_errors
 def rotate(code):
     """On the hub: give a site a new key (it travels in the next bundle)."""
-    from .services import rotate_key
-
     peer = rotate_key(code)
     db.session.commit()
     click.echo(f"New key {peer.key_version} for {code}; it reaches the site with the next "
@@ -134,8 +128,6 @@ def rotate(code):
 @plain_errors
 def revoke(code):
     """On the hub: refuse every bundle of a lost or stolen site from now on."""
-    from .services import revoke as revoke_peer
-
     revoke_peer(code)
     db.session.commit()
     click.echo(f"Site {code} is revoked; enroll it again to give it a new key.", err=True)
@@ -146,8 +138,6 @@ def revoke(code):
 @with_appcontext
 def status(as_json):
     """The links of this install: last bundle each way, lag, revoked keys."""
-    from .status import links
-
     rows = links()
     if as_json:
         emit_json(rows)
@@ -160,3 +150,6 @@ def status(as_json):
     if not rows:
         click.echo("No sync links yet.", err=True)
         sys.exit(0)
+
+
+bp.cli.add_command(sync_group)

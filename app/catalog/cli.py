@@ -1,0 +1,60 @@
+"""`dianjiao scan`: index video folders of a site into the catalog."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import with_appcontext
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..cli_support import emit_json, plain_errors
+from ..errors import NotFound
+from ..extensions import db
+from ..models import Site
+from .blueprint import bp
+from .scanning import scan_paths
+
+
+@click.command("scan")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--site", "site_code", required=True, help="Code of the site holding the files.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@click.option("--quick", is_flag=True, help="Fingerprint only; compute full hashes later.")
+@with_appcontext
+@plain_errors
+def scan_command(paths, site_code, as_json, quick):
+    """Index video folders of a site into the catalog."""
+    from tqdm import tqdm
+
+    site = db.session.scalar(select(Site).where(Site.code == site_code))
+    if site is None:
+        raise NotFound(_("No site with code %(code)s.", code=site_code))
+    bar = tqdm(total=0, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr,
+               desc="scan", dynamic_ncols=True, disable=None)
+
+    def progress(p):
+        if bar.total != p.bytes_total:
+            bar.total = p.bytes_total
+        bar.n = p.bytes_done
+        bar.set_postfix_str(f"{p.files_done}/{p.files_total} files", refresh=False)
+        bar.refresh()
+
+    try:
+        summary = scan_paths(site, list(paths), quick=quick, on_progress=progress)
+    finally:
+        bar.close()
+    if as_json:
+        emit_json(summary)
+    else:
+        click.echo(
+            f"{summary['files']} files: {summary['new']} new, {summary['changed']} changed, "
+            f"{summary['unchanged']} unchanged, {summary['moved']} moved, "
+            f"{summary['missing']} missing, {len(summary['errors'])} errors "
+            f"in {summary['seconds']} s")
+        for error in summary["errors"]:
+            click.echo(f"  {error['path']}: {error['error']}", err=True)
+
+
+bp.cli.add_command(scan_command)

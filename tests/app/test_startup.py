@@ -1,0 +1,94 @@
+"""`dianjiao` starts quickly: the slow libraries load only for the commands that use them, and
+the commands each feature adds keep their names and help (DESIGN.md section 4).
+
+The start-up time itself is measured by benchmarks/startup.py (docs/performance.md); here the
+test is what a command imports, which does not depend on how busy the machine is.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from app.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+DIANJIAO = os.path.join(os.path.dirname(sys.executable), "dianjiao")
+# Each costs 10-150 ms to import, and none is needed to list the commands or scan an empty folder.
+SLOW = ("av", "mutagen", "pygal", "openpyxl", "segno", "icalendar", "tqdm", "vlc", "pypinyin",
+        "alembic", "flask_migrate", "jsonschema", "apispec", "apscheduler", "waitress", "rich")
+REPORT = """
+import sys
+from app.cli import main
+try:
+    main(sys.argv[1:], prog_name="dianjiao")
+finally:
+    with open({path!r}, "w") as out:
+        out.write("\\n".join(sorted({{name.split(".")[0] for name in sys.modules}})))
+"""
+
+
+def slow_imports(args: list[str], instance: Path, tmp_path: Path) -> list[str]:
+    """The slow libraries a `dianjiao` command imports, run in a process of its own."""
+    report = tmp_path / "modules.txt"
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DIANJIAO_")}
+    environment.update(DIANJIAO_INSTANCE=str(instance), PYTHONPATH=str(REPO))
+    done = subprocess.run([sys.executable, "-c", REPORT.format(path=str(report)), *args],
+                          env=environment, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return [name for name in report.read_text().split() if name in SLOW]
+
+
+@pytest.fixture
+def instance(tmp_path) -> Path:
+    """An instance made by `dianjiao init`, with one site, X."""
+    folder = tmp_path / "instance"
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DIANJIAO_")}
+    environment.update(DIANJIAO_INSTANCE=str(folder), DIANJIAO_ADMIN_PASSWORD="startup-pass")
+    sites = tmp_path / "sites.csv"
+    sites.write_text("code,name,kind,township,village\nX,东村播放点,playback_point,城关镇,东村\n",
+                     encoding="utf-8")
+    for args in (["init"], ["sites", "import", str(sites)]):
+        done = subprocess.run([DIANJIAO, *args], env=environment, capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == 0, done.stderr
+    return folder
+
+
+def test_help_imports_only_what_flask_limiters_command_needs_for_its_line(instance, tmp_path):
+    assert slow_imports(["--help"], instance, tmp_path) == ["rich"]
+
+
+def test_scan_of_an_empty_folder_imports_only_its_progress_bar(instance, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert slow_imports(["scan", str(empty), "--site", "X"], instance, tmp_path) == ["tqdm"]
+
+
+def test_every_command_is_listed_at_the_top_level_with_its_help(monkeypatch, tmp_path):
+    monkeypatch.setenv("DIANJIAO_INSTANCE", str(tmp_path))
+    listing = CliRunner().invoke(main, ["--help"], prog_name="dianjiao").output
+    commands = dict(line.split(maxsplit=1) for line in listing.split("Commands:\n")[1].splitlines())
+    assert set(commands) >= {"init", "serve", "demo", "scan", "sites", "people", "users", "sync",
+                             "readiness", "db", "limiter"}
+    assert commands["scan"] == "Index video folders of a site into the catalog."
+
+
+def test_the_migrations_command_lists_and_runs_as_flask_migrate_wrote_it(monkeypatch, instance):
+    from flask_migrate.cli import db as flask_migrate_db
+
+    monkeypatch.setenv("DIANJIAO_INSTANCE", str(instance))
+    runner = CliRunner()
+    listing = runner.invoke(main, ["--help"], prog_name="dianjiao").output
+    assert f"db         {flask_migrate_db.get_short_help_str(45)}\n" in listing
+    assert runner.invoke(main, ["db", "--help"], prog_name="dianjiao").output == runner.invoke(
+        flask_migrate_db, ["--help"], prog_name="dianjiao db").output
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DIANJIAO_")}
+    current = subprocess.run([DIANJIAO, "db", "current"], capture_output=True, text=True,
+                             env={**environment, "DIANJIAO_INSTANCE": str(instance)}, timeout=120)
+    assert current.returncode == 0 and "(head)" in current.stdout, current.stderr
