@@ -51,15 +51,21 @@ def _make_app():
     return create_app()
 
 
+# What the installed Flask plugins' commands say of themselves in `dianjiao --help`, so that the
+# list does not import them (Flask-Limiter's imports rich, ~0.05 s); tests/app/test_startup.py
+# compares. A plugin not named here is imported for its line.
+PLUGIN_HELP = {"limiter": "Flask-Limiter maintenance & utility commands"}
+
+
 class DianjiaoGroup(FlaskGroup):
-    """A FlaskGroup whose plugin commands (Flask-Limiter's `limiter`, which imports rich) are
-    imported when run or listed by `--help`, not before every other command."""
+    """A FlaskGroup whose plugin commands are imported when they run, not before every command."""
 
     def _load_plugin_commands(self) -> None:  # FlaskGroup's hook (Flask 1.0 to 3.1)
         if self._loaded_plugin_commands:
             return
         for entry_point in metadata.entry_points(group="flask.commands"):
-            self.add_command(LazyCommand(entry_point.name, entry_point.value), entry_point.name)
+            self.add_command(LazyCommand(entry_point.name, entry_point.value,
+                                         help=PLUGIN_HELP.get(entry_point.name)), entry_point.name)
         self._loaded_plugin_commands = True
 
 
