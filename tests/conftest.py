@@ -1,4 +1,17 @@
-"""Shared fixtures: apps on a temporary instance (SQLite and PostgreSQL), users, sites, media."""
+"""Shared fixtures: apps on a temporary instance (SQLite, and PostgreSQL where marked), users,
+sites, media.
+
+Which database a test runs on: SQLite, unless its behaviour may differ by database. Mark such a
+test (or a whole module, `pytestmark = pytest.mark.both_databases`) with
+`@pytest.mark.both_databases` and it runs on SQLite and on PostgreSQL. That is the case for:
+concurrency and locking (simultaneous requests, row and advisory locks, a killed server), text
+PostgreSQL refuses or reads otherwise (NUL, encodings, over-long or wrongly typed values),
+ordering and collation (paging, sorted lists), SQL written per dialect (the reports and the
+dashboard, sign-in's INSERT ... ON CONFLICT), dates compared in SQL (date ranges), transactions
+and rollback, the migrations check, and a smoke test of every page. The sync tests' hub fixture
+runs on both of its own. When unsure whether a test's behaviour differs, mark it.
+`@pytest.mark.parametrize("backend", [...])` on a test chooses for it explicitly.
+"""
 
 from __future__ import annotations
 
@@ -93,8 +106,42 @@ def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+BOTH_DATABASES = ("sqlite", "postgres")
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line(
+        "markers", "both_databases: run on PostgreSQL as well as SQLite (behaviour may differ "
+                   "by database; see tests/conftest.py)")
+
+
+def pytest_generate_tests(metafunc) -> None:
+    """Parametrize `backend` (through the `app` fixture): SQLite, or both when marked.
+
+    Always parametrized, so every database test's id names its database (`-k sqlite` works).
+    """
+    if "backend" not in metafunc.fixturenames or not _is_database_backend(metafunc):
+        return
+    if any("backend" in _argnames(mark) for mark in metafunc.definition.iter_markers("parametrize")):
+        return  # the test chose for itself
+    marked = metafunc.definition.get_closest_marker("both_databases") is not None
+    metafunc.parametrize("backend", BOTH_DATABASES if marked else ("sqlite",))
+
+
+def _is_database_backend(metafunc) -> bool:
+    """True unless the module or a closer conftest has a `backend` fixture of its own (a player's)."""
+    definitions = metafunc._arg2fixturedefs.get("backend")
+    return not definitions or getattr(definitions[-1].func, "__module__", None) == __name__
+
+
+def _argnames(mark) -> list[str]:
+    names = mark.args[0] if mark.args else mark.kwargs.get("argnames", ())
+    return [n.strip() for n in names.split(",")] if isinstance(names, str) else list(names)
+
+
+@pytest.fixture
 def backend(request) -> str:
+    """The database of the test: "sqlite" or "postgres" (set by pytest_generate_tests)."""
     return request.param
 
 

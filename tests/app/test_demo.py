@@ -30,6 +30,8 @@ from app.reports.alerts import alert_dict, alerts_for
 from app.reports.card import card_dict, monthly_card
 from app.reports.rollup import rollup, rollup_dict
 
+pytestmark = pytest.mark.both_databases  # see tests/conftest.py
+
 TODAY = date(2025, 6, 18)
 SCALE = 0.02  # 3 more playback points, 25 center households, 2 demo households, 1 talent, 1 association
 RULES = [("group_sessions", 2.0), ("study_hours", 20.0), ("six_days", 3.0)]

@@ -15,6 +15,8 @@ from app.models import Attendance, Person, Screening, Series
 from app.runner import ScreeningRunner
 from app.screenings.plans import create_series
 
+pytestmark = pytest.mark.both_databases  # see tests/conftest.py
+
 FAR = datetime(9999, 12, 31, 23, 0, tzinfo=UTC)
 
 

@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
 from sqlalchemy import text
 
 from app import create_app
@@ -77,6 +78,7 @@ def test_sqlite_has_foreign_keys_and_wal(sqlite_template, tmp_path):
         db.engine.dispose()
 
 
+@pytest.mark.both_databases
 def test_migrations_match_the_models(app):
     """Alembic autogenerate finds nothing to do: every model change has its migration."""
     from alembic.autogenerate import compare_metadata

@@ -14,12 +14,15 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Attendance
 from app.people.services import create_person, village_named
 from app.screenings.single import create_screening
+
+pytestmark = pytest.mark.both_databases  # see tests/conftest.py
 
 
 def free_port() -> int:

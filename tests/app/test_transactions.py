@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from app.attendance.services import sign_in
@@ -11,6 +12,8 @@ from app.extensions import db
 from app.models import Attendance
 from app.people.services import create_person
 from app.screenings.single import create_screening
+
+pytestmark = pytest.mark.both_databases  # see tests/conftest.py
 
 
 def test_rollback_undoes_sign_ins(app, make):

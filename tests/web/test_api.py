@@ -155,6 +155,7 @@ def test_bad_input_gets_a_clear_4xx_never_500(api, method, url, body, status):
 NUL = "\u0000"
 
 
+@pytest.mark.both_databases
 @pytest.mark.parametrize("method,url,body", [
     ("post", "/api/v1/titles", {"name": f"果树{NUL}修剪"}),
     ("post", "/api/v1/batches", {"name": f"B{NUL}", "titles": []}),
@@ -170,6 +171,7 @@ def test_a_nul_character_in_any_text_is_refused_plainly(api, method, url, body):
         "The text sent contains a NUL character, which cannot be stored.")
 
 
+@pytest.mark.both_databases
 def test_a_nul_character_in_a_form_is_refused_with_a_page(app, make, client, login):
     from tests.conftest import csrf_token
 

@@ -14,6 +14,8 @@ from app.people.services import create_person, village_named
 from app.screenings.single import create_screening
 from tests.conftest import at_once, token_client
 
+pytestmark = pytest.mark.both_databases  # see tests/conftest.py
+
 
 @pytest.fixture
 def world(app, make):

@@ -203,6 +203,7 @@ def test_paper_walkin_without_a_village_takes_the_only_village(app, world):
 
 # --- 6: wrongly typed JSON -----------------------------------------------------------------------
 
+@pytest.mark.both_databases
 @pytest.mark.parametrize("body, field", [
     ({"walkin_name": "x", "village": 5}, "village"),
     ({"walkin_name": "x", "village": "东村", "device": 5}, "device"),

@@ -25,6 +25,8 @@ from app.people.services import create_person
 from app.screenings.single import create_screening
 from tests.conftest import client_of, csrf_token
 
+pytestmark = pytest.mark.both_databases  # see tests/conftest.py
+
 WINDOW = "month=2025-03"
 
 

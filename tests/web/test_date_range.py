@@ -13,6 +13,8 @@ from app.extensions import db
 from app.models import Batch, Loan, Screening
 from tests.conftest import client_of, csrf_token, token_client
 
+pytestmark = pytest.mark.both_databases  # see tests/conftest.py
+
 RANGE = "must be a date from 2000-01-01 to 2099-12-31"
 FAR = datetime(9999, 12, 31, 23, 0, tzinfo=UTC)
 

@@ -346,6 +346,7 @@ def test_a_batchs_kit_counts_are_those_of_the_callers_area(net, admin, titles):
     assert made.status_code == 201 and made.json["shipments"] == {}
 
 
+@pytest.mark.both_databases
 def test_simultaneous_consignments_of_a_batch_to_a_site_plan_one_kit(app, net, admin, titles):
     """Two officers (or a double submit) consign a batch to a site at once: one kit, and the
     other request a 409, not a 500 (both took serial -1)."""

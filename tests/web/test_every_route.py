@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from app.auth.access import KIOSK_ENDPOINTS
+
+pytestmark = pytest.mark.both_databases  # see tests/conftest.py
 
 # Public on purpose: logging in, the language switch, the phones' QR sign-in pages (villagers
 # have no accounts; a rotating code guards them), the calendar feed (a secret key in the address)

@@ -9,6 +9,8 @@ import pytest
 from app import limits
 from tests.conftest import csrf_token, token_client
 
+pytestmark = pytest.mark.both_databases  # see tests/conftest.py
+
 SHA = "a" * 64
 
 

@@ -7,6 +7,8 @@ import pytest
 
 from tests.conftest import csrf_token, token_client
 
+pytestmark = pytest.mark.both_databases  # see tests/conftest.py
+
 HUGE = str(2 ** 63)
 
 

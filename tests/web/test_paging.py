@@ -18,6 +18,8 @@ from app.extensions import db
 from app.models import Shipment, User
 from app.people.services import create_person, village_named
 
+pytestmark = pytest.mark.both_databases  # see tests/conftest.py
+
 SERIES = "农村实用科技"
 BAD_FIRST = ("0", "-1", "abc", "", "1.5")  # answered with the first page
 HUGE = "99999999999999999999999"  # answered with the last page

@@ -25,6 +25,8 @@ from app.reports.rating import stars_for, weights_from
 from app.screenings.single import create_screening
 from tests.conftest import client_of
 
+pytestmark = pytest.mark.both_databases  # see tests/conftest.py
+
 MARCH = "2025-03"
 
 

@@ -17,6 +17,8 @@ from app.people.services import create_person
 from app.screenings.single import create_screening
 from tests.conftest import csrf_token
 
+pytestmark = pytest.mark.both_databases  # see tests/conftest.py
+
 MARCH = "2025-03"
 
 
