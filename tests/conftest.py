@@ -180,7 +180,7 @@ def client(app):
 
 @pytest.fixture
 def make(app):
-    """Row factories: make.site(...), make.user(...), make.title(...)."""
+    """Row factories (tests/factories.py): make.site(...), make.title(...), make.screening(...)."""
     from tests import factories
 
     return factories
@@ -209,18 +209,6 @@ def token_client(app, username: str):
     client = app.test_client()
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
     return client
-
-
-def three_sites(make) -> tuple:
-    """P-001 (城关镇 东村) and P-002 (城关镇 西村), P-003 (河口乡 石桥村); an admin, and P-001's
-    operator op-a and kiosk kiosk-a. Returns (P-001, P-003)."""
-    a = make.site("P-001", township="城关镇", village="东村")
-    make.site("P-002", township="城关镇", village="西村")
-    c = make.site("P-003", township="河口乡", village="石桥村")
-    make.user("admin", "admin")
-    make.user("op-a", "operator", site=a)
-    make.user("kiosk-a", "kiosk", site=a)
-    return a, c
 
 
 def at_once(app, count: int, send) -> list:

@@ -13,7 +13,6 @@ from sqlalchemy import delete, func, select
 from app.extensions import db
 from app.models import Attendance, Person, Screening, Series
 from app.runner import ScreeningRunner
-from app.screenings.plans import create_series
 
 pytestmark = pytest.mark.both_databases  # see tests/conftest.py
 
@@ -23,12 +22,6 @@ FAR = datetime(9999, 12, 31, 23, 0, tzinfo=UTC)
 @pytest.fixture
 def now() -> datetime:
     return datetime.now(UTC).replace(second=0, microsecond=0)
-
-
-def plan(site, first: datetime, topic: str) -> Series:
-    series, _made = create_series(site, rule="FREQ=WEEKLY", first=first, duration_min=60,
-                                  topic=topic)
-    return series
 
 
 def count(series: Series) -> int:
@@ -45,11 +38,11 @@ def test_one_poisoned_screening_and_plan_stop_nothing_else(app, make, now, caplo
                          ends_at=datetime(1, 1, 1, 1, 10, tzinfo=UTC), topic="零年",
                          status="done")
     db.session.add_all([held, year_one])
-    poisoned = plan(site, now + timedelta(days=1, hours=1), "坏计划")
+    poisoned = make.series(site, first=now + timedelta(days=1, hours=1), topic="坏计划")
     moved = db.session.scalars(select(Screening).where(Screening.series_id == poisoned.id)).first()
     moved.starts_at = moved.recurrence_at = FAR
     moved.ends_at = FAR + timedelta(minutes=30)
-    good = plan(site, now + timedelta(days=1, hours=4), "好计划")
+    good = make.series(site, first=now + timedelta(days=1, hours=4), topic="好计划")
     made = count(good)
     db.session.execute(delete(Screening).where(Screening.series_id == good.id))
     db.session.commit()  # a plan not extended yet: its screenings are for the tick to make

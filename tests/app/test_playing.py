@@ -17,8 +17,7 @@ from app.extensions import db
 from app.models import PlayLog, Screening
 from app.player.services import close_player
 from app.runner import ScreeningRunner
-from app.screenings.playlist import resolve_items
-from app.screenings.single import create_screening
+from tests import factories
 from tests.components import need_libvlc
 
 DUMMY = "--vout=dummy --aout=dummy"
@@ -42,11 +41,8 @@ def sha(app, relpath: str) -> str:
 
 
 def plan(app, site, start: datetime, *relpaths: str) -> Screening:
-    items = resolve_items(site, [{"sha256": sha(app, p)} for p in relpaths])
-    screening, _ = create_screening(site, starts_at=start, ends_at=start + timedelta(hours=1),
-                                    topic="学习", items=items, force=True)
-    db.session.commit()
-    return screening
+    return factories.screening(site, start=start, topic="学习",
+                               playlist=[{"sha256": sha(app, p)} for p in relpaths])
 
 
 def wait_for(screening_id, statuses, seconds=20.0) -> Screening:

@@ -13,9 +13,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import FileEntry, Screening, Site
 from app.player.services import close_player, start_screening
-from app.screenings.playlist import resolve_items
-from app.screenings.single import create_screening
 from media_index.synth import make_video
+from tests import factories
 from tests.components import need_libvlc
 from tests.conftest import csrf_token
 
@@ -57,11 +56,8 @@ def played(app, make, xvfb, tmp_path):
 
 def plan(site: Site, hours: int) -> Screening:
     sha = db.session.scalar(select(FileEntry).where(FileEntry.relpath == "lesson.mp4")).media_file.sha256
-    start = datetime.now(UTC) + timedelta(hours=hours)
-    screening, _ = create_screening(site, starts_at=start, ends_at=start + timedelta(hours=1),
-                                    topic="学习", items=resolve_items(site, [{"sha256": sha}]), force=True)
-    db.session.commit()
-    return screening
+    return factories.screening(site, start=datetime.now(UTC) + timedelta(hours=hours), topic="学习",
+                               playlist=[{"sha256": sha}])
 
 
 def logged_in(app, username: str):

@@ -20,9 +20,9 @@ from app.attendance.services import sign_in
 from app.distribution.batches import create_batch
 from app.distribution.kits import consign
 from app.extensions import db
-from app.models import FileEntry, LibraryRoot, MediaFile, PlayLog
+from app.models import MediaFile, PlayLog
 from app.people.services import create_person
-from app.screenings.single import create_screening
+from tests import factories
 from tests.conftest import client_of, csrf_token
 
 pytestmark = pytest.mark.both_databases  # see tests/conftest.py
@@ -35,23 +35,17 @@ def utc(*parts) -> datetime:
 
 
 def media(title, tag: str) -> MediaFile:
-    row = MediaFile(sha256=tag * 64, fingerprint=tag, size=1, title_id=title.id)
-    db.session.add(row)
-    db.session.flush()
-    return row
+    return factories.media_file(title, sha256=tag * 64, fingerprint=tag)
 
 
 def session(site, start, minutes, status="done", audience="all", plays=()):
     """A screening with its play logs: plays are (media file, seconds)."""
-    screening, _warnings = create_screening(site, starts_at=start, topic="学习",
-                                            ends_at=start + timedelta(minutes=minutes),
-                                            audience=audience, force=True)
+    screening = factories.screening(site, start=start, minutes=minutes, topic="学习",
+                                    audience=audience)
     screening.status = status
     for file, seconds in plays:
-        db.session.add(PlayLog(site_id=site.id, screening_id=screening.id, media_file_id=file.id,
-                               sha256=file.sha256, started_at=start, played_s=seconds,
-                               ended_at=start + timedelta(seconds=seconds), outcome="completed"))
-    db.session.flush()
+        factories.play_log(site, screening=screening, media_file=file, started_at=start,
+                           played_s=seconds)
     return screening
 
 
@@ -115,12 +109,7 @@ def net(app, make):
         for kit in consign(batch, [site]).created:
             kit.status = "received"
     for site, file, missing in ((a2, m3, False), (b1, m2, True)):
-        root = LibraryRoot(site_id=site.id, path="/media/usb")
-        db.session.add(root)
-        db.session.flush()
-        db.session.add(FileEntry(root_id=root.id, relpath="a.mp4", size=1, mtime_ns=1,
-                                 media_file_id=file.id, first_seen=now, last_seen=now,
-                                 missing=missing))
+        factories.held(site, file, seen=now, missing=missing)
     db.session.commit()
 
     make.user("admin", "admin")

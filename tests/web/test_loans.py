@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Loan, Person
+from tests import factories
 from tests.conftest import csrf_token
 
 
@@ -50,12 +51,8 @@ def count() -> int:
 
 def add_loan(site, *, item="农村实用科技 DVD 第3辑", lent_ago=30, due_ago=10, returned=None):
     today = local_today()
-    loan = Loan(site_id=site.id, item=item, kind="courseware", borrower="李明",
-                lent_on=today - timedelta(days=lent_ago), due_on=today - timedelta(days=due_ago),
-                returned_on=returned)
-    db.session.add(loan)
-    db.session.commit()
-    return loan
+    return factories.loan(site, item=item, lent_on=today - timedelta(days=lent_ago),
+                          due_on=today - timedelta(days=due_ago), returned_on=returned)
 
 
 def test_lend_list_and_return(operator, site):

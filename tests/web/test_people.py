@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models import Attendance, Person, PlayLog, Site
 from app.people.services import create_person, village_named
 from app.screenings.single import create_screening
-from tests.conftest import csrf_token, three_sites, token_client
+from tests.conftest import csrf_token, token_client
 from tests.tables import xlsx
 
 GOOD = (
@@ -33,7 +33,7 @@ XSS = "<script>alert(1)</script>"
 
 @pytest.fixture
 def world(app, make):
-    a, c = three_sites(make)
+    a, c = make.three_sites()
     make.user("op-c", "operator", site=c)
     make.user("town-hk", "township", township="河口乡")
     return {"a": a, "c": c}

@@ -10,16 +10,15 @@ from app.errors import Invalid
 from app.extensions import db
 from app.models import Person
 from app.people.services import create_person, village_named
-from tests.conftest import three_sites, token_client
+from tests.conftest import token_client
 
 
 @pytest.fixture
 def world(app, make):
-    a, c = three_sites(make)
+    a, c = make.three_sites()
     make.user("town-cg", "township", township="城关镇")
     for name, village in (("张三", "东村"), ("李四", "西村"), ("王五", "石桥村")):
-        create_person(name, village=village_named(village), phone="13800138000")
-    db.session.commit()
+        make.person(name, village=village, phone="13800138000")
     return {"a": a, "c": c}
 
 

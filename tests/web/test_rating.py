@@ -19,10 +19,11 @@ from app.attendance.services import sign_in
 from app.distribution.batches import create_batch
 from app.distribution.kits import consign
 from app.extensions import db
-from app.models import Attendance, FileEntry, LibraryRoot, MediaFile, Site, Title, User
+from app.models import Attendance, Site, Title, User
 from app.people.services import create_person
 from app.reports.rating import stars_for, weights_from
 from app.screenings.single import create_screening
+from tests import factories
 from tests.conftest import client_of
 
 pytestmark = pytest.mark.both_databases  # see tests/conftest.py
@@ -257,14 +258,8 @@ def test_holdings_agree_with_distribution_coverage(net):
     for code, name, missing in (("R-2", "家乡的变化", False), ("R-4", "果树修剪技术", True),
                                 ("R-5", "果树修剪技术", False)):
         site = db.session.scalar(select(Site).where(Site.code == code))
-        file = MediaFile(sha256=code.lower().replace("-", "") * 32, fingerprint=code, size=1,
-                         title_id=titles[name].id)
-        root = LibraryRoot(site_id=site.id, path="/media/usb")
-        db.session.add_all([file, root])
-        db.session.flush()
-        db.session.add(FileEntry(root_id=root.id, relpath="a.mp4", size=1, mtime_ns=1,
-                                 media_file_id=file.id, first_seen=now, last_seen=now,
-                                 missing=missing))
+        file = factories.media_file(titles[name], sha256=code.lower().replace("-", "") * 32)
+        factories.held(site, file, seen=now, missing=missing)
     db.session.commit()
     admin = db.session.scalar(select(User).where(User.username == "admin"))
     sites = db.session.scalars(select(Site).where(Site.active.is_(True))).all()

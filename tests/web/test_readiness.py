@@ -14,10 +14,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import FileEntry, ReadinessCheck, Screening
-from app.screenings.playlist import resolve_items
 from app.screenings.readiness import FULL, QUICK, check_screening, run_due_checks
-from app.screenings.single import create_screening
 from media_index import quick_fingerprint
+from tests import factories
 from tests.conftest import token_client
 
 
@@ -45,10 +44,7 @@ def _entry(relpath: str) -> FileEntry:
 
 
 def _plan(site, start, *specs) -> Screening:
-    screening, _w = create_screening(site, starts_at=start, ends_at=start + timedelta(hours=1),
-                                     topic="学习", items=resolve_items(site, specs), force=True)
-    db.session.commit()
-    return screening
+    return factories.screening(site, start=start, topic="学习", playlist=list(specs))
 
 
 def _flip_a_byte(path: str) -> None:

@@ -12,9 +12,8 @@ import pytest
 
 from app.attendance.services import sign_in
 from app.extensions import db
-from app.models import PlayLog
 from app.people.services import create_person
-from app.screenings.single import create_screening
+from tests import factories
 from tests.conftest import csrf_token
 
 pytestmark = pytest.mark.both_databases  # see tests/conftest.py
@@ -27,15 +26,11 @@ def utc(*parts) -> datetime:
 
 
 def session(site, start, minutes, audience="all", status="done", played=()):
-    screening, _warnings = create_screening(site, starts_at=start, topic="学习",
-                                            ends_at=start + timedelta(minutes=minutes),
-                                            audience=audience, force=True)
+    screening = factories.screening(site, start=start, minutes=minutes, topic="学习",
+                                    audience=audience)
     screening.status = status
     for seconds in played:
-        db.session.add(PlayLog(site_id=site.id, screening_id=screening.id, started_at=start,
-                               ended_at=start + timedelta(seconds=seconds), played_s=seconds,
-                               outcome="completed"))
-    db.session.flush()
+        factories.play_log(site, screening=screening, started_at=start, played_s=seconds)
     return screening
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Bundle, PlayLog, Site, SyncPeer, TerminalHealth
 from app.terminals.services import Limits, terminals
-from tests.conftest import client_of, three_sites, token_client
+from tests.conftest import client_of, token_client
 
 LIMITS = Limits(silent_days=3, min_free_bytes=2 * 10**9, clock_max_s=300)
 
@@ -41,7 +41,7 @@ def _by_code(now):
 
 
 def test_alerts_follow_the_clock_they_are_given(app, make, now):
-    a, c = three_sites(make)
+    a, c = make.three_sites()
     b = db.session.scalar(select(Site).where(Site.code == "P-002"))
     _peer("P-001", heard=now - timedelta(days=2))
     _health(a, now - timedelta(days=2))
@@ -68,7 +68,7 @@ def test_alerts_follow_the_clock_they_are_given(app, make, now):
 
 
 def test_an_enrolled_site_never_heard_from_is_silent_after_the_days(app, make, now):
-    three_sites(make)
+    make.three_sites()
     peer = _peer("P-003", heard=None)
     peer.created_at = now - timedelta(days=4)
     db.session.commit()
@@ -77,7 +77,7 @@ def test_an_enrolled_site_never_heard_from_is_silent_after_the_days(app, make, n
 
 
 def test_a_bundle_from_the_future_beats_an_older_pull_measurement(app, make, now):
-    three_sites(make)
+    make.three_sites()
     _peer("P-001", heard=now, skew=10)
     db.session.add(Bundle(origin="P-001", destination="HUB", digest="d" * 64,
                           bundle_created_at=now + timedelta(days=1), imported_at=now))
@@ -88,7 +88,7 @@ def test_a_bundle_from_the_future_beats_an_older_pull_measurement(app, make, now
 
 @pytest.fixture
 def network(app, make, now):
-    a, c = three_sites(make)
+    a, c = make.three_sites()
     make.user("chengguan", "township", township="城关镇")
     _health(a, now, player_faults_30d=1)
     _health(c, now, free_disk_bytes=10**9)
