@@ -1,38 +1,38 @@
 """Sign-in through the API: 201 new, 200 already signed (one row, ever), unknown people, the
-window for kiosk and phone, walk-ins, and simultaneous sign-ins of one person."""
+window for kiosk and phone, walk-ins (and their villages), simultaneous sign-ins of one person,
+a sign-in over an earlier mark, statuses a kiosk or a phone may not set, wrongly typed fields and
+deactivated people."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from app.attendance.services import sign_in
 from app.extensions import db
 from app.models import Attendance, Person
 from app.people.services import create_person, village_named
+from app.places.services import get_or_make_unit
 from app.screenings.single import create_screening
-from tests.conftest import at_once, token_client
+from tests.conftest import at_once, client_of, csrf_token, token_client
+from tests.web.conftest import api_url, marks, walkin
 
 pytestmark = pytest.mark.both_databases  # see tests/conftest.py
 
 
 @pytest.fixture
-def world(app, make):
+def world(app, make, now):
     site = make.site("P-001", township="城关镇", village="东村")
     make.site("P-002", township="城关镇", village="西村")
     make.user("admin", "admin")
     make.user("kiosk-a", "kiosk", site=site)
-    east = village_named("东村")
-    people = {name: create_person(name, village=east, party_member=pm, role=role)
-              for name, pm, role in (("张三", True, "member"), ("欧阳娜娜", False, "villager"),
-                                     ("曾小明", True, "cadre"))}
-    now = datetime.now(UTC)
-    open_now, _ = create_screening(site, starts_at=now - timedelta(minutes=20),
-                                   ends_at=now + timedelta(minutes=40), topic="党课")
-    later, _ = create_screening(site, starts_at=now + timedelta(days=2),
-                                ends_at=now + timedelta(days=2, hours=1), topic="以后")
-    db.session.commit()
+    people = make.people("东村", ("张三", {"party_member": True, "role": "member"}), "欧阳娜娜",
+                         ("曾小明", {"party_member": True, "role": "cadre"}))
+    open_now = make.screening(site, start=now - timedelta(minutes=20), topic="党课", force=False)
+    later = make.screening(site, start=now + timedelta(days=2), topic="以后", force=False)
     return {"site": site, "people": people, "open": open_now, "later": later}
 
 
@@ -151,3 +151,136 @@ def test_simultaneous_walkins_of_one_new_name_make_one_person(app, world, backen
     db.session.expire_all()
     assert db.session.scalar(select(func.count(Person.id)).where(Person.name == "新来的")) == 1
     assert db.session.scalar(select(func.count(Attendance.id))) == 1
+
+
+# --- a mark set before; walk-ins' villages; statuses; typed fields; deactivated people ------------
+
+def test_api_sign_in_over_an_absent_mark_is_201_with_the_same_row(app, open_sheet):
+    s, li = open_sheet["open"], open_sheet["people"]["李四"]
+    first = sign_in(s, method="operator", person=li, status="absent", recorded_by="op-a")
+    db.session.commit()
+    row_id = str(first.attendance.id)
+    kiosk = token_client(app, "kiosk-a")
+    response = kiosk.post(api_url(s), json={"person_id": str(li.id)})
+    assert response.status_code == 201
+    assert (response.json["id"], response.json["status"], response.json["method"]) == (
+        row_id, "present", "kiosk")
+    assert response.json["replaced"] == "absent"  # the kiosk's page offers no undo for it
+    again = kiosk.post(api_url(s), json={"person_id": str(li.id)})
+    assert again.status_code == 200 and again.json["id"] == row_id
+    assert again.json["replaced"] is None
+    browser = client_of(app, "kiosk-a")
+    undo = browser.post(f"/kiosk/undo/{row_id}", headers={"Accept": "application/json"},
+                        data={"csrf_token": csrf_token(browser, "/kiosk")})
+    assert undo.status_code == 409 and marks(s)["李四"].status == "present"
+    assert db.session.scalar(select(func.count(Attendance.id))) == 1
+
+
+def test_phone_sign_in_over_an_absent_mark_is_late_by_the_usual_rule(app, now, open_sheet, make):
+    s = make.screening(open_sheet["site"], start=now - timedelta(minutes=30), audience="party_members")
+    wang = open_sheet["people"]["王五"]
+    sign_in(s, method="operator", person=wang, status="absent", recorded_by="op-a")
+    result = sign_in(s, method="phone", person=wang, device="d" * 32)
+    assert result.replaced == "absent" and not result.created
+    assert (result.attendance.status, result.attendance.method) == ("late", "phone")
+
+
+def test_api_walkin_outside_the_screenings_villages_is_refused(app, open_sheet):
+    api = token_client(app, "kiosk-a")
+    response = api.post(api_url(open_sheet["open"]), json={"walkin_name": "远村来客",
+                                                      "village": "蒋家营村"})
+    assert response.status_code == 422
+    assert response.json["error"]["message"] == "蒋家营村 is not one of this screening's villages."
+    assert walkin("远村来客") is None
+
+
+def test_api_walkin_without_a_village_takes_the_screenings_only_village(app, open_sheet):
+    api = token_client(app, "kiosk-a")
+    response = api.post(api_url(open_sheet["open"]), json={"walkin_name": "没写村的"})
+    assert response.status_code == 201
+    person = walkin("没写村的")
+    assert person.village_id == open_sheet["east"].id and person.walkin
+    operator = client_of(app, "op-a")  # the operator can review them
+    assert operator.get(f"/people/{person.id}").status_code == 200
+    assert "没写村的" in operator.get("/people?walkins=1").get_data(as_text=True)
+
+
+def test_walkin_without_a_village_at_a_screening_of_several_villages_is_refused(app, now, open_sheet, make):
+    station = make.site("S-001", township="城关镇", village=None, kind="station")
+    get_or_make_unit("西村", "village", station.unit)
+    s = make.screening(station, start=now - timedelta(minutes=5), audience="party_members")
+    api = token_client(app, "admin")
+    response = api.post(api_url(s), json={"walkin_name": "没写村的", "method": "operator"})
+    assert response.status_code == 422 and response.json["error"]["message"] == "Choose the village."
+    assert api.post(api_url(s), json={"walkin_name": "西村人", "village": "西村",
+                                      "method": "operator"}).status_code == 201
+    assert walkin("西村人").village.name == "西村"
+
+
+@pytest.mark.both_databases
+@pytest.mark.parametrize("body, field", [
+    ({"walkin_name": "x", "village": 5}, "village"),
+    ({"walkin_name": "x", "village": "东村", "device": 5}, "device"),
+    ({"walkin_name": "x", "village": "东村", "device": ["a"]}, "device"),
+    ({"walkin_name": 5, "village": "东村"}, "walkin_name"),
+    ({"walkin_name": "x", "village": "东村", "method": ["operator"]}, "method"),
+    ({"walkin_name": "x", "village": "东村", "status": {"a": 1}}, "status"),
+])
+def test_wrongly_typed_fields_are_422(app, open_sheet, body, field):
+    api = token_client(app, "admin")
+    response = api.post(api_url(open_sheet["open"]), json=body)
+    assert response.status_code == 422
+    assert response.json["error"]["message"] == f"Field {field} has the wrong type."
+    assert db.session.scalar(select(func.count(Attendance.id))) == 0
+
+
+@pytest.mark.parametrize("status", ["excused", "present"])
+def test_kiosk_may_not_send_a_status(app, now, open_sheet, status, make):
+    late = make.screening(open_sheet["site"], start=now - timedelta(minutes=20), audience="party_members")
+    api = token_client(app, "kiosk-a")
+    response = api.post(api_url(late), json={"walkin_name": "来客", "village": "东村",
+                                             "status": status})
+    assert response.status_code == 403
+    assert response.json["error"]["message"] == (
+        "A kiosk does not set the status: it follows from the time of sign-in.")
+    assert marks(late) == {}
+    response = api.post(api_url(late), json={"person_id": str(open_sheet["people"]["张三"].id)})
+    assert response.status_code == 201 and response.json["status"] == "late"
+
+
+def test_staff_may_not_set_the_status_of_a_phone_sign_in(app, open_sheet):
+    api = token_client(app, "admin")
+    response = api.post(api_url(open_sheet["open"]), json={
+        "person_id": str(open_sheet["people"]["张三"].id), "method": "phone", "status": "excused"})
+    assert response.status_code == 422 and marks(open_sheet["open"]) == {}
+
+
+def test_api_refuses_a_deactivated_person_like_the_kiosk(app, open_sheet):
+    zhang = open_sheet["people"]["张三"]
+    zhang.active = False
+    db.session.commit()
+    for username in ("kiosk-a", "admin"):
+        response = token_client(app, username).post(api_url(open_sheet["open"]),
+                                                    json={"person_id": str(zhang.id)})
+        assert response.status_code == 404, username
+    assert marks(open_sheet["open"]) == {}
+
+
+def test_walkin_matching_only_a_deactivated_person_is_a_new_walkin_to_review(app, open_sheet):
+    zhang = open_sheet["people"]["张三"]
+    zhang.active = False
+    db.session.commit()
+    response = token_client(app, "kiosk-a").post(api_url(open_sheet["open"]),
+                                                 json={"walkin_name": "张三", "village": "东村"})
+    assert response.status_code == 201 and response.json["person_id"] != str(zhang.id)
+    db.session.expire_all()
+    new = db.session.get(Person, uuid.UUID(response.json["person_id"]))
+    assert new.walkin and new.active and new.village_id == open_sheet["east"].id
+    assert db.session.get(Person, zhang.id).active is False
+
+
+def test_walkin_matching_an_active_roster_person_signs_them_in(app, open_sheet):
+    li = open_sheet["people"]["李四"]
+    response = token_client(app, "kiosk-a").post(api_url(open_sheet["open"]),
+                                                 json={"walkin_name": "李四", "village": "东村"})
+    assert response.status_code == 201 and response.json["person_id"] == str(li.id)

@@ -1,5 +1,6 @@
 """The kiosk and the phone sign-in: the open screening, search, sign, already, undo for 30 s,
-walk-ins, the kiosk fence, the rotating QR code and one person per phone."""
+walk-ins (and their village when its name is shared), the kiosk fence, the rotating QR code, one
+person per phone, and a kiosk sign-in over an absent or excused mark."""
 
 from __future__ import annotations
 
@@ -12,30 +13,25 @@ from sqlalchemy import func, select
 from app.attendance import kiosk, qr
 from app.extensions import db
 from app.models import Attendance, Person
-from app.people.services import create_person, village_named
 from app.qrcodes import svg as qr_svg
 from app.screenings.single import create_screening
-from tests.conftest import csrf_token
+from tests.conftest import client_of, csrf_token, token_client
+from tests.web.conftest import api_url, kiosk_sign, mark_at_rollcall, marks, walkin
 
 
 @pytest.fixture
-def world(app, make):
+def world(app, make, now):
     site = make.site("P-001", township="城关镇", village="东村")
     other = make.site("P-002", township="城关镇", village="西村")
     make.user("admin", "admin")
     make.user("op-a", "operator", site=site)
     make.user("kiosk-a", "kiosk", site=site)
     make.user("kiosk-b", "kiosk", site=other)
-    east, west = village_named("东村"), village_named("西村")
-    people = {name: create_person(name, village=village, party_member=pm)
-              for name, village, pm in (("张三", east, True), ("欧阳娜娜", east, False),
-                                        ("曾小明", east, True), ("周顺", west, False))}
-    now = datetime.now(UTC)
-    open_now, _ = create_screening(site, starts_at=now - timedelta(minutes=5),
-                                   ends_at=now + timedelta(minutes=55), topic="党员学习")
-    later, _ = create_screening(site, starts_at=now + timedelta(days=2),
-                                ends_at=now + timedelta(days=2, hours=1), topic="以后的放映")
-    db.session.commit()
+    people = make.people("东村", ("张三", {"party_member": True}), "欧阳娜娜",
+                         ("曾小明", {"party_member": True}))
+    people["周顺"] = make.person("周顺", village="西村")
+    open_now = make.screening(site, start=now - timedelta(minutes=5), topic="党员学习", force=False)
+    later = make.screening(site, start=now + timedelta(days=2), topic="以后的放映", force=False)
     return {"site": site, "people": people, "open": open_now, "later": later}
 
 
@@ -44,9 +40,8 @@ def afar(world, make):
     """Two people the kiosk's search must keep apart from: 张山 (zs) of another township, and
     a second 张三, of 西村 (P-001's township, not its village)."""
     make.site("P-009", township="河口乡", village="石桥村")
-    world["people"]["张山"] = create_person("张山", village=village_named("石桥村"))
-    world["people"]["西村张三"] = create_person("张三", village=village_named("西村"))
-    db.session.commit()
+    world["people"]["张山"] = make.person("张山", village="石桥村")
+    world["people"]["西村张三"] = make.person("张三", village="西村")
     return world
 
 
@@ -92,7 +87,6 @@ def test_no_open_screening_says_when_the_next_opens(client, world, login):
 
 
 def test_of_several_open_screenings_the_next_to_start(app, world, clock):
-    from app.screenings.single import create_screening
 
     soon, _ = create_screening(world["site"], starts_at=clock.now + timedelta(minutes=70),
                                ends_at=clock.now + timedelta(minutes=100), topic="接着放")
@@ -467,3 +461,32 @@ def test_behind_https_the_phones_device_cookie_is_secure(app, world, secure):
     cookies = scan(app.test_client(), world["open"].id).headers.getlist("Set-Cookie")
     device = next(c for c in cookies if c.startswith("dianjiao_device="))
     assert ("; Secure" in device) == secure
+
+
+# --- a mark set before the kiosk; a walk-in's village ---------------------------------------------
+
+@pytest.mark.parametrize("mark", ["absent", "excused"])
+def test_kiosk_turns_an_absent_or_excused_mark_into_the_sign_in(app, open_sheet, mark):
+    s, zhang = open_sheet["open"], open_sheet["people"]["张三"]
+    mark_at_rollcall(client_of(app, "op-a"), s, zhang, mark)
+    kiosk = client_of(app, "kiosk-a")
+    response = kiosk_sign(kiosk, s, person_id=str(zhang.id))
+    assert response.status_code == 303 and "new=1" in response.headers["Location"]
+    html = kiosk.get(response.headers["Location"]).get_data(as_text=True)
+    assert re.search(r'id="kiosk-state">Signed in<', html)
+    assert 'id="kiosk-undo" action=""' in html  # it replaced a mark: the operator changes it
+    row = marks(s)["张三"]
+    assert (row.status, row.method, row.recorded_by) == ("present", "kiosk", "kiosk-a")
+    assert kiosk.get("/kiosk/count").json["count"] == 1
+    assert db.session.scalar(select(func.count(Attendance.id))) == 1
+
+
+def test_kiosk_walkin_with_a_village_name_shared_across_the_network(app, open_sheet):
+    kiosk = client_of(app, "kiosk-a")
+    response = kiosk_sign(kiosk, open_sheet["open"], walkin_name="新来的", village="东村")
+    assert response.status_code == 303
+    assert walkin("新来的").village_id == open_sheet["east"].id
+    api = token_client(app, "kiosk-a")
+    response = api.post(api_url(open_sheet["open"]), json={"walkin_name": "又来的", "village": "东村"})
+    assert response.status_code == 201
+    assert walkin("又来的").village_id == open_sheet["east"].id

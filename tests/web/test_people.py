@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 
 from app.attendance.services import study_minutes
 from app.extensions import db
-from app.models import Attendance, Person, PlayLog, Site
+from app.models import Person, Site
 from app.people.services import create_person, village_named
-from app.screenings.single import create_screening
+from tests import factories
 from tests.conftest import csrf_token, token_client
 from tests.tables import xlsx
 
@@ -234,17 +234,14 @@ def test_operator_may_import_only_into_their_own_villages(world, login):
 # --- list and search ------------------------------------------------------------------------
 
 @pytest.fixture
-def roster(world):
-    east, west, stone = village_named("东村"), village_named("西村"), village_named("石桥村")
-    people = {
-        "张三": create_person("张三", village=east, party_member=True, role="member"),
-        "李四": create_person("李四", village=east),
-        "张晓东": create_person("张晓东", village=west, party_member=True, role="cadre"),
-        "王五": create_person("王五", village=stone, party_member=True, role="member"),
-        "来客": create_person("来客", village=east, walkin=True),
+def roster(world, make):
+    return {
+        "张三": make.person("张三", village="东村", party_member=True, role="member"),
+        "李四": make.person("李四", village="东村"),
+        "张晓东": make.person("张晓东", village="西村", party_member=True, role="cadre"),
+        "王五": make.person("王五", village="石桥村", party_member=True, role="member"),
+        "来客": make.person("来客", village="东村", walkin=True),
     }
-    db.session.commit()
-    return people
 
 
 @pytest.mark.parametrize("q", ["张三", "zhangsan", "zs", "张s", "ZS"])
@@ -379,19 +376,16 @@ def month_start(app) -> datetime:
 
 
 def screening(site: Site, start: datetime, minutes: int, topic: str, played: list[int]):
-    row, _ = create_screening(site, starts_at=start.astimezone(UTC),
-                              ends_at=(start + timedelta(minutes=minutes)).astimezone(UTC),
-                              topic=topic)
+    """A screening and the items it played (seconds each; the log has no end, as some do)."""
+    row = factories.screening(site, start=start.astimezone(UTC), minutes=minutes, topic=topic)
     for n, seconds in enumerate(played):
-        db.session.add(PlayLog(site_id=site.id, screening_id=row.id,
-                               started_at=start.astimezone(UTC) + timedelta(seconds=n),
-                               played_s=seconds, outcome="completed"))
+        factories.play_log(site, screening=row, started_at=start.astimezone(UTC) + timedelta(seconds=n),
+                           played_s=seconds, ended=False)
     return row
 
 
 def attend(screening_row, who: Person, status: str, method: str = "kiosk"):
-    db.session.add(Attendance(screening_id=screening_row.id, person_id=who.id, method=method,
-                              status=status, signed_at=screening_row.starts_at))
+    factories.attendance(screening_row, who, status=status, method=method)
 
 
 @pytest.fixture
@@ -496,3 +490,12 @@ def test_html_in_a_name_is_escaped_everywhere(app, world, client, login):
         html = response.get_data(as_text=True)
         assert XSS not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+# --- how study hours are shown --------------------------------------------------------------------
+
+def test_hours_just_under_the_target_do_not_show_as_the_target(app):
+    with app.test_request_context():
+        hours = app.jinja_env.get_template("people/_person.html").module.hours
+        assert [str(hours(v)) for v in (19.96, 7.2, 4.3, 0.0, 20.0)] == [
+            "19.9", "7.2", "4.3", "0.0", "20.0"]

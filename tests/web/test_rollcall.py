@@ -1,6 +1,8 @@
 """The operator's roll-call, the paper sign-in sheet and its entry, and the screening record
 (学用登记): marks and who recorded them, scope, auto-absent when the window closes (with
-hand-computed expectations), idempotent paper entry, played minutes and the discussion notes."""
+hand-computed expectations; never at the hub for an enrolled site; taken back when the screening
+moves), corrections and who made them, idempotent paper entry (walk-ins' villages, limits, the
+marks a line leaves alone), played minutes and the discussion notes."""
 
 from __future__ import annotations
 
@@ -10,11 +12,14 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.attendance.services import sign_in
 from app.extensions import db
 from app.models import Attendance, Person, PlayLog, Screening
-from app.people.services import create_person, village_named
-from app.screenings.single import create_screening
-from tests.conftest import csrf_token
+from app.models.sync import SyncPeer
+from app.places.services import get_or_make_unit
+from tests import factories
+from tests.conftest import client_of, csrf_token
+from tests.web.conftest import kiosk_sign, mark_at_rollcall, marks, paper_entry, walkin
 
 
 @pytest.fixture
@@ -28,21 +33,16 @@ def world(app, make):
     make.user("chengguan", "township", township="城关镇")
     make.site("P-009", township="河口乡", village="石桥村")
     make.user("hekou", "township", township="河口乡")
-    east = village_named("东村")
-    people = {name: create_person(name, village=east, party_member=pm, role=role)
-              for name, pm, role in (("张三", True, "member"), ("李四", True, "member"),
-                                     ("王五", True, "cadre"), ("赵六", False, "villager"))}
-    create_person("孙七", village=village_named("西村"), party_member=True)  # another village
-    db.session.commit()
+    members = {"party_member": True, "role": "member"}
+    people = make.people("东村", ("张三", members), ("李四", members),
+                         ("王五", {"party_member": True, "role": "cadre"}), "赵六")
+    make.person("孙七", village="西村", party_member=True)  # another village
     return {"site": site, "people": people}
 
 
-def screening(site, *, start: datetime, minutes: int = 60, audience: str = "party_members",
-              topic: str = "党课") -> Screening:
-    row, _ = create_screening(site, starts_at=start, ends_at=start + timedelta(minutes=minutes),
-                              topic=topic, audience=audience)
-    db.session.commit()
-    return row
+def screening(site, *, start: datetime, audience: str = "party_members", **fields) -> Screening:
+    """A screening for the party members (whom the roll-call then expects) unless told."""
+    return factories.screening(site, start=start, audience=audience, **fields)
 
 
 def rows(s: Screening) -> dict[str, Attendance]:
@@ -176,6 +176,84 @@ def test_everyone_audience_expects_the_villager_too(app, now, world, login, clie
     assert {a.status for a in rows(s).values()} == {"absent"}
 
 
+# --- corrections, and who closes the sheet --------------------------------------------------------
+
+def test_rollcall_correction_of_a_kiosk_sign_in_keeps_both_names(app, open_sheet):
+    s, zhang = open_sheet["open"], open_sheet["people"]["张三"]
+    kiosk_sign(client_of(app, "kiosk-a"), s, person_id=str(zhang.id))
+    operator = client_of(app, "op-a")
+    mark_at_rollcall(operator, s, zhang, "late")
+    row = marks(s)["张三"]
+    assert (row.status, row.method, row.recorded_by) == ("late", "kiosk", "kiosk-a → op-a")
+    page = operator.get(f"/screenings/{s.id}/rollcall").get_data(as_text=True)
+    assert "kiosk-a · corrected by op-a" in page
+    mark_at_rollcall(client_of(app, "admin"), s, zhang, "present")  # a second correction
+    assert marks(s)["张三"].recorded_by == "kiosk-a → admin"
+
+
+def test_rollcall_correction_of_an_operator_mark_is_the_operators(app, open_sheet):
+    s, zhang = open_sheet["open"], open_sheet["people"]["张三"]
+    operator = client_of(app, "op-a")
+    mark_at_rollcall(operator, s, zhang, "absent")
+    mark_at_rollcall(client_of(app, "admin"), s, zhang, "excused")
+    row = marks(s)["张三"]
+    assert (row.status, row.method, row.recorded_by) == ("excused", "operator", "admin")
+
+
+@pytest.mark.parametrize("page", ["rollcall", "record"])
+def test_viewing_at_the_hub_does_not_close_an_enrolled_sites_screening(app, now, open_sheet, page, make):
+    past = make.screening(open_sheet["site"], start=now - timedelta(hours=3), audience="party_members")
+    db.session.add(SyncPeer(code="P-001", kind="site", key="ab" * 32))
+    db.session.commit()
+    operator = client_of(app, "op-a")
+    assert operator.get(f"/screenings/{past.id}/{page}").status_code == 200
+    assert marks(past) == {}
+    assert db.session.get(Screening, past.id).attendance_closed is False
+
+
+def test_viewing_still_closes_a_screening_of_a_site_not_enrolled(app, now, open_sheet, make):
+    past = make.screening(open_sheet["site"], start=now - timedelta(hours=3), audience="party_members")
+    client_of(app, "op-a").get(f"/screenings/{past.id}/rollcall")
+    assert {a.status for a in marks(past).values()} == {"absent"} and len(marks(past)) == 3
+
+
+def test_a_villagers_screening_expects_neither_party_members_nor_cadres(app, now, open_sheet, make):
+    """东村: 张三 李四 王五 (party members, from the fixture), a cadre who is no party member, an
+    activist and a villager: a villagers' screening expects the last two only, and its closed
+    sheet marks only them absent."""
+    from app.attendance.services import close_if_due, expected_people
+
+    east = open_sheet["east"]
+    make.person("赵干部", village=east, role="cadre")
+    make.person("钱积极", village=east, role="activist")
+    make.person("孙群众", village=east)
+    row = make.screening(open_sheet["site"], start=now - timedelta(hours=3), topic="果树修剪",
+                         audience="villagers")
+    assert [p.name for p in expected_people(row)] == ["钱积极", "孙群众"]
+    assert close_if_due(row) == 2
+    assert set(marks(row)) == {"钱积极", "孙群众"}
+
+
+def test_moving_a_closed_screening_takes_back_its_automatic_absences(app, now, open_sheet, make):
+    """A date typed wrong in the past: the sheet closed by itself (three absent). Moved to next
+    week, it has no absences and closes again only after its new end; a mark an operator set
+    by hand stays."""
+    from app.attendance.services import close_if_due
+    from app.screenings.single import update_screening
+
+    past = make.screening(open_sheet["site"], start=now - timedelta(hours=3), audience="party_members")
+    sign_in(past, method="operator", person=open_sheet["people"]["张三"], status="excused",
+            recorded_by="op-a")
+    assert close_if_due(past) == 2
+    later = now + timedelta(days=7)
+    update_screening(past, {"starts_at": later.isoformat(),
+                            "ends_at": (later + timedelta(hours=1)).isoformat()}, force=True)
+    db.session.commit()
+    assert {name: a.status for name, a in marks(past).items()} == {"张三": "excused"}
+    assert db.session.get(Screening, past.id).attendance_closed is False
+    assert close_if_due(past) == 0  # not over yet
+
+
 def test_paper_sheet_lists_the_roster_blank_lines_and_the_qr_pointer(app, now, world, login, client):
     s = screening(world["site"], start=now + timedelta(days=1), topic="<b>学习</b>")
     login("op-a")
@@ -247,6 +325,84 @@ def test_paper_entry_with_a_bad_line_saves_nothing(app, now, world, login, clien
         "walkins-0-name": "<i>李</i>", "walkins-0-village": "没有这个村"})
     assert response.status_code == 422 and rows(s) == {}
     assert "没有这个村" in response.get_data(as_text=True)
+
+
+# --- paper entry: walk-ins' villages, limits, the marks it leaves ---------------------------------
+
+def test_paper_walkin_with_a_village_name_shared_across_the_network(app, open_sheet):
+    operator = client_of(app, "op-a")
+    response = paper_entry(operator, open_sheet["open"], [("纸上来的", "东村")])
+    assert response.status_code == 302
+    assert walkin("纸上来的").village_id == open_sheet["east"].id
+
+
+@pytest.mark.parametrize("village", ["蒋家营村", ""])
+def test_paper_walkin_outside_the_area_or_without_a_village(app, now, open_sheet, make, village):
+    station = make.site("S-001", township="城关镇", village=None, kind="station")
+    get_or_make_unit("西村", "village", station.unit)
+    make.user("op-s", "operator", site=station)
+    s = make.screening(station, start=now - timedelta(minutes=5), audience="party_members")
+    operator = client_of(app, "op-s")
+    response = paper_entry(operator, s, [("纸上来的", village)],
+                           present=[str(open_sheet["people"]["张三"].id)])
+    assert response.status_code == 422
+    assert "Nothing was saved" in response.get_data(as_text=True)
+    assert marks(s) == {} and walkin("纸上来的") is None
+
+
+def test_paper_walkin_without_a_village_takes_the_only_village(app, open_sheet):
+    operator = client_of(app, "op-a")
+    assert paper_entry(operator, open_sheet["open"], [("纸上来的", "")]).status_code == 302
+    assert walkin("纸上来的").village_id == open_sheet["east"].id
+
+
+def test_paper_walkin_errors_are_translated_and_inputs_have_maxlength(app, open_sheet):
+    operator = client_of(app, "op-a")
+    operator.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN,zh;q=0.9"
+    url = f"/screenings/{open_sheet['open'].id}/paper/entry"
+    page = operator.get(url).get_data(as_text=True)
+    inputs = re.findall(r'<input id="walkins-\d+-(\w+)"[^>]*maxlength="(\d+)"', page)
+    assert sorted(inputs) == [("name", "40")] * 5 + [("village", "100")] * 5
+    response = paper_entry(operator, open_sheet["open"], [("来客", "村" * 101)])
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Field cannot be longer" not in html and "100" in html
+    assert re.search(r'class="error">村: [^<]*\u5b57[^<]*100', html)  # 字段长度…100
+    assert marks(open_sheet["open"]) == {}
+
+
+def test_paper_entry_with_more_lines_than_it_takes_saves_nothing(app, open_sheet):
+    operator = client_of(app, "op-a")
+    response = paper_entry(operator, open_sheet["open"], [(f"来客{n}", "东村") for n in range(60)],
+                           present=[str(open_sheet["people"]["张三"].id)])
+    assert response.status_code == 422
+    assert "A sheet takes at most 50 walk-in lines" in response.get_data(as_text=True)
+    assert marks(open_sheet["open"]) == {}
+    assert db.session.scalar(select(func.count(Person.id)).where(Person.walkin.is_(True))) == 0
+
+
+@pytest.mark.parametrize("mark", ["late", "excused"])
+def test_a_paper_line_leaves_a_late_or_excused_mark_alone(app, open_sheet, mark):
+    operator = client_of(app, "op-a")
+    zhang = open_sheet["people"]["张三"]
+    mark_at_rollcall(operator, open_sheet["open"], zhang, mark)
+    response = paper_entry(operator, open_sheet["open"], [("张三", "东村")])
+    assert response.status_code == 302
+    assert marks(open_sheet["open"])["张三"].status == mark
+
+
+def test_a_paper_line_over_an_absent_mark_signs_in_and_is_counted(app, open_sheet):
+    operator = client_of(app, "op-a")
+    zhang, li = open_sheet["people"]["张三"], open_sheet["people"]["李四"]
+    mark_at_rollcall(operator, open_sheet["open"], zhang, "absent")
+    mark_at_rollcall(operator, open_sheet["open"], li, "absent")
+    response = paper_entry(operator, open_sheet["open"], [("张三", "东村")], present=str(li.id))
+    assert response.status_code == 302
+    rows = marks(open_sheet["open"])
+    assert (rows["张三"].status, rows["张三"].method) == ("present", "paper")
+    assert (rows["李四"].status, rows["李四"].method) == ("present", "paper")
+    page = operator.get(response.headers["Location"]).get_data(as_text=True)
+    assert re.search(r"(Saved: 2 sign-ins from the sheet|已保存.*2)", page), page[:2000]
 
 
 def test_record_page_played_minutes_attendance_and_discussion(app, now, world, login, client):
