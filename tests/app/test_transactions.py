@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -10,19 +10,14 @@ from sqlalchemy import func, select
 from app.attendance.services import sign_in
 from app.extensions import db
 from app.models import Attendance
-from app.people.services import create_person
-from app.screenings.single import create_screening
 
 pytestmark = pytest.mark.both_databases  # see tests/conftest.py
 
 
 def test_rollback_undoes_sign_ins(app, make):
     site = make.site("P-001")
-    now = datetime.now(UTC)
-    screening, _ = create_screening(site, starts_at=now, ends_at=now + timedelta(hours=1),
-                                    topic="党课")
-    person = create_person("张三")
-    db.session.commit()
+    screening = make.screening(site, start=datetime.now(UTC), topic="党课")
+    person = make.person("张三")
     first = sign_in(screening, method="paper", person=person)
     assert first.created
     assert not sign_in(screening, method="paper", person=person).created

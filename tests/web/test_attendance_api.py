@@ -14,9 +14,7 @@ from sqlalchemy import func, select
 from app.attendance.services import sign_in
 from app.extensions import db
 from app.models import Attendance, Person
-from app.people.services import create_person, village_named
 from app.places.services import get_or_make_unit
-from app.screenings.single import create_screening
 from tests.conftest import at_once, client_of, csrf_token, token_client
 from tests.web.conftest import api_url, marks, walkin
 
@@ -102,9 +100,7 @@ def test_kiosk_may_not_use_other_methods_or_other_sites(app, make, world):
     person = str(world["people"]["张三"].id)
     assert api.post(url, json={"person_id": person, "method": "paper"}).status_code == 403
     other = make.site("P-003", township="河口乡", village="石桥村")
-    now = datetime.now(UTC)
-    there, _ = create_screening(other, starts_at=now, ends_at=now + timedelta(hours=1), topic="x")
-    db.session.commit()
+    there = make.screening(other, start=datetime.now(UTC), topic="x")
     assert api.post(f"/api/v1/screenings/{there.id}/attendance",
                     json={"person_id": person}).status_code == 403
     assert api.get("/api/v1/sites").status_code == 403
@@ -120,11 +116,9 @@ def test_simultaneous_sign_ins_of_one_person_store_one_row(app, world, backend):
     assert db.session.scalar(select(func.count(Attendance.id))) == 1
 
 
-def test_search_wildcards_are_literal_and_typed_characters_must_match(app, world):
-    east = village_named("东村")
-    create_person("周山", village=east)
-    create_person("张_三", village=east)
-    db.session.commit()
+def test_search_wildcards_are_literal_and_typed_characters_must_match(app, world, make):
+    make.person("周山", village="东村")
+    make.person("张_三", village="东村")
     api = token_client(app, "admin")
 
     def names(q):

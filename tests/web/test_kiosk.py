@@ -14,7 +14,6 @@ from app.attendance import kiosk, qr
 from app.extensions import db
 from app.models import Attendance, Person
 from app.qrcodes import svg as qr_svg
-from app.screenings.single import create_screening
 from tests.conftest import client_of, csrf_token, token_client
 from tests.web.conftest import api_url, kiosk_sign, mark_at_rollcall, marks, walkin
 
@@ -86,11 +85,10 @@ def test_no_open_screening_says_when_the_next_opens(client, world, login):
     assert client.get("/kiosk/count").json == {"screening_id": None, "count": 0}
 
 
-def test_of_several_open_screenings_the_next_to_start(app, world, clock):
+def test_of_several_open_screenings_the_next_to_start(app, world, clock, make):
 
-    soon, _ = create_screening(world["site"], starts_at=clock.now + timedelta(minutes=70),
-                               ends_at=clock.now + timedelta(minutes=100), topic="接着放")
-    db.session.commit()
+    soon = make.screening(world["site"], start=clock.now + timedelta(minutes=70), minutes=30,
+                          topic="接着放", force=False)
     assert kiosk.current_screening(world["site"], clock.now) == world["open"]
     clock.now += timedelta(minutes=60)  # the first has ended, the second opened 20 minutes ago
     assert kiosk.current_screening(world["site"], clock.now) == soon

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Bundle, PlayLog, Site, SyncPeer, TerminalHealth
+from app.models import Bundle, Site, SyncPeer, TerminalHealth
 from app.terminals.services import Limits, terminals
 from tests.conftest import client_of, token_client
 
@@ -155,22 +155,17 @@ def test_terminal_alerts_join_the_roll_up_s_escalating_list(network, app, make, 
 
 def test_a_site_records_its_health_every_hour(app, make, now):
     from app.runner import ScreeningRunner
-    from app.screenings.single import create_screening
 
     site = make.site("P-001")
     app.config["SITE"] = "P-001"
-    db.session.add_all([
-        PlayLog(site_id=site.id, started_at=now - timedelta(days=40), played_s=1,
-                outcome="error", error="the player stopped answering"),  # too old to count
-        PlayLog(site_id=site.id, started_at=now - timedelta(days=3), played_s=1,
-                outcome="error", error="the player stopped unexpectedly (signal 9)"),
-        PlayLog(site_id=site.id, started_at=now - timedelta(days=2), played_s=1,
-                outcome="error", error="file not found: a.mp4"),  # not the player's fault
-        PlayLog(site_id=site.id, started_at=now - timedelta(days=1, hours=1),
-                ended_at=now - timedelta(days=1), played_s=3600, outcome="completed")])
-    upcoming, _w = create_screening(site, starts_at=now + timedelta(days=2),
-                                    ends_at=now + timedelta(days=2, hours=1), topic="学习")
-    db.session.commit()
+    make.play_log(site, started_at=now - timedelta(days=40), played_s=1, outcome="error",
+                  ended=False, error="the player stopped answering")  # too old to count
+    make.play_log(site, started_at=now - timedelta(days=3), played_s=1, outcome="error",
+                  ended=False, error="the player stopped unexpectedly (signal 9)")
+    make.play_log(site, started_at=now - timedelta(days=2), played_s=1, outcome="error",
+                  ended=False, error="file not found: a.mp4")  # not the player's fault
+    make.play_log(site, started_at=now - timedelta(days=1, hours=1), played_s=3600)
+    upcoming = make.screening(site, start=now + timedelta(days=2), topic="学习", force=False)
     runner = ScreeningRunner(app)  # not started: no scheduler, no lock
     runner.started_at = now - timedelta(minutes=30)
     runner.record_health(now)
