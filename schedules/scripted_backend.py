@@ -19,13 +19,18 @@ sends one waits until the worker has handled it (`settle()`), so the test reads 
 
 from __future__ import annotations
 
+import importlib
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from schedules import player as player_module
 from schedules.vlc_backend import Backend, EventSink, PlayerError
+
+# The modules of the Player whose timing reads time.monotonic(): the state machine and the item
+# it has loaded.
+STATE_MACHINE_MODULES = ("schedules.machine", "schedules.loaded")
 
 
 class ScriptedClock:
@@ -53,19 +58,22 @@ class ScriptedClock:
     def driving_player(self) -> Iterator[None]:
         """Let the Player's own timing (seconds played, open timeout, heartbeat) read this clock.
 
-        The Player reads `time.monotonic()`; inside this block its module sees this clock's
-        instead (its worker thread still waits on its queue in real time, 0.2 s at most).
+        The state machine reads `time.monotonic()`; inside this block its modules see this
+        clock's instead (its worker thread still waits on its queue in real time, 0.2 s at most).
         """
 
         class _Time:
             monotonic = staticmethod(self.monotonic)
 
-        real = player_module.time
-        player_module.time = _Time
+        modules = [importlib.import_module(name) for name in STATE_MACHINE_MODULES]
+        for module in modules:
+            assert module.time is time, f"{module.__name__} no longer reads the time module"
+            module.time = _Time
         try:
             yield
         finally:
-            player_module.time = real
+            for module in modules:
+                module.time = time
 
 
 class ScriptedBackend(Backend):
