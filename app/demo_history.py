@@ -1,0 +1,189 @@
+"""The demo network's history: `years` of screenings with playlists, proof of play and
+sign-ins, with realistic gaps (a stage of demo_network.Builder)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, time, timedelta
+from typing import TYPE_CHECKING
+
+from .demo_words import (
+    HELD,
+    PARTY_TOPICS,
+    POLICY_TOPICS,
+    TECH_TOPICS,
+    shift_month,
+)
+from .extensions import db
+from .models import (
+    Attendance,
+    PlayLog,
+    Screening,
+    ScreeningItem,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from .demo_network import DemoSite, Film
+
+
+class HistoryStage:
+    """Builder's history stage; it uses the Builder's generator, ids and bulk inserts."""
+
+    def months(self) -> list[date]:
+        return [shift_month(self.first_month, n) for n in range(12 * self.years + 1)]
+
+    def make_history(self) -> Iterator[str]:
+        self.pool = defaultdict(list)
+        for film in self.films:
+            for topic in film.topics:
+                self.pool[topic].append(film)
+            self.pool[film.series].append(film)
+        totals = defaultdict(int)
+        buffers: dict[type, list[dict]] = defaultdict(list)
+        for index, month in enumerate(self.months()):
+            for site in self.sites:
+                if site.created > month.replace(day=28) or site.idle[0] <= index < site.idle[1]:
+                    continue
+                for plan in self.plan_month(site, month):
+                    self.screening(site, *plan, buffers)
+            for model in (Screening, ScreeningItem, PlayLog, Attendance):
+                totals[model] += len(buffers[model])
+                self.insert(model, buffers.pop(model, []))
+            if month.month == 12 or index == len(self.months()) - 1:
+                db.session.commit()
+                yield (f"History to {month:%Y-%m}: {totals[Screening]} screenings, "
+                       f"{totals[PlayLog]} play logs, {totals[Attendance]} sign-ins.")
+
+    def days(self, month: date) -> list[date]:
+        last = shift_month(month, 1) - timedelta(days=1)
+        return [d for d in (month + timedelta(days=n) for n in range(last.day)) if d < self.today]
+
+    def plan_month(self, site: DemoSite, month: date) -> list[tuple[date, time, str]]:
+        """The sessions a site held (or meant to) in a month: (day, start, kind)."""
+        rng, days = self.rng, self.days(month)
+        if not days:
+            return []
+        plans = []
+        if site.kind == "playback_point":
+            if site.profile == "patchy":
+                site.state = rng.random() < (0.75 if site.state else 0.4)
+            good = site.state if site.profile == "patchy" else rng.random() > 0.03
+            for day in (6, 16, 26):
+                if day > len(days) or not (good or rng.random() < 0.3):
+                    continue
+                held_on = day + (1 if rng.random() < 0.08 else 0)  # a day late: not a six-day
+                when = days[min(held_on, len(days)) - 1]
+                plans.append((when, time(19, 30) if when.weekday() < 5 else time(9), "party"))
+            if site.profile == "model":  # a study evening every Tuesday and Friday
+                plans += [(d, time(19, 30), "evening") for d in days
+                          if d.weekday() in (1, 4) and rng.random() < 0.9]
+            if rng.random() < 0.75:
+                plans.append((rng.choice(days), time(14), "tech"))
+            if rng.random() < 0.3:
+                plans.append((rng.choice(days), time(19), "policy"))
+        elif site.kind == "center_household":
+            chance = {"steady": 0.6, "occasional": 0.25}.get(site.profile, 0.0)
+            if rng.random() < chance:
+                plans.append((rng.choice(days), time(19), "household"))
+        elif site.kind == "demo_household":
+            if rng.random() < (0.8 if site.profile == "steady" else 0.35):
+                plans.append((rng.choice(days), time(14), "tech"))
+        elif site.kind == "local_talent":
+            if rng.random() < 0.45:
+                plans.append((rng.choice(days), time(14), "talent"))
+        elif site.kind == "tech_association":
+            if rng.random() < 0.6:
+                plans.append((rng.choice(days), time(9), "training"))
+        return plans
+
+    def playlist(self, kind: str) -> tuple[list[Film], str, str]:
+        rng = self.rng
+        if kind in ("party", "evening"):
+            count = 3 if kind == "party" else 2
+            films = rng.sample(self.pool["party_spirit"], count - 1) + [
+                rng.choice(self.pool["theory"] + self.pool["policy_law"])]
+            return films, rng.choice(PARTY_TOPICS), "party_members"
+        if kind == "policy":
+            return [rng.choice(self.pool["policy_law"])], rng.choice(POLICY_TOPICS), "all"
+        if kind == "household":
+            films = rng.sample(self.pool["乡土教材"] + self.pool["农村实用科技"], rng.randint(1, 2))
+            return films, "中心户放映", rng.choice(("villagers", "villagers", "all"))
+        topic = rng.choice(list(TECH_TOPICS))
+        films = rng.sample(self.pool[topic], min(len(self.pool[topic]), rng.randint(1, 3)))
+        return films, TECH_TOPICS[topic], "villagers"
+
+    def screening(self, site: DemoSite, day: date, at: time, kind: str, buffers) -> None:
+        rng = self.rng
+        films, topic, audience = self.playlist(kind)
+        length = sum(f.minutes for f in films) + rng.choice((10, 15, 20, 30))
+        starts = self.local(day, at)
+        ends = starts + timedelta(minutes=length)
+        roll = rng.random()
+        status = ("done" if roll < 0.86 else "partial" if roll < 0.93 else
+                  "missed" if roll < 0.97 else "cancelled")
+        planned_at = starts - timedelta(days=rng.randint(2, 20))
+        screening = {**self.synced(planned_at, site.code), "site_id": site.id, "series_id": None,
+                     "recurrence_at": None, "starts_at": starts, "ends_at": ends, "topic": topic,
+                     "audience": audience, "status": status, "late": False, "edited": False,
+                     "notes": None, "status_reason": None, "discussion": None,
+                     "attendance_closed": True, "phone_shared": False,
+                     "created_by": f"op-{site.code.lower()}"}
+        screening["updated_at"] = ends
+        buffers[Screening].append(screening)
+        for position, film in enumerate(films):
+            buffers[ScreeningItem].append({**self.synced(planned_at, site.code),
+                                           "screening_id": screening["id"], "position": position,
+                                           "title_id": film.id, "media_file_id": film.file_id})
+        if status not in HELD:
+            return
+        moment = starts + timedelta(minutes=rng.randint(0, 5))
+        for n, film in enumerate(films):
+            seconds = film.minutes * 60.0
+            outcome = "completed"
+            if status == "partial" and n == len(films) - 1:
+                seconds, outcome = round(seconds * rng.uniform(0.2, 0.8)), "stopped"
+            buffers[PlayLog].append({**self.synced(moment, site.code), "site_id": site.id,
+                                     "screening_id": screening["id"],
+                                     "media_file_id": film.file_id, "sha256": film.sha256,
+                                     "started_at": moment,
+                                     "ended_at": moment + timedelta(seconds=seconds),
+                                     "played_s": seconds, "outcome": outcome, "error": None})
+            moment += timedelta(seconds=seconds + 5)
+        self.sign_ins(site, screening, kind, buffers[Attendance])
+
+    def sign_ins(self, site: DemoSite, screening: dict, kind: str, out: list[dict]) -> None:
+        rng = self.rng
+        starts = screening["starts_at"]
+        people = site.place.people if site.place else [
+            p for place in self.by_township.get(site.township, []) for p in place.people]
+        if not people:
+            return
+        if kind in ("party", "evening"):
+            expected = [p for p in people if p.party_member]
+            came = [p for p in expected if rng.random() < site.turnout]
+            present = {p.id for p in came}
+            absent = [p for p in expected if p.id not in present]
+            came += [p for p in people if p.role == "activist" and rng.random() < 0.2]
+        else:
+            size = {"household": (2, 6), "tech": (5, 12), "policy": (8, 16), "talent": (4, 9),
+                    "training": (8, 18)}[kind]
+            came = rng.sample(people, min(len(people), rng.randint(*size)))
+            absent = []
+        for person in came:
+            late = rng.random() < 0.1
+            signed = starts + timedelta(minutes=rng.randint(12, 40) if late else -rng.randint(0, 25))
+            method = (rng.choice(("kiosk", "kiosk", "phone", "operator"))
+                      if site.kind == "playback_point" else "paper")
+            out.append({**self.synced(signed, site.code), "screening_id": screening["id"],
+                        "person_id": person.id, "method": method,
+                        "status": "late" if late else "present", "signed_at": signed,
+                        "recorded_by": None if method in ("kiosk", "phone")
+                        else f"op-{site.code.lower()}",
+                        "device": "kiosk" if method == "kiosk" else None})
+        closed = screening["ends_at"] + timedelta(minutes=30)
+        for person in absent:
+            out.append({**self.synced(closed, site.code), "screening_id": screening["id"],
+                        "person_id": person.id, "method": "operator", "status": "absent",
+                        "signed_at": closed, "recorded_by": "auto", "device": None})
