@@ -119,10 +119,14 @@ def can_check_here(screening: Screening) -> bool:
 def check_screening(screening: Screening, kind: str = FULL, *, now: datetime | None = None
                     ) -> ReadinessCheck:
     """Check one screening now and keep the result (the caller commits)."""
-    now = now or utcnow()
     if screening.site_id not in local_site_ids():
         raise Conflict(_("The readiness check runs at the site, where the files are: this "
                          "install holds no library folder of %(code)s.", code=screening.site.code))
+    return _check(screening, kind, now or utcnow())
+
+
+def _check(screening: Screening, kind: str, now: datetime) -> ReadinessCheck:
+    """Check a screening of this install's sites (see local_site_ids) and keep the result."""
     if kind not in (FULL, QUICK):
         raise Invalid(_("A readiness check is full or quick."))
     problems = _check_items(screening, full=kind == FULL)
@@ -153,7 +157,7 @@ def check_upcoming(hours: float, *, now: datetime | None = None,
     screenings = _planned(now, now + timedelta(hours=hours))
     done = []
     for n, screening in enumerate(screenings, 1):
-        done.append((screening, check_screening(screening, FULL, now=now)))
+        done.append((screening, _check(screening, FULL, now)))
         if on_progress is not None:
             on_progress(n, len(screenings))
     return done
@@ -170,10 +174,10 @@ def run_due_checks(now: datetime | None = None) -> int:
         screening = db.session.get(Screening, screening_id)
         row = latest(screening)
         if row is None or row.full_at is None or row.full_at < screening.updated_at:
-            check_screening(screening, FULL, now=now)
+            _check(screening, FULL, now)
         elif screening.starts_at - now <= quick_ahead and (
                 row.checked_at < screening.starts_at - quick_ahead):
-            check_screening(screening, QUICK, now=now)
+            _check(screening, QUICK, now)
         else:
             return 0
         return 1
