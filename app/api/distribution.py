@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..auth.access import can_see_site
+from ..auth.roles import OFFICERS
 from ..dates import parse_day
 from ..distribution.batches import batch_dict, batch_or_404, create_batch
 from ..distribution.coverage import coverage, township_lines
@@ -29,8 +30,6 @@ from ..models.distribution import FORMS
 from .blueprint import bp
 from .helpers import api_roles, json_body, paging
 from .views import STAFF, page_of, site_by_code
-
-OFFICERS = ("admin", "township")
 
 
 def _check(body: dict, fields: dict) -> None:

@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..auth.access import can_see_site, visible_sites
+from ..auth.roles import STAFF
 from ..catalog.titles import create_title, file_visible, search_titles, title_dict
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
@@ -19,8 +20,6 @@ from ..models.places import SITE_KINDS
 from ..places.services import filter_sites, site_dict
 from .blueprint import bp
 from .helpers import api_roles, json_body, paging
-
-STAFF = ("admin", "township", "operator")
 
 
 def page_of(query, to_dict):

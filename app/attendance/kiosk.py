@@ -29,6 +29,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..auth.access import can_change_site, can_see_site, roles_required
+from ..auth.roles import STAFF
 from ..errors import Conflict, DianjiaoError, Forbidden, Invalid, NotFound
 from ..extensions import db, limiter, one_writer
 from ..lookup import by_id
@@ -56,7 +57,6 @@ MAX_RESULTS = 20
 PHONE_GRANT_S = 15 * 60  # after a valid scan, the phone may search and sign in this long
 DEVICE_COOKIE = "dianjiao_device"
 DEVICE_MAX_AGE = 5 * 365 * 24 * 3600
-STAFF = ("admin", "township", "operator")
 SIGNED_STATUSES = ("present", "late")
 
 

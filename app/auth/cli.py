@@ -12,6 +12,7 @@ from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..models import User
 from .blueprint import bp
+from .roles import ROLES
 from .services import add_user, new_token
 
 
@@ -22,7 +23,7 @@ def users_group():
 
 @users_group.command("add")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(["admin", "township", "operator", "kiosk"]))
+@click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--site", "site_code", help="Site code (operator, kiosk).")
 @click.option("--township", help="Township name (township officer).")
 @click.option("--password", help="Password; asked for when not given.")

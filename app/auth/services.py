@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..models import ApiToken, Site, Unit, User
-from ..models.users import ROLES
+from .roles import ROLES
 
 
 def add_user(

@@ -10,6 +10,8 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..auth.access import can_see_site, roles_required, site_or_404, visible_sites
+from ..auth.roles import OFFICERS as EDITORS
+from ..auth.roles import STAFF
 from ..errors import DianjiaoError
 from ..extensions import db
 from ..models import FileEntry, LibraryRoot, MediaFile, ScanJob, Site, Title
@@ -26,9 +28,6 @@ from .titles import (
     set_name,
     title_or_404,
 )
-
-STAFF = ("admin", "township", "operator")
-EDITORS = ("admin", "township")
 
 
 def _title(title_id: str) -> Title:

@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from ..auth.access import roles_required, site_or_404
+from ..auth.roles import OFFICERS, STAFF
 from ..catalog.titles import search_titles
 from ..errors import DianjiaoError, Forbidden
 from ..extensions import db, one_writer
@@ -51,9 +52,6 @@ from .kits import (
     township_choices,
     township_or_404,
 )
-
-OFFICERS = ("admin", "township")
-STAFF = ("admin", "township", "operator")
 
 
 @bp.context_processor

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.access import can_change_site, roles_required, site_or_404
+from ..auth.roles import STAFF
 from ..errors import DianjiaoError
 from ..extensions import db
 from ..models import Loan, Site
@@ -23,8 +24,6 @@ from .services import (
     today,
     update,
 )
-
-STAFF = ("admin", "township", "operator")
 
 
 @bp.context_processor

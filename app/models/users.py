@@ -14,8 +14,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..extensions import db
 from .base import Synced, UTCDateTime
 
-ROLES = ("admin", "township", "operator", "kiosk")
-
 
 class User(Synced, UserMixin, db.Model):
     __tablename__ = "users"

@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from .. import dates
 from ..attendance.services import COUNTED, played_minutes_of, study_minutes
 from ..auth.access import roles_required, unit_subtree_ids, visible_sites
+from ..auth.roles import STAFF
 from ..errors import DianjiaoError
 from ..extensions import db
 from ..models import Attendance, Person, Screening, Site, Unit
@@ -33,7 +34,6 @@ from .importing import drop_stash, import_people, read_stash, stash_upload
 from .services import create_person, person_or_404, search_people, update_person
 from .targets import below_target as below_target_of
 
-STAFF = ("admin", "township", "operator")
 PAGE_SIZE = 100
 HISTORY_ROWS = 200
 WHO_SHOWN = 20  # names a site's line of the below-target page lists; the village list has all

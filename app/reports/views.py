@@ -9,6 +9,7 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 from flask_login import current_user
 
 from ..auth.access import roles_required, site_or_404
+from ..auth.roles import STAFF
 from ..paging import page_for
 from . import dashboard as dash
 from . import dashboard_page as dash_page
@@ -21,7 +22,6 @@ from .months import local_today, parse_month, shift
 from .rating import CRITERION_LABELS, parse_sort, rate, rating_table, sort_ratings, weights_from
 from .rollup import rollup, rollup_scope
 
-STAFF = ("admin", "township", "operator")
 RATING_PAGE = 100  # sites a page of the rating list; the download has them all
 
 

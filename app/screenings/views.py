@@ -14,6 +14,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..auth.access import can_change_site, roles_required, site_or_404
+from ..auth.roles import STAFF
 from ..dates import check_day, local
 from ..errors import Conflict, DianjiaoError
 from ..extensions import db
@@ -41,8 +42,6 @@ from .plans import first_at, gap_text, skipped_dates, upcoming, update_series
 from .playlist import title_choices
 from .readiness import FULL, READY, can_check_here, check_screening, known_readiness
 from .single import cancel_screening, out_of_range, screening_or_404, update_screening
-
-STAFF = ("admin", "township", "operator")
 
 
 def _tz() -> str:

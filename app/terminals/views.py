@@ -8,6 +8,7 @@ from flask import current_app, render_template, url_for
 from flask_login import current_user
 
 from ..auth.access import roles_required, visible_sites
+from ..auth.roles import OFFICERS
 from ..i18n import show_time
 from ..paging import page_for
 from ..reports.export import download
@@ -21,8 +22,6 @@ from .services import (
     terminals,
     terminals_table,
 )
-
-OFFICERS = ("admin", "township")
 
 
 def _rows():
