@@ -231,3 +231,16 @@ def test_township_page_lists_the_alerts(net):
 def test_openapi_describes_the_reports(net):
     paths = net.test_client().get("/api/openapi.json").json["paths"]
     assert "/api/v1/reports/monthly" in paths and "/api/v1/reports/township" in paths
+
+
+def test_card_heading_names_the_card_once_in_each_language(net):
+    """In Chinese the heading is 月报卡 once; in English it keeps 月报卡 beside it, small."""
+    client = client_of(net, "op-a1")
+    zh = client.get(f"/reports/monthly?site=A-1&month={MARCH}",
+                    headers={"Accept-Language": "zh-CN,zh;q=0.9"}).get_data(as_text=True)
+    heading = zh.split("<h1>", 1)[1].split("</h1>", 1)[0]
+    assert heading.count("月报卡") == 1
+    en = client.get(f"/reports/monthly?site=A-1&month={MARCH}",
+                    headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(as_text=True)
+    heading = en.split("<h1>", 1)[1].split("</h1>", 1)[0]
+    assert "Monthly report card" in heading and "月报卡" in heading
