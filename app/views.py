@@ -30,6 +30,12 @@ def home():
     return dashboard()
 
 
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico before reading the page's <link rel="icon">: send the SVG."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
+
+
 @roles_required("admin", "township", "operator")
 def dashboard():
     site_ids = visible_sites(current_user).with_only_columns(Site.id)

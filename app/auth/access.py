@@ -16,7 +16,8 @@ from ..extensions import db, login_manager
 from ..models import ApiToken, Site, Unit, User
 
 # The only endpoints a kiosk login may open (its sign-in pages); everything else is 403.
-KIOSK_ENDPOINTS = {"main.home", "auth.login", "auth.logout", "auth.set_language", "auth.kiosk", "static",
+KIOSK_ENDPOINTS = {"main.home", "main.favicon", "auth.login", "auth.logout", "auth.set_language",
+                   "auth.kiosk", "static",
                    "api.people", "api.attendance", "attendance.kiosk_sign", "attendance.kiosk_undo",
                    "attendance.kiosk_count", "attendance.qr_svg"}
 

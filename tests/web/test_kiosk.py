@@ -488,3 +488,17 @@ def test_kiosk_walkin_with_a_village_name_shared_across_the_network(app, open_sh
     response = api.post(api_url(open_sheet["open"]), json={"walkin_name": "又来的", "village": "东村"})
     assert response.status_code == 201
     assert walkin("又来的").village_id == open_sheet["east"].id
+
+
+def test_the_favicon_is_found_also_by_a_kiosk(client, world, login):
+    """Browsers ask for /favicon.ico on their first page: it leads to the SVG mark, not a 404 or
+    the kiosk fence's 403."""
+    for who in (None, "kiosk-a"):
+        if who:
+            login(who)
+        response = client.get("/favicon.ico")
+        assert response.status_code == 301
+        svg = client.get(response.headers["Location"])
+        assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+        assert b"<svg" in svg.data
+    assert 'rel="icon"' in client.get("/kiosk").get_data(as_text=True)
