@@ -8,8 +8,9 @@ expected people nobody marked as absent, as the minute tick would.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from flask import abort, flash, render_template, request, url_for
+from flask import abort, current_app, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -18,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..auth.access import roles_required, site_or_404
+from ..errors import Conflict
 from ..extensions import db
 from ..models import Attendance, Person, Screening
 from ..models.people import ATTENDANCE_STATUSES
@@ -91,12 +93,25 @@ def summary(screening: Screening, rows: list[Row]) -> dict:
             **{status: found.get(status, 0) for status in ATTENDANCE_STATUSES}}
 
 
+def too_early(screening: Screening, status: str, now: datetime) -> None:
+    """A roll-call may mark someone excused at any time, present once sign-in has opened (people
+    come early), late and absent only once the screening has started."""
+    if status == "excused" or now >= screening.starts_at:
+        return
+    if status == "present" and now >= window(screening)[0]:
+        return
+    raise Conflict(_("The screening has not started yet: before it starts only \"excused\" can "
+                     "be marked, and \"present\" once sign-in opens %(before)d minutes before.",
+                     before=current_app.config["SIGNIN_OPENS_MIN"]))
+
+
 def _mark(screening: Screening, rows: list[Row], marks: dict[str, str]) -> int:
     """Record the roll-call's marks that differ from what is recorded; how many changed."""
-    changed = 0
+    changed, now = 0, datetime.now(UTC)
     for row in rows:
         status = marks.get(str(row.person.id))
         if status and (row.attendance is None or row.attendance.status != status):
+            too_early(screening, status, now)
             sign_in(screening, method="operator", person=row.person, status=status,
                     recorded_by=current_user.username)
             changed += 1
@@ -108,6 +123,7 @@ def _enter_sheet(screening: Screening, form: PaperEntryForm, rows: list[Row]) ->
     in; every line is checked first, so nothing is saved if one is bad. How many signed now."""
     people = {str(r.person.id): r for r in rows}
     added = 0
+    too_early(screening, "present", datetime.now(UTC))  # a sheet is filled in at the screening
     lines = form.walkin_lines()
     for name, village in lines:
         clean_name(name)

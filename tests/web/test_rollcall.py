@@ -88,6 +88,34 @@ def test_rollcall_marks_every_status_and_shows_them(app, now, world, login, clie
     assert db.session.scalar(select(func.count(Attendance.id))) == 3
 
 
+def test_before_the_start_only_excused_and_early_arrivals_can_be_marked(
+        app, now, world, login, client):
+    """Nobody is late or absent from a screening that has not started: the roll-call refuses
+    those marks (and saves none of the form) until it starts; excused can be marked any day,
+    present once sign-in opens (SIGNIN_OPENS_MIN before the start). A paper sheet is typed in
+    only once sign-in has opened."""
+    people = world["people"]
+    tomorrow = screening(world["site"], start=now + timedelta(days=1))
+    login("op-a")
+    for status in ("present", "late", "absent"):
+        response = post_marks(client, tomorrow, {people["王五"]: "excused", people["张三"]: status})
+        assert response.status_code == 302
+        assert rows(tomorrow) == {}
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+        assert "has not started yet" in page
+    post_marks(client, tomorrow, {people["王五"]: "excused"})
+    assert {n: a.status for n, a in rows(tomorrow).items()} == {"王五": "excused"}
+    response = paper_entry(client, tomorrow, [("周八", "东村")])
+    assert "周八" not in rows(tomorrow)
+
+    opens = app.config["SIGNIN_OPENS_MIN"]
+    soon = screening(world["site"], start=now + timedelta(minutes=opens // 2 or 1), topic="soon")
+    post_marks(client, soon, {people["张三"]: "present"})
+    assert {n: a.status for n, a in rows(soon).items()} == {"张三": "present"}
+    post_marks(client, soon, {people["李四"]: "late"})
+    assert "李四" not in rows(soon)
+
+
 def test_rollcall_lists_someone_else_who_signed_in(app, now, world, login, client):
     from app.attendance.services import sign_in
 
