@@ -44,6 +44,13 @@ class Loaded:
         self.banked_s = self.played_s()
         self.running_since = None
 
+    def ran_to_end(self, length: float) -> None:
+        """The item (`length` s in all) played to its end: unless someone seeked, all of it
+        played, though the clock only ran from libvlc's first picture (a 6 s film counted 5.6 s)."""
+        self.halt()
+        if not self.seeked:
+            self.banked_s = max(self.banked_s, length)
+
     def locate(self, seconds: float, part_length: float) -> tuple[int, float]:
         """Find the part holding `seconds` (the one playing is `part_length` long), and the time
         into it. Only the parts opened so far have a known length: a time past them falls in the

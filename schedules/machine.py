@@ -102,6 +102,7 @@ class PlayerMachine:
             elif current.ended_early(self._length_s() or 0.0):
                 self._end_item("error", BROKEN)
             else:
+                current.ran_to_end(self._length_s() or 0.0)
                 self._end_item("completed")
 
     # -- commands (worker thread) ------------------------------------------------------------

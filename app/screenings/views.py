@@ -19,7 +19,7 @@ from ..dates import check_day, local
 from ..errors import Conflict, DianjiaoError
 from ..extensions import db
 from ..lookup import by_id
-from ..models import PlayLog, Screening, Series, Site, Unit
+from ..models import Screening, Series, Site, Unit
 from ..pages import save
 from ..player.services import SNAPSHOT_LABELS, snapshot_path
 from .agenda import by_day, screenings_between, township_week
@@ -39,6 +39,7 @@ from .planning import (
     repeat_rule,
 )
 from .plans import first_at, gap_text, skipped_dates, upcoming, update_series
+from .played import logged_titles, play_logs
 from .playlist import title_choices
 from .readiness import FULL, READY, can_check_here, check_screening, known_readiness
 from .single import cancel_screening, out_of_range, screening_or_404, update_screening
@@ -245,12 +246,12 @@ def series(series_id: str):
 @roles_required(*STAFF)
 def detail(screening_id: str):
     screening = _screening(screening_id)
-    logs = db.session.scalars(select(PlayLog).where(PlayLog.screening_id == screening.id)
-                              .order_by(PlayLog.started_at)).all()
+    logs = play_logs(screening)
     app = current_app._get_current_object()
     snapshots = [label for label in SNAPSHOT_LABELS
                  if os.path.isfile(snapshot_path(app, screening.id, label))]
     return render_template("screenings/detail.html", screening=screening, logs=logs,
+                           titles=logged_titles(logs),
                            form=ConfirmForm(), snapshots=snapshots,
                            ready=known_readiness([screening]).get(screening.id),
                            can_check=can_check_here(screening)

@@ -202,6 +202,23 @@ def test_a_seek_while_the_video_opens_waits_for_it_to_play(scripted, files):
     assert backend.calls[-1] == ("seek", 1.5) and current(player)["position_s"] == 1.5
 
 
+def test_a_file_played_to_its_end_counts_its_whole_length(scripted, files):
+    """The clock runs from libvlc's first picture, so a 4 s film that took 0.4 s to open ends
+    after 3.6 s of it: played to the end, it counts 4 s (the screening page showed 0:03). A film
+    someone seeked through counts what ran."""
+    player, backend, recorder = scripted()
+    player.enqueue([item(files, "long"), item(files, "a")])
+    player.play()
+    backend.play_through(3.6)
+    backend.playing()
+    player.seek(1.5)
+    backend.clock.advance(0.5)
+    backend.ended()
+    whole, seeked = recorder.records
+    assert (whole.item.key, whole.outcome, whole.played_s) == ("long", "completed", 4.0)
+    assert (seeked.item.key, seeked.outcome, seeked.played_s) == ("a", "completed", 0.5)
+
+
 def test_an_item_in_parts_plays_them_in_order_as_one_item(scripted, files):
     player, backend, recorder = scripted()
     player.enqueue([dvd(files), item(files, "a", 2.0)])

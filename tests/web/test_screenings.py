@@ -502,3 +502,24 @@ def test_the_planning_and_edit_forms_name_no_site_out_of_the_operators_sight(app
     resaved = client.post(edit, data={**data, "action": "save", "topic": "果树 二"},
                           follow_redirects=True).get_data(as_text=True)
     assert "has no file at this site." in resaved and "P-001" not in resaved
+
+
+def test_the_detail_page_names_what_played_and_rounds_its_time(app, make, now, login, client):
+    """"What really played" names each file's title (else its short hash) and shows played time
+    rounded to the second: 5.7 s is 0:06, not 0:05."""
+    from tests import factories
+
+    site = make.site("P-001")
+    make.user("op", "operator", site=site)
+    screening = factories.screening(site, start=now - timedelta(hours=1), topic="果树修剪")
+    titled = factories.media_file(factories.title("苹果树冬剪"))
+    bare = factories.media_file(sha256="ab" * 32)
+    factories.play_log(site, screening=screening, media_file=titled, started_at=screening.starts_at,
+                       played_s=5.7)
+    factories.play_log(site, screening=screening, media_file=bare,
+                       started_at=screening.starts_at + timedelta(seconds=10), played_s=65.2)
+    login("op")
+    html = client.get(f"/screenings/{screening.id}").get_data(as_text=True)
+    played = html.split("What really played", 1)[1]
+    assert "苹果树冬剪" in played and "abababababab" in played
+    assert ">0:06<" in played and ">1:05<" in played and ">0:05<" not in played
