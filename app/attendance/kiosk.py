@@ -8,7 +8,6 @@ long-lived device cookie holds one person per phone per screening.
 
 from __future__ import annotations
 
-import ipaddress
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -35,6 +34,7 @@ from ..extensions import db, limiter, one_writer
 from ..lookup import by_id
 from ..models import Attendance, Person, Screening, Site
 from ..people.services import search_people
+from ..public_url import public_url, unreachable
 from ..qrcodes import svg as draw_qr
 from ..screenings.forms import ConfirmForm
 from ..screenings.single import screening_or_404
@@ -113,19 +113,9 @@ def _other_villages() -> bool:
 
 def phone_url(screening: Screening) -> str:
     """The absolute address in the QR code, on the host the page was opened by."""
-    return url_for("attendance.phone_entry", screening_id=screening.id,
-                   code=qr.current_code(screening.id, _now()), _external=True)
+    return public_url("attendance.phone_entry", screening_id=screening.id,
+                      code=qr.current_code(screening.id, _now()))
 
-
-def _loopback_host() -> bool:
-    """True when the page was opened as localhost: phones could not reach that address."""
-    host = request.host.rsplit(":", 1)[0].strip("[]")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 # --- the kiosk ---------------------------------------------------------------------------------
@@ -153,7 +143,7 @@ def kiosk_page(error: str | None = None, status: int = 200):
         results=_find(q, screening, township=other),
         villages=screening_villages(screening), shown=shown, new=new, can_undo=can_undo,
         undo_left=undo_left, undo_s=UNDO_S,
-        error=error, walkin=bool(request.form.get("walkin_name")), loopback=_loopback_host(),
+        error=error, walkin=bool(request.form.get("walkin_name")), loopback=unreachable(),
         rotate_s=qr.rotate_s(),
     ), status
 
@@ -255,7 +245,7 @@ def qr_page(screening_id: str):
     screening = _visible_screening(screening_id)
     return render_template("attendance/kiosk_qr.html", screening=screening, form=ConfirmForm(),
                            open=is_open(screening, _now()), window=window(screening),
-                           count=signed_count(screening), loopback=_loopback_host(),
+                           count=signed_count(screening), loopback=unreachable(),
                            rotate_s=qr.rotate_s())
 
 

@@ -19,6 +19,7 @@ from ..lookup import by_id
 from ..models import Batch, Shipment, Title, Unit
 from ..models.catalog import SERIES
 from ..paging import page_for, paginate
+from ..public_url import public_url, unreachable
 from ..qrcodes import svg as qr_svg
 from .batches import (
     batch_or_404,
@@ -253,10 +254,12 @@ def _grouped(batch: Batch) -> list[tuple[str, list[Shipment]]]:
 def labels(batch_id: str):
     batch = _batch(batch_id)
     groups = _grouped(batch)
-    codes = {kit.id: qr_svg(url_for("distribution.kit", serial=kit.serial, _external=True))
-             for _name, kits in groups for kit in kits}
+    addresses = {kit.id: public_url("distribution.kit", serial=kit.serial)
+                 for _name, kits in groups for kit in kits}
+    codes = {kit_id: qr_svg(address) for kit_id, address in addresses.items()}
     return render_template("distribution/labels.html", batch=batch, groups=groups, codes=codes,
-                           titles=batch_titles(batch), places=Places())
+                           addresses=addresses, titles=batch_titles(batch), places=Places(),
+                           unreachable=unreachable())
 
 
 @bp.route("/distribution/batches/<batch_id>/<any(dispatch, receipt):sheet>")

@@ -22,6 +22,7 @@ from ..lookup import by_id
 from ..models import Screening, Series, Site, Unit
 from ..pages import save
 from ..player.services import SNAPSHOT_LABELS, snapshot_path
+from ..public_url import public_url
 from .agenda import by_day, screenings_between, township_week
 from .blueprint import bp
 from .calendar import month_grid, neighbours, span, week_of
@@ -71,7 +72,7 @@ def site_calendar(code: str):
         ready=known_readiness(found),
         week=week_of(day), grid=month_grid(day), today=datetime.now(ZoneInfo(_tz())).date(),
         prev=prev, next=next_,
-        feed=url_for("screenings.feed", code=site.code, key=feed_key(site.code), _external=True))
+        feed=public_url("screenings.feed", code=site.code, key=feed_key(site.code)))
 
 
 @bp.route("/townships/<name>/screenings")

@@ -437,6 +437,17 @@ def test_pages_make_a_batch_consign_print_and_change_status(net, login, titles):
     html = labels.get_data(as_text=True)
     assert labels.status_code == 200 and "<svg" in html and kits["P-001"].serial in html
     assert kits["P-002"].serial not in html
+    # Opened on this computer (the test client's host is localhost) with no public address set:
+    # the codes would name localhost and the page says so; with DIANJIAO_PUBLIC_URL the codes
+    # and the printed address use it.
+    assert 'id="address-warning"' in html
+    assert f"http://localhost/kits/{kits['P-001'].serial}" in html
+    client.application.config["PUBLIC_URL"] = "http://192.168.1.20:5000/"
+    public = client.get(f"/distribution/batches/{batch_id}/labels?township=城关镇"
+                        ).get_data(as_text=True)
+    assert 'id="address-warning"' not in public and "http://localhost/kits" not in public
+    assert f"http://192.168.1.20:5000/kits/{kits['P-001'].serial}" in public
+    assert public.split('class="qr"')[1][:2000] != html.split('class="qr"')[1][:2000]
     for sheet, words in (("dispatch", "Carrier signature"), ("receipt", "Recipient signature")):
         page = client.get(f"/distribution/batches/{batch_id}/{sheet}?township=河口乡")
         html = page.get_data(as_text=True)
