@@ -21,10 +21,10 @@ def lacking_titles(plan: TeachingPlan, site_ids: list[uuid.UUID], user: User) ->
     if not title_ids or not site_ids:
         return []
     held = held_by_site(user, title_ids)
-    codes = dict(db.session.execute(select(Site.id, Site.code).where(
-        Site.id.in_(site_ids))).all()) if len(site_ids) <= 900 else {
-        i: c for i, c in db.session.execute(select(Site.id, Site.code)) if i in set(site_ids)}
-    names = dict(db.session.execute(select(Title.id, Title.name).where(Title.id.in_(title_ids))))
+    wanted = set(site_ids)
+    codes = {i: c for i, c in db.session.execute(select(Site.id, Site.code)) if i in wanted}
+    names = {i: n for i, n in db.session.execute(select(Title.id, Title.name).where(
+        Title.id.in_(title_ids)))}
     found = []
     for title_id in title_ids:
         lacking = sorted(codes[s] for s in site_ids
