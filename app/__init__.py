@@ -93,6 +93,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     from .reports import bp as reports_bp
     from .screenings import bp as screenings_bp
     from .sync import bp as sync_bp
+    from .teaching.views import bp as teaching_bp
     from .terminals import bp as terminals_bp
 
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
@@ -113,6 +114,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     app.register_blueprint(loans_bp)
     app.register_blueprint(sync_bp)
     app.register_blueprint(terminals_bp)
+    app.register_blueprint(teaching_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
     database.init_app(app, MIGRATIONS)  # `init` and `db`; each blueprint brings its own commands

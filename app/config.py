@@ -44,6 +44,8 @@ class Defaults:
     REPORT_RULES = {"group_sessions": 2, "study_hours": 20, "six_days": 3}
     IDLE_DAYS = 30  # the dashboard lists a site as idle after this many days without a held screening
     # The five-star rating's criteria and their weights (see the README, "Five-star rating").
+    # "plans" (teaching plans followed) may be given a weight here too; it counts only where a
+    # teaching plan's screening was due that month
     RATING_CRITERIA = {"quotas": 0.4, "coverage": 0.2, "attendance": 0.2, "reporting": 0.2}
     PAGE_SIZE = 50
     HEALTH_EVERY_MIN = 60  # a site's serve records its health this often (and at its start)

@@ -9,6 +9,7 @@ from . import (  # noqa: F401  (they register the resources on bp)
     reports,
     screenings,
     sync,
+    teaching,
     terminals,
     views,
 )

@@ -25,7 +25,7 @@ from .helpers import api_roles, json_body
 from .views import STAFF, page_of, site_by_code
 
 FIELDS = {"site", "starts_at", "ends_at", "topic", "audience", "items", "notes", "force",
-          "status"}
+          "status", "reason"}
 
 
 def _body() -> dict:
@@ -34,7 +34,7 @@ def _body() -> dict:
         raise Invalid(_("Unknown field %(f)s.", f=", ".join(sorted(unknown))))
     if "items" in body and not isinstance(body["items"], list):
         raise Invalid(_("items is a list of {sha256} or {title_id}."))
-    for key in ("site", "topic", "audience", "notes"):
+    for key in ("site", "topic", "audience", "notes", "reason"):
         if key in body and body[key] is not None and not isinstance(body[key], str):
             raise Invalid(_("Field %(f)s has the wrong type.", f=key))
     if body.get("force") is not None and not isinstance(body["force"], bool):
@@ -158,11 +158,12 @@ def screening(screening_id: str):
     if "site" in body and body["site"] != row.site.code:
         raise Invalid(_("A screening cannot move to another site; cancel it and plan a new one."))
     if body.get("status") == "cancelled":
-        cancel_screening(row)
+        cancel_screening(row, reason=body.get("reason"), viewer=current_user)
         db.session.commit()
         return jsonify(screening_dict(row))
     if "status" in body:
         raise Invalid(_("Only status cancelled can be set; the player sets the others."))
+    body.pop("reason", None)
     try:
         warnings = update_screening(row, body, force=bool(body.get("force")), viewer=current_user)
     except Conflict as exc:

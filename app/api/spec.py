@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Flask
 
 from .. import limits
+from .teaching_spec import SCHEMAS as TEACHING_SCHEMAS
+from .teaching_spec import TEACHING_FIELDS
 
 ERROR = {
     "type": "object",
@@ -77,7 +79,9 @@ SCHEMAS.update({
     "ScreeningIn": {"type": "object", "required": ["site", "starts_at", "ends_at", "topic"],
                     "properties": SCREENING_FIELDS},
     "ScreeningPatch": {"type": "object", "properties": {
-        **SCREENING_FIELDS, "status": {"type": "string", "enum": ["cancelled"]}}},
+        **SCREENING_FIELDS, "status": {"type": "string", "enum": ["cancelled"]},
+        "reason": {**text(300), "description": "why it is cancelled (a site must say so for "
+                                               "a teaching plan's screening)"}}},
     "Screening": {"type": "object", "properties": {
         **{k: v for k, v in SCREENING_FIELDS.items() if k not in ("items", "force")},
         "id": {"type": "string", "format": "uuid"},
@@ -85,6 +89,7 @@ SCHEMAS.update({
                                               "cancelled"]},
         "status_reason": NULLABLE_STR, "late": {"type": "boolean"},
         "series_id": {"type": "string", "nullable": True}, "edited": {"type": "boolean"},
+        **TEACHING_FIELDS,
         "items": {"type": "array", "items": {"type": "object", "properties": {
             "position": {"type": "integer"}, "title_id": NULLABLE_STR, "sha256": NULLABLE_STR,
             "name": {"type": "string"}}}},
@@ -97,6 +102,7 @@ SCHEMAS.update({
         "outcome": {"type": "string", "enum": ["completed", "skipped", "stopped", "error"]},
         "error": NULLABLE_STR}},
 })
+SCHEMAS.update(TEACHING_SCHEMAS)
 SCHEMAS["PlayerStatus"] = {"type": "object", "properties": {
     "site": {"type": "string"},
     "state": {"type": "string", "enum": ["idle", "playing", "paused"]},

@@ -9,6 +9,7 @@ from .people import Attendance, Person
 from .places import Site, Unit
 from .screenings import PlayLog, QueueEntry, Screening, ScreeningItem, Series
 from .sync import Bundle, SyncArrival, SyncConflict, SyncIdMap, SyncPeer
+from .teaching import TeachingPlan, TeachingSession
 from .terminals import ReadinessCheck, TerminalHealth
 from .users import ApiToken, User
 
@@ -16,5 +17,5 @@ __all__ = [
     "ApiToken", "Attendance", "Batch", "BatchItem", "Bundle", "FileEntry", "LibraryRoot",
     "Loan", "MediaFile", "PlayLog", "Person", "QueueEntry", "ReadinessCheck", "ScanJob", "Screening",
     "ScreeningItem", "Series", "Shipment", "Site", "SyncArrival", "SyncConflict", "SyncIdMap",
-    "SyncPeer", "TerminalHealth", "Title", "Unit", "User",
+    "SyncPeer", "TeachingPlan", "TeachingSession", "TerminalHealth", "Title", "Unit", "User",
 ]

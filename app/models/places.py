@@ -60,6 +60,9 @@ class Site(Synced, db.Model):
     address: Mapped[str | None] = mapped_column(String(300))
     notes: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # When the site's evening screenings usually start ("HH:MM"): a teaching plan's session
+    # without a time of its own starts then.
+    usual_start: Mapped[str] = mapped_column(String(5), default="19:30", server_default="19:30")
 
     @property
     def township(self) -> Unit | None:

@@ -53,6 +53,12 @@ class Screening(Synced, db.Model):
     # The operator's override of "one person per phone": a family signing in on one phone.
     phone_shared: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[str | None] = mapped_column(String(80))
+    # The session of a teaching plan this screening holds, and what its site changed of it
+    # ("moved" or "cancelled": the site's times and status then win over the plan's).
+    teaching_session_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("teaching_sessions.id"), index=True)
+    teaching_session = relationship("TeachingSession")
+    site_change: Mapped[str | None] = mapped_column(String(20))
     items: Mapped[list[ScreeningItem]] = relationship(
         back_populates="screening", order_by="ScreeningItem.position",
         cascade="all, delete-orphan",

@@ -23,13 +23,14 @@ from ..errors import Invalid
 from ..extensions import among, db
 from ..lookup import chunks
 from ..models import Attendance, Person, PlayLog, Screening, Site, Unit
+from ..screenings.plans import PLAN_DROPPED  # a date its plan no longer has: counts neither way
 from .months import month_bounds
 
 HELD = ("done", "partial")  # a session was held when it played, in full or in part
 GROUP_AUDIENCES = ("party_members", "cadres", "all")  # a group study open to party members
 SIX_DAYS = (6, 16, 26)
 RULES = ("sessions", "group_sessions", "hours", "study_hours", "six_days", "days_open",
-         "attendance", "participation_rate")  # the figures a quota rule may require
+         "attendance", "participation_rate", "plan_compliance")  # the figures a quota rule may require
 FEW_SITES = 20  # up to this many sites, a roll-up reads their own rows rather than the span's
 
 
@@ -61,6 +62,11 @@ class Card:
     missed: int = 0
     planned: int = 0
     cancelled: int = 0
+    # Teaching plans: their screenings this month that are due (held, missed or cancelled),
+    # those held, and the share held (None: no plan's screening was due here this month).
+    plan_sessions: int = 0
+    plan_held: int = 0
+    plan_compliance: float | None = None
     quotas: list[Quota] = field(default_factory=list)
 
     def figure(self, rule: str) -> float:
@@ -166,7 +172,8 @@ class Figures:
         start, end = self.bounds[0][0], self.bounds[-1][1]
         in_span = (Screening.starts_at >= start, Screening.starts_at < end)
         screenings = select(key(Screening.id).label("id"), Screening.site_id, Screening.starts_at,
-                            Screening.ends_at, Screening.status, Screening.audience)
+                            Screening.ends_at, Screening.status, Screening.audience,
+                            Screening.teaching_session_id, Screening.status_reason)
         if self.few:
             rows = db.session.execute(screenings.where(
                 Screening.site_id.in_(list(self.sites)), *in_span)).all()
@@ -217,6 +224,10 @@ class Figures:
         card = Card(site=site, month=month)
         minutes, days, signed = 0.0, [], []
         for s in self.screenings.get((site.id, month), ()):
+            if s.teaching_session_id is not None and s.status != "planned" and (
+                    s.status_reason != PLAN_DROPPED):
+                card.plan_sessions += 1
+                card.plan_held += s.status in HELD
             if s.status not in HELD:
                 card.missed += s.status == "missed"
                 card.planned += s.status == "planned"
@@ -240,7 +251,10 @@ class Figures:
         study = self.study
         total = sum(study.get((person, month), 0.0) for person in members)
         card.study_hours = round(total / len(members) / 60, 2) if members else 0.0
-        card.quotas = [Quota(rule, required, card.figure(rule), card.figure(rule) >= required)
+        if card.plan_sessions:
+            card.plan_compliance = round(card.plan_held / card.plan_sessions, 4)
+        card.quotas = [Quota(rule, required, card.figure(rule) or 0.0,
+                             (card.figure(rule) or 0.0) >= required)
                        for rule, required in rules]
         return card
 
@@ -325,6 +339,7 @@ def card_dict(card: Card, *, tz: str) -> dict:
         "participants": card.participants, "participation_rate": card.participation_rate,
         "six_days": card.six_days, "six_day_sessions": card.six_day_sessions,
         "days_open": card.days_open, "missed": card.missed, "planned": card.planned,
-        "cancelled": card.cancelled,
+        "cancelled": card.cancelled, "plan_sessions": card.plan_sessions,
+        "plan_held": card.plan_held, "plan_compliance": card.plan_compliance,
     }
 

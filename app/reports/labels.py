@@ -13,6 +13,7 @@ RULE_LABELS = {
     "days_open": _l("Days open"),
     "attendance": _l("Attendance (present or late)"),
     "participation_rate": _l("Party member participation rate"),
+    "plan_compliance": _l("Share of teaching plans' screenings held"),
     # The terminals' alerts (app/terminals): actual / the limit
     "terminal_silent": _l("Terminal not heard from (days)"),
     "terminal_player_faults": _l("Player faults in 30 days"),

@@ -44,13 +44,14 @@ from .export import Table, percent
 from .labels import RULE_LABELS
 from .months import month_bounds
 
-CRITERIA = ("quotas", "coverage", "attendance", "reporting")
+CRITERIA = ("quotas", "coverage", "attendance", "reporting", "plans")
 SORTS = ("stars", "stars_asc", "site", "township")
 CRITERION_LABELS = {
     "quotas": _l("Quotas met"),
     "coverage": _l("Distribution coverage"),
     "attendance": _l("Party member participation"),
     "reporting": _l("Data reported on time"),
+    "plans": _l("Teaching plans followed"),
 }
 # Reporting: full marks when the latest data is at most this many days older than the end of
 # the month (or now, for the month in progress), none from the second number on, linear between.
@@ -226,6 +227,14 @@ def _attendance(card: Card) -> tuple[float | None, str]:
         n=card.participants, of=card.party_members, rate=f"{card.participation_rate * 100:.0f}")
 
 
+def _plans(card: Card) -> tuple[float | None, str]:
+    if card.plan_compliance is None:
+        return None, _l("No teaching plan's screening was due this month: not counted.")
+    return card.plan_compliance, _l(
+        "Held %(held)d of the %(n)d screenings its teaching plans asked for this month.",
+        held=card.plan_held, n=card.plan_sessions)
+
+
 def _reporting(last: datetime | None, month: date, *, tz: str,
                now: datetime) -> tuple[float, str]:
     if last is None:
@@ -263,6 +272,7 @@ def rate(cards: list[Card], *, month: date, tz: str, weights: dict[str, float],
             "coverage": _coverage(site, counts, held.get(site.id, {})),
             "attendance": _attendance(card),
             "reporting": _reporting(last.get(site.id), month, tz=tz, now=now),
+            "plans": _plans(card),
         }
         criteria = [Criterion(name, weight, *scores[name]) for name, weight in weights.items()]
         ratings.append(_combine(card, criteria, township=places.township(site.unit_id),

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..lookup import by_id
 from ..models import Attendance, Screening, ScreeningItem, Series, Site, User
 from ..player.services import stop_screening
+from ..teaching.leeway import by_site, check_move, check_site_edit, clean_reason
 from . import events
 from .checks import check, clean_audience, warning_dicts
 from .playlist import file_name, resolve_items
@@ -47,10 +48,13 @@ def create_screening(site: Site, *, starts_at: datetime, ends_at: datetime, topi
 
 def update_screening(screening: Screening, changes: dict, *, force: bool = False,
                      tz: str | None = None, viewer: User | None = None) -> list[PlanWarning]:
-    """Edit a planned screening; editing one occurrence detaches it from its series' updates."""
+    """Edit a planned screening; editing one occurrence detaches it from its series' updates.
+
+    A teaching plan's screening changed by its site may only move within the plan's window."""
     if screening.status not in ("planned",):
         raise Conflict(_("Only a planned screening can be changed (this one is %(status)s).",
                          status=screening.status))
+    site_edit = check_site_edit(screening, _real_changes(screening, changes), viewer)
     tz = tz or current_app.config["TIMEZONE"]
     starts_at = parse_moment(changes["starts_at"], "starts_at", tz)[0] if "starts_at" in changes \
         else screening.starts_at
@@ -63,7 +67,11 @@ def update_screening(screening: Screening, changes: dict, *, force: bool = False
     if not force and any(w.code == "overlap" for w in warnings):
         raise Conflict(_("Another screening at this site overlaps this time."),
                        details=warning_dicts(warnings))
-    if (starts_at, ends_at) != (screening.starts_at, screening.ends_at):
+    moved = (starts_at, ends_at) != (screening.starts_at, screening.ends_at)
+    if site_edit and moved:
+        check_move(screening, starts_at, ends_at)
+        screening.site_change = "moved"
+    if moved:
         _reopen_sign_in(screening)
     screening.starts_at, screening.ends_at = starts_at, ends_at
     if "topic" in changes:
@@ -78,9 +86,19 @@ def update_screening(screening: Screening, changes: dict, *, force: bool = False
         screening.items = items
         for position, row in enumerate(screening.items):
             row.position = position
-    screening.edited = screening.series_id is not None
+    screening.edited = screening.series_id is not None or screening.teaching_session_id is not None
     events.changed()
     return warnings
+
+
+def _real_changes(screening: Screening, changes: dict) -> dict:
+    """The changes that change something (a form sends every field, changed or not)."""
+    same = {"topic": screening.topic, "audience": screening.audience, "notes": screening.notes}
+    real = {k: v for k, v in changes.items() if k not in same or (v or None) != (same[k] or None)}
+    if "items" in real and [str(i.get("title_id")) for i in real["items"] or []] == [
+            str(i.title_id) for i in screening.items]:
+        del real["items"]
+    return real
 
 
 def _reopen_sign_in(screening: Screening) -> None:
@@ -99,13 +117,21 @@ def out_of_range(screening: Screening) -> bool:
     return not (moment_in_range(screening.starts_at) and moment_in_range(screening.ends_at))
 
 
-def cancel_screening(screening: Screening) -> None:
+def cancel_screening(screening: Screening, *, reason: str | None = None,
+                     viewer: User | None = None) -> None:
     """Cancel a planned or running screening; one dated out of range, whatever its status (the
-    runner may have marked it missed), so that it can be taken out of the way."""
+    runner may have marked it missed), so that it can be taken out of the way.
+
+    A site cancelling a teaching plan's screening must say why."""
     if screening.status not in ("planned", "running") and not (
             out_of_range(screening) and screening.status != "cancelled"):
         raise Conflict(_("This screening is %(status)s and cannot be cancelled.",
                          status=screening.status))
+    if screening.teaching_session_id is not None and by_site(viewer):
+        screening.status_reason = clean_reason(reason)
+        screening.site_change = "cancelled"
+    elif reason and str(reason).strip():
+        screening.status_reason = clean_reason(reason)
     playing = screening.status == "running"
     screening.status = "cancelled"
     if playing:
@@ -118,6 +144,20 @@ def screening_or_404(value, options=()) -> Screening:
     if screening is None:
         raise NotFound(_("No such screening."))
     return screening
+
+
+def teaching_fields(s: Screening) -> dict:
+    """The teaching plan and session a screening holds (None for one planned otherwise)."""
+    session = s.teaching_session
+    if session is None:
+        return {"teaching_plan": None, "session": None, "site_change": None}
+    plan = session.plan
+    return {"teaching_plan": {"id": str(plan.id), "name": plan.name,
+                              "move_window_days": plan.move_window_days},
+            "session": {"id": str(session.id), "position": session.position,
+                        "topic": session.topic,
+                        "planned_at": (s.recurrence_at or s.starts_at).isoformat()},
+            "site_change": s.site_change}
 
 
 def screening_dict(s: Screening, warnings: list[PlanWarning] | None = None) -> dict:
@@ -134,6 +174,7 @@ def screening_dict(s: Screening, warnings: list[PlanWarning] | None = None) -> d
         "late": s.late,
         "series_id": str(s.series_id) if s.series_id else None,
         "edited": s.edited,
+        **teaching_fields(s),
         "items": [
             {"position": i.position,
              "title_id": str(i.title_id) if i.title_id else None,

@@ -295,7 +295,8 @@ def cancel(screening_id: str):
     site_or_404(screening.site.code, change=True)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    return save(lambda: cancel_screening(screening), _("Screening cancelled."),
+    return save(lambda: cancel_screening(screening, reason=request.form.get("reason"),
+                                         viewer=current_user), _("Screening cancelled."),
                 url_for("screenings.detail", screening_id=screening.id), back=True)
 
 

@@ -33,6 +33,8 @@ from ..models import (
     Series,
     Shipment,
     Site,
+    TeachingPlan,
+    TeachingSession,
     TerminalHealth,
     Title,
     Unit,
@@ -69,6 +71,9 @@ class Spec:
     site_column: str | None = None
     forward: bool = True  # the hub passes a row that arrived from one site on to the others
     ranks: dict[str, dict[str, int]] = field(default_factory=dict)  # forward-only fields
+    # (flag, fields): once the site set the flag on a row (a plan's screening it moved or
+    # cancelled), those fields are the site's, whichever side changed them later.
+    site_claims: tuple[str, frozenset[str]] | None = None
 
     @property
     def table(self) -> Table:
@@ -91,6 +96,16 @@ def _site_screenings(site: Site):
     return select(Screening.id).where(Screening.site_id == site.id).scalar_subquery()
 
 
+def _site_sessions(site: Site):
+    return select(Screening.teaching_session_id).where(
+        Screening.site_id == site.id, Screening.teaching_session_id.is_not(None)).scalar_subquery()
+
+
+def _site_plans(site: Site):
+    return select(TeachingSession.plan_id).where(
+        TeachingSession.id.in_(_site_sessions(site))).scalar_subquery()
+
+
 def _site_batches(site: Site):
     return select(Shipment.batch_id).where(Shipment.site_id == site.id).scalar_subquery()
 
@@ -109,10 +124,15 @@ SPECS: tuple[Spec, ...] = (
     Spec(FileEntry, (UP,), natural=("root_id", "relpath"), owner="origin", forward=False),
     Spec(Person, (UP, DOWN), scope=lambda s: Person.village_id.in_(_villages(s))),
     Spec(Series, (UP, DOWN), scope=lambda s: Series.site_id == s.id, site_column="site_id"),
+    # A township's teaching plan comes down to the sites it has screenings at.
+    Spec(TeachingPlan, (DOWN,), owner="hub", scope=lambda s: TeachingPlan.id.in_(_site_plans(s))),
+    Spec(TeachingSession, (DOWN,), owner="hub",
+         scope=lambda s: TeachingSession.id.in_(_site_sessions(s))),
     Spec(Screening, (UP, DOWN), scope=lambda s: Screening.site_id == s.id,
          site_column="site_id", ranks={"status": SCREENING_RANK},
          site_fields=frozenset({"late", "status_reason", "discussion", "attendance_closed",
-                                "phone_shared"})),
+                                "phone_shared", "site_change"}),
+         site_claims=("site_change", frozenset({"starts_at", "ends_at", "edited"}))),
     Spec(ScreeningItem, (UP, DOWN), scope=lambda s: ScreeningItem.screening_id.in_(
         _site_screenings(s))),
     Spec(Batch, (DOWN,), owner="hub", scope=lambda s: Batch.id.in_(_site_batches(s))),
@@ -135,8 +155,12 @@ SPECS: tuple[Spec, ...] = (
 SYSTEM = frozenset({"id", "origin_site", "created_at", "updated_at"})
 
 
-def field_owner(spec: Spec, column: str, origin: str) -> str | None:
-    """Who owns a field of a row: "hub", "site", or None (the newer change wins)."""
+def field_owner(spec: Spec, column: str, origin: str, claimed: bool = False) -> str | None:
+    """Who owns a field of a row: "hub", "site", or None (the newer change wins).
+
+    `claimed`: the row carries its spec's site claim (either side's copy)."""
+    if claimed and column in spec.site_claims[1]:
+        return "site"
     if column in spec.hub_fields:
         return "hub"
     if column in spec.site_fields:

@@ -37,6 +37,8 @@ def _merge_row(spec: Spec, local, row: dict, ctx: Merge) -> dict:
     # we last had it. A value that differs only because one side changed it is just news.
     both_changed = ((ctx.they_have is None or local["updated_at"] > ctx.they_have)
                     and (ctx.we_have is None or row["updated_at"] > ctx.we_have))
+    claim = spec.site_claims[0] if spec.site_claims else None
+    claimed = claim is not None and bool(row.get(claim) or local[claim])
     for name, value in row.items():
         if name in SYSTEM:
             continue
@@ -48,7 +50,7 @@ def _merge_row(spec: Spec, local, row: dict, ctx: Merge) -> dict:
             take = ranks.get(value, -1) > ranks.get(current, -1)
             reason, logged = "forward", not take and newer
         else:
-            owner = field_owner(spec, name, local["origin_site"])
+            owner = field_owner(spec, name, local["origin_site"], claimed)
             if owner == ctx.incoming:
                 take, reason, logged = ctx.fresh or newer or tie, "owned", False
             elif owner is not None:
