@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from flask import Flask, current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
+from sqlalchemy.orm import selectinload
 
 from schedules.player import Item, NullBackend, Player, PlayRecord, make_backend, recover_heartbeat
 
@@ -52,6 +53,26 @@ def snapshot_path(app: Flask, screening_id: object, label: str) -> str:
     if label not in SNAPSHOT_LABELS:
         raise ValueError(f"no snapshot label {label!r}")
     return os.path.join(app.instance_path, "snapshots", f"{screening_id}-{label}.png")
+
+
+def saved_snapshots(app: Flask, screening_id: object) -> list[str]:
+    """The labels of the proof-of-play pictures the player saved for a screening."""
+    return [label for label in SNAPSHOT_LABELS
+            if os.path.isfile(snapshot_path(app, screening_id, label))]
+
+
+def play_logs(screening: Screening) -> list[PlayLog]:
+    """What played at a screening, in order of time."""
+    return list(db.session.scalars(select(PlayLog).where(PlayLog.screening_id == screening.id)
+                                   .order_by(PlayLog.started_at)))
+
+
+def logged_titles(logs: list[PlayLog]) -> dict[uuid.UUID, str]:
+    """The title name (else the file's short hash) of each logged file, by file id."""
+    ids = {log.media_file_id for log in logs if log.media_file_id}
+    files = db.session.scalars(select(MediaFile).where(MediaFile.id.in_(ids))
+                               .options(selectinload(MediaFile.title))).all() if ids else []
+    return {f.id: f.title.name if f.title else f.sha256[:12] for f in files}
 
 
 def get_player(app: Flask | None = None) -> Player:
