@@ -79,3 +79,14 @@ def save(action: Callable[[], T], success: str | Callable[[T], str | tuple[str, 
         flash(note, "warning")
     target = to(result) if callable(to) else to
     return None if target is None else redirect(target)
+
+
+def checked(read: Callable[[], T]) -> T | None:
+    """Run a look that writes nothing but may be refused (a form's Check button): its answer,
+    or None after the refusal is rolled back and flashed."""
+    try:
+        return read()
+    except DianjiaoError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return None

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from functools import wraps
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from ..errors import Conflict, DianjiaoError
 from ..extensions import db, login_manager
 from ..install import is_site
 from ..models import Site, SyncConflict, SyncPeer
+from ..pages import save, unit_of_work
 from ..paging import paginate
 from .blueprint import bp
 from .export import export_bundle
@@ -136,13 +137,14 @@ def upload():
     if not form.validate_on_submit():
         return _page(form, status=422)
     try:
-        path = save_upload(form.file.data)
-        try:
-            summary = import_upload(path, origins=_township_codes(), enrolled=_enrolled_site())
-        finally:
-            os.unlink(path)
+        with unit_of_work():
+            path = save_upload(form.file.data)
+            try:
+                summary = import_upload(path, origins=_township_codes(),
+                                        enrolled=_enrolled_site())
+            finally:
+                os.unlink(path)
     except DianjiaoError as exc:
-        db.session.rollback()
         return _page(UploadForm(formdata=None), refusal=exc.message, status=exc.status)
     return _page(UploadForm(formdata=None), result=summary)
 
@@ -205,12 +207,11 @@ def export_site(code: str):
 @hub_only
 def rotate(code: str):
     site_or_404(code)
-    peer = rotate_key(code)
-    db.session.commit()
-    flash(_("Site %(code)s has a new key (version %(v)d). It reaches the site with the next "
-            "bundle; the old key works until the site answers with the new one.",
-            code=code, v=peer.key_version), "success")
-    return redirect(url_for("sync.index"))
+    return save(lambda: rotate_key(code),
+                lambda peer: _("Site %(code)s has a new key (version %(v)d). It reaches the site "
+                               "with the next bundle; the old key works until the site answers "
+                               "with the new one.", code=code, v=peer.key_version),
+                url_for("sync.index"), raising=(DianjiaoError,))
 
 
 @bp.route("/sites/<code>/revoke", methods=["GET", "POST"])
@@ -221,12 +222,10 @@ def revoke_site(code: str):
     peer = site_peer(code)
     form = ConfirmForm()
     if form.validate_on_submit() and form.confirm.data:
-        if peer.revoked_at is None:
-            revoke(code)
-            db.session.commit()
-        flash(_("Site %(code)s is revoked: its bundles are refused from now on. Enroll it again "
-                "to give it a new key.", code=code), "success")
-        return redirect(url_for("sync.index"))
+        return save(lambda: revoke(code) if peer.revoked_at is None else None,
+                    _("Site %(code)s is revoked: its bundles are refused from now on. Enroll it "
+                      "again to give it a new key.", code=code),
+                    url_for("sync.index"), raising=(DianjiaoError,))
     asked = request.method == "POST"
     return render_template("sync/confirm.html", site=site, action="revoke", form=form,
                            asked=asked), 422 if asked else 200
