@@ -17,14 +17,14 @@ from ..auth.access import roles_required, site_or_404, visible_sites
 from ..errors import Conflict, DianjiaoError
 from ..extensions import db, login_manager
 from ..install import is_site
-from ..models import Site, SyncConflict, SyncPeer
+from ..models import Site, SyncPeer
 from ..pages import save, unit_of_work
 from ..paging import paginate
 from .blueprint import bp
 from .export import export_bundle
 from .forms import ConfirmForm, ExportForm, UploadForm
 from .services import enroll_peer, hub_peer, my_code, revoke, rotate_key, site_peer
-from .status import hub_overview, links
+from .status import conflicts_of, enrolled_to_hub, hub_code, hub_overview, links
 from .uploads import download_name, import_upload, save_upload
 
 SITE_ROLES = ("admin", "operator")
@@ -98,8 +98,7 @@ def _township_codes() -> list[str] | None:
 
 
 def _enrolled_site() -> bool:
-    return is_site() and db.session.scalar(
-        select(SyncPeer.id).where(SyncPeer.kind == "hub")) is not None
+    return is_site() and enrolled_to_hub()
 
 
 def _page(upload: UploadForm, *, result: dict | None = None, refusal: str | None = None,
@@ -116,7 +115,7 @@ def _page(upload: UploadForm, *, result: dict | None = None, refusal: str | None
     days, days_error = _days()
     sites = db.session.scalars(visible_sites(current_user).order_by(Site.code)).all()
     overview = hub_overview(sites, days, _now())
-    hub_id = db.session.scalar(select(SyncPeer.code).where(SyncPeer.kind == "self"))
+    hub_id = hub_code()
     if days_error and status == 200:
         status = 422
     return render_template("sync/hub.html", overview=overview, days=days, days_error=days_error,
@@ -237,9 +236,5 @@ def revoke_site(code: str):
 @sync_roles
 def conflicts():
     """Every field both sides changed, newest first; a township officer sees their sites'."""
-    query = select(SyncConflict)
-    codes = _township_codes()
-    if codes is not None:
-        query = query.where(SyncConflict.peer.in_(codes))
-    rows, page = paginate(query.order_by(SyncConflict.created_at.desc(), SyncConflict.id))
+    rows, page = paginate(conflicts_of(_township_codes()))
     return render_template("sync/conflicts.html", rows=rows, page=page)
