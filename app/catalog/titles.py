@@ -164,3 +164,68 @@ def title_dict(title: Title) -> dict:
         "duration_s": round(sum(durations), 2) if durations else None,
         "files": [f.sha256 for f in title.files if f.sha256],
     }
+
+
+def edit_title(title: Title, *, name: str, series: str | None, topics: list[str],
+               audience: str, producer: str | None, year: int | None,
+               summary: str | None) -> None:
+    """Change a title as its page's form gives it (the form checked the values)."""
+    set_name(title, name)
+    title.series = series or None
+    title.topics = topics
+    title.audience = audience
+    title.producer, title.year = producer or None, year
+    title.summary = summary or None
+
+
+def titles_matching(q: str, *, limit: int) -> list[Title]:
+    """The first `limit` titles whose name matches `q` (as `search_titles` matches)."""
+    return list(db.session.scalars(search_titles(q=q).limit(limit)))
+
+
+def titles_by_name(limit: int) -> list[Title]:
+    """The first `limit` titles in the order of their name's pinyin (a page's pick-list)."""
+    return list(db.session.scalars(select(Title).order_by(Title.name_pinyin).limit(limit)))
+
+
+def title_named(wanted: str) -> Title | None:
+    """The title of exactly this name, else of this id, else None."""
+    title = db.session.scalar(select(Title).where(Title.name == wanted))
+    return title if title is not None else by_id(Title, wanted)
+
+
+def attach_file(media: MediaFile, wanted: str) -> Title:
+    """Attach a file to the title named `wanted` (or of that id)."""
+    title = title_named(wanted.strip())
+    if title is None:
+        raise NotFound(_("No title named %(name)s.", name=wanted.strip()))
+    media.title = title
+    return title
+
+
+def unassigned_files(site_ids: list | None, limit: int) -> list[MediaFile]:
+    """The oldest `limit` files without a title that a scan saw present at one of `site_ids`
+    (at any site when None)."""
+    present = (select(FileEntry.media_file_id)
+               .join(LibraryRoot, FileEntry.root_id == LibraryRoot.id)
+               .where(FileEntry.missing.is_(False)))
+    if site_ids is not None:
+        present = present.where(LibraryRoot.site_id.in_(site_ids))
+    return list(db.session.scalars(
+        select(MediaFile).where(MediaFile.title_id.is_(None), MediaFile.id.in_(present))
+        .order_by(MediaFile.created_at).limit(limit)))
+
+
+def catalog_counts(site_ids: Select) -> dict[str, int]:
+    """The home page's numbers: titles, approved titles, distinct files present at the given
+    sites, files without a title."""
+    files = db.session.scalar(
+        select(func.count(func.distinct(FileEntry.media_file_id))).join(LibraryRoot)
+        .where(LibraryRoot.site_id.in_(site_ids), FileEntry.missing.is_(False)))
+    return {
+        "titles": db.session.scalar(select(func.count(Title.id))),
+        "approved": db.session.scalar(select(func.count(Title.id)).where(Title.approved)),
+        "files": files or 0,
+        "unassigned": db.session.scalar(
+            select(func.count(MediaFile.id)).where(MediaFile.title_id.is_(None))),
+    }

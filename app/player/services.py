@@ -54,6 +54,12 @@ def snapshot_path(app: Flask, screening_id: object, label: str) -> str:
     return os.path.join(app.instance_path, "snapshots", f"{screening_id}-{label}.png")
 
 
+def saved_snapshots(app: Flask, screening_id: object) -> list[str]:
+    """The labels of the proof-of-play pictures the player saved for a screening."""
+    return [label for label in SNAPSHOT_LABELS
+            if os.path.isfile(snapshot_path(app, screening_id, label))]
+
+
 def get_player(app: Flask | None = None) -> Player:
     """Return this app's player, creating it (and restoring the saved queue) on first use."""
     app = app or current_app._get_current_object()

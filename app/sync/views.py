@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from functools import wraps
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -17,13 +17,14 @@ from ..auth.access import roles_required, site_or_404, visible_sites
 from ..errors import Conflict, DianjiaoError
 from ..extensions import db, login_manager
 from ..install import is_site
-from ..models import Site, SyncConflict, SyncPeer
+from ..models import Site, SyncPeer
+from ..pages import save, unit_of_work
 from ..paging import paginate
 from .blueprint import bp
 from .export import export_bundle
 from .forms import ConfirmForm, ExportForm, UploadForm
 from .services import enroll_peer, hub_peer, my_code, revoke, rotate_key, site_peer
-from .status import hub_overview, links
+from .status import conflicts_of, enrolled_to_hub, hub_code, hub_overview, links
 from .uploads import download_name, import_upload, save_upload
 
 SITE_ROLES = ("admin", "operator")
@@ -97,8 +98,7 @@ def _township_codes() -> list[str] | None:
 
 
 def _enrolled_site() -> bool:
-    return is_site() and db.session.scalar(
-        select(SyncPeer.id).where(SyncPeer.kind == "hub")) is not None
+    return is_site() and enrolled_to_hub()
 
 
 def _page(upload: UploadForm, *, result: dict | None = None, refusal: str | None = None,
@@ -115,7 +115,7 @@ def _page(upload: UploadForm, *, result: dict | None = None, refusal: str | None
     days, days_error = _days()
     sites = db.session.scalars(visible_sites(current_user).order_by(Site.code)).all()
     overview = hub_overview(sites, days, _now())
-    hub_id = db.session.scalar(select(SyncPeer.code).where(SyncPeer.kind == "self"))
+    hub_id = hub_code()
     if days_error and status == 200:
         status = 422
     return render_template("sync/hub.html", overview=overview, days=days, days_error=days_error,
@@ -136,13 +136,14 @@ def upload():
     if not form.validate_on_submit():
         return _page(form, status=422)
     try:
-        path = save_upload(form.file.data)
-        try:
-            summary = import_upload(path, origins=_township_codes(), enrolled=_enrolled_site())
-        finally:
-            os.unlink(path)
+        with unit_of_work():
+            path = save_upload(form.file.data)
+            try:
+                summary = import_upload(path, origins=_township_codes(),
+                                        enrolled=_enrolled_site())
+            finally:
+                os.unlink(path)
     except DianjiaoError as exc:
-        db.session.rollback()
         return _page(UploadForm(formdata=None), refusal=exc.message, status=exc.status)
     return _page(UploadForm(formdata=None), result=summary)
 
@@ -205,12 +206,11 @@ def export_site(code: str):
 @hub_only
 def rotate(code: str):
     site_or_404(code)
-    peer = rotate_key(code)
-    db.session.commit()
-    flash(_("Site %(code)s has a new key (version %(v)d). It reaches the site with the next "
-            "bundle; the old key works until the site answers with the new one.",
-            code=code, v=peer.key_version), "success")
-    return redirect(url_for("sync.index"))
+    return save(lambda: rotate_key(code),
+                lambda peer: _("Site %(code)s has a new key (version %(v)d). It reaches the site "
+                               "with the next bundle; the old key works until the site answers "
+                               "with the new one.", code=code, v=peer.key_version),
+                url_for("sync.index"), raising=(DianjiaoError,))
 
 
 @bp.route("/sites/<code>/revoke", methods=["GET", "POST"])
@@ -221,12 +221,10 @@ def revoke_site(code: str):
     peer = site_peer(code)
     form = ConfirmForm()
     if form.validate_on_submit() and form.confirm.data:
-        if peer.revoked_at is None:
-            revoke(code)
-            db.session.commit()
-        flash(_("Site %(code)s is revoked: its bundles are refused from now on. Enroll it again "
-                "to give it a new key.", code=code), "success")
-        return redirect(url_for("sync.index"))
+        return save(lambda: revoke(code) if peer.revoked_at is None else None,
+                    _("Site %(code)s is revoked: its bundles are refused from now on. Enroll it "
+                      "again to give it a new key.", code=code),
+                    url_for("sync.index"), raising=(DianjiaoError,))
     asked = request.method == "POST"
     return render_template("sync/confirm.html", site=site, action="revoke", form=form,
                            asked=asked), 422 if asked else 200
@@ -238,9 +236,5 @@ def revoke_site(code: str):
 @sync_roles
 def conflicts():
     """Every field both sides changed, newest first; a township officer sees their sites'."""
-    query = select(SyncConflict)
-    codes = _township_codes()
-    if codes is not None:
-        query = query.where(SyncConflict.peer.in_(codes))
-    rows, page = paginate(query.order_by(SyncConflict.created_at.desc(), SyncConflict.id))
+    rows, page = paginate(conflicts_of(_township_codes()))
     return render_template("sync/conflicts.html", rows=rows, page=page)
