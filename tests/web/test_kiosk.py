@@ -502,3 +502,18 @@ def test_the_favicon_is_found_also_by_a_kiosk(client, world, login):
         assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
         assert b"<svg" in svg.data
     assert 'rel="icon"' in client.get("/kiosk").get_data(as_text=True)
+
+
+def test_kiosk_mode_hides_log_out_and_the_language_switch_from_villagers(client, world, login):
+    """A kiosk's header has no Log out and no language switch (villagers pressed them); both
+    are folded away at the bottom of the page for staff, and still work there."""
+    login("kiosk-a")
+    html = client.get("/kiosk").get_data(as_text=True)
+    header, main = html.split("</header>", 1)
+    assert "Log out" not in header and 'id="lang-switch"' not in header
+    fold = main.split('id="kiosk-staff"', 1)[1].split("</details>", 1)[0]
+    assert "Log out" in fold and 'id="lang-switch"' in fold
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/kiosk")})
+    login("op-a")
+    header = client.get("/people").get_data(as_text=True).split("</header>", 1)[0]
+    assert "Log out" in header and 'id="lang-switch"' in header and "kiosk-staff" not in header
