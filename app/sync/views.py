@@ -19,7 +19,7 @@ from ..extensions import db, login_manager
 from ..install import is_site
 from ..models import Site, SyncPeer
 from ..pages import save, unit_of_work
-from ..paging import paginate
+from ..paging import page_for, paginate
 from .blueprint import bp
 from .export import export_bundle
 from .forms import ConfirmForm, ExportForm, UploadForm
@@ -97,6 +97,9 @@ def _township_codes() -> list[str] | None:
     return list(db.session.scalars(visible_sites(current_user).with_only_columns(Site.code)))
 
 
+NEVER_PAGE = 20  # never-enrolled sites shown at a time
+
+
 def _enrolled_site() -> bool:
     return is_site() and enrolled_to_hub()
 
@@ -115,10 +118,18 @@ def _page(upload: UploadForm, *, result: dict | None = None, refusal: str | None
     days, days_error = _days()
     sites = db.session.scalars(visible_sites(current_user).order_by(Site.code)).all()
     overview = hub_overview(sites, days, _now())
+    # At the network's size most sites are never enrolled: both lists page, the problems first
+    # (hub_overview's order), and the never-enrolled ones can be searched by code or name.
+    links_page = page_for(len(overview["links"]), anchor="links")
+    q = request.args.get("q", "").strip()[:40]
+    never = [s for s in overview["never"] if not q or q.lower() in s.code.lower() or q in s.name]
+    never_page = page_for(len(never), size=NEVER_PAGE, arg="never_page", anchor="never")
     hub_id = hub_code()
     if days_error and status == 200:
         status = 422
     return render_template("sync/hub.html", overview=overview, days=days, days_error=days_error,
+                           links=links_page.of(overview["links"]), links_page=links_page,
+                           never=never_page.of(never), never_page=never_page, q=q,
                            hub_id=hub_id, upload=upload, export=ExportForm(), result=result,
                            refusal=refusal), status
 
