@@ -12,10 +12,12 @@ from sqlalchemy import func, select
 from ..auth.access import can_see_site, roles_required, site_or_404, visible_sites
 from ..auth.roles import OFFICERS as EDITORS
 from ..auth.roles import STAFF
-from ..errors import DianjiaoError
+from ..errors import DianjiaoError, Forbidden
 from ..extensions import db
-from ..models import FileEntry, LibraryRoot, MediaFile, ScanJob, Site, Title
+from ..lookup import by_id
+from ..models import FileEntry, LibraryRoot, MediaFile, ScanJob, Site, Title, Unit
 from ..paging import paginate
+from .approval import approve_township, approved_by_township, township_approvals
 from .blueprint import bp
 from .forms import AttachForm, RootForm, ScanForm, TitleForm
 from .scanning import add_root, library_entries, start_background_scan, walk_errors
@@ -125,16 +127,35 @@ def title(title_id: str):
     visible = set(_visible_site_ids())
     held = [(s, n) for s, n in holders(title) if s.id in visible]
     return render_template("catalog/title.html", title=title, form=form, holders=held,
-                           can_edit=current_user.role in EDITORS)
+                           can_edit=current_user.role in EDITORS,
+                           townships=township_approvals(title),
+                           own_approved=approved_by_township(title, current_user))
 
 
 @bp.route("/titles/<title_id>/approve", methods=["POST"])
 @roles_required(*EDITORS)
 def approve_title(title_id: str):
+    """An administrator approves for the city (every site) or withdraws a township's approval
+    (`unit`); a township officer approves or withdraws for their own township."""
     title = _title(title_id)
-    approve(title, current_user.username, request.form.get("approved", "1") == "1")
+    approved = request.form.get("approved", "1") == "1"
+    unit_id = request.form.get("unit")
+    if current_user.role == "admin" and not unit_id:
+        approve(title, current_user.username, approved)
+        db.session.commit()
+        flash(_("Approved for screening.") if approved else _("Approval withdrawn."), "success")
+        return redirect(url_for("catalog.title", title_id=title.id))
+    unit = by_id(Unit, unit_id) if unit_id else None
+    if unit_id and unit is None:
+        abort(404)
+    try:
+        row = approve_township(title, current_user, approved, unit=unit)
+    except Forbidden:
+        abort(403)
     db.session.commit()
-    flash(_("Approved for screening.") if title.approved else _("Approval withdrawn."), "success")
+    township = row.unit.name if row is not None else (unit or current_user.unit).name
+    flash(_("Approved for the sites of %(township)s.", township=township) if approved
+          else _("Approval of %(township)s withdrawn.", township=township), "success")
     return redirect(url_for("catalog.title", title_id=title.id))
 
 
