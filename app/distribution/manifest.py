@@ -39,6 +39,7 @@ NAME_MAX = 300
 
 def record_manifest(batch: Batch, title_ids: Iterable[uuid.UUID]) -> list[BatchManifest]:
     """Record the station's present files of the batch's titles (call once, as it is made)."""
+    db.session.flush()  # the batch's id
     stations = select(Site.id).where(Site.kind == "station")
     rows = db.session.execute(
         select(MediaFile.title_id, MediaFile.sha256, MediaFile.size, FileEntry.relpath)
@@ -50,7 +51,7 @@ def record_manifest(batch: Batch, title_ids: Iterable[uuid.UUID]) -> list[BatchM
     made: dict[str, BatchManifest] = {}
     for title_id, sha256, size, relpath in rows:
         if sha256 not in made:  # one file may sit in two station folders
-            made[sha256] = BatchManifest(batch=batch, title_id=title_id, sha256=sha256,
+            made[sha256] = BatchManifest(batch_id=batch.id, title_id=title_id, sha256=sha256,
                                          size=size, name=relpath.rsplit("/", 1)[-1][:NAME_MAX])
             db.session.add(made[sha256])
     return list(made.values())
