@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from ..errors import Forbidden, Invalid
@@ -92,7 +93,7 @@ def approved_for(title: Title, site: Site) -> bool:
 def _names(items: list[str]) -> str:
     shown = "、".join(items[:NAMED])
     if len(items) > NAMED:
-        shown += " " + _("and %(num)d more", num=len(items) - NAMED)
+        shown += " " + ngettext("and %(num)d more", "and %(num)d more", len(items) - NAMED)
     return shown
 
 
