@@ -28,7 +28,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from .demo_history import HistoryStage
-from .demo_kits import KitsStage
+from .demo_kits import KitsStage, film_bytes
 from .demo_words import (
     ANIMALS,
     BREEDING,
@@ -359,7 +359,7 @@ class Builder(KitsStage, HistoryStage):
             titles.append(title)
             vcd = series == "乡土教材"
             sha = hashlib.sha256(f"dianjiao-demo:{title['id']}".encode()).hexdigest()
-            size = minutes * 60 * (176_400 if vcd else 90_000)
+            size = film_bytes(minutes, vcd)
             files.append({**self.synced(at), "sha256": sha, "fingerprint": f"{size}:{sha[:32]}",
                           "size": size, "duration_s": float(minutes * 60),
                           "container": "mpeg" if vcd else "mp4",

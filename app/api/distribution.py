@@ -22,6 +22,7 @@ from ..distribution.kits import (
     shipment_or_404,
     shipments_query,
 )
+from ..distribution.manifest import missing_files
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db, one_writer
 from ..lookup import by_id
@@ -188,7 +189,7 @@ def shipment(shipment_id: str):
     if request.method == "GET":
         if not can_see_site(current_user, kit.site):
             raise Forbidden(_("This site is outside your area."))
-        return jsonify(shipment_dict(kit))
+        return jsonify({**shipment_dict(kit), "missing": [m.as_dict() for m in missing_files(kit)]})
     body = json_body()
     _check(body, {"status": str, "received_by": (str, type(None))})
     if "status" not in body:

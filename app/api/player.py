@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..auth.access import can_change_site
+from ..catalog.approval import refusal, require_approved
 from ..errors import Conflict, Forbidden, Invalid
 from ..extensions import db
 from ..i18n import show_time
@@ -88,10 +89,14 @@ def player_queue():
     body = json_body()
     player = get_player()
     length = len(player.status()["queue"])
+    warnings: list[str] = []
     if "items" in body:
         if not isinstance(body["items"], list) or body.get("mode", "append") not in ("append", "replace"):
             raise Invalid(_('Send {"items": [{"sha256": ...}], "mode": "append" or "replace"}.'))
-        items = [item_for(media_for_spec(spec), site) for spec in body["items"]]
+        media = [media_for_spec(spec) for spec in body["items"]]
+        if refused := require_approved([m.title for m in media], site):  # warn mode: noted
+            warnings.append(refusal(refused, site))
+        items = [item_for(m, site) for m in media]
         if body.get("mode") == "replace":
             player.clear()
         player.enqueue(items)
@@ -112,7 +117,7 @@ def player_queue():
         raise Invalid(_("Say what to do with the queue: items, remove, move or clear."))
     save_queue(player, site)
     db.session.commit()
-    return jsonify(status_dict(site))
+    return jsonify({**status_dict(site), "warnings": warnings})
 
 
 @bp.post("/v1/player/<action>")

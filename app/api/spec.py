@@ -113,7 +113,10 @@ SCHEMAS["PlayerStatus"] = {"type": "object", "properties": {
     "screening_id": NULLABLE_STR,
     "available": {"type": "boolean"}, "reason": NULLABLE_STR,
     "reason_shown": {**NULLABLE_STR, "description": "the reason in the caller's language"},
-    "next_screening": {"type": "object", "nullable": True}}}
+    "next_screening": {"type": "object", "nullable": True},
+    "warnings": {"type": "array", "items": {"type": "string"}, "description": (
+        "after a change of the queue: titles queued though not approved for the site "
+        "(DIANJIAO_APPROVAL=warn; else they are refused with 422)")}}}
 SCHEMAS["Readiness"] = {"type": "object", "required": ["status", "checked_at", "problems"],
                         "properties": {
     "status": {"type": "string", "enum": ["ready", "at_risk"]},
@@ -218,7 +221,13 @@ SCHEMAS.update({
         "received_at": {"type": "string", "format": "date-time", "nullable": True},
         "received_by": NULLABLE_STR,
         "verified_at": {"type": "string", "format": "date-time", "nullable": True},
-        "replaces": {"type": "string", "format": "uuid", "nullable": True}}},
+        "replaces": {"type": "string", "format": "uuid", "nullable": True},
+        "missing": {"type": "array", "description": (
+            "GET of one kit: the files of its batch's manifest its site's scans have not seen "
+            "(sha256 null: a title of which the station held no file, and the site none)"),
+            "items": {"type": "object", "properties": {
+                "title": {"type": "string"}, "name": NULLABLE_STR, "sha256": NULLABLE_STR,
+                "size": {"type": "integer", "nullable": True}}}}}},
     "ShipmentPatch": {"type": "object", "required": ["status"], "properties": {
         "status": SHIPMENT_STATUS, "received_by": text(limits.RECEIVED_BY, nullable=True)}},
     "Holder": {"type": "object", "properties": {

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from ..auth.access import can_see_site, visible_sites
 from ..auth.roles import STAFF
+from ..catalog.approval import approve_township
 from ..catalog.titles import create_title, file_visible, search_titles, title_dict
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
@@ -169,7 +170,13 @@ def create():
         raise Invalid(_("A title needs a name."))
     if body.get("approved") and current_user.role not in ("admin", "township"):
         raise Forbidden(_("Only the township or an administrator approves titles."))
+    # `approved` is the city's approval; a township officer's is for their township's sites.
+    township = bool(body.get("approved")) and current_user.role == "township"
+    if township:
+        body["approved"] = False
     title = create_title(approved_by=current_user.username, may_attach=file_visible, **body)
+    if township:
+        approve_township(title, current_user)
     db.session.commit()
     return jsonify(title_dict(title)), 201
 

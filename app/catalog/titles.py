@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,6 +16,7 @@ from ..lookup import by_id
 from ..models import FileEntry, LibraryRoot, MediaFile, Site, Title, User
 from ..models.catalog import AUDIENCES, SERIES, TOPICS
 from ..text import name_search, pinyin_keys
+from .approval import approve_city
 
 MAX_TITLE = limits.TITLE_NAME
 FIRST_YEAR, LAST_YEAR = 1950, 2100
@@ -88,9 +88,8 @@ def file_visible(media: MediaFile, user: User | None = None) -> bool:
 
 
 def approve(title: Title, by: str | None, approved: bool = True) -> None:
-    title.approved = approved
-    title.approved_at = datetime.now(UTC) if approved else None
-    title.approved_by = by if approved else None
+    """The city's approval (every site); a township's is approval.approve_township."""
+    approve_city(title, by, approved)
 
 
 def title_or_404(title_id: str) -> Title:

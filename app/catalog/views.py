@@ -14,9 +14,10 @@ from ..auth.roles import STAFF
 from ..errors import DianjiaoError
 from ..extensions import db
 from ..lookup import by_id
-from ..models import MediaFile, ScanJob, Site, Title
+from ..models import MediaFile, ScanJob, Site, Title, Unit
 from ..pages import save
 from ..paging import paginate
+from .approval import approve_township, approved_by_township, township_approvals
 from .blueprint import bp
 from .forms import AttachForm, RootForm, ScanForm, TitleForm
 from .library import library_roots, present_counts, recent_scans
@@ -123,18 +124,36 @@ def title(title_id: str):
     visible = set(_visible_site_ids())
     held = [(s, n) for s, n in holders(title) if s.id in visible]
     return render_template("catalog/title.html", title=title, form=form, holders=held,
-                           can_edit=current_user.role in EDITORS)
+                           can_edit=current_user.role in EDITORS,
+                           townships=township_approvals(title),
+                           own_approved=approved_by_township(title, current_user))
 
 
 @bp.route("/titles/<title_id>/approve", methods=["POST"])
 @roles_required(*EDITORS)
 def approve_title(title_id: str):
+    """An administrator approves for the city (every site) or withdraws a township's approval
+    (`unit`); a township officer approves or withdraws for their own township."""
     title = _title(title_id)
-    return save(lambda: approve(title, current_user.username,
-                                request.form.get("approved", "1") == "1"),
-                lambda _none: _("Approved for screening.") if title.approved
-                else _("Approval withdrawn."),
-                url_for("catalog.title", title_id=title.id), raising=(DianjiaoError,))
+    approved = request.form.get("approved", "1") == "1"
+    unit_id = request.form.get("unit")
+    to = url_for("catalog.title", title_id=title.id)
+    if current_user.role == "admin" and not unit_id:
+        return save(lambda: approve(title, current_user.username, approved),
+                    _("Approved for screening.") if approved else _("Approval withdrawn."), to,
+                    raising=(DianjiaoError,))
+    unit = by_id(Unit, unit_id) if unit_id else None
+    if unit_id and unit is None:
+        abort(404)
+
+    def for_township() -> str:
+        row = approve_township(title, current_user, approved, unit=unit)
+        return row.unit.name if row is not None else (unit or current_user.unit).name
+
+    return save(for_township,
+                lambda township: _("Approved for the sites of %(township)s.", township=township)
+                if approved else _("Approval of %(township)s withdrawn.", township=township),
+                to, raising=(DianjiaoError,))
 
 
 @bp.route("/files/unassigned")

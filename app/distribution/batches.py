@@ -18,6 +18,7 @@ from ..models import Batch, BatchItem, Shipment, Site, Title, Unit, User
 from ..models.distribution import FORMS
 from .holdings import Places
 from .kits import ENDINGS, shipments_query, status_counts
+from .manifest import record_manifest
 
 RECENT = 500  # batches listed on the distribution page
 
@@ -53,6 +54,7 @@ def create_batch(name: str, form: str, title_ids: Iterable, *, made_on: date | N
     db.session.add(batch)
     for title_id in titles:
         db.session.add(BatchItem(batch=batch, title_id=title_id))
+    record_manifest(batch, titles)
     db.session.flush()
     return batch
 

@@ -1,8 +1,8 @@
 """Kits: the consignments of a batch to sites, their serials and their status moves.
 
 A kit's status moves forward only: planned → sent → received → verified, or one of the endings
-(lost, damaged, returned). A scan that finds every title of a sent or received kit at its site
-marks it verified (see verify_after_scan, connected to the scan_finished signal).
+(lost, damaged, returned). A scan that finds every file of a sent or received kit's manifest at
+its site marks it verified (see manifest.py, connected to the scan_finished signal).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from ..auth.access import can_see_site, unit_subtree_ids, visible_sites
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..lookup import by_id
-from ..models import Batch, FileEntry, LibraryRoot, MediaFile, Shipment, Site, Unit, User
+from ..models import Batch, Shipment, Site, Unit, User
 from ..models.distribution import FORMS, SHIPMENT_STATUSES
 from ..models.places import SITE_KINDS
 
@@ -29,7 +29,6 @@ STATUS_RANK = {"planned": 0, "sent": 1, "received": 2, "verified": 3,
                "lost": 4, "damaged": 4, "returned": 4}
 ENDINGS = ("lost", "damaged", "returned")
 HELD = ("received", "verified")
-VERIFIABLE = ("sent", "received")
 SERIAL_MAX = 40
 
 STATUS_LABELS = {
@@ -297,8 +296,6 @@ def status_counts(user: User, batch: Batch, township: Unit | None = None) -> dic
     return {status: found[status] for status in SHIPMENT_STATUSES if found.get(status)}
 
 
-
-
 def status_counts_by_batch(user: User) -> dict[uuid.UUID, dict[str, int]]:
     """For every batch, how many of its kits in the caller's area have each status."""
     counts: dict[uuid.UUID, dict[str, int]] = {}
@@ -315,40 +312,6 @@ def replaced_ids(batch: Batch) -> set[uuid.UUID]:
     """The kits of a batch that a replacement was planned for."""
     return set(db.session.scalars(select(Shipment.replaces_id).where(
         Shipment.batch_id == batch.id, Shipment.replaces_id.is_not(None))))
-
-
-# --- automatic verification -----------------------------------------------------------------
-
-def present_titles(site: Site) -> set[uuid.UUID]:
-    """The titles with a file present at a site now."""
-    return set(db.session.scalars(
-        select(MediaFile.title_id).distinct()
-        .join(FileEntry, FileEntry.media_file_id == MediaFile.id)
-        .join(LibraryRoot, FileEntry.root_id == LibraryRoot.id)
-        .where(LibraryRoot.site_id == site.id, FileEntry.missing.is_(False),
-               MediaFile.title_id.is_not(None))))
-
-
-def verify_site(site: Site, now: datetime | None = None) -> list[Shipment]:
-    """Mark verified the sent or received kits of a site whose every title has a file there."""
-    kits = db.session.scalars(select(Shipment).where(
-        Shipment.site_id == site.id, Shipment.status.in_(VERIFIABLE))).all()
-    if not kits:
-        return []
-    present = present_titles(site)
-    now = now or datetime.now(UTC)
-    done = []
-    for kit in kits:
-        titles = {item.title_id for item in kit.batch.items}
-        if titles and titles <= present:
-            kit.status, kit.verified_at = "verified", now
-            done.append(kit)
-    return done
-
-
-def verify_after_scan(_app, *, site: Site) -> None:
-    """The scan_finished receiver: the scan owns the transaction and commits after its receivers."""
-    verify_site(site)
 
 
 def send_planned(user: User, batch: Batch, township: Unit | None = None) -> list[Shipment]:

@@ -54,6 +54,7 @@ from .kits import (
     township_choices,
     township_or_404,
 )
+from .manifest import manifest, missing_files
 
 
 @bp.context_processor
@@ -245,7 +246,8 @@ def labels(batch_id: str):
 def sheet(batch_id: str, sheet: str):
     batch = _batch(batch_id)
     return render_template("distribution/sheet.html", batch=batch, sheet=sheet,
-                           groups=_grouped(batch), titles=batch_titles(batch), places=Places())
+                           groups=_grouped(batch), titles=batch_titles(batch), places=Places(),
+                           files=manifest(batch) if sheet == "dispatch" else [])
 
 
 @bp.route("/distribution/sites/<code>/kits")
@@ -267,7 +269,9 @@ def kit(serial: str):
     site_or_404(shipment.site.code)
     form = ReceiveForm(received_by=shipment.site.contact_name or current_user.username)
     return render_template("distribution/kit.html", kit=shipment, form=form,
-                           titles=batch_titles(shipment.batch),
+                           titles=batch_titles(shipment.batch), files=manifest(shipment.batch),
+                           missing=missing_files(shipment)
+                           if shipment.status in ("sent", "received") else [],
                            can_receive=may_receive(current_user, shipment)
                            and shipment.status in ("planned", "sent"))
 

@@ -10,6 +10,7 @@ from sqlalchemy import delete
 
 from schedules.checks import PlanWarning
 
+from ..catalog.approval import require_approved
 from ..dates import moment_in_range, parse_moment
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
@@ -33,6 +34,7 @@ def create_screening(site: Site, *, starts_at: datetime, ends_at: datetime, topi
         raise Invalid(_("A screening needs a topic."))
     items = items or []
     warnings = check(site, starts_at, ends_at, items, viewer=viewer)
+    require_approved([row.title for row in items], site)
     if not force and any(w.code == "overlap" for w in warnings):
         raise Conflict(_("Another screening at this site overlaps this time."),
                        details=warning_dicts(warnings))
@@ -64,6 +66,8 @@ def update_screening(screening: Screening, changes: dict, *, force: bool = False
         else list(screening.items)
     warnings = check(screening.site, starts_at, ends_at, items, exclude=screening.id,
                      viewer=viewer)
+    if "items" in changes:  # a playlist kept as it was keeps working (the checks say why not)
+        require_approved([row.title for row in items], screening.site)
     if not force and any(w.code == "overlap" for w in warnings):
         raise Conflict(_("Another screening at this site overlaps this time."),
                        details=warning_dicts(warnings))

@@ -22,6 +22,7 @@ from ..models import (
     Attendance,
     Batch,
     BatchItem,
+    BatchManifest,
     FileEntry,
     LibraryRoot,
     Loan,
@@ -37,6 +38,7 @@ from ..models import (
     TeachingSession,
     TerminalHealth,
     Title,
+    TitleApproval,
     Unit,
     User,
 )
@@ -117,6 +119,10 @@ SPECS: tuple[Spec, ...] = (
     Spec(User, (DOWN,), natural=("username",), owner="hub",
          scope=lambda s: User.site_id == s.id),
     Spec(Title, (DOWN,), owner="hub"),
+    # A township's approval of a title reaches the sites of that township (the city's is the
+    # title's own `approved`).
+    Spec(TitleApproval, (DOWN,), natural=("title_id", "unit_id"), owner="hub",
+         scope=lambda s: TitleApproval.unit_id.in_(_lineage(s))),
     # A scan at a site finds new content: the file's identity travels up, its title comes down.
     Spec(MediaFile, (UP, DOWN), natural=("sha256",), hub_fields=frozenset({"title_id", "part"})),
     Spec(LibraryRoot, (UP,), natural=("site_id", "path"), owner="origin",
@@ -138,6 +144,9 @@ SPECS: tuple[Spec, ...] = (
     Spec(Batch, (DOWN,), owner="hub", scope=lambda s: Batch.id.in_(_site_batches(s))),
     Spec(BatchItem, (DOWN,), natural=("batch_id", "title_id"), owner="hub",
          scope=lambda s: BatchItem.batch_id.in_(_site_batches(s))),
+    # What a batch carries, by hash: the site verifies its kit against it after a scan.
+    Spec(BatchManifest, (DOWN,), natural=("batch_id", "sha256"), owner="hub",
+         scope=lambda s: BatchManifest.batch_id.in_(_site_batches(s))),
     Spec(Shipment, (UP, DOWN), natural=("serial",), scope=lambda s: Shipment.site_id == s.id,
          site_column="site_id", ranks={"status": SHIPMENT_RANK},
          site_fields=frozenset({"received_at", "received_by", "verified_at"})),

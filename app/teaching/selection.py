@@ -28,6 +28,7 @@ class Covered:
     id: uuid.UUID
     code: str
     usual_start: str
+    unit_id: uuid.UUID | None = None
 
 
 def _names(value, key: str) -> list[str]:
@@ -109,16 +110,16 @@ def covered_sites(selection: dict, units: set[uuid.UUID] | None) -> list[Covered
         for row in found:
             if units is not None and row.unit_id not in units:
                 outside.append(row.code)
-            rows[row.id] = Covered(row.id, row.code, row.usual_start)
+            rows[row.id] = Covered(row.id, row.code, row.usual_start, row.unit_id)
     if outside:
         raise Forbidden(_("Outside your area: %(names)s.", names=", ".join(sorted(outside))))
     if named_units:
         for row in db.session.execute(query.where(Site.unit_id.in_(named_units))):
-            rows[row.id] = Covered(row.id, row.code, row.usual_start)
+            rows[row.id] = Covered(row.id, row.code, row.usual_start, row.unit_id)
     elif not (selection["townships"] or selection["villages"] or selection["codes"]):
         if units is not None:
             query = query.where(Site.unit_id.in_(units))
-        rows = {row.id: Covered(row.id, row.code, row.usual_start)
+        rows = {row.id: Covered(row.id, row.code, row.usual_start, row.unit_id)
                 for row in db.session.execute(query)}
     if not rows:
         raise Invalid(_("The chosen sites are none: no active site matches the selection."))
