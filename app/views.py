@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
 from . import labels, limits
-from .auth.access import roles_required, visible_sites
+from .auth.access import roles_required
+from .auth.scope import visible_sites
 from .errors import DianjiaoError, Invalid
 from .extensions import db
 from .models import FileEntry, LibraryRoot, MediaFile, Site, Title

@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth.access import can_see_site
 from ..auth.roles import OFFICERS
+from ..auth.scope import can_see_site
 from ..dates import parse_day
 from ..distribution.batches import batch_dict, batch_or_404, create_batch
 from ..distribution.coverage import coverage, township_lines

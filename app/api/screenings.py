@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth.access import can_change_site, can_see_site, visible_sites
+from ..auth.scope import can_change_site, can_see_site, visible_sites
 from ..dates import parse_moment
 from ..errors import Conflict, Forbidden, Invalid
 from ..extensions import db

@@ -17,7 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from ..auth.access import roles_required, site_or_404
+from ..auth.access import roles_required
+from ..auth.scope import site_or_404
 from ..extensions import db
 from ..models import Attendance, Person, Screening
 from ..models.people import ATTENDANCE_STATUSES

@@ -10,8 +10,9 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from ..auth.access import roles_required, site_or_404
+from ..auth.access import roles_required
 from ..auth.roles import OFFICERS, STAFF
+from ..auth.scope import site_or_404
 from ..catalog.titles import search_titles
 from ..errors import DianjiaoError, Forbidden
 from ..extensions import db, one_writer
@@ -19,6 +20,7 @@ from ..lookup import by_id
 from ..models import Batch, Shipment, Title, Unit
 from ..models.catalog import SERIES
 from ..paging import page_for, paginate
+from ..places.tree import Tree, township_named
 from ..qrcodes import svg as qr_svg
 from .batches import (
     batch_or_404,
@@ -32,7 +34,7 @@ from .batches import (
 from .blueprint import bp
 from .coverage import KIND_PLURALS, coverage, series_whereis, township_lines
 from .forms import BatchForm, ConfirmForm, ConsignForm, ReceiveForm, StatusForm
-from .holdings import Places, holder_dict, holdings, sorted_holders
+from .holdings import holder_dict, holdings, sorted_holders
 from .kits import (
     ENDINGS,
     FORM_LABELS,
@@ -50,7 +52,6 @@ from .kits import (
     status_counts,
     status_counts_by_batch,
     township_choices,
-    township_or_404,
 )
 
 
@@ -113,7 +114,7 @@ def _township_filter() -> Unit | None:
     if not name:
         return None
     try:
-        return township_or_404(name)
+        return township_named(name)
     except DianjiaoError:
         abort(404)
 
@@ -136,7 +137,7 @@ def batch(batch_id: str):
         page=page, statuses=status_counts(current_user, batch, township),
         consign_form=consign_form, status_form=StatusForm(), confirm=ConfirmForm(),
         townships=batch_townships(current_user, batch), township=township, status=status,
-        replaced=replaced_ids(batch), endings=ENDINGS, places=Places())
+        replaced=replaced_ids(batch), endings=ENDINGS, places=Tree())
 
 
 @bp.route("/distribution/batches/<batch_id>/consign", methods=["POST"])
@@ -256,7 +257,7 @@ def labels(batch_id: str):
     codes = {kit.id: qr_svg(url_for("distribution.kit", serial=kit.serial, _external=True))
              for _name, kits in groups for kit in kits}
     return render_template("distribution/labels.html", batch=batch, groups=groups, codes=codes,
-                           titles=batch_titles(batch), places=Places())
+                           titles=batch_titles(batch), places=Tree())
 
 
 @bp.route("/distribution/batches/<batch_id>/<any(dispatch, receipt):sheet>")
@@ -264,7 +265,7 @@ def labels(batch_id: str):
 def sheet(batch_id: str, sheet: str):
     batch = _batch(batch_id)
     return render_template("distribution/sheet.html", batch=batch, sheet=sheet,
-                           groups=_grouped(batch), titles=batch_titles(batch), places=Places())
+                           groups=_grouped(batch), titles=batch_titles(batch), places=Tree())
 
 
 @bp.route("/distribution/sites/<code>/kits")

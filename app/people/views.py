@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -12,14 +10,15 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from .. import dates
-from ..attendance.services import COUNTED, played_minutes_of, study_minutes
-from ..auth.access import roles_required, unit_subtree_ids, visible_sites
+from .. import clock, dates
+from ..attendance.services import played_minutes_of, study_minutes
+from ..auth.access import roles_required
 from ..auth.roles import STAFF
+from ..auth.scope import can_see_person, visible_sites, visible_units
 from ..errors import DianjiaoError
 from ..extensions import db
 from ..models import Attendance, Person, Screening, Site, Unit
-from ..models.people import PERSON_ROLES
+from ..models.people import COUNTED, PERSON_ROLES
 from ..pages import save
 from ..paging import page_for, paginate
 from ..places.services import read_table
@@ -41,23 +40,10 @@ WHO_SHOWN = 20  # names a site's line of the below-target page lists; the villag
 
 # --- scope ---------------------------------------------------------------------------------
 
-def scope_villages() -> set[uuid.UUID] | None:
-    """The units whose people the current user may see: None for all (an administrator)."""
-    user = current_user
-    if user.role == "admin":
-        return None
-    if user.role == "township" and user.unit_id:
-        return unit_subtree_ids(user.unit_id)
-    if user.role == "operator" and user.site is not None:
-        return unit_subtree_ids(user.site.unit_id)
-    return set()
-
-
 def visible_person(person_id: str) -> Person:
     """A person of the user's area: 404 when unknown, 403 when outside it."""
     person = person_or_404(person_id)
-    scope = scope_villages()
-    if scope is not None and person.village_id not in scope:
+    if not can_see_person(current_user, person):
         abort(403)
     return person
 
@@ -86,7 +72,7 @@ def _uuid(value: str | None) -> uuid.UUID | None:
 def index():
     args = request.args
     q = (args.get("q") or "").strip()
-    scope = scope_villages()
+    scope = visible_units(current_user)
     inactive = args.get("inactive") == "1"
     query = search_people(q, active_only=not inactive, within=scope)
     village = _uuid(args.get("village")) if args.get("village") else None
@@ -129,7 +115,7 @@ def _namesake(name: str, village: Unit, person: Person | None = None) -> Person 
 @bp.route("/people/new", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def new():
-    scope = scope_villages()
+    scope = visible_units(current_user)
     form = PersonForm()
     form.village.choices = village_choices(scope)
     namesake = None
@@ -151,28 +137,11 @@ def new():
     return render_template("people/new.html", form=form, namesake=namesake), status
 
 
-def _month_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
-    zone = ZoneInfo(tz)
-    start = datetime(day.year, day.month, 1, tzinfo=zone)
-    end = datetime(day.year + day.month // 12, day.month % 12 + 1, 1, tzinfo=zone)
-    return start.astimezone(UTC), end.astimezone(UTC)
-
-
-def _year_bounds(year: int, tz: str) -> tuple[datetime, datetime]:
-    zone = ZoneInfo(tz)
-    return (datetime(year, 1, 1, tzinfo=zone).astimezone(UTC),
-            datetime(year + 1, 1, 1, tzinfo=zone).astimezone(UTC))
-
-
-def _today(tz: str) -> date:
-    return datetime.now(UTC).astimezone(ZoneInfo(tz)).date()
-
-
 @bp.route("/people/<person_id>", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def detail(person_id: str):
     person = visible_person(person_id)
-    scope = scope_villages()
+    scope = visible_units(current_user)
     form = PersonForm(obj=person, village=str(person.village_id or ""))
     form.village.choices = village_choices(scope)
     namesake = None
@@ -191,11 +160,11 @@ def detail(person_id: str):
                     return saved
     status = 422 if request.method == "POST" else 200
     tz = current_app.config["TIMEZONE"]
-    today = _today(tz)
+    today = clock.today(tz)
     config = current_app.config
     hours = {
-        "month": study_minutes(person, *_month_bounds(today, tz)) / 60,
-        "year": study_minutes(person, *_year_bounds(today.year, tz)) / 60,
+        "month": study_minutes(person, *clock.month_bounds(today, tz)) / 60,
+        "year": study_minutes(person, *clock.year_bounds(today.year, tz)) / 60,
         "month_target": float(config["STUDY_TARGET_HOURS_MONTH"]),
         "year_target": float(config["STUDY_TARGET_HOURS_YEAR"]),
     }
@@ -260,7 +229,7 @@ def import_file():
         filename = pending.get("filename") or token
         try:
             report = import_people(read_table(filename, data), merge=True,
-                                   within=scope_villages())
+                                   within=visible_units(current_user))
         except DianjiaoError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -276,7 +245,7 @@ def import_file():
         upload = form.file.data
         data = upload.read()
         try:
-            report = import_people(read_table(upload.filename, data), within=scope_villages())
+            report = import_people(read_table(upload.filename, data), within=visible_units(current_user))
         except DianjiaoError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -302,7 +271,7 @@ def import_file():
 def below_target():
     """Party members whose study hours this month are below the target, per village and site."""
     tz = current_app.config["TIMEZONE"]
-    month, status = _today(tz).replace(day=1), 200
+    month, status = clock.today(tz).replace(day=1), 200
     if request.args.get("month"):
         try:
             month = dates.parse_month(request.args["month"])
@@ -311,7 +280,7 @@ def below_target():
             status = 400
     target = float(current_app.config["STUDY_TARGET_HOURS_MONTH"])
     sites = visible_sites(current_user).where(Site.active.is_(True))
-    found = below_target_of(scope_villages(), sites, *_month_bounds(month, tz), target)
+    found = below_target_of(visible_units(current_user), sites, *clock.month_bounds(month, tz), target)
     page = page_for(len(found.rows), anchor="by-village")
     sites_page = page_for(len(found.sites), arg="sites_page", anchor="by-site")
     return render_template("people/below_target.html", month=month, target=target, found=found,
