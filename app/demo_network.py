@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import func, select
 
+from .clock import shift
 from .demo_history import HistoryStage
 from .demo_kits import KitsStage, film_bytes
 from .demo_words import (
@@ -54,7 +55,6 @@ from .demo_words import (
     VEGETABLES,
     VILLAGE_ENDS,
     VILLAGE_PLACES,
-    shift_month,
 )
 from .extensions import db
 from .models import (
@@ -157,7 +157,7 @@ class Builder(KitsStage, HistoryStage):
     # --- the run -----------------------------------------------------------------------------
 
     def run(self) -> Iterator[str]:
-        self.first_month = shift_month(self.today.replace(day=1), -12 * self.years)
+        self.first_month = shift(self.today.replace(day=1), -12 * self.years)
         self.since = self.local(self.first_month, time(0))
         yield self.make_places()
         yield self.make_people()
@@ -258,7 +258,7 @@ class Builder(KitsStage, HistoryStage):
                         }[kind]
                 created = self.since - timedelta(days=self.rng.randint(30, 1500))
                 if self.rng.random() < 0.04:  # a site set up during the history
-                    created = self.local(shift_month(self.first_month, self.rng.randrange(history)),
+                    created = self.local(shift(self.first_month, self.rng.randrange(history)),
                                          time(10))
                 site = DemoSite(self.uid(), code, kind, place, township,
                                 created.astimezone(self.zone).date(), *self.profile(kind))

@@ -12,7 +12,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from . import labels, limits
-from .auth.access import roles_required, visible_sites
+from .auth.access import roles_required
+from .auth.scope import visible_sites
 from .catalog.titles import catalog_counts
 from .errors import DianjiaoError, Invalid
 from .extensions import db

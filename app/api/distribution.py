@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth.access import can_see_site
 from ..auth.roles import OFFICERS
+from ..auth.scope import can_see_shipment
 from ..dates import parse_day
 from ..distribution.batches import batch_dict, batch_or_404, create_batch
 from ..distribution.coverage import coverage, township_lines
@@ -187,7 +187,7 @@ def shipment(shipment_id: str):
     """
     kit = shipment_or_404(shipment_id)
     if request.method == "GET":
-        if not can_see_site(current_user, kit.site):
+        if not can_see_shipment(current_user, kit):
             raise Forbidden(_("This site is outside your area."))
         return jsonify({**shipment_dict(kit), "missing": [m.as_dict() for m in missing_files(kit)]})
     body = json_body()

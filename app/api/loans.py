@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import request
 
-from ..loans.services import loan_dict, loans_query, today
+from ..clock import today
+from ..loans.services import loan_dict, loans_query
 from .blueprint import bp
 from .helpers import api_roles
 from .views import STAFF, page_of, site_by_code

@@ -16,7 +16,7 @@ from ..attendance.services import (
     signable_person,
     villages_of,
 )
-from ..auth.access import can_change_site, can_see_site
+from ..auth.scope import can_change_site, can_see_site, visible_units
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db, one_writer
 from ..models import Attendance, Person, Screening, Site
@@ -29,7 +29,6 @@ from ..people.services import (
     search_people,
     village_within,
 )
-from ..people.views import scope_villages
 from ..screenings.single import screening_or_404
 from .blueprint import bp
 from .helpers import api_roles, json_body
@@ -63,7 +62,7 @@ def people():
         422: {$ref: '#/components/responses/Error'}
     """
     kiosk = current_user.role == "kiosk"
-    scope = scope_villages()
+    scope = visible_units(current_user)
     if kiosk:
         # As the kiosk page: the site's villages, the township's on an explicit search
         wanted = request.args.get("scope") or "site"

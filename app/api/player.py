@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth.access import can_change_site
+from ..auth.scope import can_change_site
 from ..catalog.approval import refusal, require_approved
 from ..errors import Conflict, Forbidden, Invalid
 from ..extensions import db

@@ -6,7 +6,7 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.access import can_change_site, can_see_site
+from ..auth.scope import can_change_site, can_see_site
 from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..screenings.readiness import FULL, check_screening, latest, readiness_dict

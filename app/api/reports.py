@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 from flask_login import current_user
 
+from ..auth.scope import township_for
 from ..reports.card import card_dict, monthly_card, rules_from
 from ..reports.months import parse_month
 from ..reports.rating import parse_sort, rate, rating_dict, sort_ratings, weights_from
-from ..reports.rollup import rollup, rollup_dict, rollup_scope
+from ..reports.rollup import rollup, rollup_dict
 from .blueprint import bp
 from .helpers import api_roles, paging
 from .views import STAFF, site_by_code
@@ -61,7 +62,7 @@ def report_township():
     """
     tz, rules = _settings()
     month = parse_month(request.args.get("month"), tz=tz)
-    unit = rollup_scope(current_user, request.args.get("name"))
+    unit = township_for(current_user, request.args.get("name"))
     return jsonify(rollup_dict(rollup(unit, month, tz=tz, rules=rules), tz=tz))
 
 
@@ -118,7 +119,7 @@ def report_rating():
     """
     tz, rules = _settings()
     month = parse_month(request.args.get("month"), tz=tz)
-    unit = rollup_scope(current_user, request.args.get("township") or None)
+    unit = township_for(current_user, request.args.get("township") or None)
     limit, offset = paging()
     sort = parse_sort(request.args.get("sort"))
     ratings = rate(rollup(unit, month, tz=tz, rules=rules).cards, month=month, tz=tz,

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth.access import can_change_site, can_see_site, visible_sites
+from ..auth.scope import can_change_site, can_see_site, visible_screenings
 from ..dates import parse_moment
 from ..errors import Conflict, Forbidden, Invalid
 from ..extensions import db
@@ -84,8 +84,7 @@ def screenings():
     """
     tz = current_app.config["TIMEZONE"]
     if request.method == "GET":
-        query = select(Screening).where(
-            Screening.site_id.in_(visible_sites(current_user).with_only_columns(Site.id)))
+        query = visible_screenings(current_user)
         args = request.args
         if args.get("site"):
             query = query.where(Screening.site_id == site_by_code(args["site"]).id)

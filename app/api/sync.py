@@ -15,10 +15,10 @@ from flask import Response, current_app, jsonify, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..clock import now as utcnow
 from ..errors import DianjiaoError, NotFound
 from ..extensions import db
 from ..install import is_site
-from ..models.base import utcnow
 from ..sync.bundle import BundleError, open_bundle
 from ..sync.export import export_bundle
 from ..sync.importer import Refused, import_bundle

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from flask import current_app, jsonify
 from flask_login import current_user
 
-from ..auth.access import visible_sites
+from ..auth.scope import visible_sites
 from ..terminals.services import Limits, terminal_dict, terminals
 from .blueprint import bp
 from .helpers import api_roles, paging

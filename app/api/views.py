@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from ..auth.access import can_see_site, visible_sites
 from ..auth.roles import STAFF
+from ..auth.scope import can_see_site, visible_sites
 from ..catalog.approval import approve_township
 from ..catalog.titles import create_title, file_visible, search_titles, title_dict
 from ..errors import Forbidden, Invalid, NotFound

@@ -9,7 +9,7 @@ long-lived device cookie holds one person per phone per screening.
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import (
     Response,
@@ -26,8 +26,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.access import can_change_site, can_see_site, roles_required
+from .. import clock
+from ..auth.access import roles_required
 from ..auth.roles import STAFF
+from ..auth.scope import can_change_site, can_see_screening
 from ..errors import Conflict, DianjiaoError, Forbidden, Invalid, NotFound
 from ..extensions import limiter
 from ..lookup import by_id
@@ -65,10 +67,6 @@ DEVICE_COOKIE = "dianjiao_device"
 DEVICE_MAX_AGE = 5 * 365 * 24 * 3600
 
 
-def _now() -> datetime:
-    """The current time (tests replace this to step past the undo time or a QR slot)."""
-    return datetime.now(UTC)
-
 
 def _phone_limit() -> str:
     return current_app.config.get("PHONE_RATE_LIMIT", "30 per minute")
@@ -84,7 +82,7 @@ def _other_villages() -> bool:
 def phone_url(screening: Screening) -> str:
     """The absolute address in the QR code, on the host the page was opened by."""
     return public_url("attendance.phone_entry", screening_id=screening.id,
-                      code=qr.current_code(screening.id, _now()))
+                      code=qr.current_code(screening.id, clock.now()))
 
 
 
@@ -93,7 +91,7 @@ def phone_url(screening: Screening) -> str:
 def kiosk_page(error: str | None = None, status: int = 200):
     """The kiosk's one page (served as /kiosk by auth.kiosk): search, sign, undo, count, QR."""
     site = current_user.site
-    now = _now()
+    now = clock.now()
     screening = current_screening(site, now) if site else None
     if screening is None:
         upcoming = next_screening(site, now) if site else None
@@ -141,7 +139,7 @@ def kiosk_sign():
             result = sign_in(screening, method="kiosk", person=person,
                              walkin_name=form.get("walkin_name"), village=form.get("village"),
                              recorded_by=current_user.username,
-                             device=request.headers.get("User-Agent"), now=_now())
+                             device=request.headers.get("User-Agent"), now=clock.now())
     except DianjiaoError as exc:
         return kiosk_page(exc.message, exc.status)
     return redirect(url_for("auth.kiosk", shown=result.attendance.id,
@@ -162,7 +160,7 @@ def kiosk_undo(attendance_id: str):
             if site_id_of(row) != current_user.site_id or row.method != "kiosk":
                 raise Forbidden(_("A kiosk can only undo its own site's kiosk sign-ins."))
             name = row.person.name
-            undo(row, seconds=UNDO_S, now=_now())
+            undo(row, seconds=UNDO_S, now=clock.now())
     except DianjiaoError as exc:
         if wants_json:
             raise
@@ -179,7 +177,7 @@ def kiosk_undo(attendance_id: str):
 @roles_required("kiosk")
 def kiosk_count():
     """The current screening and how many have signed in (polled by the kiosk page)."""
-    screening = current_screening(current_user.site, _now()) if current_user.site else None
+    screening = current_screening(current_user.site, clock.now()) if current_user.site else None
     return jsonify(screening_id=str(screening.id) if screening else None,
                    count=signed_count(screening) if screening else 0)
 
@@ -188,7 +186,7 @@ def kiosk_count():
 
 def _visible_screening(screening_id: str) -> Screening:
     screening = screening_or_404(screening_id)
-    if not can_see_site(current_user, screening.site):
+    if not can_see_screening(current_user, screening):
         raise Forbidden(_("This site is outside your area."))
     return screening
 
@@ -208,7 +206,7 @@ def qr_page(screening_id: str):
     """The QR code full screen, for the TV or a laptop when no kiosk is there."""
     screening = _visible_screening(screening_id)
     return render_template("attendance/kiosk_qr.html", screening=screening, form=ConfirmForm(),
-                           open=is_open(screening, _now()), window=window(screening),
+                           open=is_open(screening, clock.now()), window=window(screening),
                            count=signed_count(screening), loopback=unreachable(),
                            rotate_s=qr.rotate_s())
 
@@ -255,7 +253,7 @@ def _device() -> str | None:
 @limiter.shared_limit(_phone_limit, scope="phone")
 def phone_entry(screening_id: str, code: str):
     """Where the QR code leads: check the code, let this phone in for a while, set its device id."""
-    now = _now()
+    now = clock.now()
     screening = by_id(Screening, screening_id)
     if screening is None or not qr.accepts(screening.id, code, now):
         return _expired()
@@ -294,7 +292,7 @@ def _phone_page(screening: Screening, *, q: str = "", other: bool = False,
 @limiter.shared_limit(_phone_limit, scope="phone")
 def phone_page(screening_id: str):
     """Find your name (people of the screening's villages, at most 20)."""
-    screening, refusal = _phone_screening(screening_id, _now())
+    screening, refusal = _phone_screening(screening_id, clock.now())
     if refusal is not None:
         return refusal
     return _phone_page(screening, q=request.args.get("q", ""), other=_other_villages())
@@ -304,7 +302,7 @@ def phone_page(screening_id: str):
 @limiter.shared_limit(_phone_limit, scope="phone")
 def phone_sign(screening_id: str):
     """Sign one person in from this phone: one person per phone per screening."""
-    now = _now()
+    now = clock.now()
     screening, refusal = _phone_screening(screening_id, now)
     if refusal is not None:
         return refusal

@@ -13,8 +13,9 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from ..auth.access import roles_required, site_or_404
+from ..auth.access import roles_required
 from ..auth.roles import STAFF
+from ..auth.scope import site_or_404
 from ..errors import DianjiaoError
 from ..models import Screening
 from ..models.people import ATTENDANCE_STATUSES

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import Select, func, select
 
 from .. import limits
-from ..auth.access import visible_sites
+from ..auth.scope import visible_sites
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..lookup import by_id

@@ -8,9 +8,10 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.access import can_see_site, roles_required, site_or_404, visible_sites
+from ..auth.access import roles_required
 from ..auth.roles import OFFICERS as EDITORS
 from ..auth.roles import STAFF
+from ..auth.scope import can_see_site, site_or_404, visible_sites
 from ..errors import DianjiaoError
 from ..extensions import db
 from ..lookup import by_id

@@ -4,29 +4,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..clock import today
 from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..lookup import by_id
 from ..models import Batch, BatchItem, Shipment, Site, Title, Unit, User
 from ..models.distribution import FORMS
-from .holdings import Places
+from ..places.tree import Tree
 from .kits import ENDINGS, shipments_query, status_counts
 from .manifest import record_manifest
 
 RECENT = 500  # batches listed on the distribution page
-
-
-def today() -> date:
-    from zoneinfo import ZoneInfo
-
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 def create_batch(name: str, form: str, title_ids: Iterable, *, made_on: date | None = None,
@@ -95,7 +89,7 @@ def title_choices() -> list[Title]:
 
 def batch_townships(user: User, batch: Batch) -> list[tuple[str, int]]:
     """The townships this batch was consigned to (in the caller's area), with their kit counts."""
-    places = Places()
+    places = Tree()
     counts: dict[str, int] = defaultdict(int)
     for (unit_id,) in db.session.execute(
         shipments_query(user, batch=batch).with_only_columns(Site.unit_id).order_by(None)
@@ -107,7 +101,7 @@ def batch_townships(user: User, batch: Batch) -> list[tuple[str, int]]:
 def kits_by_township(user: User, batch: Batch,
                      township: Unit | None = None) -> list[tuple[str, list[Shipment]]]:
     """The batch's live kits in the caller's area (or one township), grouped by township."""
-    places = Places()
+    places = Tree()
     groups: dict[str, list[Shipment]] = {}
     kits = (shipments_query(user, batch=batch, township=township)
             .where(Shipment.status.not_in(ENDINGS)).options(selectinload(Shipment.site)))

@@ -16,19 +16,19 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 
-from ..auth.access import can_see_site, unit_subtree_ids, visible_sites
+from ..auth.scope import can_change_shipment, can_see_site, visible_shipments, visible_sites
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..lookup import by_id
 from ..models import Batch, Shipment, Site, Unit, User
 from ..models.distribution import FORMS, SHIPMENT_STATUSES
 from ..models.places import SITE_KINDS
+from ..places.tree import subtree_ids
 
 # Forward only: a status may move to one of higher rank; the three endings are final.
 STATUS_RANK = {"planned": 0, "sent": 1, "received": 2, "verified": 3,
                "lost": 4, "damaged": 4, "returned": 4}
 ENDINGS = ("lost", "damaged", "returned")
-HELD = ("received", "verified")
 SERIAL_MAX = 40
 
 STATUS_LABELS = {
@@ -53,7 +53,7 @@ def _units_named(names: Iterable[str], kinds: tuple[str, ...]) -> set[uuid.UUID]
         if not found:
             unknown.append(name)
         for unit_id in found:
-            ids |= unit_subtree_ids(unit_id)
+            ids |= subtree_ids(unit_id)
     if unknown:
         raise Invalid(_("Unknown places: %(names)s.", names=", ".join(unknown)))
     return ids
@@ -101,13 +101,6 @@ def township_choices(user: User) -> list[str]:
         return [user.unit.name] if user.unit else []
     return db.session.scalars(
         select(Unit.name).where(Unit.kind == "township").order_by(Unit.name)).all()
-
-
-def township_or_404(name: str | None) -> Unit:
-    unit = db.session.scalar(select(Unit).where(Unit.kind == "township", Unit.name == (name or "")))
-    if unit is None:
-        raise NotFound(_("No township named %(name)s.", name=name or ""))
-    return unit
 
 
 # --- kits -----------------------------------------------------------------------------------
@@ -203,7 +196,7 @@ def may_receive(user: User, shipment: Shipment) -> bool:
     """The site's operator, or an officer of its area, may confirm a kit received."""
     if user.role == "operator":
         return shipment.site_id == user.site_id
-    return user.role in ("admin", "township") and can_see_site(user, shipment.site)
+    return can_change_shipment(user, shipment)
 
 
 def set_status(shipment: Shipment, status: str, *, user: User, received_by: str | None = None,
@@ -216,7 +209,7 @@ def set_status(shipment: Shipment, status: str, *, user: User, received_by: str 
             raise Forbidden(_("This kit was sent to another site."))
         if status != "received":
             raise Forbidden(_("A site operator may only confirm a kit received."))
-    elif not (user.role in ("admin", "township") and can_see_site(user, shipment.site)):
+    elif not can_change_shipment(user, shipment):
         raise Forbidden(_("This site is outside your area."))
     if status == shipment.status:
         return False
@@ -237,7 +230,7 @@ def set_status(shipment: Shipment, status: str, *, user: User, received_by: str 
 
 def replace(shipment: Shipment, *, user: User) -> Shipment:
     """Plan a new kit for a lost or damaged one, linked to it."""
-    if not (user.role in ("admin", "township") and can_see_site(user, shipment.site)):
+    if not can_change_shipment(user, shipment):
         raise Forbidden(_("This site is outside your area."))
     if shipment.status not in ("lost", "damaged"):
         raise Conflict(_("Only a lost or damaged kit is replaced."))
@@ -272,8 +265,7 @@ def shipment_dict(shipment: Shipment) -> dict:
 
 def shipments_query(user: User, *, batch: Batch | None = None, site: Site | None = None,
                     status: str | None = None, township: Unit | None = None) -> Select:
-    query = select(Shipment).join(Site, Shipment.site_id == Site.id).where(
-        Site.id.in_(visible_sites(user).with_only_columns(Site.id)))
+    query = visible_shipments(user)
     if batch is not None:
         query = query.where(Shipment.batch_id == batch.id)
     if site is not None:
@@ -283,7 +275,7 @@ def shipments_query(user: User, *, batch: Batch | None = None, site: Site | None
             raise Invalid(_("status must be one of %(s)s.", s=", ".join(SHIPMENT_STATUSES)))
         query = query.where(Shipment.status == status)
     if township is not None:
-        query = query.where(Site.unit_id.in_(unit_subtree_ids(township.id)))
+        query = query.where(Site.unit_id.in_(subtree_ids(township.id)))
     return query.order_by(Site.code, Shipment.created_at)
 
 

@@ -10,8 +10,9 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from ..auth.access import roles_required, site_or_404
+from ..auth.access import roles_required
 from ..auth.roles import OFFICERS, STAFF
+from ..auth.scope import site_or_404
 from ..catalog.titles import titles_matching
 from ..errors import DianjiaoError, Forbidden
 from ..extensions import db
@@ -20,6 +21,7 @@ from ..models import Batch, Shipment, Title, Unit
 from ..models.catalog import SERIES
 from ..pages import save
 from ..paging import page_for, paginate
+from ..places.tree import Tree, township_named
 from ..public_url import public_url, unreachable
 from ..qrcodes import svg as qr_svg
 from .batches import (
@@ -34,7 +36,7 @@ from .batches import (
 from .blueprint import bp
 from .coverage import KIND_PLURALS, coverage, series_whereis, township_lines
 from .forms import BatchForm, ConfirmForm, ConsignForm, ReceiveForm, StatusForm
-from .holdings import Places, holder_dict, holdings, sorted_holders
+from .holdings import holder_dict, holdings, sorted_holders
 from .kits import (
     ENDINGS,
     FORM_LABELS,
@@ -52,7 +54,6 @@ from .kits import (
     status_counts,
     status_counts_by_batch,
     township_choices,
-    township_or_404,
 )
 from .manifest import manifest, missing_files
 
@@ -112,7 +113,7 @@ def _township_filter() -> Unit | None:
     if not name:
         return None
     try:
-        return township_or_404(name)
+        return township_named(name)
     except DianjiaoError:
         abort(404)
 
@@ -135,7 +136,7 @@ def batch(batch_id: str):
         page=page, statuses=status_counts(current_user, batch, township),
         consign_form=consign_form, status_form=StatusForm(), confirm=ConfirmForm(),
         townships=batch_townships(current_user, batch), township=township, status=status,
-        replaced=replaced_ids(batch), endings=ENDINGS, places=Places())
+        replaced=replaced_ids(batch), endings=ENDINGS, places=Tree())
 
 
 @bp.route("/distribution/batches/<batch_id>/consign", methods=["POST"])
@@ -237,7 +238,7 @@ def labels(batch_id: str):
                  for _name, kits in groups for kit in kits}
     codes = {kit_id: qr_svg(address) for kit_id, address in addresses.items()}
     return render_template("distribution/labels.html", batch=batch, groups=groups, codes=codes,
-                           addresses=addresses, titles=batch_titles(batch), places=Places(),
+                           addresses=addresses, titles=batch_titles(batch), places=Tree(),
                            unreachable=unreachable())
 
 
@@ -246,7 +247,7 @@ def labels(batch_id: str):
 def sheet(batch_id: str, sheet: str):
     batch = _batch(batch_id)
     return render_template("distribution/sheet.html", batch=batch, sheet=sheet,
-                           groups=_grouped(batch), titles=batch_titles(batch), places=Places(),
+                           groups=_grouped(batch), titles=batch_titles(batch), places=Tree(),
                            files=manifest(batch) if sheet == "dispatch" else [])
 
 

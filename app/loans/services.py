@@ -7,15 +7,14 @@ date is before today there.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
 from .. import limits
+from ..clock import today
 from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..lookup import by_id
@@ -27,10 +26,6 @@ KIND_LABELS = {"equipment": _l("equipment"), "courseware": _l("courseware")}
 OLDEST = timedelta(days=10 * 366)
 LONGEST = timedelta(days=5 * 366)
 NOTES_MAX = limits.LOAN_NOTES
-
-
-def today() -> date:
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 @dataclass

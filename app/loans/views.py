@@ -6,8 +6,10 @@ from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.access import can_change_site, roles_required, site_or_404
+from ..auth.access import roles_required
 from ..auth.roles import STAFF
+from ..auth.scope import can_change_site, site_or_404
+from ..clock import today
 from ..errors import DianjiaoError
 from ..models import Loan, Site
 from ..pages import save
@@ -21,7 +23,6 @@ from .services import (
     mark_returned,
     open_and_returned,
     site_people,
-    today,
     update,
 )
 

@@ -13,6 +13,7 @@ from .base import Synced, UTCDateTime
 
 FORMS = ("DVD", "VCD", "USB", "file")
 SHIPMENT_STATUSES = ("planned", "sent", "received", "verified", "lost", "damaged", "returned")
+KITS_IN_HAND = ("received", "verified")  # a site holds a kit it received (and maybe verified)
 
 
 class Batch(Synced, db.Model):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -12,9 +10,10 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from .. import dates
-from ..auth.access import roles_required, unit_subtree_ids, visible_sites
+from .. import clock, dates
+from ..auth.access import roles_required
 from ..auth.roles import STAFF
+from ..auth.scope import can_see_person, visible_sites, visible_units
 from ..errors import DianjiaoError
 from ..extensions import db
 from ..models import Person, Site, Unit
@@ -43,23 +42,10 @@ WHO_SHOWN = 20  # names a site's line of the below-target page lists; the villag
 
 # --- scope ---------------------------------------------------------------------------------
 
-def scope_villages() -> set[uuid.UUID] | None:
-    """The units whose people the current user may see: None for all (an administrator)."""
-    user = current_user
-    if user.role == "admin":
-        return None
-    if user.role == "township" and user.unit_id:
-        return unit_subtree_ids(user.unit_id)
-    if user.role == "operator" and user.site is not None:
-        return unit_subtree_ids(user.site.unit_id)
-    return set()
-
-
 def visible_person(person_id: str) -> Person:
     """A person of the user's area: 404 when unknown, 403 when outside it."""
     person = person_or_404(person_id)
-    scope = scope_villages()
-    if scope is not None and person.village_id not in scope:
+    if not can_see_person(current_user, person):
         abort(403)
     return person
 
@@ -88,7 +74,7 @@ def _uuid(value: str | None) -> uuid.UUID | None:
 def index():
     args = request.args
     q = (args.get("q") or "").strip()
-    scope = scope_villages()
+    scope = visible_units(current_user)
     inactive = args.get("inactive") == "1"
     query = search_people(q, active_only=not inactive, within=scope)
     village = _uuid(args.get("village")) if args.get("village") else None
@@ -115,7 +101,7 @@ def _village_for(form: PersonForm, scope: set[uuid.UUID] | None) -> Unit | None:
 @bp.route("/people/new", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def new():
-    scope = scope_villages()
+    scope = visible_units(current_user)
     form = PersonForm()
     form.village.choices = village_choices(scope)
     namesake = None
@@ -137,28 +123,11 @@ def new():
     return render_template("people/new.html", form=form, namesake=namesake), status
 
 
-def _month_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
-    zone = ZoneInfo(tz)
-    start = datetime(day.year, day.month, 1, tzinfo=zone)
-    end = datetime(day.year + day.month // 12, day.month % 12 + 1, 1, tzinfo=zone)
-    return start.astimezone(UTC), end.astimezone(UTC)
-
-
-def _year_bounds(year: int, tz: str) -> tuple[datetime, datetime]:
-    zone = ZoneInfo(tz)
-    return (datetime(year, 1, 1, tzinfo=zone).astimezone(UTC),
-            datetime(year + 1, 1, 1, tzinfo=zone).astimezone(UTC))
-
-
-def _today(tz: str) -> date:
-    return datetime.now(UTC).astimezone(ZoneInfo(tz)).date()
-
-
 @bp.route("/people/<person_id>", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def detail(person_id: str):
     person = visible_person(person_id)
-    scope = scope_villages()
+    scope = visible_units(current_user)
     form = PersonForm(obj=person, village=str(person.village_id or ""))
     form.village.choices = village_choices(scope)
     namesake = None
@@ -177,9 +146,9 @@ def detail(person_id: str):
                     return saved
     status = 422 if request.method == "POST" else 200
     tz = current_app.config["TIMEZONE"]
-    today = _today(tz)
+    today = clock.today(tz)
     config = current_app.config
-    hours = study_hours(person, _month_bounds(today, tz), _year_bounds(today.year, tz),
+    hours = study_hours(person, clock.month_bounds(today, tz), clock.year_bounds(today.year, tz),
                         month_target=config["STUDY_TARGET_HOURS_MONTH"],
                         year_target=config["STUDY_TARGET_HOURS_YEAR"])
     history, minutes = attendance_history(person, HISTORY_ROWS)
@@ -242,7 +211,7 @@ def import_file():
 
         def merge():
             done = import_people(read_table(pending.get("filename") or token, data), merge=True,
-                                 within=scope_villages())
+                                 within=visible_units(current_user))
             drop_stash(instance, token)
             session.pop(PENDING, None)
             return done
@@ -260,7 +229,7 @@ def import_file():
 
         def first():
             reports.append(import_people(read_table(upload.filename, data),
-                                         within=scope_villages()))
+                                         within=visible_units(current_user)))
             return reports[0]
 
         # With duplicates the page stays, offering to merge them (the file kept till then).
@@ -289,7 +258,7 @@ def import_file():
 def below_target():
     """Party members whose study hours this month are below the target, per village and site."""
     tz = current_app.config["TIMEZONE"]
-    month, status = _today(tz).replace(day=1), 200
+    month, status = clock.today(tz).replace(day=1), 200
     if request.args.get("month"):
         try:
             month = dates.parse_month(request.args["month"])
@@ -298,7 +267,7 @@ def below_target():
             status = 400
     target = float(current_app.config["STUDY_TARGET_HOURS_MONTH"])
     sites = visible_sites(current_user).where(Site.active.is_(True))
-    found = below_target_of(scope_villages(), sites, *_month_bounds(month, tz), target)
+    found = below_target_of(visible_units(current_user), sites, *clock.month_bounds(month, tz), target)
     page = page_for(len(found.rows), anchor="by-village")
     sites_page = page_for(len(found.sites), arg="sites_page", anchor="by-site")
     return render_template("people/below_target.html", month=month, target=target, found=found,

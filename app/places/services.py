@@ -15,6 +15,7 @@ from ..errors import Conflict, Invalid
 from ..extensions import db
 from ..models import FileEntry, LibraryRoot, Site, Unit
 from ..models.places import SITE_KINDS
+from .tree import subtree_ids
 
 IMPORT_COLUMNS = ("code", "name", "kind", "township", "village")
 
@@ -47,9 +48,7 @@ def filter_sites(query: Select, *, kind: str | None = None, township: str | None
         unit = db.session.scalar(select(Unit).where(Unit.kind == "township", Unit.name == township))
         if unit is None:
             return query.where(Site.id.is_(None))
-        from ..auth.access import unit_subtree_ids
-
-        query = query.where(Site.unit_id.in_(unit_subtree_ids(unit.id)))
+        query = query.where(Site.unit_id.in_(subtree_ids(unit.id)))
     if q:
         like = f"%{q.strip()}%"
         query = query.where(Site.code.ilike(like) | Site.name.ilike(like))

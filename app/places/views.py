@@ -10,7 +10,8 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from ..auth.access import roles_required, site_or_404, unit_subtree_ids, visible_sites
+from ..auth.access import roles_required
+from ..auth.scope import site_or_404, visible_sites, visible_units
 from ..errors import DianjiaoError
 from ..extensions import db
 from ..labels import SITE_KIND_LABELS
@@ -100,9 +101,7 @@ def units():
             return save(lambda: rename_unit(unit, form.name.data), _("Place renamed."),
                         url_for("places.units"), back=True)
         return redirect(url_for("places.units"))
-    scope = None
-    if current_user.role == "township":
-        scope = unit_subtree_ids(current_user.unit_id)
+    scope = visible_units(current_user)
     all_units = db.session.scalars(select(Unit).order_by(Unit.name)).all()
     children: dict = {}
     for unit in all_units:

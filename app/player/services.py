@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import threading
 import uuid
-from datetime import UTC, datetime
 
 from flask import Flask, current_app
 from flask_babel import gettext as _
@@ -266,7 +265,3 @@ def media_for_spec(spec: dict) -> MediaFile:
     if media is None:
         raise NotFound(_("No such file in the catalog."))
     return media
-
-
-def now() -> datetime:
-    return datetime.now(UTC)

@@ -6,7 +6,8 @@ from flask import abort, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth.access import can_change_site, roles_required
+from ..auth.access import roles_required
+from ..auth.scope import can_change_site
 from ..catalog.approval import unapproved
 from ..extensions import db
 from ..models import FileEntry, LibraryRoot, MediaFile

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from schedules.checks import PlanItem
 
-from ..auth.access import visible_sites
+from ..auth.scope import visible_sites
 from ..catalog.approval import approved_for, unapproved
 from ..catalog.titles import file_visible
 from ..errors import Invalid

@@ -29,6 +29,7 @@ from schedules.vlc_backend import libvlc_found, screen_problem
 
 from ..catalog.approval import unapproved
 from ..catalog.scanning import entry_files
+from ..clock import now as utcnow
 from ..errors import Conflict, Invalid
 from ..extensions import db
 from ..install import site_code
@@ -42,7 +43,6 @@ from ..models import (
     Site,
     TerminalHealth,
 )
-from ..models.base import utcnow
 
 FULL, QUICK = "full", "quick"
 READY, AT_RISK = "ready", "at_risk"

@@ -13,9 +13,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth.access import can_change_site, roles_required, site_or_404
+from ..auth.access import roles_required
 from ..auth.roles import STAFF
-from ..dates import check_day, local
+from ..auth.scope import can_change_site, site_or_404
+from ..clock import local
+from ..dates import check_day
 from ..errors import Conflict, DianjiaoError
 from ..extensions import db
 from ..lookup import by_id

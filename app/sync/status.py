@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Select, select
 
+from ..clock import now as utcnow
 from ..extensions import db
 from ..models import Site, SyncConflict, SyncPeer
-from ..models.base import utcnow
 
 
 def links(now: datetime | None = None) -> list[dict]:

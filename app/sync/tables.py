@@ -16,7 +16,6 @@ from sqlalchemy import JSON, Date, Table, Uuid, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from .. import limits
-from ..auth.access import unit_subtree_ids
 from ..dates import EARLIEST, LATEST, in_range, moment_in_range
 from ..models import (
     Attendance,
@@ -43,6 +42,7 @@ from ..models import (
     User,
 )
 from ..models.base import UTCDateTime
+from ..places.tree import subtree_ids
 
 UP, DOWN = "up", "down"  # site → hub, hub → site
 HUB_ORIGIN = "HUB"  # origin_site of rows born at the hub
@@ -87,7 +87,7 @@ class Spec:
 
 
 def _villages(site: Site) -> set[uuid.UUID]:
-    return unit_subtree_ids(site.unit_id)
+    return subtree_ids(site.unit_id)
 
 
 def _lineage(site: Site) -> set[uuid.UUID]:

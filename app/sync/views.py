@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-from datetime import UTC, datetime
 from functools import wraps
 from zoneinfo import ZoneInfo
 
@@ -13,7 +12,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth.access import roles_required, site_or_404, visible_sites
+from .. import clock
+from ..auth.access import roles_required
+from ..auth.scope import site_or_404, visible_sites
 from ..errors import Conflict, DianjiaoError
 from ..extensions import db, login_manager
 from ..install import is_site
@@ -63,14 +64,10 @@ def _bundle_size(endpoint, _values):
         request.max_content_length = int(current_app.config["SYNC_MAX_BUNDLE_MB"]) * 1024 * 1024
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _download(buffer: io.BytesIO, summary: dict):
     for warning in summary.get("warnings") or []:
         flash(warning, "error")
-    day = _now().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y%m%d")
+    day = clock.now().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y%m%d")
     buffer.seek(0)
     response = send_file(buffer, mimetype="application/zip", as_attachment=True,
                          download_name=download_name(summary, day))
@@ -111,13 +108,13 @@ def _page(upload: UploadForm, *, result: dict | None = None, refusal: str | None
             peer = hub_peer()
         except DianjiaoError:
             peer = None
-        link = next((row for row in links(_now()) if peer and row["code"] == peer.code), None)
+        link = next((row for row in links(clock.now()) if peer and row["code"] == peer.code), None)
         return render_template("sync/site.html", code=my_code(), peer=peer, link=link,
                                upload=upload, export=ExportForm(), result=result,
                                refusal=refusal), status
     days, days_error = _days()
     sites = db.session.scalars(visible_sites(current_user).order_by(Site.code)).all()
-    overview = hub_overview(sites, days, _now())
+    overview = hub_overview(sites, days, clock.now())
     # At the network's size most sites are never enrolled: both lists page, the problems first
     # (hub_overview's order), and the never-enrolled ones can be searched by code or name.
     links_page = page_for(len(overview["links"]), anchor="links")

@@ -16,11 +16,12 @@ from sqlalchemy.exc import IntegrityError
 
 from ..auth.roles import ADMIN
 from ..catalog.approval import require_approved_all
+from ..clock import now as utcnow
 from ..errors import Conflict, Forbidden, Invalid
 from ..extensions import among, db
 from ..lookup import chunks
 from ..models import Attendance, Screening, ScreeningItem, User
-from ..models.base import current_origin, utcnow
+from ..models.base import current_origin
 from ..models.teaching import ALL_AREA, TeachingPlan, TeachingSession
 from ..screenings import events
 from ..screenings.plans import PLAN_DROPPED

@@ -11,8 +11,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from app.clock import now as utcnow
 from app.models import Attendance, Bundle, Person, SyncConflict, SyncPeer
-from app.models.base import utcnow
 from tests.conftest import csrf_token
 from tests.sync.helpers import count, enroll, seed_hub, sign_in
 
