@@ -27,33 +27,6 @@ def strings(limit: int, items: int) -> dict:
 
 SCHEMAS = {
     "Error": ERROR,
-    "Site": {"type": "object", "properties": {
-        "code": {"type": "string"}, "name": {"type": "string"}, "kind": {"type": "string"},
-        "township": NULLABLE_STR, "village": NULLABLE_STR}},
-    "File": {"type": "object", "properties": {
-        "id": {"type": "string", "format": "uuid"}, "sha256": NULLABLE_STR,
-        "size": {"type": "integer"}, "duration_s": {"type": "number", "nullable": True},
-        "container": NULLABLE_STR, "video_codec": NULLABLE_STR, "audio_codec": NULLABLE_STR,
-        "width": {"type": "integer", "nullable": True},
-        "height": {"type": "integer", "nullable": True},
-        "title_id": {"type": "string", "format": "uuid", "nullable": True},
-        "paths": {"type": "array", "items": {"type": "string"}}}},
-    "Title": {"type": "object", "properties": {
-        "id": {"type": "string", "format": "uuid"}, "name": {"type": "string"},
-        "series": NULLABLE_STR, "topics": {"type": "array", "items": {"type": "string"}},
-        "audience": {"type": "string"}, "approved": {"type": "boolean"},
-        "producer": NULLABLE_STR, "year": {"type": "integer", "nullable": True},
-        "summary": NULLABLE_STR, "duration_s": {"type": "number", "nullable": True},
-        "files": {"type": "array", "items": {"type": "string"}}}},
-    "TitleIn": {"type": "object", "required": ["name"], "additionalProperties": False,
-                "properties": {
-        "name": text(limits.TITLE_NAME), "series": text(limits.SERIES, nullable=True),
-        "topics": strings(limits.TOPIC, limits.TOPICS),
-        "audience": {"type": "string", "enum": ["all", "party_members", "cadres", "villagers"]},
-        "approved": {"type": "boolean"}, "producer": text(limits.TITLE_NAME, nullable=True),
-        "year": {"type": "integer", "nullable": True},
-        "summary": text(limits.SUMMARY, nullable=True),
-        "sha256": strings(limits.SHA256, limits.TITLE_FILES)}},
 }
 ITEM_IN = {"type": "object", "properties": {
     "sha256": text(limits.SHA256), "title_id": {**text(limits.ID), "format": "uuid"},
@@ -173,7 +146,7 @@ SCHEMAS["Terminal"] = {"type": "object", "required": [
                       "nullable": True}}},
     "alerts": {"type": "array", "items": {"type": "string", "enum": [
         "silent", "next_at_risk", "player_faults", "disk_low", "clock_off"]}}}}
-for _name in ("Site", "File", "Title", "Screening", "PlayLog", "Person", "Attendance",
+for _name in ("Screening", "PlayLog", "Person", "Attendance",
               "Terminal"):
     SCHEMAS[f"{_name}List"] = {"type": "object", "required": ["items", "total"], "properties": {
         "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{_name}"}},
@@ -339,15 +312,42 @@ def add_common_responses(view, operation: dict, path_args) -> None:
     operation["responses"] = dict(sorted(responses.items()))
 
 
+def add_schemas(view, operations: dict) -> None:
+    """The request body and the answers a view declared with `schemas(...)` (app/api/helpers)."""
+    for method, declared in getattr(view, "api_schemas", {}).items():
+        operation = operations.setdefault(method, {})
+        responses = operation["responses"] = operation.get("responses") or {}
+        for key, value in declared.items():
+            if key == "body":
+                operation["requestBody"] = {"required": True, "content": {
+                    "application/json": {"schema": value}}}
+            else:
+                description, schema = value
+                responses[key] = {"description": description,
+                                  "content": {"application/json": {"schema": schema}}}
+
+
+def _schema_name(schema) -> str | None:
+    """Nested schemas not registered by name are written inline."""
+    return None
+
+
 def build_spec(app: Flask) -> dict:
-    from apispec import APISpec  # with PyYAML: loaded when the document is first asked for
+    # apispec with PyYAML and marshmallow: loaded when the document is first asked for
+    from apispec import APISpec
+    from apispec.ext.marshmallow import MarshmallowPlugin
     from apispec.yaml_utils import load_operations_from_docstring
 
+    from .schemas import COMPONENTS
+
     spec = APISpec(title="Dianjiao API", version="1", openapi_version="3.0.3",
+                   plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
                    info={"description": "Catalog, screenings and sites of Dianjiao. Errors are "
                                         '{"error": {"code", "message"}} with a 4xx status.'})
     for name, schema in SCHEMAS.items():
         spec.components.schema(name, schema)
+    for name, schema in COMPONENTS.items():
+        spec.components.schema(name, schema=schema)
     spec.components.response("Error", _error_response("Error"))
     for name, description in COMMON_RESPONSES.values():
         spec.components.response(name, _error_response(description))
@@ -361,6 +361,7 @@ def build_spec(app: Flask) -> dict:
             continue
         view = app.view_functions[rule.endpoint]
         operations = load_operations_from_docstring(view.__doc__ or "")
+        add_schemas(view, operations)
         for operation in operations.values():
             add_common_responses(view, operation, rule.arguments)
         path = rule.rule

@@ -23,8 +23,8 @@ from ..sync.bundle import BundleError, open_bundle
 from ..sync.export import export_bundle
 from ..sync.importer import Refused, import_bundle
 from ..sync.net import check_pull
-from ..views import error_response
 from .blueprint import bp
+from .errors import envelope
 from .spec import SCHEMAS
 
 _one_at_a_time = threading.Lock()
@@ -89,7 +89,7 @@ def _dated(response: Response) -> Response:
 def _refusal(status: int, code: str, message: str):
     """The JSON error, its code the refusal's reason (signature, revoked, clock, ...)."""
     db.session.rollback()
-    response, _status = error_response(status, code, message)
+    response, _status = envelope(status, code, message)
     return _dated(response), status
 
 
