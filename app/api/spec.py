@@ -32,44 +32,6 @@ ITEM_IN = {"type": "object", "properties": {
     "sha256": text(limits.SHA256), "title_id": {**text(limits.ID), "format": "uuid"},
     "file_id": {**text(limits.ID), "format": "uuid"}}}
 PLAYLIST = {"type": "array", "maxItems": limits.PLAYLIST_ITEMS, "items": ITEM_IN}
-SCREENING_FIELDS = {
-    "site": text(limits.SITE_CODE),
-    "starts_at": {"type": "string", "format": "date-time",
-                  "description": "ISO 8601; without an offset it is read in DIANJIAO_TIMEZONE"},
-    "ends_at": {"type": "string", "format": "date-time"},
-    "topic": text(limits.TOPIC),
-    "audience": {**text(limits.AUDIENCE),
-                 "description": "all, party_members, cadres, villagers or a group"},
-    "items": PLAYLIST,
-    "notes": text(limits.NOTES, nullable=True),
-    "force": {"type": "boolean", "description": "plan even when it overlaps"},
-}
-WARNING = {"type": "object", "properties": {"code": {"type": "string"},
-                                            "message": {"type": "string"}}}
-SCHEMAS.update({
-    "ScreeningIn": {"type": "object", "required": ["site", "starts_at", "ends_at", "topic"],
-                    "properties": SCREENING_FIELDS},
-    "ScreeningPatch": {"type": "object", "properties": {
-        **SCREENING_FIELDS, "status": {"type": "string", "enum": ["cancelled"]}}},
-    "Screening": {"type": "object", "properties": {
-        **{k: v for k, v in SCREENING_FIELDS.items() if k not in ("items", "force")},
-        "id": {"type": "string", "format": "uuid"},
-        "status": {"type": "string", "enum": ["planned", "running", "done", "partial", "missed",
-                                              "cancelled"]},
-        "status_reason": NULLABLE_STR, "late": {"type": "boolean"},
-        "series_id": {"type": "string", "nullable": True}, "edited": {"type": "boolean"},
-        "items": {"type": "array", "items": {"type": "object", "properties": {
-            "position": {"type": "integer"}, "title_id": NULLABLE_STR, "sha256": NULLABLE_STR,
-            "name": {"type": "string"}}}},
-        "warnings": {"type": "array", "items": WARNING}}},
-    "PlayLog": {"type": "object", "properties": {
-        "id": {"type": "string", "format": "uuid"}, "screening_id": NULLABLE_STR,
-        "sha256": NULLABLE_STR, "started_at": {"type": "string", "format": "date-time"},
-        "ended_at": {"type": "string", "format": "date-time", "nullable": True},
-        "played_s": {"type": "number"},
-        "outcome": {"type": "string", "enum": ["completed", "skipped", "stopped", "error"]},
-        "error": NULLABLE_STR}},
-})
 SCHEMAS["PlayerStatus"] = {"type": "object", "properties": {
     "site": {"type": "string"},
     "state": {"type": "string", "enum": ["idle", "playing", "paused"]},
@@ -146,7 +108,7 @@ SCHEMAS["Terminal"] = {"type": "object", "required": [
                       "nullable": True}}},
     "alerts": {"type": "array", "items": {"type": "string", "enum": [
         "silent", "next_at_risk", "player_faults", "disk_low", "clock_off"]}}}}
-for _name in ("Screening", "PlayLog", "Person", "Attendance",
+for _name in ("Person", "Attendance",
               "Terminal"):
     SCHEMAS[f"{_name}List"] = {"type": "object", "required": ["items", "total"], "properties": {
         "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{_name}"}},

@@ -7,8 +7,12 @@ from __future__ import annotations
 
 from .base import listing
 from .catalog import File, Site, Title, TitleIn
+from .screenings import PlayLog, Screening, ScreeningIn, ScreeningPatch
 
 COMPONENTS = {
     "Site": Site, "File": File, "Title": Title, "TitleIn": TitleIn,
     "SiteList": listing(Site), "FileList": listing(File), "TitleList": listing(Title),
+    "ScreeningIn": ScreeningIn(), "ScreeningPatch": ScreeningPatch(partial=True),
+    "Screening": Screening(), "PlayLog": PlayLog(),
+    "ScreeningList": listing(Screening), "PlayLogList": listing(PlayLog),
 }

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from marshmallow import EXCLUDE, INCLUDE, RAISE, Schema, ValidationError, fields, validate
 
+from ... import limits
 from ...errors import Invalid
 
 __all__ = ["EXCLUDE", "INCLUDE", "In", "Out", "Problem", "fields", "invalid", "load"]
@@ -175,3 +176,33 @@ def listing(item: type[Schema], **more: fields.Field) -> type[Schema]:
 
 def page(schema: type[Schema], rows, total: int) -> dict:
     return {"items": schema(many=True).dump(rows), "total": total}
+
+
+class ItemIn(In):
+    """One playlist entry: a file by its SHA-256 or id, or a title by its id. Which one, and
+    whether it exists, the playlist's services say (app/screenings/playlist.py)."""
+
+    sha256 = Text(limits.SHA256)
+    title_id = Text(limits.ID, metadata={"format": "uuid"})
+    file_id = Text(limits.ID, metadata={"format": "uuid"})
+
+    class Meta:
+        unknown = INCLUDE
+
+
+class Item(fields.Nested):
+    """A playlist entry: its texts are checked; anything but an object is left to the services,
+    whose message names the entry by its position."""
+
+    def __init__(self, **kwargs):
+        super().__init__(ItemIn, **kwargs)
+
+    def _deserialize(self, value, attr, data, partial=None, **kwargs):
+        if not isinstance(value, dict):
+            return value
+        return super()._deserialize(value, attr, data, partial=partial, **kwargs)
+
+
+def playlist(**kwargs) -> List:
+    """At most PLAYLIST_ITEMS entries (app/limits.py)."""
+    return List(Item(), validate=[Longest(limits.PLAYLIST_ITEMS)], **kwargs)
