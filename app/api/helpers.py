@@ -1,4 +1,5 @@
-"""API plumbing: authentication and roles, CSRF for cookie sessions, paging, body parsing."""
+"""API plumbing: authentication and roles, CSRF for cookie sessions, paging, and the schemas
+of a view (its body checked, its answers documented)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from wtforms import ValidationError
 from .. import limits
 from ..auth.access import token_login
 from ..errors import DianjiaoError, Forbidden, Invalid
-from .bodies import check_limits
 from .schemas.base import load
 
 
@@ -60,14 +60,6 @@ def paging() -> tuple[int, int]:
     if not 1 <= limit <= 500 or not 0 <= offset <= limits.OFFSET:
         raise Invalid(_("limit must be 1 to 500 and offset 0 to %(num)d.", num=limits.OFFSET))
     return limit, offset
-
-
-def json_body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise Invalid(_("Send a JSON object with Content-Type: application/json."))
-    check_limits(body)
-    return body
 
 
 def schemas(**operations: dict) -> Callable:

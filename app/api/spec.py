@@ -1,4 +1,8 @@
-"""The OpenAPI 3 document, built from the API views' docstrings."""
+"""The OpenAPI 3 document's assembly: its info, security, the error envelope and the statuses
+common to many operations, the paging parameters; the schemas come from app/api/schemas (one
+marshmallow class per resource, through apispec's MarshmallowPlugin), each operation's summary,
+description and parameters from its view's docstring (after '---'), its body and answers from
+the view's `schemas(...)` declaration (app/api/helpers.py)."""
 
 from __future__ import annotations
 
@@ -12,208 +16,6 @@ ERROR = {
     "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
         "code": {"type": "string"}, "message": {"type": "string"}}}},
 }
-NULLABLE_STR = {"type": "string", "nullable": True}
-
-
-def text(limit: int, *, nullable: bool = False) -> dict:
-    """A string of at most `limit` characters (app/limits.py), checked on every body received."""
-    return {"type": "string", "maxLength": limit, **({"nullable": True} if nullable else {})}
-
-
-def strings(limit: int, items: int) -> dict:
-    """A list of at most `items` strings of at most `limit` characters each."""
-    return {"type": "array", "maxItems": items, "items": text(limit)}
-
-
-SCHEMAS = {
-    "Error": ERROR,
-}
-ITEM_IN = {"type": "object", "properties": {
-    "sha256": text(limits.SHA256), "title_id": {**text(limits.ID), "format": "uuid"},
-    "file_id": {**text(limits.ID), "format": "uuid"}}}
-PLAYLIST = {"type": "array", "maxItems": limits.PLAYLIST_ITEMS, "items": ITEM_IN}
-SCHEMAS["PlayerStatus"] = {"type": "object", "properties": {
-    "site": {"type": "string"},
-    "state": {"type": "string", "enum": ["idle", "playing", "paused"]},
-    "current": {"type": "object", "nullable": True},
-    "volume": {"type": "integer"},
-    "queue": {"type": "array", "items": {"type": "object"}},
-    "index": {"type": "integer", "nullable": True},
-    "screening_id": NULLABLE_STR,
-    "available": {"type": "boolean"}, "reason": NULLABLE_STR,
-    "reason_shown": {**NULLABLE_STR, "description": "the reason in the caller's language"},
-    "next_screening": {"type": "object", "nullable": True}}}
-SCHEMAS["Readiness"] = {"type": "object", "required": ["status", "checked_at", "problems"],
-                        "properties": {
-    "status": {"type": "string", "enum": ["ready", "at_risk"]},
-    "kind": {"type": "string", "enum": ["full", "quick"]},
-    "checked_at": {"type": "string", "format": "date-time"},
-    "problems": {"type": "array", "items": {"type": "object", "properties": {
-        "position": {"type": "integer", "nullable": True}, "sha256": NULLABLE_STR,
-        "problem": {"type": "string"}, "path": NULLABLE_STR,
-        "substitutes": {"type": "array", "items": {"type": "object", "properties": {
-            "sha256": NULLABLE_STR, "path": {"type": "string"}}}}}}}}}
-SCHEMAS.update({
-    "Person": {"type": "object", "properties": {
-        "id": {"type": "string", "format": "uuid"}, "name": {"type": "string"},
-        "pinyin": {"type": "string"}, "initials": {"type": "string"},
-        "village": NULLABLE_STR, "township": NULLABLE_STR, "party_member": {"type": "boolean"},
-        "role": {"type": "string", "enum": ["cadre", "member", "activist", "villager"]},
-        "phone": NULLABLE_STR, "walkin": {"type": "boolean"}, "active": {"type": "boolean"}}},
-    "PersonIn": {"type": "object", "required": ["name"], "properties": {
-        "name": text(limits.PERSON_NAME), "village": text(limits.PLACE_NAME, nullable=True),
-        "township": text(limits.PLACE_NAME, nullable=True), "party_member": {"type": "boolean"},
-        "role": {"type": "string", "enum": ["cadre", "member", "activist", "villager"]},
-        "phone": text(limits.PHONE, nullable=True)}},
-    "Attendance": {"type": "object", "properties": {
-        "id": {"type": "string", "format": "uuid"}, "screening_id": {"type": "string"},
-        "person_id": {"type": "string"}, "name": {"type": "string"},
-        "method": {"type": "string", "enum": ["kiosk", "phone", "operator", "paper"]},
-        "status": {"type": "string", "enum": ["present", "late", "excused", "absent"]},
-        "signed_at": {"type": "string", "format": "date-time"}, "recorded_by": NULLABLE_STR,
-        "device": NULLABLE_STR}},
-    "AttendanceIn": {"type": "object", "properties": {
-        "person_id": {**text(limits.ID), "format": "uuid"},
-        "walkin_name": text(limits.PERSON_NAME), "village": text(limits.PLACE_NAME, nullable=True),
-        "method": {"type": "string", "enum": ["kiosk", "phone", "operator", "paper"]},
-        "status": {"type": "string", "enum": ["present", "late", "excused", "absent"]},
-        "device": text(limits.DEVICE, nullable=True)}},
-    "QueueIn": {"type": "object", "properties": {
-        "items": PLAYLIST, "mode": {"type": "string", "enum": ["append", "replace"]},
-        "remove": {"type": "integer", "minimum": 0},
-        "move": {"type": "object", "properties": {"from": {"type": "integer"},
-                                                  "to": {"type": "integer"}}},
-        "clear": {"type": "boolean"}}},
-})
-DATE_TIME_OR_NULL = {"type": "string", "format": "date-time", "nullable": True}
-SCHEMAS["Terminal"] = {"type": "object", "required": [
-    "site", "last_heard_at", "app_version", "free_disk_bytes", "player_faults_30d",
-    "last_played_at", "clock_offset_s", "next_screening", "alerts"], "properties": {
-    "site": {"type": "string"}, "name": {"type": "string"},
-    "last_heard_at": {**DATE_TIME_OR_NULL, "description": "the hub's clock: its last bundle "
-                      "imported (or the report recorded on this install)"},
-    "recorded_at": {**DATE_TIME_OR_NULL, "description": "the site's clock"},
-    "app_version": NULLABLE_STR, "libvlc_version": NULLABLE_STR,
-    "free_disk_bytes": {"type": "integer", "nullable": True},
-    "player_faults_30d": {"type": "integer", "nullable": True},
-    "last_played_at": DATE_TIME_OR_NULL,
-    "uptime_s": {"type": "integer", "nullable": True},
-    "clock_offset_s": {"type": "integer", "nullable": True,
-                       "description": "the site's clock minus the hub's; null when unknown"},
-    "clock_offset_at_least": {"type": "boolean", "description": "true: a lower bound, from a "
-                              "bundle made later than the hub imported it"},
-    "next_screening": {"type": "object", "nullable": True, "properties": {
-        "id": {"type": "string", "format": "uuid"}, "starts_at": DATE_TIME_OR_NULL,
-        "readiness": {"type": "string", "enum": ["ready", "at_risk", "unchecked"],
-                      "nullable": True}}},
-    "alerts": {"type": "array", "items": {"type": "string", "enum": [
-        "silent", "next_at_risk", "player_faults", "disk_low", "clock_off"]}}}}
-for _name in ("Person", "Attendance",
-              "Terminal"):
-    SCHEMAS[f"{_name}List"] = {"type": "object", "required": ["items", "total"], "properties": {
-        "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{_name}"}},
-        "total": {"type": "integer"}}}
-
-SHIPMENT_STATUS = {"type": "string", "enum": ["planned", "sent", "received", "verified", "lost",
-                                              "damaged", "returned"]}
-FORM = {"type": "string", "enum": ["DVD", "VCD", "USB", "file"]}
-STRINGS = {"type": "array", "items": {"type": "string"}}
-SCHEMAS.update({
-    "Batch": {"type": "object", "properties": {
-        "id": {"type": "string", "format": "uuid"}, "name": {"type": "string"}, "form": FORM,
-        "made_on": {"type": "string", "format": "date", "nullable": True}, "notes": NULLABLE_STR,
-        "titles": {"type": "array", "items": {"type": "string", "format": "uuid"}},
-        "shipments": {"type": "object", "additionalProperties": {"type": "integer"},
-                      "description": "kits per status"}}},
-    "BatchIn": {"type": "object", "required": ["name", "titles"], "properties": {
-        "name": text(limits.BATCH_NAME), "form": FORM,
-        "made_on": {"type": "string", "format": "date", "nullable": True},
-        "notes": text(limits.NOTES, nullable=True),
-        "titles": {"type": "array", "minItems": 1, "maxItems": limits.BATCH_TITLES,
-                   "items": {**text(limits.ID), "format": "uuid"}}}},
-    "ConsignIn": {"type": "object", "properties": {
-        "sites": {**strings(limits.SITE_CODE, limits.CHOSEN_SITES), "description": "site codes"},
-        "kind": {"oneOf": [text(limits.SITE_KIND), strings(limits.SITE_KIND, limits.SITE_KINDS)],
-                 "description": "site kind(s)"},
-        "townships": strings(limits.PLACE_NAME, limits.CHOSEN_SITES),
-        "villages": strings(limits.PLACE_NAME, limits.CHOSEN_SITES),
-        "copies": {"type": "integer", "minimum": 1, "default": 1},
-        "form": {**FORM, "nullable": True, "description": "default: the batch's form"}}},
-    "Shipment": {"type": "object", "properties": {
-        "id": {"type": "string", "format": "uuid"}, "site": {"type": "string"},
-        "status": SHIPMENT_STATUS, "copies": {"type": "integer"}, "form": FORM,
-        "serial": {"type": "string"}, "batch": {"type": "string", "format": "uuid"},
-        "sent_at": {"type": "string", "format": "date-time", "nullable": True},
-        "received_at": {"type": "string", "format": "date-time", "nullable": True},
-        "received_by": NULLABLE_STR,
-        "verified_at": {"type": "string", "format": "date-time", "nullable": True},
-        "replaces": {"type": "string", "format": "uuid", "nullable": True}}},
-    "ShipmentPatch": {"type": "object", "required": ["status"], "properties": {
-        "status": SHIPMENT_STATUS, "received_by": text(limits.RECEIVED_BY, nullable=True)}},
-    "Holder": {"type": "object", "properties": {
-        "site": {"type": "string"}, "name": {"type": "string"}, "kind": {"type": "string"},
-        "township": NULLABLE_STR, "village": NULLABLE_STR,
-        "how": {"type": "array", "items": {"type": "string", "enum": ["seen", "received"]}},
-        "titles": {"type": "integer"}, "of": {"type": "integer"}, "complete": {"type": "boolean"},
-        "serials": STRINGS}},
-    "TownshipLine": {"type": "object", "properties": {
-        "township": NULLABLE_STR, "line": {"type": "string"},
-        "kinds": {"type": "array", "items": {"type": "object", "properties": {
-            "kind": {"type": "string"}, "holding": {"type": "integer"},
-            "total": {"type": "integer"}}}}}},
-    "CoverageRow": {"type": "object", "properties": {
-        "township": NULLABLE_STR, "kind": {"type": "string"}, "holding": {"type": "integer"},
-        "complete": {"type": "integer"}, "total": {"type": "integer"},
-        "required": {"type": "boolean"}, "short": STRINGS}},
-})
-for _name in ("Batch", "Shipment"):
-    SCHEMAS[f"{_name}List"] = {"type": "object", "required": ["items", "total"], "properties": {
-        "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{_name}"}},
-        "total": {"type": "integer"}}}
-SCHEMAS["Consignment"] = {"type": "object", "required": ["items", "total"], "properties": {
-    "items": {"type": "array", "items": {"$ref": "#/components/schemas/Shipment"}},
-    "total": {"type": "integer"}, "skipped": STRINGS}}
-SCHEMAS["Whereis"] = {"type": "object", "required": ["items", "total"], "properties": {
-    "items": {"type": "array", "items": {"$ref": "#/components/schemas/Holder"}},
-    "total": {"type": "integer"}, "title": {"type": "object"}, "series": {"type": "string"},
-    "townships": {"type": "array", "items": {"$ref": "#/components/schemas/TownshipLine"}}}}
-SCHEMAS["Coverage"] = {"type": "object", "required": ["items", "total"], "properties": {
-    "series": {"type": "string"}, "titles": {"type": "integer"},
-    "items": {"type": "array", "items": {"$ref": "#/components/schemas/CoverageRow"}},
-    "total": {"type": "integer"},
-    "townships": {"type": "array", "items": {"$ref": "#/components/schemas/TownshipLine"}}}}
-NUMBER = {"type": "number"}
-INTEGER = {"type": "integer"}
-QUOTA = {"type": "object", "required": ["rule", "required", "actual", "met"], "properties": {
-    "rule": {"type": "string", "description": "the figure the rule requires (REPORT_RULES)"},
-    "required": NUMBER, "actual": NUMBER, "met": {"type": "boolean"}}}
-REPORT_FIGURES = {
-    "sessions": INTEGER, "group_sessions": INTEGER, "hours": NUMBER, "attendance": INTEGER,
-    "study_hours": NUMBER, "party_members": INTEGER, "participants": INTEGER,
-    "participation_rate": NUMBER, "six_days": INTEGER, "six_day_sessions": INTEGER,
-    "days_open": INTEGER, "missed": INTEGER, "planned": INTEGER, "cancelled": INTEGER}
-SCHEMAS["ReportCard"] = {"type": "object", "required": [
-    "sessions", "group_sessions", "hours", "attendance", "quotas"], "properties": {
-    "site": {"type": "string"}, "name": {"type": "string"}, "township": NULLABLE_STR,
-    "village": NULLABLE_STR, "month": {"type": "string"}, "timezone": {"type": "string"},
-    **REPORT_FIGURES, "quotas": {"type": "array", "items": QUOTA}}}
-SCHEMAS["ReportAlert"] = {"type": "object", "properties": {
-    "site": {"type": "string"}, "name": {"type": "string"}, "rule": {"type": "string"},
-    "required": NUMBER, "actual": NUMBER, "months": INTEGER,
-    "level": {"type": "string", "enum": ["site", "township", "city"]}}}
-QUOTA_COUNT = {"type": "object", "properties": {
-    "rule": {"type": "string"}, "required": NUMBER, "sites_met": INTEGER, "sites": INTEGER}}
-SCHEMAS["ReportRollup"] = {"type": "object", "properties": {
-    "township": {**NULLABLE_STR, "description": "null for the city"},
-    "month": {"type": "string"}, "timezone": {"type": "string"}, "sites": INTEGER,
-    **{k: v for k, v in REPORT_FIGURES.items() if k not in ("study_hours", "six_days")},
-    "quotas": {"type": "array", "items": QUOTA_COUNT},
-    "alerts": {"type": "array", "items": {"$ref": "#/components/schemas/ReportAlert"}},
-    "cards": {"type": "array", "items": {"$ref": "#/components/schemas/ReportCard"}},
-    "townships": {"type": "array", "items": {"type": "object"},
-                  "description": "the city's lines per township"}}}
-
-
 ERROR_REF = {"$ref": "#/components/responses/Error"}
 # The statuses any operation may answer for a reason common to many, each a reusable response
 # with the error envelope; build_spec adds them where they apply (see common_statuses).
@@ -306,8 +108,7 @@ def build_spec(app: Flask) -> dict:
                    plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
                    info={"description": "Catalog, screenings and sites of Dianjiao. Errors are "
                                         '{"error": {"code", "message"}} with a 4xx status.'})
-    for name, schema in SCHEMAS.items():
-        spec.components.schema(name, schema)
+    spec.components.schema("Error", ERROR)
     for name, schema in COMPONENTS.items():
         spec.components.schema(name, schema=schema)
     spec.components.response("Error", _error_response("Error"))

@@ -1,6 +1,8 @@
 """The HTTP API under /api/v1 and its OpenAPI document at /api/openapi.json.
 
-Each view's docstring carries its OpenAPI operation after '---'; apispec reads them.
+Each view's docstring carries its OpenAPI operation after '---' (summary, parameters, error
+statuses); its body and answers are the marshmallow schemas of app/api/schemas it declares with
+`schemas(...)`. apispec writes both into the document (app/api/spec.py).
 """
 
 from __future__ import annotations

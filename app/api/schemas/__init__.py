@@ -7,7 +7,25 @@ from __future__ import annotations
 
 from .base import listing
 from .catalog import File, Site, Title, TitleIn
-from .screenings import PlayLog, Screening, ScreeningIn, ScreeningPatch
+from .distribution import (
+    Batch,
+    BatchIn,
+    ConsignIn,
+    Consignment,
+    Coverage,
+    CoverageRow,
+    Holder,
+    Shipment,
+    ShipmentPatch,
+    TownshipLine,
+    Whereis,
+)
+from .people import Attendance, AttendanceIn, Person, PersonIn
+from .player import PlayerStatus, QueueIn
+from .reports import ReportAlert, ReportCard, ReportRollup
+from .screenings import PlayLog, Readiness, Screening, ScreeningIn, ScreeningPatch
+from .sync import SyncImport
+from .terminals import Terminal
 
 COMPONENTS = {
     "Site": Site, "File": File, "Title": Title, "TitleIn": TitleIn,
@@ -15,4 +33,17 @@ COMPONENTS = {
     "ScreeningIn": ScreeningIn(), "ScreeningPatch": ScreeningPatch(partial=True),
     "Screening": Screening(), "PlayLog": PlayLog(),
     "ScreeningList": listing(Screening), "PlayLogList": listing(PlayLog),
+    "Person": Person, "PersonIn": PersonIn, "Attendance": Attendance,
+    "AttendanceIn": AttendanceIn, "PersonList": listing(Person),
+    "AttendanceList": listing(Attendance),
+    "Batch": Batch, "BatchIn": BatchIn, "ConsignIn": ConsignIn, "Shipment": Shipment,
+    "ShipmentPatch": ShipmentPatch, "Holder": Holder, "TownshipLine": TownshipLine,
+    "CoverageRow": CoverageRow, "BatchList": listing(Batch), "ShipmentList": listing(Shipment),
+    "Consignment": Consignment, "Whereis": Whereis, "Coverage": Coverage,
+    "PlayerStatus": PlayerStatus, "QueueIn": QueueIn, "Readiness": Readiness,
+    "Terminal": Terminal, "TerminalList": listing(Terminal),
+    "ReportCard": ReportCard, "ReportAlert": ReportAlert, "ReportRollup": ReportRollup,
+    "SyncImport": SyncImport,
 }
+# Written inline in the operations that answer them, as they always were: RatingList
+# (reports.py), LoanList (loans.py).

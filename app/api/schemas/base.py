@@ -134,6 +134,8 @@ def _problems(messages, path: str = "") -> Iterator[tuple[str, Problem]]:
             yield from _problems(message, path)
     elif isinstance(messages, Problem):
         yield path, messages
+    elif isinstance(messages, str):  # marshmallow's own words (Nested, Dict): say it our way
+        yield path, Problem("required" if messages.startswith("Missing data") else "wrong_type")
     else:  # a message of our own (a lazy string), said as it is
         yield path, Problem("message", message=messages)
 

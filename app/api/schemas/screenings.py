@@ -76,3 +76,25 @@ class PlayLog(Out):
     played_s = fields.Function(lambda log: round(log.played_s, 2), metadata={"type": "number"})
     outcome = fields.String(metadata={"enum": ["completed", "skipped", "stopped", "error"]})
     error = fields.String(allow_none=True)
+
+
+class Substitute(Out):
+    sha256 = fields.String(allow_none=True)
+    path = fields.String()
+
+
+class ReadinessProblem(Out):
+    position = fields.Integer(allow_none=True)
+    sha256 = fields.String(allow_none=True)
+    problem = fields.String()
+    path = fields.String(allow_none=True)
+    substitutes = fields.List(fields.Nested(Substitute))
+
+
+class Readiness(Out):
+    """A readiness check (app/screenings/readiness.readiness_dict, which the CLI prints too)."""
+
+    status = fields.String(required=True, metadata={"enum": ["ready", "at_risk"]})
+    kind = fields.String(metadata={"enum": ["full", "quick"]})
+    checked_at = fields.String(required=True, metadata=AT)
+    problems = fields.List(fields.Nested(ReadinessProblem), required=True)
