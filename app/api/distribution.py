@@ -53,7 +53,6 @@ def batches():
     get:
       summary: Distribution batches, newest first
       parameters: [limit, offset]
-      responses:
     post:
       summary: Make a batch (a named set of titles in a form); a batch with no titles is 422
       responses:

@@ -51,7 +51,6 @@ def people():
         - {in: query, name: screening, description: put people of this screening's villages first, schema: {type: string, format: uuid}}
         - limit
         - offset
-      responses:
     post:
       summary: Add a person to the roster; the village is required and must be in the caller's area (403 otherwise)
       responses:
@@ -99,7 +98,6 @@ def attendance(screening_id: str):
       summary: The sign-ins of a screening
       parameters:
         - {in: path, name: screening_id, required: true, schema: {type: string, format: uuid}}
-      responses:
     post:
       summary: Sign in a person ({person_id}) or a walk-in ({walkin_name, village}); 201 new, 200 already signed (never a second row), 404/422 unknown person, 409 for kiosk or phone outside the sign-in window
       description: 'A walk-in''s village is one of the screening''s villages (it may be left out when the screening serves one). A kiosk or phone sign-in gets its status from its time (present, or late after the start plus the margin): a kiosk sending status gets 403. Signing in someone marked absent or excused turns that row into the sign-in: 201, with the same id. A deactivated person is 404.'

@@ -66,7 +66,6 @@ def screenings():
         - {in: query, name: status, schema: {type: string}}
         - limit
         - offset
-      responses:
     post:
       summary: Plan a screening (409 when it overlaps another at the site, unless force)
       responses:

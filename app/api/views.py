@@ -125,7 +125,6 @@ def titles():
         - {in: query, name: site, schema: {type: string}}
         - limit
         - offset
-      responses:
     post:
       summary: Create a title, optionally attaching files by SHA-256
       responses:
