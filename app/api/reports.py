@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from ..reports.card import card_dict, monthly_card, rules_from
 from ..reports.months import parse_month
-from ..reports.rating import parse_sort, rate, rating_dict, sort_ratings, weights_from
+from ..reports.rating import parse_sort, rate, sort_ratings, weights_from
 from ..reports.rollup import rollup, rollup_dict, rollup_scope
 from .blueprint import bp
 from .helpers import api_roles, paging, schemas
@@ -99,4 +99,4 @@ def report_rating():
                    weights=weights_from(current_app.config["RATING_CRITERIA"]))
     ratings = sort_ratings(ratings, sort)
     return jsonify(RatingList().dump({
-        "items": [rating_dict(r) for r in ratings[offset:offset + limit]], "total": len(ratings)}))
+        "items": ratings[offset:offset + limit], "total": len(ratings)}))

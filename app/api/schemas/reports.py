@@ -1,7 +1,8 @@
 """Reports: a site's monthly card, the township or city roll-up, and the five-star rating.
 
-The figures are computed by app/reports/ (card_dict, rollup_dict, rating_dict, which the pages'
-downloads and the roll-up share); these schemas say which of them the API answers, and how."""
+The card and the roll-up are computed by app/reports/ (card_dict, rollup_dict: their figures
+depend on the time zone); these schemas say which of them the API answers, and how. A rating is
+dumped from app/reports/rating.Rating itself."""
 
 from __future__ import annotations
 
@@ -69,17 +70,20 @@ class Criterion(Out):
         "description": "the configured weight, the weights scaled to sum to 1"})
     score = fields.Float(required=True, allow_none=True, metadata={
         "description": "0..1; null when it does not apply to the site"})
-    reason = fields.String(required=True)
+    reason = fields.Function(lambda c: str(c.reason), required=True,
+                             metadata={"type": "string"})
 
 
 class Rating(Out):
-    site = fields.String(required=True)
-    name = fields.String(required=True)
+    """A site's stars (app/reports/rating.Rating)."""
+
+    site = fields.String(attribute="site.code", required=True)
+    name = fields.String(attribute="site.name", required=True)
     township = fields.String(required=True, allow_none=True)
     stars = fields.Integer(required=True, metadata={"minimum": 0, "maximum": 5})
     score = fields.Float(required=True, allow_none=True, metadata={
         "description": "the weighted score 0..1; null when not rated"})
-    summary = fields.String()
+    summary = fields.Function(lambda r: str(r.summary), metadata={"type": "string"})
     criteria = fields.List(fields.Nested(Criterion), required=True)
 
 
