@@ -317,15 +317,6 @@ def counts(screening: Screening) -> dict[str, int]:
     return {status: n for status, n in rows}
 
 
-def attendance_dict(row: Attendance) -> dict:
-    return {
-        "id": str(row.id), "screening_id": str(row.screening_id),
-        "person_id": str(row.person_id), "name": row.person.name,
-        "method": row.method, "status": row.status, "signed_at": row.signed_at.isoformat(),
-        "recorded_by": row.recorded_by, "device": row.device,
-    }
-
-
 
 
 def played_minutes_of(screenings: list[Screening]) -> dict[uuid.UUID, float]:

@@ -148,22 +148,6 @@ def holders(title: Title) -> list[tuple[Site, int]]:
     return [(site, count) for site, count in rows]
 
 
-def title_dict(title: Title) -> dict:
-    durations = [f.duration_s for f in title.files if f.duration_s]
-    return {
-        "id": str(title.id),
-        "name": title.name,
-        "series": title.series,
-        "topics": list(title.topics or []),
-        "audience": title.audience,
-        "approved": title.approved,
-        "producer": title.producer,
-        "year": title.year,
-        "summary": title.summary,
-        "duration_s": round(sum(durations), 2) if durations else None,
-        "files": [f.sha256 for f in title.files if f.sha256],
-    }
-
 
 def edit_title(title: Title, *, name: str, series: str | None, topics: list[str],
                audience: str, producer: str | None, year: int | None,

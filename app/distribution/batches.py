@@ -17,7 +17,7 @@ from ..lookup import by_id
 from ..models import Batch, BatchItem, Shipment, Site, Title, Unit, User
 from ..models.distribution import FORMS
 from ..places.tree import Tree
-from .kits import ENDINGS, shipments_query, status_counts
+from .kits import ENDINGS, shipments_query
 from .manifest import record_manifest
 
 RECENT = 500  # batches listed on the distribution page
@@ -64,16 +64,6 @@ def batch_titles(batch: Batch) -> list[Title]:
     return db.session.scalars(
         select(Title).join(BatchItem, BatchItem.title_id == Title.id)
         .where(BatchItem.batch_id == batch.id).order_by(Title.name_pinyin)).all()
-
-
-def batch_dict(batch: Batch, user: User) -> dict:
-    """A batch for the API; its kits per status are those of the caller's area, as on the pages."""
-    return {
-        "id": str(batch.id), "name": batch.name, "form": batch.form,
-        "made_on": batch.made_on.isoformat() if batch.made_on else None, "notes": batch.notes,
-        "titles": [str(i.title_id) for i in batch.items],
-        "shipments": status_counts(user, batch),
-    }
 
 
 def recent_batches(limit: int = RECENT) -> list[Batch]:

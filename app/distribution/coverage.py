@@ -35,11 +35,6 @@ class CoverageRow:
     required: bool = False
     short: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict:
-        return {"township": self.township, "kind": self.kind, "holding": self.holding,
-                "complete": self.complete, "total": self.total, "required": self.required,
-                "short": self.short}
-
 
 def required_kinds(series: str) -> list[str]:
     rules = current_app.config.get("COVERAGE_RULES") or DEFAULT_COVERAGE_RULES

@@ -249,20 +249,6 @@ def replace(shipment: Shipment, *, user: User) -> Shipment:
     return new
 
 
-def shipment_dict(shipment: Shipment) -> dict:
-    def iso(value):
-        return value.isoformat() if value else None
-
-    return {
-        "id": str(shipment.id), "site": shipment.site.code, "status": shipment.status,
-        "copies": shipment.copies, "form": shipment.form, "serial": shipment.serial,
-        "batch": str(shipment.batch_id), "sent_at": iso(shipment.sent_at),
-        "received_at": iso(shipment.received_at), "received_by": shipment.received_by,
-        "verified_at": iso(shipment.verified_at),
-        "replaces": str(shipment.replaces_id) if shipment.replaces_id else None,
-    }
-
-
 def shipments_query(user: User, *, batch: Batch | None = None, site: Site | None = None,
                     status: str | None = None, township: Unit | None = None) -> Select:
     query = visible_shipments(user)

@@ -154,12 +154,3 @@ def site_people(site: Site, limit: int = 500) -> list[Person]:
     return list(db.session.scalars(
         select(Person).where(Person.village_id == site.unit_id, Person.active.is_(True))
         .order_by(Person.pinyin).limit(limit)))
-
-
-def loan_dict(loan: Loan, on: date | None = None) -> dict:
-    on = on or today()
-    return {"id": str(loan.id), "site": loan.site.code, "item": loan.item, "kind": loan.kind,
-            "borrower": loan.borrower, "person_id": str(loan.person_id) if loan.person_id else None,
-            "lent_on": loan.lent_on.isoformat(), "due_on": loan.due_on.isoformat(),
-            "returned_on": loan.returned_on.isoformat() if loan.returned_on else None,
-            "days_overdue": loan.days_overdue(on), "notes": loan.notes}

@@ -158,26 +158,3 @@ def search_people(q: str | None, *, villages: Iterable[uuid.UUID] = (), active_o
     villages = list(villages)
     order = [case((Person.village_id.in_(villages), 0), else_=1)] if villages else []
     return query.order_by(*order, Person.initials, Person.name)
-
-
-def person_dict(person: Person) -> dict:
-    """A person for the API."""
-    village = person.village
-    township = village.parent if village is not None else None
-    return {
-        "id": str(person.id), "name": person.name, "pinyin": person.pinyin,
-        "initials": person.initials, "village": village.name if village else None,
-        "township": township.name if township else None, "party_member": person.party_member,
-        "role": person.role, "phone": person.phone, "walkin": person.walkin,
-        "active": person.active,
-    }
-
-
-def kiosk_person_dict(person: Person) -> dict:
-    """A person for a kiosk login: what its sign-in page shows (the village tells two people of
-    one name apart), no party membership, role or phone (a tablet by the door needs none)."""
-    village = person.village
-    township = village.parent if village is not None else None
-    return {"id": str(person.id), "name": person.name,
-            "village": village.name if village else None,
-            "township": township.name if township else None}

@@ -316,15 +316,6 @@ def sort_ratings(ratings: list[Rating], how: str | None) -> list[Rating]:
     return sorted(ratings, key=lambda r: (sign * r.stars, sign * (r.score or 0), r.site.code))
 
 
-def rating_dict(rating: Rating) -> dict:
-    return {
-        "site": rating.site.code, "name": rating.site.name, "township": rating.township,
-        "stars": rating.stars, "score": rating.score, "summary": str(rating.summary),
-        "criteria": [{"criterion": c.criterion, "weight": c.weight, "score": c.score,
-                      "reason": str(c.reason)} for c in rating.criteria],
-    }
-
-
 def rating_table(ratings: list[Rating], criteria: list[str]) -> Table:
     """The rating list for a download: stars, score and each criterion's score in percent."""
     columns = [("site", _("Site")), ("name", _("Name")), ("township", _("Township")),

@@ -20,7 +20,7 @@ from ..player.services import stop_screening
 from ..teaching.leeway import by_site, check_move, check_site_edit, clean_reason
 from . import events
 from .checks import check, clean_audience, warning_dicts
-from .playlist import file_name, resolve_items
+from .playlist import resolve_items
 
 
 def create_screening(site: Site, *, starts_at: datetime, ends_at: datetime, topic: str,
@@ -163,28 +163,3 @@ def teaching_fields(s: Screening) -> dict:
                         "planned_at": (s.recurrence_at or s.starts_at).isoformat()},
             "site_change": s.site_change}
 
-
-def screening_dict(s: Screening, warnings: list[PlanWarning] | None = None) -> dict:
-    return {
-        "id": str(s.id),
-        "site": s.site.code,
-        "starts_at": s.starts_at.isoformat(),
-        "ends_at": s.ends_at.isoformat(),
-        "topic": s.topic,
-        "audience": s.audience,
-        "notes": s.notes,
-        "status": s.status,
-        "status_reason": s.status_reason,
-        "late": s.late,
-        "series_id": str(s.series_id) if s.series_id else None,
-        "edited": s.edited,
-        **teaching_fields(s),
-        "items": [
-            {"position": i.position,
-             "title_id": str(i.title_id) if i.title_id else None,
-             "sha256": i.media_file.sha256 if i.media_file else None,
-             "name": i.title.name if i.title else (file_name(i.media_file) if i.media_file else "")}
-            for i in s.items
-        ],
-        "warnings": warning_dicts(warnings or []),
-    }
