@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-from . import database, demo, distribution, i18n, screenings
+from . import database, distribution, i18n, screenings
 from .auth import access
 from .auth import cli as auth_cli
 from .catalog import cli as catalog_cli
+from .cli_support import LazyCommand
 from .extensions import babel
 from .people import cli as people_cli
 from .places import cli as places_cli
@@ -23,6 +24,9 @@ from .sync import cli as sync_cli
 # The blueprints whose cli.py adds commands (`users`, `scan`, `people`, `sites`, `readiness`, `sync`).
 COMMANDS = (auth_cli.bp, catalog_cli.bp, people_cli.bp, places_cli.bp, screenings_cli.bp,
             sync_cli.bp)
+# What `dianjiao demo` says of itself, so that listing it does not import app/demo.py (PyAV and the
+# whole demo network); tests/app/test_startup.py compares.
+DEMO_HELP = "Load the demo: the named sites, titles, users and videos, and the seed's network."
 
 
 def add_commands(app: Flask, blueprint: Blueprint) -> None:
@@ -45,4 +49,4 @@ def init_app(app: Flask, migrations: str) -> None:
     for blueprint in COMMANDS:
         add_commands(app, blueprint)
     database.init_app(app, migrations)  # `init` and `db`
-    demo.init_app(app)
+    app.cli.add_command(LazyCommand("demo", "app.demo:demo_command", help=DEMO_HELP))

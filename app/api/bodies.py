@@ -16,6 +16,7 @@ from flask import Flask, current_app, request
 from flask_babel import gettext as _
 
 from ..errors import Invalid
+from .spec import build_spec
 
 if TYPE_CHECKING:
     from jsonschema import ValidationError
@@ -41,8 +42,6 @@ def _validators(app: Flask) -> dict:
     """A validator per (URL rule, method) that takes a JSON body; built once per app."""
     cached = app.extensions.get("dianjiao_body_limits")
     if cached is None:
-        from .spec import build_spec
-
         document = build_spec(app)
         components = {"schemas": document["components"]["schemas"]}
         cached = {}

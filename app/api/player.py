@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..auth.access import can_change_site
-from ..errors import Conflict, Forbidden, Invalid
+from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..i18n import show_time
 from ..models import Screening, Site
@@ -145,7 +145,5 @@ def player_action(action: str):
         else:
             player.seek(float(value))
     else:
-        from ..errors import NotFound
-
         raise NotFound(_("Unknown player action %(a)s.", a=action))
     return jsonify(status_dict(site))

@@ -5,7 +5,7 @@ Each view's docstring carries its OpenAPI operation after '---'; apispec reads t
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -20,6 +20,7 @@ from ..models.places import SITE_KINDS
 from ..places.services import filter_sites, site_dict
 from .blueprint import bp
 from .helpers import api_roles, json_body, paging
+from .spec import build_spec
 
 
 def page_of(query, to_dict):
@@ -176,8 +177,4 @@ def create():
 
 @bp.get("/openapi.json")
 def openapi():
-    from flask import current_app
-
-    from .spec import build_spec
-
     return jsonify(build_spec(current_app))

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
+from ..auth.access import unit_subtree_ids
 from ..errors import Invalid
 from ..extensions import db
 from ..models import Site, Unit
@@ -46,8 +47,6 @@ def filter_sites(query: Select, *, kind: str | None = None, township: str | None
         unit = db.session.scalar(select(Unit).where(Unit.kind == "township", Unit.name == township))
         if unit is None:
             return query.where(Site.id.is_(None))
-        from ..auth.access import unit_subtree_ids
-
         query = query.where(Site.unit_id.in_(unit_subtree_ids(unit.id)))
     if q:
         like = f"%{q.strip()}%"

@@ -24,6 +24,7 @@ from ..errors import Forbidden, Invalid
 from ..extensions import db
 from ..models import Attendance, MediaFile, Person, PlayLog, Screening, Site, Title, Unit, User
 from ..models.places import SITE_KINDS
+from ..sync.status import not_reporting
 from .card import HELD
 from .months import month_bounds, shift
 from .rollup import rollup_scope
@@ -329,8 +330,6 @@ def series_coverage(user: User, scope: Scope) -> list[SeriesCoverage]:
 
 def silent_sites(scope: Scope, *, days: int, now: datetime) -> list[dict]:
     """The scope's enrolled sites that sent no bundle for `days` days (see app/sync/status)."""
-    from ..sync.status import not_reporting
-
     sites = {row.code: row for row in db.session.execute(
         select(Site.code, Site.name).where(Site.id.in_(scope.sites())))}
     rows = not_reporting(days, now, codes=list(sites))

@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from ..labels import SITE_KIND_LABELS
 from ..models import User
+from . import charts
 from .dashboard import (
     IdleSite,
     MonthFigures,
@@ -125,8 +126,6 @@ class Page:
 
 def dashboard_page(user: User, scope: Scope, params: Params) -> Page:
     """Everything the dashboard page shows: figures, tables and charts."""
-    from . import charts
-
     figures = monthly_figures(scope, params.last, tz=params.tz)
     titles = most_watched(scope, params.last, tz=params.tz)
     idle = idle_sites(scope, days=params.days, now=params.now, kind=params.kind)

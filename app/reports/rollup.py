@@ -14,6 +14,7 @@ from ..auth.access import unit_subtree_ids
 from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..models import Site, Unit, User
+from ..terminals.services import rollup_alerts
 from .alerts import LEVELS, Alert, alert_dict, escalate
 from .card import Card, Figures, card_dict
 from .months import local_today, shift
@@ -79,8 +80,6 @@ def rollup(township: Unit | None, month: date, *, tz: str,
     alerts = [a for card in cards for a in escalate(
         card, floors[card.site.id], partial(figures.card, card.site, rules=rules))]
     if month == local_today(tz, now).replace(day=1):  # terminals: as they are now
-        from ..terminals.services import rollup_alerts
-
         alerts += rollup_alerts(sites, now=now or datetime.now(UTC))
     alerts.sort(key=lambda a: (-LEVELS.index(a.level), -a.months, a.site.code, a.rule))
     result = Rollup(name=township.name if township else None, month=month, cards=cards,

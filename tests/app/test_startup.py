@@ -56,8 +56,9 @@ def slow_imports(args: list[str], instance: Path, tmp_path: Path) -> list[str]:
 
 
 def pages(modules: list[str]) -> list[str]:
-    """The modules among `modules` that hold pages or API resources, or serve them."""
-    return [name for name in modules if name in ("app.routes", "app.views", "app.serve")
+    """The modules among `modules` that hold pages or API resources, or the commands loaded only
+    when they run (`serve`, `demo`)."""
+    return [name for name in modules if name in ("app.routes", "app.views", "app.serve", "app.demo")
             or name.startswith("app.api") or name.endswith(".views")]
 
 
@@ -140,6 +141,15 @@ def test_serve_is_listed_as_it_describes_itself_without_being_imported(monkeypat
     monkeypatch.setenv("DIANJIAO_INSTANCE", str(tmp_path))
     assert listed_commands()["serve"] == SERVE_HELP == serve_command.get_short_help_str(limit=100)
     assert "--threads INTEGER" in CliRunner().invoke(main, ["serve", "--help"]).output
+
+
+def test_demo_is_listed_as_it_describes_itself_without_being_imported(monkeypatch, tmp_path):
+    from app.demo import demo_command
+    from app.features import DEMO_HELP
+
+    monkeypatch.setenv("DIANJIAO_INSTANCE", str(tmp_path))
+    assert listed_commands()["demo"] == DEMO_HELP == demo_command.get_short_help_str(limit=100)
+    assert "--if-empty" in CliRunner().invoke(main, ["demo", "--help"]).output
 
 
 def test_plugin_commands_are_listed_as_they_describe_themselves_and_run(monkeypatch, tmp_path):
