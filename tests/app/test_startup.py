@@ -148,7 +148,9 @@ def test_demo_is_listed_as_it_describes_itself_without_being_imported(monkeypatc
     from app.features import DEMO_HELP
 
     monkeypatch.setenv("DIANJIAO_INSTANCE", str(tmp_path))
-    assert listed_commands()["demo"] == DEMO_HELP == demo_command.get_short_help_str(limit=100)
+    listed = listed_commands()["demo"]  # cut to the width of the listing
+    assert listed == demo_command.get_short_help_str(limit=len(listed))
+    assert DEMO_HELP == demo_command.get_short_help_str(limit=100)
     assert "--if-empty" in CliRunner().invoke(main, ["demo", "--help"]).output
 
 
