@@ -19,11 +19,11 @@ from .extensions import babel
 from .people import cli as people_cli
 from .places import cli as places_cli
 from .screenings import cli as screenings_cli
-from .sync import cli as sync_cli
+from .sync import bp as sync_bp
 
-# The blueprints whose cli.py adds commands (`users`, `scan`, `people`, `sites`, `readiness`, `sync`).
-COMMANDS = (auth_cli.bp, catalog_cli.bp, people_cli.bp, places_cli.bp, screenings_cli.bp,
-            sync_cli.bp)
+# The blueprints with commands: each cli.py adds its own (`users`, `scan`, `people`, `sites`,
+# `readiness`); sync's blueprint names `sync`, imported when it runs.
+COMMANDS = (auth_cli.bp, catalog_cli.bp, people_cli.bp, places_cli.bp, screenings_cli.bp, sync_bp)
 # What `dianjiao demo` says of itself, so that listing it does not import app/demo.py (PyAV and the
 # whole demo network); tests/app/test_startup.py compares.
 DEMO_HELP = "Load the demo: the named sites, titles, users and videos, and the seed's network."

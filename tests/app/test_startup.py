@@ -81,6 +81,7 @@ def instance(tmp_path) -> Path:
 def test_help_imports_none_of_the_slow_libraries_and_no_page(instance, tmp_path):
     modules = imported(["--help"], instance, tmp_path)
     assert "app.catalog.cli" in modules  # the commands are there...
+    assert "app.sync.cli" not in modules  # (sync's: when it runs)
     assert pages(modules) == []  # ...and not one view
     assert slow_imports(["--help"], instance, tmp_path) == []
 
@@ -143,15 +144,20 @@ def test_serve_is_listed_as_it_describes_itself_without_being_imported(monkeypat
     assert "--threads INTEGER" in CliRunner().invoke(main, ["serve", "--help"]).output
 
 
-def test_demo_is_listed_as_it_describes_itself_without_being_imported(monkeypatch, tmp_path):
-    from app.demo import demo_command
-    from app.features import DEMO_HELP
+@pytest.mark.parametrize("name, module, help_of, option", [
+    ("demo", "app.demo:demo_command", "app.features:DEMO_HELP", "--if-empty"),
+    ("sync", "app.sync.cli:sync_group", "app.sync.blueprint:SYNC_HELP", "export"),
+])
+def test_commands_loaded_when_they_run_are_listed_as_they_describe_themselves(
+        monkeypatch, tmp_path, name, module, help_of, option):
+    from werkzeug.utils import import_string
 
+    command = import_string(module)
     monkeypatch.setenv("DIANJIAO_INSTANCE", str(tmp_path))
-    listed = listed_commands()["demo"]  # cut to the width of the listing
-    assert listed == demo_command.get_short_help_str(limit=len(listed))
-    assert DEMO_HELP == demo_command.get_short_help_str(limit=100)
-    assert "--if-empty" in CliRunner().invoke(main, ["demo", "--help"]).output
+    listed = listed_commands()[name]  # cut to the width of the listing
+    assert listed == command.get_short_help_str(limit=len(listed))
+    assert import_string(help_of) == command.get_short_help_str(limit=100)
+    assert option in CliRunner().invoke(main, [name, "--help"]).output
 
 
 def test_plugin_commands_are_listed_as_they_describe_themselves_and_run(monkeypatch, tmp_path):
