@@ -26,6 +26,7 @@ from ..models.people import COUNTED
 from ..models.places import SITE_KINDS
 from ..models.screenings import HELD_SCREENINGS
 from ..places.tree import Tree
+from ..sync.status import not_reporting
 
 MONTHS = 12  # the dashboard's window, the last month included
 TOP_TITLES = 10
@@ -287,8 +288,6 @@ def series_coverage(user: User, scope: Area) -> list[SeriesCoverage]:
 
 def silent_sites(scope: Area, *, days: int, now: datetime) -> list[dict]:
     """The scope's enrolled sites that sent no bundle for `days` days (see app/sync/status)."""
-    from ..sync.status import not_reporting
-
     sites = {row.code: row for row in db.session.execute(
         select(Site.code, Site.name).where(Site.id.in_(scope.sites())))}
     rows = not_reporting(days, now, codes=list(sites))

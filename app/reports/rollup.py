@@ -13,6 +13,7 @@ from ..clock import shift, today
 from ..extensions import db
 from ..models import Site, Unit
 from ..places.tree import subtree_ids
+from ..terminals.services import rollup_alerts
 from .alerts import LEVELS, Alert, alert_dict, escalate
 from .card import Card, Figures, card_dict
 
@@ -52,8 +53,6 @@ def rollup(township: Unit | None, month: date, *, tz: str,
     alerts = [a for card in cards for a in escalate(
         card, floors[card.site.id], partial(figures.card, card.site, rules=rules))]
     if month == today(tz, now).replace(day=1):  # terminals: as they are now
-        from ..terminals.services import rollup_alerts
-
         alerts += rollup_alerts(sites, now=now or datetime.now(UTC))
     alerts.sort(key=lambda a: (-LEVELS.index(a.level), -a.months, a.site.code, a.rule))
     result = Rollup(name=township.name if township else None, month=month, cards=cards,
