@@ -40,10 +40,10 @@ class Defaults:
     QR_ROTATE_S = 30  # the phone sign-in code changes this often
     STUDY_TARGET_HOURS_MONTH = 20  # a party member's study hours a month
     STUDY_TARGET_HOURS_YEAR = 240
-    # The monthly report card's quotas, {figure: at least} (see the README, "Monthly report card").
+    # The monthly report card's quotas, {figure: at least} (docs/township.md, "Monthly report card").
     REPORT_RULES = {"group_sessions": 2, "study_hours": 20, "six_days": 3}
     IDLE_DAYS = 30  # the dashboard lists a site as idle after this many days without a held screening
-    # The five-star rating's criteria and their weights (see the README, "Five-star rating").
+    # The five-star rating's criteria and their weights (docs/township.md, "Five-star rating").
     # "plans" (teaching plans followed) may be given a weight here too; it counts only where a
     # teaching plan's screening was due that month
     RATING_CRITERIA = {"quotas": 0.4, "coverage": 0.2, "attendance": 0.2, "reporting": 0.2}

@@ -1,8 +1,8 @@
 """The monthly report card (月报卡) of a site, and the figures every card is computed from.
 
 Everything is computed from existing rows (screenings, play logs, sign-ins, the roster); months
-are local calendar months in the configured timezone. The definitions are in the README,
-"Monthly report card".
+are local calendar months in the configured timezone. The definitions are in
+docs/township.md, "Monthly report card".
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Every figure is a set-based query (GROUP BY month, site or title) over the scope's sites, so the
 page stays fast on the whole network; distribution coverage is distribution.coverage.coverage,
 once per series. Months are local calendar months in the configured timezone, bucketed in SQL
-by their UTC bounds. The definitions are in the README, "Dashboard". The page's tables and charts
+by their UTC bounds. The definitions are in docs/township.md, "Dashboard". The page's tables and charts
 are made from these figures in reports.dashboard_page.
 """
 

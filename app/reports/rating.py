@@ -4,7 +4,7 @@ Each criterion scores 0..1 with a plain sentence saying why; a criterion that do
 site (no party members on its roster, no series it must hold) is left out and the weights of the
 others are scaled up. The weighted score gives round-half-up(5 × score) stars, at least 1; a site
 with nothing to rate (no screening that month and no data ever received) gets 0: "not rated".
-The definitions are in the README, "Five-star rating".
+The definitions are in docs/township.md, "Five-star rating".
 """
 
 from __future__ import annotations
