@@ -256,8 +256,15 @@ SCHEMAS["Coverage"] = {"type": "object", "required": ["items", "total"], "proper
 NUMBER = {"type": "number"}
 INTEGER = {"type": "integer"}
 QUOTA = {"type": "object", "required": ["rule", "required", "actual", "met"], "properties": {
-    "rule": {"type": "string", "description": "the figure the rule requires (REPORT_RULES)"},
-    "required": NUMBER, "actual": NUMBER, "met": {"type": "boolean"}}}
+    "rule": {"type": "string", "description": "the figure the rule requires (REPORT_RULES, by "
+                                              "kind of site)"},
+    "required": NUMBER, "actual": NUMBER,
+    "met": {"type": "boolean", "description": "actual >= required"},
+    "status": {"type": "string", "enum": ["met", "not_met", "on_track", "behind"],
+               "description": "a month that has ended: met or not_met; the month in progress: "
+                              "met, on_track or behind (actual against the share due by now)"},
+    "due": {**NUMBER, "description": "the part of required due by now (all of it once the "
+                                     "month has ended)"}}}
 REPORT_FIGURES = {
     "sessions": INTEGER, "group_sessions": INTEGER, "hours": NUMBER, "attendance": INTEGER,
     "study_hours": NUMBER, "party_members": INTEGER, "participants": INTEGER,
@@ -267,16 +274,25 @@ SCHEMAS["ReportCard"] = {"type": "object", "required": [
     "sessions", "group_sessions", "hours", "attendance", "quotas"], "properties": {
     "site": {"type": "string"}, "name": {"type": "string"}, "township": NULLABLE_STR,
     "village": NULLABLE_STR, "month": {"type": "string"}, "timezone": {"type": "string"},
-    **REPORT_FIGURES, "quotas": {"type": "array", "items": QUOTA}}}
+    **REPORT_FIGURES, "quotas": {"type": "array", "items": QUOTA},
+    "complete": {"type": "boolean", "description": "the month has ended: its quotas are judged"},
+    "elapsed": {**NUMBER, "description": "the share of the month gone by, 0..1"},
+    "study_target": {**NUMBER, "description": "the average monthly study target of the site's "
+                                              "party members (STUDY_TARGET_HOURS_YEAR / 12)"}}}
 SCHEMAS["ReportAlert"] = {"type": "object", "properties": {
     "site": {"type": "string"}, "name": {"type": "string"}, "rule": {"type": "string"},
     "required": NUMBER, "actual": NUMBER, "months": INTEGER,
     "level": {"type": "string", "enum": ["site", "township", "city"]}}}
 QUOTA_COUNT = {"type": "object", "properties": {
-    "rule": {"type": "string"}, "required": NUMBER, "sites_met": INTEGER, "sites": INTEGER}}
+    "rule": {"type": "string"},
+    "required": {**NUMBER, "nullable": True,
+                 "description": "null when it differs by kind of site or by the members' roles"},
+    "sites_met": INTEGER, "sites": {**INTEGER, "description": "the sites the rule applies to"},
+    "sites_on_track": INTEGER, "sites_behind": INTEGER}}
 SCHEMAS["ReportRollup"] = {"type": "object", "properties": {
     "township": {**NULLABLE_STR, "description": "null for the city"},
     "month": {"type": "string"}, "timezone": {"type": "string"}, "sites": INTEGER,
+    "complete": {"type": "boolean", "description": "the month has ended; else no quota alerts"},
     **{k: v for k, v in REPORT_FIGURES.items() if k not in ("study_hours", "six_days")},
     "quotas": {"type": "array", "items": QUOTA_COUNT},
     "alerts": {"type": "array", "items": {"$ref": "#/components/schemas/ReportAlert"}},
