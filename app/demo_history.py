@@ -66,6 +66,7 @@ class HistoryStage:
         if not days:
             return []
         plans = []
+        share = len(days) / (shift_month(month, 1) - month).days  # of a month not over: so far
         if site.kind == "playback_point":
             if site.profile == "patchy":
                 site.state = rng.random() < (0.75 if site.state else 0.4)
@@ -85,24 +86,23 @@ class HistoryStage:
                 plans.append((rng.choice(days), time(19), "policy"))
             # the daily programme of the terminal, films for whoever drops in on the days free of
             # other sessions: some twenty hours a month where it is kept up (the county's quota)
-            low, high = {"model": (8, 10), "steady": (6, 8)}.get(
-                site.profile, (6, 8) if good else (1, 4))
-            share = len(days) / (shift_month(month, 1) - month).days  # of a month not over
+            low, high = {"model": (9, 11), "steady": (7, 9)}.get(
+                site.profile, (7, 9) if good else (1, 4))
             free = [d for d in days if d not in {plan[0] for plan in plans}]
             count = min(len(free), round(rng.randint(low, high) * share))
             plans += [(day, time(15), "daily") for day in sorted(rng.sample(free, count))]
         elif site.kind == "center_household":
             chance = {"steady": 0.92, "occasional": 0.5}.get(site.profile, 0.0)
-            if rng.random() < chance:
+            if rng.random() < chance * share:
                 plans.append((rng.choice(days), time(19), "household"))
         elif site.kind == "demo_household":
-            if rng.random() < {"steady": 0.92, "occasional": 0.6}.get(site.profile, 0.0):
+            if rng.random() < {"steady": 0.92, "occasional": 0.6}.get(site.profile, 0.0) * share:
                 plans.append((rng.choice(days), time(14), "tech"))
         elif site.kind == "local_talent":
-            if rng.random() < 0.45:
+            if rng.random() < 0.45 * share:
                 plans.append((rng.choice(days), time(14), "talent"))
         elif site.kind == "tech_association":
-            if rng.random() < 0.85:
+            if rng.random() < 0.85 * share:
                 plans.append((rng.choice(days), time(9), "training"))
         return plans
 
@@ -116,7 +116,7 @@ class HistoryStage:
         if kind == "policy":
             return [rng.choice(self.pool["policy_law"])], rng.choice(POLICY_TOPICS), "all"
         if kind == "household":
-            films = rng.sample(self.pool["乡土教材"] + self.pool["农村实用科技"], rng.randint(2, 3))
+            films = rng.sample(self.pool["乡土教材"] + self.pool["农村实用科技"], rng.randint(2, 4))
             return films, "中心户放映", rng.choice(("villagers", "villagers", "all"))
         if kind == "daily":
             films = rng.sample(self.pool["乡土教材"] + self.pool["农村实用科技"], rng.randint(3, 5))

@@ -23,7 +23,7 @@ from ..lookup import chunks
 from ..models import Attendance, Person, PlayLog, Screening, Site, Unit
 from ..screenings.plans import PLAN_DROPPED  # a date its plan no longer has: counts neither way
 from .months import elapsed, local_today, month_bounds
-from .rules import RULES, SIX_DAYS, Rules, as_rules, due_share, monthly_target, rules_from, verdict
+from .rules import RULES, SIX_DAYS, Rules, as_rules, due_by_now, monthly_target, rules_from, verdict
 
 __all__ = ["RULES", "Card", "Figures", "Quota", "card_dict", "monthly_card", "rules_from"]
 
@@ -279,9 +279,9 @@ class Figures:
                     continue
                 required = card.study_target
             actual = card.figure(rule) or 0.0
-            due = due_share(rule, card.elapsed, self.today.day)
+            due = due_by_now(rule, required, card.elapsed, self.today.day)
             quotas.append(Quota(rule, required, actual, actual >= required,
-                                verdict(actual, required, due), round(required * due, 2)))
+                                verdict(actual, required, due, complete=card.complete), due))
         return quotas
 
     def floors(self, lookback: date) -> dict[uuid.UUID, date | None]:

@@ -9,6 +9,7 @@ party members' own monthly targets (their yearly target by role, divided by 12).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -116,22 +117,29 @@ def monthly_target(role: str | None, targets: Mapping[str, float]) -> float:
 
 # --- verdicts ----------------------------------------------------------------------------------
 
-def due_share(rule: str, share: float, day: int) -> float:
-    """The share of a quota due by now, `share` of the month gone by, on local day `day`.
+WHOLE = ("sessions", "group_sessions", "six_days", "days_open", "attendance")  # counted in ones
 
-    The 6th, 16th and 26th fall on their days: on the 7th one of three is due.
+
+def due_by_now(rule: str, required: float, share: float, day: int) -> float:
+    """The part of a quota due by now, `share` of the month gone by, on local day `day`.
+
+    All of it once the month has ended. Before: hours and rates pro rata; sessions and days
+    counted in whole ones (one session of two is due from mid-month, not a fraction from the
+    2nd); the 6th, 16th and 26th on their days (on the 7th, one of three is due).
     """
     if share >= 1.0:
-        return 1.0
+        return required
     if rule == "six_days":
-        return sum(1 for d in SIX_DAYS if d < day) / len(SIX_DAYS)
-    return share
+        return min(required, sum(1 for d in SIX_DAYS if d < day))
+    if rule in WHOLE:
+        return float(math.floor(required * share))
+    return round(required * share, 2)
 
 
-def verdict(actual: float, required: float, due: float) -> str:
-    """met / not_met for a finished month (due = 1); met / on_track / behind before it ends."""
+def verdict(actual: float, required: float, due: float, *, complete: bool) -> str:
+    """met / not_met once the month has ended; before it, met / on_track / behind."""
     if actual >= required:
         return "met"
-    if due >= 1.0:
+    if complete:
         return "not_met"
-    return "on_track" if actual >= required * due else "behind"
+    return "on_track" if actual >= due else "behind"

@@ -22,7 +22,7 @@ from app.reports.card import card_dict, monthly_card
 from app.reports.months import elapsed, last_complete, parse_month
 from app.reports.rating import rate, weights_from
 from app.reports.rollup import rollup, rollup_dict
-from app.reports.rules import rules_from, settings_rules
+from app.reports.rules import due_by_now, rules_from, settings_rules, verdict
 from tests import factories
 from tests.conftest import client_of
 
@@ -78,21 +78,23 @@ def test_on_the_7th_no_quota_of_the_month_is_failed(net):
     march = monthly_card(point, MARCH, tz=TZ, rules=rules(net), now=THE_7TH)
     assert not march.complete and 0.2 < march.elapsed < 0.21  # 6.5 of 31 days
     assert statuses(march) == {
-        "group_sessions": "on_track",  # 1 held, 2 × 6.5/31 = 0.42 due by now
+        "group_sessions": "on_track",  # 1 held; 2 × 6.5/31 = 0.42: no whole session due yet
         "six_days": "on_track",  # the 6th is over and was held: 1 of 3 due, 1 held
         "hours": "behind",  # 2 hours played, 20 × 6.5/31 = 4.19 due by now
         "study_hours": "on_track",  # 2 hours each; their targets (56 + 32) / 12 / 2 = 3.67,
     }                               # 0.77 of it due by now
     assert not march.shortfalls and not alerts_for(march, tz=TZ, rules=rules(net), now=THE_7TH)
     h1 = monthly_card(household, MARCH, tz=TZ, rules=rules(net), now=THE_7TH)
-    assert statuses(h1) == {"sessions": "behind", "hours": "behind"}
+    assert statuses(h1) == {"sessions": "on_track",  # its one session is due by the end
+                            "hours": "behind"}  # 1 × 6.5/31 = 0.21 hours due by now
+    assert [q.due for q in h1.quotas] == [0, 0.21]
     assert "not_met" not in {q["status"] for q in card_dict(march, tz=TZ)["quotas"]}
 
     city = rollup(None, MARCH, tz=TZ, rules=rules(net), now=THE_7TH)
     assert not city.complete and not city.alerts
     counts = {q["rule"]: (q["sites_met"], q["sites_on_track"], q["sites_behind"], q["sites"])
               for q in rollup_dict(city, tz=TZ)["quotas"]}
-    assert counts["hours"] == (0, 0, 2, 2) and counts["sessions"] == (0, 0, 1, 1)
+    assert counts["hours"] == (0, 0, 2, 2) and counts["sessions"] == (0, 1, 0, 1)
     assert counts["six_days"] == (0, 1, 0, 1)
 
     ratings = rate(city.cards, month=MARCH, tz=TZ, weights=weights_from({"quotas": 1}),
@@ -202,3 +204,16 @@ def test_a_person_s_targets_follow_their_role(net):
     member = db.session.scalar(select(Person).where(Person.name == "党员乙"))
     page = client_of(net, "admin").get(f"/people/{member.id}").get_data(as_text=True)
     assert "target 32.0" in page and "target 2.6" in page
+
+
+def test_what_is_due_by_now():
+    """Hours pro rata; sessions and days in whole ones; the 6th, 16th and 26th on their days."""
+    assert due_by_now("group_sessions", 2, 6.5 / 31, 7) == 0
+    assert due_by_now("group_sessions", 2, 16.5 / 31, 17) == 1
+    assert due_by_now("six_days", 3, 6.5 / 31, 7) == 1 and due_by_now("six_days", 3, 0.2, 6) == 0
+    assert due_by_now("six_days", 3, 26.5 / 31, 27) == 3
+    assert due_by_now("hours", 20, 0.5, 16) == 10 and due_by_now("hours", 20, 1.0, 1) == 20
+    assert verdict(0, 2, 1, complete=False) == "behind"
+    assert verdict(1, 2, 1, complete=False) == "on_track"
+    assert verdict(2, 2, 1, complete=False) == "met"
+    assert verdict(1, 2, 2, complete=True) == "not_met"
