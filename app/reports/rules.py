@@ -117,23 +117,24 @@ def monthly_target(role: str | None, targets: Mapping[str, float]) -> float:
 
 # --- verdicts ----------------------------------------------------------------------------------
 
-WHOLE = ("sessions", "group_sessions", "six_days", "days_open", "attendance")  # counted in ones
+RATES = ("participation_rate", "plan_compliance")  # shares 0..1; every other figure is a count
 
 
 def due_by_now(rule: str, required: float, share: float, day: int) -> float:
     """The part of a quota due by now, `share` of the month gone by, on local day `day`.
 
-    All of it once the month has ended. Before: hours and rates pro rata; sessions and days
-    counted in whole ones (one session of two is due from mid-month, not a fraction from the
-    2nd); the 6th, 16th and 26th on their days (on the 7th, one of three is due).
+    All of it once the month has ended. Before: the share gone by, in whole sessions, days or
+    hours (one session of two is due from mid-month, a household's one hour only at the end;
+    20 hours a month: 4 by the 7th), rates pro rata; the 6th, 16th and 26th on their days (on
+    the 7th, one of three is due).
     """
     if share >= 1.0:
         return required
     if rule == "six_days":
         return min(required, sum(1 for d in SIX_DAYS if d < day))
-    if rule in WHOLE:
-        return float(math.floor(required * share))
-    return round(required * share, 2)
+    if rule in RATES:
+        return round(required * share, 4)
+    return float(math.floor(required * share))
 
 
 def verdict(actual: float, required: float, due: float, *, complete: bool) -> str:

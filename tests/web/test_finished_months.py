@@ -80,21 +80,21 @@ def test_on_the_7th_no_quota_of_the_month_is_failed(net):
     assert statuses(march) == {
         "group_sessions": "on_track",  # 1 held; 2 × 6.5/31 = 0.42: no whole session due yet
         "six_days": "on_track",  # the 6th is over and was held: 1 of 3 due, 1 held
-        "hours": "behind",  # 2 hours played, 20 × 6.5/31 = 4.19 due by now
+        "hours": "behind",  # 2 hours played; 20 × 6.5/31 = 4.19: 4 whole hours due by now
         "study_hours": "on_track",  # 2 hours each; their targets (56 + 32) / 12 / 2 = 3.67,
     }                               # 0.77 of it due by now
     assert not march.shortfalls and not alerts_for(march, tz=TZ, rules=rules(net), now=THE_7TH)
     h1 = monthly_card(household, MARCH, tz=TZ, rules=rules(net), now=THE_7TH)
-    assert statuses(h1) == {"sessions": "on_track",  # its one session is due by the end
-                            "hours": "behind"}  # 1 × 6.5/31 = 0.21 hours due by now
-    assert [q.due for q in h1.quotas] == [0, 0.21]
+    # its one session and its one hour are due by the end of the month
+    assert statuses(h1) == {"sessions": "on_track", "hours": "on_track"}
+    assert [q.due for q in h1.quotas] == [0, 0]
     assert "not_met" not in {q["status"] for q in card_dict(march, tz=TZ)["quotas"]}
 
     city = rollup(None, MARCH, tz=TZ, rules=rules(net), now=THE_7TH)
     assert not city.complete and not city.alerts
     counts = {q["rule"]: (q["sites_met"], q["sites_on_track"], q["sites_behind"], q["sites"])
               for q in rollup_dict(city, tz=TZ)["quotas"]}
-    assert counts["hours"] == (0, 0, 2, 2) and counts["sessions"] == (0, 1, 0, 1)
+    assert counts["hours"] == (0, 1, 1, 2) and counts["sessions"] == (0, 1, 0, 1)
     assert counts["six_days"] == (0, 1, 0, 1)
 
     ratings = rate(city.cards, month=MARCH, tz=TZ, weights=weights_from({"quotas": 1}),
@@ -213,6 +213,8 @@ def test_what_is_due_by_now():
     assert due_by_now("six_days", 3, 6.5 / 31, 7) == 1 and due_by_now("six_days", 3, 0.2, 6) == 0
     assert due_by_now("six_days", 3, 26.5 / 31, 27) == 3
     assert due_by_now("hours", 20, 0.5, 16) == 10 and due_by_now("hours", 20, 1.0, 1) == 20
+    assert due_by_now("hours", 1, 0.9, 28) == 0  # a household's one hour: due at the end
+    assert due_by_now("participation_rate", 0.5, 0.5, 16) == 0.25
     assert verdict(0, 2, 1, complete=False) == "behind"
     assert verdict(1, 2, 1, complete=False) == "on_track"
     assert verdict(2, 2, 1, complete=False) == "met"
