@@ -23,10 +23,10 @@ from ..models import QueueEntry, Screening, ScreeningItem, Shipment, Site, Unit
 from ..models.screenings import HELD_SCREENINGS
 from ..places.tree import Tree
 from ..reports.alerts import Alert
-from ..reports.card import rules_from
 from ..reports.dashboard import IdleSite, idle_sites, silent_sites
 from ..reports.months import parse_month
 from ..reports.rollup import rollup
+from ..reports.rules import settings_rules
 from ..screenings.agenda import by_day, screenings_between
 from ..screenings.readiness import known_readiness
 from ..sync.status import not_reporting
@@ -103,7 +103,7 @@ class TownshipHome:
 def township_home(township: Unit, *, now: datetime, tz: str) -> TownshipHome:
     config = current_app.config
     month = parse_month(None, tz=tz, now=now)
-    alerts = rollup(township, month, tz=tz, rules=rules_from(config["REPORT_RULES"]),
+    alerts = rollup(township, month, tz=tz, rules=settings_rules(config),
                     now=now).alerts
     area = Area(township=township)
     site_ids = db.session.scalars(area.sites()).all()
