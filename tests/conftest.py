@@ -108,6 +108,11 @@ def now() -> datetime:
 
 BOTH_DATABASES = ("sqlite", "postgres")
 
+# The apps of the tests hash passwords cheaply: the default scrypt costs ~0.1 s of CPU for each
+# user made and each login, minutes over the suite. Still a real werkzeug hash, checked at login;
+# tests/web/test_access.py keeps the default (scrypt) honest, and the e2e server uses it.
+FAST_PASSWORD_HASH = "pbkdf2:sha256:1000"
+
 
 def pytest_configure(config) -> None:
     config.addinivalue_line(
@@ -152,7 +157,8 @@ def app(backend, tmp_path, request):
     from app.extensions import db, limiter
 
     config = {"INSTANCE": str(tmp_path / "instance"), "SECRET_KEY": "test-secret",
-              "TESTING": True, "TIMEZONE": "Asia/Shanghai", "SITE": None}
+              "TESTING": True, "TIMEZONE": "Asia/Shanghai", "SITE": None,
+              "PASSWORD_HASH_METHOD": FAST_PASSWORD_HASH}
     os.makedirs(config["INSTANCE"])
     if backend == "sqlite":
         target = os.path.join(config["INSTANCE"], "dianjiao.sqlite")

@@ -9,6 +9,8 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import text
 
+from tests.conftest import FAST_PASSWORD_HASH
+
 
 class Install:
     """One Dianjiao install under test; `with inst.ctx():` runs code against it."""
@@ -38,7 +40,8 @@ def _app(tmp_path, name: str, url: str | None, template: str, **extra):
         shutil.copy(template, target)
         url = f"sqlite:///{target}"
     config = {"INSTANCE": str(instance), "DATABASE_URL": url, "SECRET_KEY": "s",
-              "TESTING": True, "TIMEZONE": "Asia/Shanghai", "SITE": None, **extra}
+              "TESTING": True, "TIMEZONE": "Asia/Shanghai", "SITE": None,
+              "PASSWORD_HASH_METHOD": FAST_PASSWORD_HASH, **extra}
     return create_app(config)
 
 
