@@ -82,6 +82,26 @@ def pg_database():
     admin.dispose()
 
 
+def empty_postgres(db) -> None:
+    """Delete every row a test left, children first, so the next test finds empty tables.
+
+    DELETE on the few rows of a test takes milliseconds; TRUNCATE of every table takes ~0.3 s
+    (a new file per table, synced at commit), once per PostgreSQL test. TRUNCATE ... CASCADE
+    stays as the fallback should a cycle of foreign keys refuse the order.
+    """
+    from sqlalchemy.exc import IntegrityError
+
+    tables = db.metadata.sorted_tables
+    try:
+        with db.engine.begin() as conn:
+            for table in reversed(tables):
+                conn.execute(table.delete())
+    except IntegrityError:
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        with db.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {names} CASCADE"))
+
+
 class FreshClient(FlaskClient):
     """A test client whose every request starts with an empty `g`, as it does when served.
 
@@ -173,9 +193,7 @@ def app(backend, tmp_path, request):
         yield application
         db.session.remove()
         if backend == "postgres":
-            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-            with db.engine.begin() as conn:
-                conn.execute(text(f"TRUNCATE {tables} CASCADE"))
+            empty_postgres(db)
         db.engine.dispose()
 
 

@@ -7,9 +7,8 @@ import shutil
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import text
 
-from tests.conftest import FAST_PASSWORD_HASH
+from tests.conftest import FAST_PASSWORD_HASH, empty_postgres
 
 
 class Install:
@@ -55,9 +54,7 @@ def hub(request, tmp_path, sqlite_template):
     with app.app_context():
         db.session.remove()
         if url is not None:
-            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-            with db.engine.begin() as conn:
-                conn.execute(text(f"TRUNCATE {tables} CASCADE"))
+            empty_postgres(db)
         db.engine.dispose()
 
 
