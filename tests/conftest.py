@@ -150,11 +150,6 @@ def pytest_configure(config) -> None:
     if (config.option.basetemp is None and os.path.isdir(MEMORY_FOLDER)
             and os.access(MEMORY_FOLDER, os.W_OK)):
         tempfile.tempdir = MEMORY_FOLDER
-    # `-n 2` balances test by test (`--dist load`); loadgroup does the same except that the tests
-    # of one xdist_group share a worker: the browser tests (tests/e2e/conftest.py) then start
-    # one server with its demo and one Chromium, not one on each worker.
-    if getattr(config.option, "dist", "no") == "load":
-        config.option.dist = "loadgroup"
     config.addinivalue_line(
         "markers", "both_databases: run on PostgreSQL as well as SQLite (behaviour may differ "
                    "by database; see tests/conftest.py)")

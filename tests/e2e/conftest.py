@@ -26,7 +26,7 @@ LOCALES = {"zh": "zh-CN", "en": "en-US"}
 
 
 def pytest_collection_modifyitems(items) -> None:
-    """The browser tests on one pytest-xdist worker (loadgroup, set in tests/conftest.py): one
+    """The browser tests on one pytest-xdist worker (`--dist loadgroup`, pyproject.toml): one
     server with its full demo and one Chromium for all of them, not one on each worker."""
     here = os.path.dirname(__file__)
     for item in items:
