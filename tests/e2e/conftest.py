@@ -25,15 +25,6 @@ CHROMIUM_ARGS = [
 LOCALES = {"zh": "zh-CN", "en": "en-US"}
 
 
-def pytest_collection_modifyitems(items) -> None:
-    """The browser tests on one pytest-xdist worker (`--dist loadgroup`, pyproject.toml): one
-    server with its full demo and one Chromium for all of them, not one on each worker."""
-    here = os.path.dirname(__file__)
-    for item in items:
-        if str(item.path).startswith(here + os.sep):
-            item.add_marker(pytest.mark.xdist_group("e2e"))
-
-
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
