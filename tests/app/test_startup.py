@@ -62,9 +62,11 @@ def pages(modules: list[str]) -> list[str]:
             or name.startswith("app.api") or name.endswith(".views")]
 
 
-@pytest.fixture
-def instance(tmp_path) -> Path:
-    """An instance made by `dianjiao init`, with one site, X."""
+@pytest.fixture(scope="module")
+def instance(tmp_path_factory) -> Path:
+    """An instance made by `dianjiao init`, with one site, X (made once for the module: each
+    test only reads it, or scans an empty folder into it)."""
+    tmp_path = tmp_path_factory.mktemp("startup")
     folder = tmp_path / "instance"
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DIANJIAO_")}
     environment.update(DIANJIAO_INSTANCE=str(folder), DIANJIAO_ADMIN_PASSWORD="startup-pass")
