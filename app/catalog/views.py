@@ -23,6 +23,7 @@ from .blueprint import bp
 from .forms import AttachForm, RootForm, ScanForm, TitleForm
 from .library import library_roots, present_counts, recent_scans
 from .library import scan_job as find_scan_job
+from .picking import find_titles
 from .scanning import add_root, library_entries, start_background_scan, walk_errors
 from .titles import (
     approve,
@@ -155,6 +156,18 @@ def approve_title(title_id: str):
                 lambda township: _("Approved for the sites of %(township)s.", township=township)
                 if approved else _("Approval of %(township)s withdrawn.", township=township),
                 to, raising=(DianjiaoError,))
+
+
+@bp.route("/titles/pick.json")
+@roles_required(*STAFF)
+def pick_titles():
+    """The title picker's search as JSON: ?q= (characters, pinyin or initials), ?site=CODE (held
+    there first, approved for it), ?leave_out= (ids already chosen, repeated)."""
+    code = request.args.get("site")
+    site = site_or_404(code) if code else None
+    found, more = find_titles(site, request.args.get("q"),
+                              leave_out=request.args.getlist("leave_out"))
+    return jsonify({"items": [p.as_dict() for p in found], "more": more})
 
 
 @bp.route("/files/unassigned")
