@@ -96,14 +96,20 @@ def _picks(site: Site | None, titles: list[Title]) -> list[Pick]:
 
 
 def find_titles(site: Site | None, q: str | None, *, limit: int = RESULTS,
-                leave_out: Iterable[str] = ()) -> tuple[list[Pick], bool]:
+                leave_out: Iterable[str] = (), approved_only: bool = True
+                ) -> tuple[list[Pick], bool]:
     """The titles approved for the site matching `q` (all of them when empty), held there
     first, then by pinyin; and whether more than `limit` matched. Titles in `leave_out` (the
     ones already chosen) are not listed. Without a site (a batch for many sites): the titles
-    the city approved, by pinyin."""
+    the city approved, by pinyin. `approved_only=False` lists titles approved or not (a file
+    is attached to a title whatever its approval)."""
     query = search_titles(q=q).options(selectinload(Title.files))
     if site is None:
-        query = query.where(Title.approved.is_(True))
+        if approved_only:
+            query = query.where(Title.approved.is_(True))
+    elif not approved_only:
+        query = query.order_by(None).order_by(
+            case((Title.id.in_(_held(site)), 0), else_=1), Title.name_pinyin)
     else:
         townships = select(TitleApproval.title_id).where(
             TitleApproval.unit_id.in_([u.id for u in site.unit.lineage()]),

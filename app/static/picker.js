@@ -189,5 +189,68 @@
     refresh();
   }
 
+  // One title for one form (attach a file to a title): the matches are buttons posting
+  // title_id; typing lists them, arrows mark one, Enter posts the one marked (or the text).
+  function setUpOne(form) {
+    var input = form.querySelector("input[type=search]");
+    var list = form.querySelector("ul.matches");
+    var active = -1;
+    var timer = null;
+    var asked = 0;
+
+    function buttons() { return list.querySelectorAll("button"); }
+
+    function mark(n) {
+      var all = buttons();
+      all.forEach(function (b) { b.classList.remove("active"); });
+      active = all.length ? Math.max(-1, Math.min(n, all.length - 1)) : -1;
+      if (active >= 0) all[active].classList.add("active");
+    }
+
+    function search() {
+      var url = new URL(form.dataset.pickOne, window.location.href);
+      url.searchParams.set("q", input.value);
+      var ticket = ++asked;
+      if (!input.value.trim()) { list.textContent = ""; mark(-1); return; }
+      fetch(url, {credentials: "same-origin", headers: {Accept: "application/json"}})
+        .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+        .then(function (body) {
+          if (ticket !== asked) return;
+          list.textContent = "";
+          body.items.forEach(function (item) {
+            var li = document.createElement("li");
+            var b = document.createElement("button");
+            b.name = "title_id";
+            b.value = item.id;
+            b.formNoValidate = true;
+            b.textContent = form.dataset.label.replace("%(name)s", item.name);
+            li.appendChild(b);
+            list.appendChild(li);
+          });
+          mark(body.items.length ? 0 : -1);
+        })
+        .catch(function () { /* the button still posts the text */ });
+    }
+
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(search, 200);
+    });
+    input.addEventListener("keydown", function (event) {
+      var count = buttons().length;
+      if (event.key === "ArrowDown" && count) {
+        event.preventDefault();
+        mark(active + 1 < count ? active + 1 : 0);
+      } else if (event.key === "ArrowUp" && count) {
+        event.preventDefault();
+        mark(active > 0 ? active - 1 : count - 1);
+      } else if (event.key === "Enter" && active >= 0) {
+        event.preventDefault();
+        buttons()[active].click();
+      }
+    });
+  }
+
   document.querySelectorAll("fieldset[data-picker]").forEach(setUp);
+  document.querySelectorAll("form[data-pick-one]").forEach(setUpOne);
 })();

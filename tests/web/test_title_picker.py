@@ -143,3 +143,53 @@ def test_the_recurrence_is_plain_choices_with_the_rule_folded_away(titles, clien
     assert saved.status_code == 302  # a rule typed under Advanced makes a recurring plan
     days = {(s.starts_at + timedelta(hours=8)).day for s in db.session.scalars(select(Screening))}
     assert days <= {6, 16, 26} and len(db.session.scalars(select(Screening)).all()) > 1
+
+
+# --- attach a file to a title: the unassigned files page ---------------------------------------
+
+@pytest.fixture
+def loose(titles, make, now):
+    """A file with no title, present at P-001 and at P-002; an administrator."""
+    from app.models import LibraryRoot, Site
+
+    make.user("admin", "admin")
+    media = make.media_file(duration_s=90)
+    for code in ("P-001", "P-002"):
+        site = db.session.scalar(select(Site).where(Site.code == code))
+        root = db.session.scalar(select(LibraryRoot).where(LibraryRoot.site_id == site.id))
+        make.file_entry(root, media, seen=now, relpath=f"VCD/{code}/AVSEQ01.DAT")
+    return media
+
+
+def site_cell(html: str) -> str:
+    return re.sub(r"<[^>]+>", "", re.search(r'<td data-label="Site" class="sites">(.*?)</td>',
+                                            html, re.S).group(1))
+
+
+def test_unassigned_files_name_the_sites_holding_them_within_sight(loose, client, login):
+    login("admin")
+    assert site_cell(client.get("/files/unassigned").get_data(as_text=True)) == "P-001, P-002"
+    login("op-a")
+    html = client.get("/files/unassigned").get_data(as_text=True)
+    assert site_cell(html) == "P-001" and "P-002" not in html
+    assert '<datalist' not in html  # no longer every title's name in the page
+
+
+def test_attach_searches_by_initials_then_attaches_the_title_chosen(titles, loose, client, login):
+    login("op-a")
+    url = f"/files/{loose.id}/attach"
+    token = csrf_token(client, "/files/unassigned")
+    searched = client.post(url, data={"title": "gs", "csrf_token": token})
+    assert searched.status_code == 302 and f"file={loose.id}" in searched.location
+    page = client.get(searched.location).get_data(as_text=True)
+    offered = re.findall(r'name="title_id" value="([^"]+)"[^>]*>Attach to ([^<]*)<', page)
+    # by pinyin, approved or not: a file belongs to its title whatever the approval
+    assert [name for _id, name in offered] == ["高山蔬菜", "国审水稻品种", "果树嫁接", "果树修剪技术"]
+    assert 'value="gs"' in page
+    chosen = client.post(url, data={"title": "gs", "title_id": titles["graft"], "csrf_token": token})
+    assert chosen.status_code == 302
+    db.session.refresh(loose)
+    assert str(loose.title_id) == titles["graft"]
+    body = client.get("/titles/pick.json?q=gs&any=1").json
+    assert "国审水稻品种" in [i["name"] for i in body["items"]]
+    assert "国审水稻品种" not in [i["name"] for i in client.get("/titles/pick.json?q=gs").json["items"]]
