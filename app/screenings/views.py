@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import limits
+from .. import dates, limits
 from ..auth.access import roles_required
 from ..auth.roles import STAFF
 from ..auth.scope import can_change_site, site_or_404
@@ -124,7 +124,7 @@ def _picker(form: ScreeningForm, site: Site, *, whole_day: bool = False) -> Pick
     form.titles.data = apply_pick(request.form.get("titles_pick"), list(form.titles.data or []),
                                   limit=limits.PLAYLIST_ITEMS)
     slot = None
-    if form.day.data and form.start.data and form.end.data:
+    if form.day.data and form.start.data and form.end.data and dates.in_range(form.day.data):
         starts_at, ends_at = local_slot(form.day.data, form.start.data, form.end.data, _tz(),
                                         whole_day=whole_day)
         slot = (ends_at - starts_at).total_seconds() or None

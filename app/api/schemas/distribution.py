@@ -83,8 +83,8 @@ class Shipment(Out):
 class MissingFile(Out):
     """A file of the kit's batch manifest that the site's scans have not seen."""
 
-    title = fields.String(allow_none=True, metadata={"format": "uuid"})
-    name = fields.String(allow_none=True)
+    title = fields.String(allow_none=True, metadata={"description": "the title's name"})
+    name = fields.String(allow_none=True, metadata={"description": "the file's name"})
     sha256 = fields.String(allow_none=True)
     size = fields.Integer(allow_none=True)
 
