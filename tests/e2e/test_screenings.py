@@ -151,7 +151,7 @@ def test_site_calendar_week_and_month(operator, lang, shoot):
         cell = page.locator("table.month td").filter(
             has=page.locator("b", has_text=re.compile(rf"^{day}$")))
         expect(cell.locator("a.event", has_text=STUDY)).to_have_count(1)
-    page.get_by_role("link", name=t["today"], exact=True).click()
+    page.locator("main").get_by_role("link", name=t["today"], exact=True).click()  # not the menu
     expect(page.locator("table.month td.today")).to_have_count(1)
 
 
