@@ -60,9 +60,10 @@ class Defaults:
     }
     IDLE_DAYS = 30  # the dashboard lists a site as idle after this many days without a held screening
     # The five-star rating's criteria and their weights (docs/township.md, "Five-star rating").
-    # "plans" (teaching plans followed) may be given a weight here too; it counts only where a
-    # teaching plan's screening was due that month
-    RATING_CRITERIA = {"quotas": 0.4, "coverage": 0.2, "attendance": 0.2, "reporting": 0.2}
+    # "plans" (teaching plans followed) counts only where a teaching plan's screening was due
+    # that month; elsewhere it is left out and the other weights scaled up.
+    RATING_CRITERIA = {"quotas": 0.4, "coverage": 0.2, "attendance": 0.2, "reporting": 0.2,
+                       "plans": 0.2}
     PAGE_SIZE = 50
     # "enforce": a title not approved for a site (by the city, or the site's township) cannot be
     # planned or queued there (422); "warn": it can, with a warning (see app/catalog/approval.py).

@@ -76,7 +76,7 @@ def test_printed_report_card(new_page, logged_in, shoot):
     # A playback point's default rules: group sessions, the 6th/16th/26th, hours, study hours
     expect(rows).to_have_count(4)
     expect(rows.first).to_contain_text(re.compile("✓|✗"))
-    expect(page.locator("#rating .reasons li")).to_have_count(4)
+    expect(page.locator("#rating .reasons li")).to_have_count(5)  # four criteria and teaching plans
     expect(page.locator(".signatures")).to_be_visible()
     shoot(page, "report-card-print")
 
@@ -90,4 +90,4 @@ def test_rating_page(admin, lang):
     expect(admin).to_have_url(re.compile(r"sort=stars(&|$)"))
     assert int(rows.first.get_attribute("data-stars")) >= first
     rows.first.locator("details summary").click()
-    expect(rows.first.locator(".reasons li")).to_have_count(4)
+    expect(rows.first.locator(".reasons li")).to_have_count(5)  # four criteria and teaching plans

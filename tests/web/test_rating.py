@@ -106,6 +106,15 @@ def scores(item) -> dict:
 
 
 def test_scores_and_stars_by_hand(net):
+    # By default a fifth criterion, teaching plans followed, weighs 0.2: none of these sites had a
+    # plan's screening due, so it is listed, not counted, and the others are scaled up again.
+    default = by_site(ratings(client_of(net, "admin")))
+    assert default["R-1"]["criteria"][-1]["criterion"] == "plans"
+    assert default["R-1"]["criteria"][-1]["score"] is None
+    assert default["R-1"]["score"] == 0.8
+    # The hand computation below uses the four other criteria's weights, in tenths.
+    net.config["RATING_CRITERIA"] = {"quotas": 0.4, "coverage": 0.2, "attendance": 0.2,
+                                     "reporting": 0.2}
     body = ratings(client_of(net, "admin"))
     assert body["total"] == 5
     items = by_site(body)
