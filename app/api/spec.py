@@ -31,7 +31,10 @@ SCHEMAS = {
     "Error": ERROR,
     "Site": {"type": "object", "properties": {
         "code": {"type": "string"}, "name": {"type": "string"}, "kind": {"type": "string"},
-        "township": NULLABLE_STR, "village": NULLABLE_STR}},
+        "township": NULLABLE_STR, "village": NULLABLE_STR,
+        "usual_start": {"type": "string", "example": "19:30",
+                        "description": "local time teaching plans start at, unless a session "
+                                       "sets its own"}}},
     "File": {"type": "object", "properties": {
         "id": {"type": "string", "format": "uuid"}, "sha256": NULLABLE_STR,
         "size": {"type": "integer"}, "duration_s": {"type": "number", "nullable": True},
