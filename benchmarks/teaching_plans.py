@@ -20,7 +20,7 @@ Measured, best of --runs, each call in a fresh session as a request has:
   playlists deleted and inserted again, committed, nothing else.
 
     .venv/bin/python benchmarks/teaching_plans.py [--years 1] [--backends sqlite,postgres]
-        [--runs 3] [--scale 1.0]
+        [--runs 3] [--scale 1.0] [--keep]
 
 Prints human lines (and the load average), then one JSON line.
 """
@@ -52,20 +52,26 @@ def make_app(instance, url: str):
                        "TIMEZONE": TZ, "SITE": None, "TESTING": True})
 
 
-def fresh_database(backend: str, root) -> str:
+def fresh_database(backend: str, root, keep: bool) -> tuple[str, bool]:
+    """The backend's URL, and whether it holds a network kept by an earlier --keep run."""
     from sqlalchemy import create_engine, text
 
     if backend == "sqlite":
         folder = root / "instance-sqlite"
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        return f"sqlite:///{folder / 'dianjiao.sqlite'}"
+        kept = keep and (folder / "dianjiao.sqlite").exists()
+        if not kept:
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+        return f"sqlite:///{folder / 'dianjiao.sqlite'}", kept
     admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{PG_NAME}"'))
+        kept = keep and conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                     {"n": PG_NAME}).scalar() is not None
+        if not kept:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{PG_NAME}"'))
     admin.dispose()
-    return re.sub(r"/[^/]*$", f"/{PG_NAME}", PG_BASE)
+    return re.sub(r"/[^/]*$", f"/{PG_NAME}", PG_BASE), kept
 
 
 def drop_postgres() -> None:
@@ -283,22 +289,33 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=1)
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the databases, and reuse kept ones instead of building")
     parser.add_argument("--scale", type=float, default=1.0,
                         help="shrink the network (a quick check of the script)")
     args = parser.parse_args()
     root = workdir("teaching_plans")
     results = {}
     for backend in args.backends.split(","):
-        url = fresh_database(backend, root)
+        url, kept = fresh_database(backend, root, args.keep)
         app = make_app(root / f"instance-{backend}", url)
-        say(f"{backend}: building the demo network with {args.years} year(s) of history")
+        say(f"{backend}: " + ("reusing the kept network" if kept else
+                              f"building the demo network with {args.years} year(s) of history"))
         with app.app_context():
             from sqlalchemy import func, select
 
+            from app.auth.services import new_token
             from app.extensions import db
             from app.models import Screening, Site
+            from app.models.teaching import TeachingPlan
 
-            built, token = build(args.years, args.scale)
+            if kept:
+                for plan_id in db.session.scalars(select(TeachingPlan.id)).all():
+                    delete_plan(str(plan_id))  # a run's last plan
+                built, token = None, new_token("admin")
+                db.session.commit()
+            else:
+                built, token = build(args.years, args.scale)
             rows = {"sites": db.session.scalar(select(func.count()).select_from(Site)),
                     "screenings": db.session.scalar(select(func.count()).select_from(Screening))}
             say(f"  {rows['sites']} sites, {rows['screenings']} screenings; built in {built} s")
@@ -324,7 +341,7 @@ def main() -> None:
             f"{f['baseline_update']['s']} s (runs {f['baseline_update']['runs']})")
         say(f"  load average before {f['load']['before']}, after {f['load']['after']}, "
             f"{f['load']['cpus']} CPUs")
-        if backend == "postgres":
+        if backend == "postgres" and not args.keep:
             drop_postgres()
     finish({"benchmark": "teaching_plans", "years": args.years, "runs": args.runs,
             "scale": args.scale,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
+
 from ..auth.access import roles_required
 from ..auth.roles import OFFICERS
 from ..errors import DianjiaoError
