@@ -89,6 +89,8 @@ def create_app(config: Mapping | None = None) -> Flask:
     from .loans import bp as loans_bp
     from .people import bp as people_bp
     from .places import bp as places_bp
+    from .places import cli as _places_cli  # noqa: F401  (it registers the commands on bp)
+    from .places import views as _places_views  # noqa: F401  (it registers the pages on bp)
     from .player import bp as player_bp
     from .reports import bp as reports_bp
     from .screenings import bp as screenings_bp

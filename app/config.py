@@ -48,6 +48,9 @@ class Defaults:
     # teaching plan's screening was due that month
     RATING_CRITERIA = {"quotas": 0.4, "coverage": 0.2, "attendance": 0.2, "reporting": 0.2}
     PAGE_SIZE = 50
+    # "enforce": a title not approved for a site (by the city, or the site's township) cannot be
+    # planned or queued there (422); "warn": it can, with a warning (see app/catalog/approval.py).
+    APPROVAL = "enforce"
     HEALTH_EVERY_MIN = 60  # a site's serve records its health this often (and at its start)
     TERMINAL_SILENT_DAYS = 3  # the Terminals page alerts on a site not heard from for this long
     TERMINAL_MIN_FREE_GB = 2  # ... on a site with less free disk than this

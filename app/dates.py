@@ -106,15 +106,6 @@ def parse_month(value: str, field: str = "month") -> date:
     return check_day(month, field)
 
 
-def local(moment: datetime, tz: str) -> datetime:
-    """The moment in local time, for display; one stored out of range before the check stays
-    in UTC (its local time may not exist in `datetime`)."""
-    try:
-        return moment.astimezone(ZoneInfo(tz))
-    except OverflowError:
-        return moment.astimezone(UTC)
-
-
 class InRange:
     """A WTForms validator: the date field's value is in range."""
 

@@ -112,6 +112,7 @@ def load_demo(*, years: int = 1, scale: float = 1.0, today: date | None = None) 
             add_user(username, role, "demo-pass-1", site_code=site_code, township=township)
     db.session.commit()
     yield "Demo users (password demo-pass-1): op-p001, kiosk-p001, op-p003, chengguan."
+    yield _demo_approval()
     yield from _demo_screenings()
     yield from _demo_people()
     yield _demo_player_site()
@@ -127,6 +128,18 @@ def _demo_network(**options) -> Iterator[str]:
     if db.session.scalar(select(Unit).where(Unit.name == TOWNSHIPS[0])) is not None:
         return
     yield from build_network(**options)
+
+
+def _demo_approval() -> str:
+    """城关镇 approves a title the city has not: its sites may screen it, 河口乡's may not."""
+    from .catalog.approval import approve_township
+
+    officer = db.session.scalar(select(User).where(User.username == "chengguan"))
+    title = db.session.scalar(select(Title).where(Title.name == "农产品加工与保鲜"))
+    if officer is not None and title is not None and not title.approved:
+        approve_township(title, officer)
+        db.session.commit()
+    return "农产品加工与保鲜 approved by 城关镇 for its sites (not by the city)."
 
 
 def _demo_screenings() -> Iterator[str]:

@@ -7,12 +7,11 @@ from collections import defaultdict
 from datetime import date, time, timedelta
 from typing import TYPE_CHECKING
 
+from .clock import shift
 from .demo_words import (
-    HELD,
     PARTY_TOPICS,
     POLICY_TOPICS,
     TECH_TOPICS,
-    shift_month,
 )
 from .extensions import db
 from .models import (
@@ -21,6 +20,7 @@ from .models import (
     Screening,
     ScreeningItem,
 )
+from .models.screenings import HELD_SCREENINGS
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -32,7 +32,7 @@ class HistoryStage:
     """Builder's history stage; it uses the Builder's generator, ids and bulk inserts."""
 
     def months(self) -> list[date]:
-        return [shift_month(self.first_month, n) for n in range(12 * self.years + 1)]
+        return [shift(self.first_month, n) for n in range(12 * self.years + 1)]
 
     def make_history(self) -> Iterator[str]:
         self.pool = defaultdict(list)
@@ -57,7 +57,7 @@ class HistoryStage:
                        f"{totals[PlayLog]} play logs, {totals[Attendance]} sign-ins.")
 
     def days(self, month: date) -> list[date]:
-        last = shift_month(month, 1) - timedelta(days=1)
+        last = shift(month, 1) - timedelta(days=1)
         return [d for d in (month + timedelta(days=n) for n in range(last.day)) if d < self.today]
 
     def plan_month(self, site: DemoSite, month: date) -> list[tuple[date, time, str]]:
@@ -136,7 +136,7 @@ class HistoryStage:
             buffers[ScreeningItem].append({**self.synced(planned_at, site.code),
                                            "screening_id": screening["id"], "position": position,
                                            "title_id": film.id, "media_file_id": film.file_id})
-        if status not in HELD:
+        if status not in HELD_SCREENINGS:
             return
         moment = starts + timedelta(minutes=rng.randint(0, 5))
         for n, film in enumerate(films):

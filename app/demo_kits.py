@@ -13,6 +13,7 @@ from .extensions import db
 from .models import (
     Batch,
     BatchItem,
+    BatchManifest,
     FileEntry,
     LibraryRoot,
     Shipment,
@@ -22,6 +23,15 @@ from .models import (
 if TYPE_CHECKING:
 
     from .demo_network import DemoSite, Film
+
+
+def film_bytes(minutes: int, vcd: bool) -> int:
+    """The size of a demo film's file: a VCD's bit rate, or a small MP4's."""
+    return minutes * 60 * (176_400 if vcd else 90_000)
+
+
+def film_ext(film: Film) -> str:
+    return "mpg" if film.series == "乡土教材" else "mp4"
 
 
 class KitsStage:
@@ -59,7 +69,7 @@ class KitsStage:
              kinds["playback_point"] + kinds["demo_household"]),
             (0, "新春送科技下乡", "USB", pick(tech, 12), kinds["playback_point"]),
         ]
-        batches, items, kits, roots, entries = [], [], [], {}, {}
+        batches, items, files, kits, roots, entries = [], [], [], [], {}, {}
         now = datetime.now(UTC)
         for ago, name, form, films, sites in plans:
             made = self.today - timedelta(days=30 * ago + self.rng.randint(0, 10))
@@ -70,6 +80,9 @@ class KitsStage:
             title_ids = [f.id for f in films] + ([own] if form == "USB" and own and ago else [])
             items += [{**self.synced(at), "batch_id": batch["id"], "title_id": t}
                       for t in title_ids]
+            files += [{**self.synced(at), "batch_id": batch["id"], "title_id": f.id,
+                       "sha256": f.sha256, "size": film_bytes(f.minutes, f.series == "乡土教材"),
+                       "name": f"{f.name}.{film_ext(f)}"} for f in films]
             for site in sorted(sites, key=lambda s: s.code):
                 status = self.kit_status(ago, site)
                 kit = {**self.synced(at), "batch_id": batch["id"], "site_id": site.id,
@@ -102,6 +115,7 @@ class KitsStage:
                         entries.setdefault((entry["root_id"], entry["relpath"]), entry)
         self.insert(Batch, batches)
         self.insert(BatchItem, items)
+        self.insert(BatchManifest, files)
         self.insert(Shipment, kits)
         self.insert(LibraryRoot, list(roots.values()))
         self.insert(FileEntry, list(entries.values()))
@@ -126,7 +140,7 @@ class KitsStage:
     def library(self, root_id, films: list[Film], at: datetime, code: str) -> list[dict]:
         entries = []
         for film in films:
-            ext = "mpg" if film.series == "乡土教材" else "mp4"
+            ext = film_ext(film)
             missing = self.rng.random() < 0.02
             entries.append({**self.synced(at, code), "root_id": root_id,
                             "relpath": f"{film.series}/{film.name}.{ext}", "layout": "file",

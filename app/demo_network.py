@@ -27,8 +27,9 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import func, select
 
+from .clock import shift
 from .demo_history import HistoryStage
-from .demo_kits import KitsStage
+from .demo_kits import KitsStage, film_bytes
 from .demo_words import (
     ANIMALS,
     BREEDING,
@@ -54,7 +55,6 @@ from .demo_words import (
     VEGETABLES,
     VILLAGE_ENDS,
     VILLAGE_PLACES,
-    shift_month,
 )
 from .extensions import db
 from .models import (
@@ -157,7 +157,7 @@ class Builder(KitsStage, HistoryStage):
     # --- the run -----------------------------------------------------------------------------
 
     def run(self) -> Iterator[str]:
-        self.first_month = shift_month(self.today.replace(day=1), -12 * self.years)
+        self.first_month = shift(self.today.replace(day=1), -12 * self.years)
         self.since = self.local(self.first_month, time(0))
         yield self.make_places()
         yield self.make_people()
@@ -258,7 +258,7 @@ class Builder(KitsStage, HistoryStage):
                         }[kind]
                 created = self.since - timedelta(days=self.rng.randint(30, 1500))
                 if self.rng.random() < 0.04:  # a site set up during the history
-                    created = self.local(shift_month(self.first_month, self.rng.randrange(history)),
+                    created = self.local(shift(self.first_month, self.rng.randrange(history)),
                                          time(10))
                 site = DemoSite(self.uid(), code, kind, place, township,
                                 created.astimezone(self.zone).date(), *self.profile(kind))
@@ -359,7 +359,7 @@ class Builder(KitsStage, HistoryStage):
             titles.append(title)
             vcd = series == "乡土教材"
             sha = hashlib.sha256(f"dianjiao-demo:{title['id']}".encode()).hexdigest()
-            size = minutes * 60 * (176_400 if vcd else 90_000)
+            size = film_bytes(minutes, vcd)
             files.append({**self.synced(at), "sha256": sha, "fingerprint": f"{size}:{sha[:32]}",
                           "size": size, "duration_s": float(minutes * 60),
                           "container": "mpeg" if vcd else "mp4",

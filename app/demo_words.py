@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 SEED = 20261201
 CHUNK = 5000  # rows per executemany
 # The seed's network: sites of each kind in the whole city, the named demo's included.
@@ -66,10 +64,3 @@ PARTY_TOPICS = ["党员集中学习日", "主题党日", "三会一课", "党员
 TECH_TOPICS = {"planting": "种植技术培训", "breeding": "养殖技术培训", "processing": "农产品加工讲座",
                "pest_control": "病虫害防治讲座"}
 POLICY_TOPICS = ["以案说法", "政策宣讲", "乡风文明讲座", "法律进村"]
-HELD = ("done", "partial")
-
-
-def shift_month(month: date, months: int) -> date:
-    """The first of the month `months` after (or before) `month`."""
-    index = month.year * 12 + month.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)

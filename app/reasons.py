@@ -49,6 +49,7 @@ EXACT = {
     # the readiness check (app/screenings/readiness.py)
     "no file of this title at the site": _l("no file of this title at the site"),
     "the file is not at this site": _l("the file is not at this site"),
+    "not approved for this site": _l("not approved for this site"),
     "no screen: no display is connected (DISPLAY is not set) and DIANJIAO_VLC_ARGS names no "
     "video output": _l("no screen: no display is connected (DISPLAY is not set) and "
                        "DIANJIAO_VLC_ARGS names no video output"),

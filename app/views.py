@@ -9,14 +9,16 @@ from flask import Blueprint, Flask, jsonify, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
 from . import labels, limits
-from .auth.access import roles_required, visible_sites
+from .auth.access import roles_required
+from .auth.scope import visible_sites
+from .catalog.titles import catalog_counts
 from .errors import DianjiaoError, Invalid
 from .extensions import db
-from .models import FileEntry, LibraryRoot, MediaFile, Site, Title
+from .models import Site
+from .places.services import sites_by_kind
 
 bp = Blueprint("main", __name__)
 
@@ -39,20 +41,8 @@ def favicon():
 @roles_required("admin", "township", "operator")
 def dashboard():
     site_ids = visible_sites(current_user).with_only_columns(Site.id)
-    by_kind = db.session.execute(
-        select(Site.kind, func.count(Site.id)).where(Site.id.in_(site_ids)).group_by(Site.kind)
-    ).all()
-    files = db.session.scalar(
-        select(func.count(func.distinct(FileEntry.media_file_id))).join(LibraryRoot)
-        .where(LibraryRoot.site_id.in_(site_ids), FileEntry.missing.is_(False)))
-    stats = {
-        "titles": db.session.scalar(select(func.count(Title.id))),
-        "approved": db.session.scalar(select(func.count(Title.id)).where(Title.approved)),
-        "files": files or 0,
-        "unassigned": db.session.scalar(
-            select(func.count(MediaFile.id)).where(MediaFile.title_id.is_(None))),
-    }
-    return render_template("home.html", by_kind=by_kind, stats=stats)
+    return render_template("home.html", by_kind=sites_by_kind(site_ids),
+                           stats=catalog_counts(site_ids))
 
 
 ERROR_TEXT = {

@@ -140,16 +140,16 @@ def measure(app, runs: int) -> dict:
     from sqlalchemy import select, text
 
     from app.auth.services import new_token
+    from app.clock import shift, today
     from app.distribution.holdings import holdings, series_titles
     from app.extensions import db
     from app.models import Site, Unit, User
     from app.reports.alerts import alerts_for
     from app.reports.card import monthly_card, rules_from
-    from app.reports.months import local_today, shift
     from app.reports.rollup import rollup, rollup_dict
 
     rules = rules_from(app.config["REPORT_RULES"])
-    month = shift(local_today(TZ).replace(day=1), -1)
+    month = shift(today(TZ).replace(day=1), -1)
     parent = dict(db.session.execute(select(Unit.id, Unit.parent_id)).all())
     towns = dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.kind == "township")).all())
     per_town: dict = {}

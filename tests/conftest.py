@@ -106,6 +106,27 @@ def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+class FixedClock:
+    """A clock that stands still at `now` until a test moves it: `clock.now += timedelta(...)`."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock(now):
+    """The app's clock (app/clock.py) fixed at this test's `now`, and moved by hand."""
+    from app import clock as app_clock
+
+    fixed = FixedClock(now)
+    before = app_clock.use(fixed)
+    yield fixed
+    app_clock.use(before)
+
+
 BOTH_DATABASES = ("sqlite", "postgres")
 
 

@@ -99,8 +99,10 @@ def three_sites() -> tuple[Site, Site]:
 
 # --- catalog and libraries -----------------------------------------------------------------------
 
-def title(name: str = "果树修剪技术", **fields) -> Title:
-    row = create_title(name, **fields)
+def title(name: str = "果树修剪技术", *, approved: bool = True, **fields) -> Title:
+    """A title, approved by the city unless `approved=False` (the approval gate's tests)."""
+    row = create_title(name, approved=approved, approved_by="admin" if approved else None,
+                       **fields)
     db.session.commit()
     return row
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from . import (  # noqa: F401  (they register the resources on bp)
     distribution,
+    errors,
     loans,
     people,
     player,

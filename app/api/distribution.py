@@ -7,10 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth.access import can_see_site
 from ..auth.roles import OFFICERS
+from ..auth.scope import can_see_shipment
 from ..dates import parse_day
-from ..distribution.batches import batch_dict, batch_or_404, create_batch
+from ..distribution.batches import batch_or_404, create_batch
 from ..distribution.coverage import coverage, township_lines
 from ..distribution.holdings import holder_dict, holdings, series_titles, sorted_holders
 from ..distribution.kits import (
@@ -18,9 +18,9 @@ from ..distribution.kits import (
     consign,
     replace,
     set_status,
-    shipment_dict,
     shipment_or_404,
     shipments_query,
+    status_counts,
 )
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db, one_writer
@@ -28,65 +28,54 @@ from ..lookup import by_id
 from ..models import Batch, Title
 from ..models.distribution import FORMS
 from .blueprint import bp
-from .helpers import api_roles, json_body, paging
+from .helpers import api_roles, body, paging, schemas
+from .schemas import COMPONENTS
 from .views import STAFF, page_of, site_by_code
 
-
-def _check(body: dict, fields: dict) -> None:
-    for key, value in body.items():
-        if key not in fields:
-            raise Invalid(_("Unknown field %(f)s.", f=key))
-        if not isinstance(value, fields[key]) or isinstance(value, bool):
-            raise Invalid(_("Field %(f)s has the wrong type.", f=key))
+SHIPMENT = COMPONENTS["Shipment"]()
+HOLDER = COMPONENTS["Holder"]()
+TOWNSHIP_LINE = COMPONENTS["TownshipLine"]()
 
 
-def _strings(body: dict, key: str) -> list[str]:
-    value = body.get(key) or []
-    if not all(isinstance(v, str) for v in value):
-        raise Invalid(_("%(f)s is a list of strings.", f=key))
-    return value
+def _batch(batch: Batch) -> dict:
+    """A batch; its kits per status are those of the caller's area, as on the pages."""
+    return COMPONENTS["Batch"]().dump({"batch": batch,
+                                       "shipments": status_counts(current_user, batch)})
 
 
 @bp.route("/v1/batches", methods=["GET", "POST"])
 @api_roles(*STAFF)
+@schemas(get={200: ("Batches", COMPONENTS["BatchList"])},
+         post={"body": COMPONENTS["BatchIn"](), 201: ("Made", COMPONENTS["Batch"]())})
 def batches():
     """List batches or make one.
     ---
     get:
       summary: Distribution batches, newest first
       parameters: [limit, offset]
-      responses:
-        200: {description: Batches, content: {application/json: {schema: {$ref: '#/components/schemas/BatchList'}}}}
     post:
       summary: Make a batch (a named set of titles in a form); a batch with no titles is 422
-      requestBody:
-        required: true
-        content: {application/json: {schema: {$ref: '#/components/schemas/BatchIn'}}}
       responses:
-        201: {description: Made, content: {application/json: {schema: {$ref: '#/components/schemas/Batch'}}}}
         403: {$ref: '#/components/responses/Error'}
         422: {$ref: '#/components/responses/Error'}
     """
     if request.method == "GET":
         return page_of(select(Batch).order_by(Batch.made_on.desc(), Batch.created_at.desc()),
-                       lambda batch: batch_dict(batch, current_user))
+                       _batch)
     if current_user.role not in OFFICERS:
         raise Forbidden(_("Only the township or an administrator makes batches."))
-    body = json_body()
-    _check(body, {"name": str, "form": str, "made_on": (str, type(None)), "titles": list,
-                  "notes": (str, type(None))})
-    if "titles" not in body:
-        raise Invalid(_("A batch needs at least one title."))
-    made_on = parse_day(body["made_on"], "made_on") if body.get("made_on") else None
-    batch = create_batch(body.get("name", ""), body.get("form", "DVD"),
-                         [str(t) for t in body["titles"]], made_on=made_on,
-                         notes=body.get("notes"))
+    fields = body()
+    made_on = parse_day(fields["made_on"], "made_on") if fields.get("made_on") else None
+    batch = create_batch(fields["name"], fields.get("form", "DVD"), fields["titles"],
+                         made_on=made_on, notes=fields.get("notes"))
     db.session.commit()
-    return jsonify(batch_dict(batch, current_user)), 201
+    return jsonify(_batch(batch)), 201
 
 
 @bp.post("/v1/batches/<batch_id>/shipments")
 @api_roles(*OFFICERS)
+@schemas(post={"body": COMPONENTS["ConsignIn"](),
+               201: ("Planned kits", COMPONENTS["Consignment"])})
 def consign_batch(batch_id: str):
     """Consign a batch: one kit per chosen site.
     ---
@@ -98,38 +87,32 @@ def consign_batch(batch_id: str):
         are 422; a site outside the caller's area is 403.
       parameters:
         - {in: path, name: batch_id, required: true, schema: {type: string, format: uuid}}
-      requestBody:
-        required: true
-        content: {application/json: {schema: {$ref: '#/components/schemas/ConsignIn'}}}
       responses:
-        201: {description: Planned kits, content: {application/json: {schema: {$ref: '#/components/schemas/Consignment'}}}}
         403: {$ref: '#/components/responses/Error'}
         404: {$ref: '#/components/responses/Error'}
         409: {$ref: '#/components/responses/Error'}
         422: {$ref: '#/components/responses/Error'}
     """
     batch = batch_or_404(batch_id)
-    body = json_body()
-    _check(body, {"sites": list, "kind": (str, list), "townships": list, "villages": list,
-                  "copies": int, "form": (str, type(None))})
-    if body.get("form") and body["form"] not in FORMS:
+    fields = body()
+    if fields.get("form") and fields["form"] not in FORMS:
         raise Invalid(_("form must be one of %(forms)s.", forms=", ".join(FORMS)))
-    kinds = body.get("kind") or []
+    kinds = fields.get("kind") or []
     kinds = [kinds] if isinstance(kinds, str) else kinds
-    if not all(isinstance(k, str) for k in kinds):
-        raise Invalid(_("%(f)s is a list of strings.", f="kind"))
-    sites = choose_sites(current_user, codes=_strings(body, "sites"), kinds=kinds,
-                         townships=_strings(body, "townships"),
-                         villages=_strings(body, "villages"))
+    sites = choose_sites(current_user, codes=fields.get("sites") or [], kinds=kinds,
+                         townships=fields.get("townships") or [],
+                         villages=fields.get("villages") or [])
     with one_writer():
-        result = consign(batch, sites, copies=body.get("copies", 1), form=body.get("form"))
+        result = consign(batch, sites, copies=fields.get("copies", 1), form=fields.get("form"))
         db.session.commit()
-    return jsonify(items=[shipment_dict(s) for s in result.created], total=len(result.created),
-                   skipped=[s.code for s in result.skipped]), 201
+    return jsonify(COMPONENTS["Consignment"]().dump({
+        "items": result.created, "total": len(result.created),
+        "skipped": [s.code for s in result.skipped]})), 201
 
 
 @bp.get("/v1/shipments")
 @api_roles(*STAFF)
+@schemas(get={200: ("Kits", COMPONENTS["ShipmentList"])})
 def shipments():
     """List kits of the caller's area.
     ---
@@ -142,7 +125,6 @@ def shipments():
         - limit
         - offset
       responses:
-        200: {description: Kits, content: {application/json: {schema: {$ref: '#/components/schemas/ShipmentList'}}}}
         403: {$ref: '#/components/responses/Error'}
         404: {$ref: '#/components/responses/Error'}
         422: {$ref: '#/components/responses/Error'}
@@ -151,11 +133,13 @@ def shipments():
     batch = batch_or_404(args["batch"]) if args.get("batch") else None
     site = site_by_code(args["site"]) if args.get("site") else None
     return page_of(shipments_query(current_user, batch=batch, site=site,
-                                   status=args.get("status") or None), shipment_dict)
+                                   status=args.get("status") or None), SHIPMENT.dump)
 
 
 @bp.route("/v1/shipments/<shipment_id>", methods=["GET", "PATCH"])
 @api_roles(*STAFF)
+@schemas(get={200: ("Kit", SHIPMENT)},
+         patch={"body": COMPONENTS["ShipmentPatch"](), 200: ("Kit", SHIPMENT)})
 def shipment(shipment_id: str):
     """Read a kit, or move its status forward.
     ---
@@ -164,7 +148,6 @@ def shipment(shipment_id: str):
       parameters:
         - {in: path, name: shipment_id, required: true, schema: {type: string, format: uuid}}
       responses:
-        200: {description: Kit, content: {application/json: {schema: {$ref: '#/components/schemas/Shipment'}}}}
         403: {$ref: '#/components/responses/Error'}
         404: {$ref: '#/components/responses/Error'}
     patch:
@@ -174,11 +157,7 @@ def shipment(shipment_id: str):
         kits received (403 otherwise).
       parameters:
         - {in: path, name: shipment_id, required: true, schema: {type: string, format: uuid}}
-      requestBody:
-        required: true
-        content: {application/json: {schema: {$ref: '#/components/schemas/ShipmentPatch'}}}
       responses:
-        200: {description: Kit, content: {application/json: {schema: {$ref: '#/components/schemas/Shipment'}}}}
         403: {$ref: '#/components/responses/Error'}
         404: {$ref: '#/components/responses/Error'}
         409: {$ref: '#/components/responses/Error'}
@@ -186,20 +165,18 @@ def shipment(shipment_id: str):
     """
     kit = shipment_or_404(shipment_id)
     if request.method == "GET":
-        if not can_see_site(current_user, kit.site):
+        if not can_see_shipment(current_user, kit):
             raise Forbidden(_("This site is outside your area."))
-        return jsonify(shipment_dict(kit))
-    body = json_body()
-    _check(body, {"status": str, "received_by": (str, type(None))})
-    if "status" not in body:
-        raise Invalid(_("Give a status."))
-    set_status(kit, body["status"], user=current_user, received_by=body.get("received_by"))
+        return jsonify(SHIPMENT.dump(kit))
+    fields = body()
+    set_status(kit, fields["status"], user=current_user, received_by=fields.get("received_by"))
     db.session.commit()
-    return jsonify(shipment_dict(kit))
+    return jsonify(SHIPMENT.dump(kit))
 
 
 @bp.post("/v1/shipments/<shipment_id>/replacement")
 @api_roles(*OFFICERS)
+@schemas(post={201: ("The new kit", SHIPMENT)})
 def replacement(shipment_id: str):
     """Plan a replacement for a lost or damaged kit.
     ---
@@ -208,7 +185,6 @@ def replacement(shipment_id: str):
       parameters:
         - {in: path, name: shipment_id, required: true, schema: {type: string, format: uuid}}
       responses:
-        201: {description: The new kit, content: {application/json: {schema: {$ref: '#/components/schemas/Shipment'}}}}
         403: {$ref: '#/components/responses/Error'}
         404: {$ref: '#/components/responses/Error'}
         409: {$ref: '#/components/responses/Error'}
@@ -216,7 +192,7 @@ def replacement(shipment_id: str):
     with one_writer():
         new = replace(shipment_or_404(shipment_id), user=current_user)
         db.session.commit()
-    return jsonify(shipment_dict(new)), 201
+    return jsonify(SHIPMENT.dump(new)), 201
 
 
 def _title_ids() -> tuple[list, str | None, dict | None]:
@@ -233,6 +209,7 @@ def _title_ids() -> tuple[list, str | None, dict | None]:
 
 @bp.get("/v1/whereis")
 @api_roles(*STAFF)
+@schemas(get={200: ("Holders", COMPONENTS["Whereis"])})
 def whereis():
     """The sites holding a title or a series, and how.
     ---
@@ -247,26 +224,26 @@ def whereis():
         - limit
         - offset
       responses:
-        200: {description: Holders, content: {application/json: {schema: {$ref: '#/components/schemas/Whereis'}}}}
         404: {$ref: '#/components/responses/Error'}
         422: {$ref: '#/components/responses/Error'}
     """
     limit, offset = paging()
     title_ids, series, title = _title_ids()
     found = sorted_holders(holdings(current_user, title_ids))
-    body = {"items": [holder_dict(h, len(title_ids)) for h in found[offset:offset + limit]],
-            "total": len(found)}
+    answer = {"items": [holder_dict(h, len(title_ids)) for h in found[offset:offset + limit]],
+              "total": len(found)}
     if title is not None:
-        body["title"] = title
+        answer["title"] = title
     else:
         rows, _count = coverage(current_user, series)
-        body["series"] = series
-        body["townships"] = township_lines(series, rows)
-    return jsonify(body)
+        answer["series"] = series
+        answer["townships"] = township_lines(series, rows)
+    return jsonify(COMPONENTS["Whereis"]().dump(answer))
 
 
 @bp.get("/v1/reports/coverage")
 @api_roles(*STAFF)
+@schemas(get={200: ("Coverage", COMPONENTS["Coverage"])})
 def coverage_report():
     """Coverage of a series per township and site kind.
     ---
@@ -279,7 +256,6 @@ def coverage_report():
       parameters:
         - {in: query, name: series, required: true, schema: {type: string}}
       responses:
-        200: {description: Coverage, content: {application/json: {schema: {$ref: '#/components/schemas/Coverage'}}}}
         404: {$ref: '#/components/responses/Error'}
         422: {$ref: '#/components/responses/Error'}
     """
@@ -287,5 +263,6 @@ def coverage_report():
     if not series:
         raise Invalid(_("Give ?series=NAME."))
     rows, count = coverage(current_user, series)
-    return jsonify(series=series, titles=count, items=[r.as_dict() for r in rows],
-                   total=len(rows), townships=township_lines(series, rows))
+    return jsonify(COMPONENTS["Coverage"]().dump({
+        "series": series, "titles": count, "items": rows, "total": len(rows),
+        "townships": township_lines(series, rows)}))

@@ -1,11 +1,12 @@
-"""API plumbing: authentication and roles, CSRF for cookie sessions, paging, body parsing."""
+"""API plumbing: authentication and roles, CSRF for cookie sessions, paging, and the schemas
+of a view (its body checked, its answers documented)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
 
-from flask import request
+from flask import current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
@@ -14,7 +15,7 @@ from wtforms import ValidationError
 from .. import limits
 from ..auth.access import token_login
 from ..errors import DianjiaoError, Forbidden, Invalid
-from .bodies import check_limits
+from .schemas.base import load
 
 
 class Unauthorized(DianjiaoError):
@@ -61,9 +62,20 @@ def paging() -> tuple[int, int]:
     return limit, offset
 
 
-def json_body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise Invalid(_("Send a JSON object with Content-Type: application/json."))
-    check_limits(body)
-    return body
+def schemas(**operations: dict) -> Callable:
+    """Declare the schemas of a view's operations, once for the checks and the document:
+    `post={"body": TitleIn(), 201: ("Created", Title())}`. `body()` loads the body with the
+    request's schema; app/api/spec.py writes both into the OpenAPI document."""
+
+    def decorator(view):
+        view.api_schemas = {method.lower(): declared for method, declared in operations.items()}
+        return view
+
+    return decorator
+
+
+def body() -> dict:
+    """The JSON body of this request, checked by the schema its view declared (422 otherwise)."""
+    view = current_app.view_functions[request.endpoint]
+    schema = view.api_schemas[request.method.lower()]["body"]
+    return load(schema, request.get_json(silent=True))

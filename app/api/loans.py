@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from flask import request
 
-from ..loans.services import loan_dict, loans_query, today
+from ..clock import today
+from ..loans.services import loans_query
 from .blueprint import bp
-from .helpers import api_roles
+from .helpers import api_roles, schemas
+from .schemas.loans import Loan, LoanList
 from .views import STAFF, page_of, site_by_code
 
 
 @bp.get("/v1/loans")
 @api_roles(*STAFF)
+@schemas(get={200: ("Loans", LoanList)})
 def loans():
     """List a site's loans.
     ---
@@ -23,15 +26,6 @@ def loans():
         - limit
         - offset
       responses:
-        200:
-          description: Loans
-          content:
-            application/json:
-              schema:
-                type: object
-                properties:
-                  items: {type: array, items: {type: object}}
-                  total: {type: integer}
         403: {$ref: '#/components/responses/Error'}
         404: {$ref: '#/components/responses/Error'}
         422: {$ref: '#/components/responses/Error'}
@@ -39,4 +33,6 @@ def loans():
     site = site_by_code(request.args.get("site"))
     now = today()
     overdue = request.args.get("overdue") in ("1", "true", "yes")
-    return page_of(loans_query(site, overdue=overdue, on=now), lambda loan: loan_dict(loan, now))
+    loan = Loan()
+    return page_of(loans_query(site, overdue=overdue, on=now),
+                   lambda row: loan.dump({"loan": row, "days_overdue": row.days_overdue(now)}))

@@ -10,34 +10,34 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from ..attendance.services import (
-    attendance_dict,
     sign_in,
     sign_in_villages,
     signable_person,
     villages_of,
 )
-from ..auth.access import can_change_site, can_see_site
+from ..auth.scope import can_change_site, can_see_site, visible_units
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db, one_writer
 from ..models import Attendance, Person, Screening, Site
 from ..people.importing import clean_phone
-from ..people.services import (
-    create_person,
-    kiosk_person_dict,
-    person_dict,
-    require_text,
-    search_people,
-    village_within,
-)
-from ..people.views import scope_villages
+from ..people.services import create_person, search_people, village_within
 from ..screenings.single import screening_or_404
 from .blueprint import bp
-from .helpers import api_roles, json_body
+from .helpers import api_roles, schemas
+from .helpers import body as load_body
+from .schemas import COMPONENTS
+from .schemas.people import KIOSK
 from .views import STAFF, page_of
+
+PERSON = COMPONENTS["Person"]()
+KIOSK_PERSON = COMPONENTS["Person"](only=KIOSK)
+ATTENDANCE = COMPONENTS["Attendance"]()
 
 
 @bp.route("/v1/people", methods=["GET", "POST"])
 @api_roles(*STAFF, "kiosk")
+@schemas(get={200: ("People", COMPONENTS["PersonList"])},
+         post={"body": COMPONENTS["PersonIn"](), 201: ("Added", PERSON)})
 def people():
     """Search the roster or add a person, within the caller's area.
     ---
@@ -50,20 +50,14 @@ def people():
         - {in: query, name: screening, description: put people of this screening's villages first, schema: {type: string, format: uuid}}
         - limit
         - offset
-      responses:
-        200: {description: People, content: {application/json: {schema: {$ref: '#/components/schemas/PersonList'}}}}
     post:
       summary: Add a person to the roster; the village is required and must be in the caller's area (403 otherwise)
-      requestBody:
-        required: true
-        content: {application/json: {schema: {$ref: '#/components/schemas/PersonIn'}}}
       responses:
-        201: {description: Added, content: {application/json: {schema: {$ref: '#/components/schemas/Person'}}}}
         403: {$ref: '#/components/responses/Error'}
         422: {$ref: '#/components/responses/Error'}
     """
     kiosk = current_user.role == "kiosk"
-    scope = scope_villages()
+    scope = visible_units(current_user)
     if kiosk:
         # As the kiosk page: the site's villages, the township's on an explicit search
         wanted = request.args.get("scope") or "site"
@@ -74,31 +68,28 @@ def people():
     if request.method == "POST":
         if kiosk:
             raise Forbidden(_("A kiosk signs people in; it does not edit the roster."))
-        body = json_body()
-        allowed = {"name", "village", "township", "party_member", "role", "phone"}
-        if unknown := set(body) - allowed:
-            raise Invalid(_("Unknown field %(f)s.", f=", ".join(sorted(unknown))))
-        if not isinstance(body.get("party_member", False), bool):
-            raise Invalid(_("Field %(f)s has the wrong type.", f="party_member"))
-        for key in ("name", "village", "township", "role", "phone"):
-            require_text(key, body.get(key))
-        village = village_within(body.get("village"), township=body.get("township"), within=scope)
-        person = create_person(body.get("name"), party_member=body.get("party_member", False),
-                               village=village, role=body.get("role") or "villager",
-                               phone=clean_phone(body.get("phone")))
+        fields = load_body()
+        village = village_within(fields.get("village"), township=fields.get("township"),
+                                 within=scope)
+        person = create_person(fields.get("name"), party_member=fields.get("party_member", False),
+                               village=village, role=fields.get("role") or "villager",
+                               phone=clean_phone(fields.get("phone")))
         db.session.commit()
-        return jsonify(person_dict(person)), 201
+        return jsonify(PERSON.dump(person)), 201
     villages: set = set()
     if request.args.get("screening"):
         screening = screening_or_404(request.args["screening"])
         if can_see_site(current_user, screening.site):
             villages = villages_of(screening)
     return page_of(search_people(request.args.get("q"), villages=villages, within=scope),
-                   kiosk_person_dict if kiosk else person_dict)
+                   (KIOSK_PERSON if kiosk else PERSON).dump)
 
 
 @bp.route("/v1/screenings/<screening_id>/attendance", methods=["GET", "POST"])
 @api_roles(*STAFF, "kiosk")
+@schemas(get={200: ("Sign-ins", COMPONENTS["AttendanceList"])},
+         post={"body": COMPONENTS["AttendanceIn"](), 201: ("Signed in", ATTENDANCE),
+               200: ("Already signed in", ATTENDANCE)})
 def attendance(screening_id: str):
     """Who signed in at a screening, or sign someone in.
     ---
@@ -106,19 +97,12 @@ def attendance(screening_id: str):
       summary: The sign-ins of a screening
       parameters:
         - {in: path, name: screening_id, required: true, schema: {type: string, format: uuid}}
-      responses:
-        200: {description: Sign-ins, content: {application/json: {schema: {$ref: '#/components/schemas/AttendanceList'}}}}
     post:
       summary: Sign in a person ({person_id}) or a walk-in ({walkin_name, village}); 201 new, 200 already signed (never a second row), 404/422 unknown person, 409 for kiosk or phone outside the sign-in window
       description: 'A walk-in''s village is one of the screening''s villages (it may be left out when the screening serves one). A kiosk or phone sign-in gets its status from its time (present, or late after the start plus the margin): a kiosk sending status gets 403. Signing in someone marked absent or excused turns that row into the sign-in: 201, with the same id. A deactivated person is 404.'
       parameters:
         - {in: path, name: screening_id, required: true, schema: {type: string, format: uuid}}
-      requestBody:
-        required: true
-        content: {application/json: {schema: {$ref: '#/components/schemas/AttendanceIn'}}}
       responses:
-        201: {description: Signed in, content: {application/json: {schema: {$ref: '#/components/schemas/Attendance'}}}}
-        200: {description: Already signed in, content: {application/json: {schema: {$ref: '#/components/schemas/Attendance'}}}}
         403: {$ref: '#/components/responses/Error'}
         404: {$ref: '#/components/responses/Error'}
         409: {$ref: '#/components/responses/Error'}
@@ -131,8 +115,8 @@ def attendance(screening_id: str):
     if request.method == "GET":
         query = db.select(Attendance).where(Attendance.screening_id == screening.id).order_by(
             Attendance.signed_at)
-        return page_of(query, attendance_dict)
-    body = _attendance_body()
+        return page_of(query, ATTENDANCE.dump)
+    body = load_body()
     method = body.get("method") or ("kiosk" if current_user.role == "kiosk" else "operator")
     if current_user.role == "kiosk" and method != "kiosk":
         raise Forbidden(_("A kiosk signs in with method kiosk."))
@@ -147,24 +131,11 @@ def attendance(screening_id: str):
                          recorded_by=current_user.username,
                          device=body.get("device") or request.headers.get("User-Agent"),
                          status=body.get("status"))
-        answer = attendance_dict(result.attendance)  # before the commit expires the rows
+        answer = ATTENDANCE.dump(result.attendance)  # before the commit expires the rows
         answer["replaced"] = result.replaced  # the absent or excused mark it replaced, or null
         db.session.commit()
     # 201: signed in now (a new row, or an absent or excused mark turned into the sign-in)
     return jsonify(answer), 201 if result.signed_now else 200
-
-
-ATTENDANCE_FIELDS = ("person_id", "walkin_name", "village", "method", "status", "device")
-
-
-def _attendance_body() -> dict:
-    """The sign-in's JSON: known fields only, each a string (or null)."""
-    body = json_body()
-    if unknown := set(body) - set(ATTENDANCE_FIELDS):
-        raise Invalid(_("Unknown field %(f)s.", f=", ".join(sorted(unknown))))
-    for field in ATTENDANCE_FIELDS:
-        require_text(field, body.get(field))
-    return body
 
 
 def _person_to_sign(body: dict, kiosk_site: Site | None = None) -> Person | None:

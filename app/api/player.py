@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import jsonify
+from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth.access import can_change_site
+from ..auth.scope import can_change_site
+from ..catalog.approval import refusal, require_approved
 from ..errors import Conflict, Forbidden, Invalid
 from ..extensions import db
 from ..i18n import show_time
@@ -18,7 +19,8 @@ from ..player.services import get_player, item_for, media_for_spec, player_site,
 from ..reasons import show_reason
 from ..screenings.readiness import known_readiness
 from .blueprint import bp
-from .helpers import api_roles, json_body
+from .helpers import api_roles, body, schemas
+from .schemas import COMPONENTS
 
 DRIVERS = ("admin", "operator")
 
@@ -32,6 +34,9 @@ def _site() -> Site:
     if current_user.role not in DRIVERS or not can_change_site(current_user, site):
         raise Forbidden(_("Only the operator of %(code)s drives its player.", code=site.code))
     return site
+
+
+STATUS = COMPONENTS["PlayerStatus"]()
 
 
 def status_dict(site: Site) -> dict:
@@ -51,18 +56,18 @@ def status_dict(site: Site) -> dict:
             "status": known["status"],
             "problems": [show_reason(p.get("problem")) for p in known["problems"]]}
     status["reason_shown"] = show_reason(status.get("reason")) if status.get("reason") else None
-    return status
+    return STATUS.dump(status)
 
 
 @bp.get("/v1/player/status")
 @api_roles(*DRIVERS)
+@schemas(get={200: ("Status", STATUS)})
 def player_status():
     """What the local player is doing.
     ---
     get:
       summary: Player state, now playing, queue and the next screening
       responses:
-        200: {description: Status, content: {application/json: {schema: {$ref: '#/components/schemas/PlayerStatus'}}}}
         403: {$ref: '#/components/responses/Error'}
         409: {$ref: '#/components/responses/Error'}
     """
@@ -71,52 +76,53 @@ def player_status():
 
 @bp.post("/v1/player/queue")
 @api_roles(*DRIVERS)
+@schemas(post={"body": COMPONENTS["QueueIn"](), 200: ("Status", STATUS)})
 def player_queue():
     """Change the ad-hoc queue.
     ---
     post:
       summary: 'Add ({"items": [{sha256}|{file_id}], "mode": "append"|"replace"}), remove ({"remove": i}), move ({"move": {"from": i, "to": j}}) or clear ({"clear": true})'
-      requestBody:
-        required: true
-        content: {application/json: {schema: {$ref: '#/components/schemas/QueueIn'}}}
       responses:
-        200: {description: Status, content: {application/json: {schema: {$ref: '#/components/schemas/PlayerStatus'}}}}
         404: {$ref: '#/components/responses/Error'}
         422: {$ref: '#/components/responses/Error'}
     """
     site = _site()
-    body = json_body()
+    change = body()
     player = get_player()
     length = len(player.status()["queue"])
-    if "items" in body:
-        if not isinstance(body["items"], list) or body.get("mode", "append") not in ("append", "replace"):
+    warnings: list[str] = []
+    if "items" in change:
+        if change.get("mode", "append") not in ("append", "replace"):
             raise Invalid(_('Send {"items": [{"sha256": ...}], "mode": "append" or "replace"}.'))
-        items = [item_for(media_for_spec(spec), site) for spec in body["items"]]
-        if body.get("mode") == "replace":
+        media = [media_for_spec(spec) for spec in change["items"]]
+        if refused := require_approved([m.title for m in media], site):  # warn mode: noted
+            warnings.append(refusal(refused, site))
+        items = [item_for(m, site) for m in media]
+        if change.get("mode") == "replace":
             player.clear()
         player.enqueue(items)
-    elif "remove" in body:
-        index = body["remove"]
-        if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < length:
+    elif "remove" in change:
+        index = change["remove"]
+        if not 0 <= index < length:
             raise Invalid(_("No queue entry at that position."))
         player.remove(index)
-    elif "move" in body:
-        move = body["move"]
-        if not isinstance(move, dict) or not all(
-                isinstance(move.get(k), int) and 0 <= move[k] < length for k in ("from", "to")):
+    elif "move" in change:
+        move = change["move"]
+        if not all(isinstance(move.get(k), int) and 0 <= move[k] < length for k in ("from", "to")):
             raise Invalid(_("No queue entry at that position."))
         player.move(move["from"], move["to"])
-    elif body.get("clear") is True:
+    elif change.get("clear") is True:
         player.clear()
     else:
         raise Invalid(_("Say what to do with the queue: items, remove, move or clear."))
     save_queue(player, site)
     db.session.commit()
-    return jsonify(status_dict(site))
+    return jsonify({**status_dict(site), "warnings": warnings})
 
 
 @bp.post("/v1/player/<action>")
 @api_roles(*DRIVERS)
+@schemas(post={200: ("Status", STATUS)})
 def player_action(action: str):
     """Transport controls.
     ---
@@ -125,7 +131,6 @@ def player_action(action: str):
       parameters:
         - {in: path, name: action, required: true, schema: {type: string, enum: [play, pause, next, stop, volume, seek]}}
       responses:
-        200: {description: Status, content: {application/json: {schema: {$ref: '#/components/schemas/PlayerStatus'}}}}
         404: {$ref: '#/components/responses/Error'}
         422: {$ref: '#/components/responses/Error'}
     """
@@ -134,9 +139,9 @@ def player_action(action: str):
     if action in ("play", "pause", "next", "stop"):
         getattr(player, action)()
     elif action in ("volume", "seek"):
-        body = json_body()
+        sent = request.get_json(silent=True)
         key = "volume" if action == "volume" else "seconds"
-        value = body.get(key)
+        value = sent.get(key) if isinstance(sent, dict) else None
         if not isinstance(value, int | float) or isinstance(value, bool) or not (
                 0 <= value <= (100 if action == "volume" else MAX_SEEK_S)):
             raise Invalid(_("Send {\"%(key)s\": a number} (volume 0 to 100).", key=key))

@@ -6,18 +6,22 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.access import can_change_site, can_see_site
+from ..auth.scope import can_change_site, can_see_site
 from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..screenings.readiness import FULL, check_screening, latest, readiness_dict
 from ..screenings.single import screening_or_404
 from .blueprint import bp
-from .helpers import api_roles
+from .helpers import api_roles, schemas
+from .schemas import COMPONENTS
 from .views import STAFF
+
+READINESS = COMPONENTS["Readiness"]()
 
 
 @bp.route("/v1/screenings/<screening_id>/readiness", methods=["GET", "POST"])
 @api_roles(*STAFF)
+@schemas(get={200: ("The latest check", READINESS)}, post={200: ("The check just run", READINESS)})
 def readiness(screening_id: str):
     """Whether a screening's playlist will play.
     ---
@@ -26,7 +30,6 @@ def readiness(screening_id: str):
       parameters:
         - {in: path, name: screening_id, required: true, schema: {type: string, format: uuid}}
       responses:
-        200: {description: The latest check, content: {application/json: {schema: {$ref: '#/components/schemas/Readiness'}}}}
         403: {$ref: '#/components/responses/Error'}
         404: {$ref: '#/components/responses/Error'}
     post:
@@ -34,7 +37,6 @@ def readiness(screening_id: str):
       parameters:
         - {in: path, name: screening_id, required: true, schema: {type: string, format: uuid}}
       responses:
-        200: {description: The check just run, content: {application/json: {schema: {$ref: '#/components/schemas/Readiness'}}}}
         403: {$ref: '#/components/responses/Error'}
         404: {$ref: '#/components/responses/Error'}
         409: {$ref: '#/components/responses/Error'}
@@ -46,9 +48,9 @@ def readiness(screening_id: str):
         check = latest(row)
         if check is None:
             raise NotFound(_("This screening has not been checked yet."))
-        return jsonify(readiness_dict(check))
+        return jsonify(READINESS.dump(readiness_dict(check)))
     if not can_change_site(current_user, row.site):
         raise Forbidden(_("Your role may not change this site."))
     check = check_screening(row, FULL)
     db.session.commit()
-    return jsonify(readiness_dict(check))
+    return jsonify(READINESS.dump(readiness_dict(check)))

@@ -5,12 +5,15 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 from flask_login import current_user
 
+from ..auth.scope import township_for
 from ..reports.card import card_dict, monthly_card, rules_from
 from ..reports.months import parse_month
-from ..reports.rating import parse_sort, rate, rating_dict, sort_ratings, weights_from
-from ..reports.rollup import rollup, rollup_dict, rollup_scope
+from ..reports.rating import parse_sort, rate, sort_ratings, weights_from
+from ..reports.rollup import rollup, rollup_dict
 from .blueprint import bp
-from .helpers import api_roles, paging
+from .helpers import api_roles, paging, schemas
+from .schemas import COMPONENTS
+from .schemas.reports import RatingList
 from .views import STAFF, site_by_code
 
 
@@ -21,6 +24,7 @@ def _settings() -> tuple[str, list]:
 
 @bp.get("/v1/reports/monthly")
 @api_roles(*STAFF)
+@schemas(get={200: ("The card", COMPONENTS["ReportCard"]())})
 def report_monthly():
     """A site's monthly report card (月报卡).
     ---
@@ -30,7 +34,6 @@ def report_monthly():
         - {in: query, name: site, required: true, schema: {type: string}}
         - {in: query, name: month, schema: {type: string, pattern: '^\\d{4}-\\d{2}$'}, description: 'YYYY-MM, a local calendar month; default this month'}
       responses:
-        200: {description: The card, content: {application/json: {schema: {$ref: '#/components/schemas/ReportCard'}}}}
         401: {$ref: '#/components/responses/Error'}
         403: {$ref: '#/components/responses/Error'}
         404: {$ref: '#/components/responses/Error'}
@@ -39,11 +42,13 @@ def report_monthly():
     tz, rules = _settings()
     month = parse_month(request.args.get("month"), tz=tz)
     site = site_by_code(request.args.get("site"))
-    return jsonify(card_dict(monthly_card(site, month, tz=tz, rules=rules), tz=tz))
+    return jsonify(COMPONENTS["ReportCard"]().dump(
+        card_dict(monthly_card(site, month, tz=tz, rules=rules), tz=tz)))
 
 
 @bp.get("/v1/reports/township")
 @api_roles(*STAFF)
+@schemas(get={200: ("The roll-up", COMPONENTS["ReportRollup"]())})
 def report_township():
     """The roll-up of a township's cards (or the city's, without a name) with escalating alerts.
     ---
@@ -53,7 +58,6 @@ def report_township():
         - {in: query, name: name, schema: {type: string}, description: 'the township; omitted: the city (administrators) or the officer''s own township'}
         - {in: query, name: month, schema: {type: string, pattern: '^\\d{4}-\\d{2}$'}}
       responses:
-        200: {description: The roll-up, content: {application/json: {schema: {$ref: '#/components/schemas/ReportRollup'}}}}
         401: {$ref: '#/components/responses/Error'}
         403: {$ref: '#/components/responses/Error'}
         404: {$ref: '#/components/responses/Error'}
@@ -61,12 +65,14 @@ def report_township():
     """
     tz, rules = _settings()
     month = parse_month(request.args.get("month"), tz=tz)
-    unit = rollup_scope(current_user, request.args.get("name"))
-    return jsonify(rollup_dict(rollup(unit, month, tz=tz, rules=rules), tz=tz))
+    unit = township_for(current_user, request.args.get("name"))
+    return jsonify(COMPONENTS["ReportRollup"]().dump(
+        rollup_dict(rollup(unit, month, tz=tz, rules=rules), tz=tz)))
 
 
 @bp.get("/v1/reports/rating")
 @api_roles(*STAFF)
+@schemas(get={200: ("The sites with their stars", RatingList())})
 def report_rating():
     """The five-star rating of the sites of a township (or the city) for a month, with reasons.
     ---
@@ -80,37 +86,6 @@ def report_rating():
         - limit
         - offset
       responses:
-        200:
-          description: The sites with their stars
-          content:
-            application/json:
-              schema:
-                type: object
-                required: [items, total]
-                properties:
-                  total: {type: integer}
-                  items:
-                    type: array
-                    items:
-                      type: object
-                      required: [site, name, township, stars, score, criteria]
-                      properties:
-                        site: {type: string}
-                        name: {type: string}
-                        township: {type: string, nullable: true}
-                        stars: {type: integer, minimum: 0, maximum: 5}
-                        score: {type: number, nullable: true, description: 'the weighted score 0..1; null when not rated'}
-                        summary: {type: string}
-                        criteria:
-                          type: array
-                          items:
-                            type: object
-                            required: [criterion, weight, score, reason]
-                            properties:
-                              criterion: {type: string, enum: [quotas, coverage, attendance, reporting]}
-                              weight: {type: number, description: 'the configured weight, the weights scaled to sum to 1'}
-                              score: {type: number, nullable: true, description: '0..1; null when it does not apply to the site'}
-                              reason: {type: string}
         401: {$ref: '#/components/responses/Error'}
         403: {$ref: '#/components/responses/Error'}
         404: {$ref: '#/components/responses/Error'}
@@ -118,11 +93,11 @@ def report_rating():
     """
     tz, rules = _settings()
     month = parse_month(request.args.get("month"), tz=tz)
-    unit = rollup_scope(current_user, request.args.get("township") or None)
+    unit = township_for(current_user, request.args.get("township") or None)
     limit, offset = paging()
     sort = parse_sort(request.args.get("sort"))
     ratings = rate(rollup(unit, month, tz=tz, rules=rules).cards, month=month, tz=tz,
                    weights=weights_from(current_app.config["RATING_CRITERIA"]))
     ratings = sort_ratings(ratings, sort)
-    return jsonify(items=[rating_dict(r) for r in ratings[offset:offset + limit]],
-                   total=len(ratings))
+    return jsonify(RatingList().dump({
+        "items": ratings[offset:offset + limit], "total": len(ratings)}))

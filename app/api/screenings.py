@@ -7,39 +7,34 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth.access import can_change_site, can_see_site, visible_sites
+from ..auth.scope import can_change_site, can_see_site, visible_screenings
 from ..dates import parse_moment
 from ..errors import Conflict, Forbidden, Invalid
 from ..extensions import db
 from ..models import PlayLog, Screening, Site
+from ..screenings.checks import warning_dicts
 from ..screenings.playlist import resolve_items
 from ..screenings.single import (
     cancel_screening,
     create_screening,
-    screening_dict,
     screening_or_404,
     update_screening,
 )
 from .blueprint import bp
-from .helpers import api_roles, json_body
+from .helpers import api_roles, body
+from .helpers import schemas as declare
+from .schemas import COMPONENTS
+from .schemas import screenings as schemas
 from .views import STAFF, page_of, site_by_code
 
-FIELDS = {"site", "starts_at", "ends_at", "topic", "audience", "items", "notes", "force",
-          "status", "reason"}
+SCREENING = schemas.Screening()
 
 
-def _body() -> dict:
-    body = json_body()
-    if unknown := set(body) - FIELDS:
-        raise Invalid(_("Unknown field %(f)s.", f=", ".join(sorted(unknown))))
-    if "items" in body and not isinstance(body["items"], list):
-        raise Invalid(_("items is a list of {sha256} or {title_id}."))
-    for key in ("site", "topic", "audience", "notes", "reason"):
-        if key in body and body[key] is not None and not isinstance(body[key], str):
-            raise Invalid(_("Field %(f)s has the wrong type.", f=key))
-    if body.get("force") is not None and not isinstance(body["force"], bool):
-        raise Invalid(_("Field %(f)s has the wrong type.", f="force"))  # "false" is not false
-    return body
+def screening_answer(row: Screening, warnings=()) -> dict:
+    """The screening as the API answers it, with the planning checks' warnings."""
+    answer = SCREENING.dump(row)
+    answer["warnings"] = warning_dicts(list(warnings))
+    return answer
 
 
 def _changeable(site: Site) -> Site:
@@ -57,6 +52,8 @@ def _assumed_note(assumed: bool) -> list[dict]:
 
 @bp.route("/v1/screenings", methods=["GET", "POST"])
 @api_roles(*STAFF)
+@declare(get={200: ("Screenings", COMPONENTS["ScreeningList"])},
+         post={"body": COMPONENTS["ScreeningIn"], 201: ("Planned", COMPONENTS["Screening"])})
 def screenings():
     """List or plan screenings.
     ---
@@ -69,23 +66,16 @@ def screenings():
         - {in: query, name: status, schema: {type: string}}
         - limit
         - offset
-      responses:
-        200: {description: Screenings, content: {application/json: {schema: {$ref: '#/components/schemas/ScreeningList'}}}}
     post:
       summary: Plan a screening (409 when it overlaps another at the site, unless force)
-      requestBody:
-        required: true
-        content: {application/json: {schema: {$ref: '#/components/schemas/ScreeningIn'}}}
       responses:
-        201: {description: Planned, content: {application/json: {schema: {$ref: '#/components/schemas/Screening'}}}}
         404: {description: No site with that code, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
         409: {$ref: '#/components/responses/Error'}
         422: {$ref: '#/components/responses/Error'}
     """
     tz = current_app.config["TIMEZONE"]
     if request.method == "GET":
-        query = select(Screening).where(
-            Screening.site_id.in_(visible_sites(current_user).with_only_columns(Site.id)))
+        query = visible_screenings(current_user)
         args = request.args
         if args.get("site"):
             query = query.where(Screening.site_id == site_by_code(args["site"]).id)
@@ -95,26 +85,26 @@ def screenings():
             query = query.where(Screening.starts_at < parse_moment(args["to"], "to", tz)[0])
         if args.get("status"):
             query = query.where(Screening.status == args["status"])
-        return page_of(query.order_by(Screening.starts_at), screening_dict)
-    body = _body()
+        return page_of(query.order_by(Screening.starts_at), screening_answer)
+    fields = body()
     for key in ("site", "starts_at", "ends_at", "topic"):
-        if not body.get(key):
+        if not fields.get(key):
             raise Invalid(_("Field %(f)s is required.", f=key))
-    site = _changeable(site_by_code(body["site"]))
-    starts_at, assumed_start = parse_moment(body["starts_at"], "starts_at", tz)
-    ends_at, assumed_end = parse_moment(body["ends_at"], "ends_at", tz)
+    site = _changeable(site_by_code(fields["site"]))
+    starts_at, assumed_start = parse_moment(fields["starts_at"], "starts_at", tz)
+    ends_at, assumed_end = parse_moment(fields["ends_at"], "ends_at", tz)
     try:
         screening, warnings = create_screening(
-            site, starts_at=starts_at, ends_at=ends_at, topic=body["topic"],
-            audience=body.get("audience") or "all",
-            items=resolve_items(site, body.get("items"), viewer=current_user),
-            notes=body.get("notes"), force=bool(body.get("force")), by=current_user.username,
+            site, starts_at=starts_at, ends_at=ends_at, topic=fields["topic"],
+            audience=fields.get("audience") or "all",
+            items=resolve_items(site, fields.get("items"), viewer=current_user),
+            notes=fields.get("notes"), force=bool(fields.get("force")), by=current_user.username,
             viewer=current_user)
     except Conflict as exc:
         db.session.rollback()
         return _conflict(exc)
     db.session.commit()
-    reply = screening_dict(screening, warnings)
+    reply = screening_answer(screening, warnings)
     reply["warnings"] += _assumed_note(assumed_start or assumed_end)
     return jsonify(reply), 201
 
@@ -126,6 +116,8 @@ def _conflict(exc: Conflict):
 
 @bp.route("/v1/screenings/<screening_id>", methods=["GET", "PATCH"])
 @api_roles(*STAFF)
+@declare(get={200: ("Screening", COMPONENTS["Screening"])},
+         patch={"body": COMPONENTS["ScreeningPatch"], 200: ("Changed", COMPONENTS["Screening"])})
 def screening(screening_id: str):
     """Read or change one screening.
     ---
@@ -134,17 +126,12 @@ def screening(screening_id: str):
       parameters:
         - {in: path, name: screening_id, required: true, schema: {type: string, format: uuid}}
       responses:
-        200: {description: Screening, content: {application/json: {schema: {$ref: '#/components/schemas/Screening'}}}}
         404: {$ref: '#/components/responses/Error'}
     patch:
       summary: Change a planned screening, or cancel it with {"status":"cancelled"}
       parameters:
         - {in: path, name: screening_id, required: true, schema: {type: string, format: uuid}}
-      requestBody:
-        required: true
-        content: {application/json: {schema: {$ref: '#/components/schemas/ScreeningPatch'}}}
       responses:
-        200: {description: Changed, content: {application/json: {schema: {$ref: '#/components/schemas/Screening'}}}}
         409: {$ref: '#/components/responses/Error'}
         422: {$ref: '#/components/responses/Error'}
     """
@@ -152,44 +139,33 @@ def screening(screening_id: str):
     if not can_see_site(current_user, row.site):
         raise Forbidden(_("This site is outside your area."))
     if request.method == "GET":
-        return jsonify(screening_dict(row))
+        return jsonify(screening_answer(row))
     _changeable(row.site)
-    body = _body()
-    if "site" in body and body["site"] != row.site.code:
+    fields = body()
+    if "site" in fields and fields["site"] != row.site.code:
         raise Invalid(_("A screening cannot move to another site; cancel it and plan a new one."))
-    if body.get("status") == "cancelled":
-        cancel_screening(row, reason=body.get("reason"), viewer=current_user)
+    if fields.get("status") == "cancelled":
+        cancel_screening(row, reason=fields.get("reason"), viewer=current_user)
         db.session.commit()
-        return jsonify(screening_dict(row))
-    if "status" in body:
+        return jsonify(screening_answer(row))
+    if "status" in fields:
         raise Invalid(_("Only status cancelled can be set; the player sets the others."))
-    body.pop("reason", None)
+    fields.pop("reason", None)
     try:
-        warnings = update_screening(row, body, force=bool(body.get("force")), viewer=current_user)
+        warnings = update_screening(row, fields, force=bool(fields.get("force")),
+                                    viewer=current_user)
     except Conflict as exc:
         db.session.rollback()
         if exc.details is None:
             raise
         return _conflict(exc)
     db.session.commit()
-    return jsonify(screening_dict(row, warnings))
-
-
-def playlog_dict(log: PlayLog) -> dict:
-    return {
-        "id": str(log.id),
-        "screening_id": str(log.screening_id) if log.screening_id else None,
-        "sha256": log.sha256,
-        "started_at": log.started_at.isoformat(),
-        "ended_at": log.ended_at.isoformat() if log.ended_at else None,
-        "played_s": round(log.played_s, 2),
-        "outcome": log.outcome,
-        "error": log.error,
-    }
+    return jsonify(screening_answer(row, warnings))
 
 
 @bp.get("/v1/playlogs")
 @api_roles(*STAFF)
+@declare(get={200: ("Play logs", COMPONENTS["PlayLogList"])})
 def playlogs():
     """Proof of play.
     ---
@@ -201,7 +177,6 @@ def playlogs():
         - limit
         - offset
       responses:
-        200: {description: Play logs, content: {application/json: {schema: {$ref: '#/components/schemas/PlayLogList'}}}}
         422: {$ref: '#/components/responses/Error'}
     """
     query = select(PlayLog)
@@ -214,5 +189,5 @@ def playlogs():
         query = query.where(PlayLog.site_id == site_by_code(request.args["site"]).id)
     else:
         raise Invalid(_("Give ?screening=ID or ?site=CODE."))
-    return page_of(query.order_by(PlayLog.started_at), playlog_dict)
+    return page_of(query.order_by(PlayLog.started_at), schemas.PlayLog().dump)
 

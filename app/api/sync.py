@@ -15,29 +15,21 @@ from flask import Response, current_app, jsonify, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..clock import now as utcnow
 from ..errors import DianjiaoError, NotFound
 from ..extensions import db
 from ..install import is_site
-from ..models.base import utcnow
 from ..sync.bundle import BundleError, open_bundle
 from ..sync.export import export_bundle
 from ..sync.importer import Refused, import_bundle
 from ..sync.net import check_pull
-from ..views import error_response
 from .blueprint import bp
-from .spec import SCHEMAS
+from .errors import envelope
+from .helpers import schemas
+from .schemas import COMPONENTS
 
 _one_at_a_time = threading.Lock()
-_COUNTS = {k: {"type": "integer"} for k in ("inserted", "updated", "unchanged", "conflicts")}
-SCHEMAS["SyncImport"] = {"type": "object", "properties": {
-    "digest": {"type": "string"}, "origin": {"type": "string"}, "kind": {"type": "string"},
-    "seq": {"type": "integer"}, "already_imported": {"type": "boolean"},
-    "imported_at": {"type": "string", "format": "date-time",
-                    "description": "when it was imported before (already_imported only)"},
-    **_COUNTS,
-    "tables": {"type": "object", "additionalProperties": {
-        "type": "object", "properties": _COUNTS}},
-    "warnings": {"type": "array", "items": {"type": "string"}}}}
+SUMMARY = COMPONENTS["SyncImport"]()
 
 
 class TooLarge(DianjiaoError):
@@ -89,11 +81,13 @@ def _dated(response: Response) -> Response:
 def _refusal(status: int, code: str, message: str):
     """The JSON error, its code the refusal's reason (signature, revoked, clock, ...)."""
     db.session.rollback()
-    response, _status = error_response(status, code, message)
+    response, _status = envelope(status, code, message)
     return _dated(response), status
 
 
 @bp.post("/v1/sync/bundles")
+@schemas(post={201: ("Imported; the import summary", SUMMARY),
+               200: ("Already imported before; nothing changed", SUMMARY)})
 def sync_bundles():
     """Import a site's bundle on the hub (its HMAC signature is its authentication).
     ---
@@ -112,8 +106,6 @@ def sync_bundles():
           application/zip: {schema: {type: string, format: binary}}
           multipart/form-data: {schema: {type: object, properties: {bundle: {type: string, format: binary}}}}
       responses:
-        201: {description: Imported; the import summary, content: {application/json: {schema: {$ref: '#/components/schemas/SyncImport'}}}}
-        200: {description: Already imported before; nothing changed, content: {application/json: {schema: {$ref: '#/components/schemas/SyncImport'}}}}
         403: {$ref: '#/components/responses/Error'}
         404: {$ref: '#/components/responses/Error'}
         413: {$ref: '#/components/responses/Error'}
@@ -135,7 +127,7 @@ def sync_bundles():
         return _refusal(exc.status, exc.reason, exc.message)
     except TooLarge as exc:
         return _refusal(exc.status, exc.code, exc.message)
-    return _dated(jsonify(summary)), 200 if summary["already_imported"] else 201
+    return _dated(jsonify(SUMMARY.dump(summary))), 200 if summary["already_imported"] else 201
 
 
 @bp.get("/v1/sync/bundles/outbound")

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from flask import jsonify, request
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.roles import OFFICERS
-from ..errors import Invalid
 from ..extensions import db
 from ..models.teaching import TeachingPlan
 from ..teaching.changes import update_plan
@@ -16,14 +14,18 @@ from ..teaching.lacks import batch_link
 from ..teaching.progress import plan_progress
 from ..teaching.shape import plan_dict, plan_or_404, visible_plans
 from .blueprint import bp
-from .helpers import api_roles, json_body
+from .helpers import api_roles, body, schemas
+from .schemas import COMPONENTS
 from .views import page_of
 
-FIELDS = {"name", "starts_on", "ends_on", "sites", "move_window_days", "sessions", "force"}
+PLAN = COMPONENTS["TeachingPlan"]()
 
 
 @bp.route("/v1/teaching-plans", methods=["GET", "POST"])
 @api_roles(*OFFICERS)
+@schemas(get={200: ("Plans", COMPONENTS["TeachingPlanList"])},
+         post={"body": COMPONENTS["TeachingPlanIn"],
+               201: ("Issued", COMPONENTS["TeachingPlanIssued"]())})
 def teaching_plans():
     """List or issue teaching plans.
     ---
@@ -32,37 +34,31 @@ def teaching_plans():
       parameters:
         - limit
         - offset
-      responses:
-        200: {description: Plans, content: {application/json: {schema: {$ref: '#/components/schemas/TeachingPlanList'}}}}
     post:
       summary: Issue a plan; each session's dates become screenings at every covered site
-      requestBody:
-        required: true
-        content: {application/json: {schema: {$ref: '#/components/schemas/TeachingPlanIn'}}}
       responses:
-        201: {description: Issued, content: {application/json: {schema: {$ref: '#/components/schemas/TeachingPlanIssued'}}}}
+        403: {$ref: '#/components/responses/Error'}
         409: {$ref: '#/components/responses/Error'}
         422: {$ref: '#/components/responses/Error'}
     """
     if request.method == "GET":
         return page_of(visible_plans(current_user).order_by(
-            TeachingPlan.starts_on.desc(), TeachingPlan.name), plan_dict)
-    body = json_body()
-    if unknown := set(body) - FIELDS:
-        raise Invalid(_("Unknown field %(f)s.", f=", ".join(sorted(unknown))))
-    if body.get("force") is not None and not isinstance(body["force"], bool):
-        raise Invalid(_("Field %(f)s has the wrong type.", f="force"))
-    issued = issue_plan(body, user=current_user, force=bool(body.get("force")))
+            TeachingPlan.starts_on.desc(), TeachingPlan.name), lambda row: PLAN.dump(plan_dict(row)))
+    fields = body()
+    issued = issue_plan(fields, user=current_user, force=bool(fields.get("force")))
     db.session.commit()
     reply = plan_dict(issued.plan, screenings=issued.made)
     reply.update(screenings_made=issued.made, sites_covered=issued.sites,
                  overlaps=[o.as_dict() for o in issued.overlaps], lacking=issued.lacks,
                  batch_url=batch_link(issued.plan, issued.lacks))
-    return jsonify(reply), 201
+    return jsonify(COMPONENTS["TeachingPlanIssued"]().dump(reply)), 201
 
 
 @bp.route("/v1/teaching-plans/<plan_id>", methods=["GET", "PATCH"])
 @api_roles(*OFFICERS)
+@schemas(get={200: ("Plan", PLAN)},
+         patch={"body": COMPONENTS["TeachingPlanPatch"],
+                200: ("Changed", COMPONENTS["TeachingPlanChanged"]())})
 def teaching_plan(plan_id: str):
     """Read or change one teaching plan.
     ---
@@ -71,35 +67,31 @@ def teaching_plan(plan_id: str):
       parameters:
         - {in: path, name: plan_id, required: true, schema: {type: string, format: uuid}}
       responses:
-        200: {description: Plan, content: {application/json: {schema: {$ref: '#/components/schemas/TeachingPlan'}}}}
         404: {$ref: '#/components/responses/Error'}
     patch:
       summary: Change a plan's name, window or sessions; the sites' untouched screenings follow
       parameters:
         - {in: path, name: plan_id, required: true, schema: {type: string, format: uuid}}
-      requestBody:
-        required: true
-        content: {application/json: {schema: {$ref: '#/components/schemas/TeachingPlanPatch'}}}
       responses:
-        200: {description: Changed, content: {application/json: {schema: {$ref: '#/components/schemas/TeachingPlanChanged'}}}}
+        403: {$ref: '#/components/responses/Error'}
         404: {$ref: '#/components/responses/Error'}
         409: {$ref: '#/components/responses/Error'}
         422: {$ref: '#/components/responses/Error'}
     """
     plan = plan_or_404(plan_id, current_user)
     if request.method == "GET":
-        return jsonify(plan_dict(plan))
-    body = json_body()
-    changed = update_plan(plan, body, user=current_user)
+        return jsonify(PLAN.dump(plan_dict(plan)))
+    changed = update_plan(plan, body(), user=current_user)
     db.session.commit()
     reply = plan_dict(plan)
     reply.update(followed=changed.followed, screenings_made=changed.made,
                  dropped=changed.dropped, overlaps=[o.as_dict() for o in changed.overlaps])
-    return jsonify(reply)
+    return jsonify(COMPONENTS["TeachingPlanChanged"]().dump(reply))
 
 
 @bp.get("/v1/teaching-plans/<plan_id>/progress")
 @api_roles(*OFFICERS)
+@schemas(get={200: ("Progress", COMPONENTS["TeachingPlanProgress"]())})
 def teaching_plan_progress(plan_id: str):
     """How a plan is followed.
     ---
@@ -108,7 +100,7 @@ def teaching_plan_progress(plan_id: str):
       parameters:
         - {in: path, name: plan_id, required: true, schema: {type: string, format: uuid}}
       responses:
-        200: {description: Progress, content: {application/json: {schema: {$ref: '#/components/schemas/TeachingPlanProgress'}}}}
         404: {$ref: '#/components/responses/Error'}
     """
-    return jsonify(plan_progress(plan_or_404(plan_id, current_user)))
+    progress = plan_progress(plan_or_404(plan_id, current_user))
+    return jsonify(COMPONENTS["TeachingPlanProgress"]().dump(progress))

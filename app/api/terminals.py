@@ -7,14 +7,16 @@ from datetime import UTC, datetime
 from flask import current_app, jsonify
 from flask_login import current_user
 
-from ..auth.access import visible_sites
+from ..auth.scope import visible_sites
 from ..terminals.services import Limits, terminal_dict, terminals
 from .blueprint import bp
-from .helpers import api_roles, paging
+from .helpers import api_roles, paging, schemas
+from .schemas import COMPONENTS
 
 
 @bp.get("/v1/terminals")
 @api_roles("admin", "township")
+@schemas(get={200: ("The sites", COMPONENTS["TerminalList"])})
 def terminals_list():
     """The enrolled or health-reporting sites of the user's area, worst first.
     ---
@@ -30,7 +32,6 @@ def terminals_list():
         - limit
         - offset
       responses:
-        200: {description: The sites, content: {application/json: {schema: {$ref: '#/components/schemas/TerminalList'}}}}
         401: {$ref: '#/components/responses/Error'}
         403: {$ref: '#/components/responses/Error'}
         422: {$ref: '#/components/responses/Error'}
@@ -38,5 +39,5 @@ def terminals_list():
     limit, offset = paging()
     rows = terminals(visible_sites(current_user), now=datetime.now(UTC),
                      limits=Limits.from_config(current_app.config))
-    return jsonify(items=[terminal_dict(r) for r in rows[offset:offset + limit]],
-                   total=len(rows))
+    return jsonify(COMPONENTS["TerminalList"]().dump({
+        "items": [terminal_dict(r) for r in rows[offset:offset + limit]], "total": len(rows)}))

@@ -1,6 +1,8 @@
 """The HTTP API under /api/v1 and its OpenAPI document at /api/openapi.json.
 
-Each view's docstring carries its OpenAPI operation after '---'; apispec reads them.
+Each view's docstring carries its OpenAPI operation after '---' (summary, parameters, error
+statuses); its body and answers are the marshmallow schemas of app/api/schemas it declares with
+`schemas(...)`. apispec writes both into the document (app/api/spec.py).
 """
 
 from __future__ import annotations
@@ -10,16 +12,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from ..auth.access import can_see_site, visible_sites
 from ..auth.roles import STAFF
-from ..catalog.titles import create_title, file_visible, search_titles, title_dict
+from ..auth.scope import can_see_site, visible_sites
+from ..catalog.approval import approve_township
+from ..catalog.titles import create_title, file_visible, search_titles
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..models import FileEntry, LibraryRoot, MediaFile, Site
 from ..models.places import SITE_KINDS
-from ..places.services import filter_sites, site_dict
+from ..places.services import filter_sites
 from .blueprint import bp
-from .helpers import api_roles, json_body, paging
+from .helpers import api_roles, body, paging, schemas
+from .schemas import COMPONENTS, catalog
 
 
 def page_of(query, to_dict):
@@ -42,6 +46,7 @@ def site_by_code(code: str | None) -> Site:
 
 @bp.get("/v1/sites")
 @api_roles(*STAFF)
+@schemas(get={200: ("Sites", COMPONENTS["SiteList"])})
 def sites():
     """List the sites the caller may see.
     ---
@@ -53,7 +58,6 @@ def sites():
         - limit
         - offset
       responses:
-        200: {description: Sites, content: {application/json: {schema: {$ref: '#/components/schemas/SiteList'}}}}
         401: {$ref: '#/components/responses/Error'}
         422: {$ref: '#/components/responses/Error'}
     """
@@ -62,21 +66,12 @@ def sites():
         raise Invalid(_("kind must be one of %(kinds)s.", kinds=", ".join(SITE_KINDS)))
     query = filter_sites(visible_sites(current_user), kind=kind,
                          township=request.args.get("township"))
-    return page_of(query, site_dict)
-
-
-def file_dict(media: MediaFile, paths: list[str]) -> dict:
-    return {
-        "id": str(media.id), "sha256": media.sha256, "size": media.size,
-        "duration_s": media.duration_s, "container": media.container,
-        "video_codec": media.video_codec, "audio_codec": media.audio_codec,
-        "width": media.width, "height": media.height,
-        "title_id": str(media.title_id) if media.title_id else None, "paths": paths,
-    }
+    return page_of(query, catalog.Site().dump)
 
 
 @bp.get("/v1/files")
 @api_roles(*STAFF)
+@schemas(get={200: ("Files", COMPONENTS["FileList"])})
 def files():
     """List the media files present at a site now.
     ---
@@ -87,7 +82,6 @@ def files():
         - limit
         - offset
       responses:
-        200: {description: Files, content: {application/json: {schema: {$ref: '#/components/schemas/FileList'}}}}
         403: {$ref: '#/components/responses/Error'}
         404: {$ref: '#/components/responses/Error'}
         422: {$ref: '#/components/responses/Error'}
@@ -110,11 +104,14 @@ def files():
         .order_by(FileEntry.relpath)
     ):
         paths.setdefault(entry.media_file_id, []).append(f"{root_path.rstrip('/')}/{entry.relpath}")
-    return jsonify(items=[file_dict(m, paths.get(m.id, [])) for m in media], total=total)
+    found = [{"media": m, "paths": paths.get(m.id, [])} for m in media]
+    return jsonify(items=catalog.File(many=True).dump(found), total=total)
 
 
 @bp.route("/v1/titles", methods=["GET", "POST"])
 @api_roles(*STAFF)
+@schemas(get={200: ("Titles", COMPONENTS["TitleList"])},
+         post={"body": catalog.TitleIn(), 201: ("Created", catalog.Title())})
 def titles():
     """Search titles or create one.
     ---
@@ -129,15 +126,9 @@ def titles():
         - {in: query, name: site, schema: {type: string}}
         - limit
         - offset
-      responses:
-        200: {description: Titles, content: {application/json: {schema: {$ref: '#/components/schemas/TitleList'}}}}
     post:
       summary: Create a title, optionally attaching files by SHA-256
-      requestBody:
-        required: true
-        content: {application/json: {schema: {$ref: '#/components/schemas/TitleIn'}}}
       responses:
-        201: {description: Created, content: {application/json: {schema: {$ref: '#/components/schemas/Title'}}}}
         403: {$ref: '#/components/responses/Error'}
         422: {$ref: '#/components/responses/Error'}
     """
@@ -152,26 +143,22 @@ def titles():
         q=args.get("q"), series=args.get("series"), topic=args.get("topic"),
         audience=args.get("audience"), approved=None if not approved else approved == "true",
         site=site)
-    return page_of(query, title_dict)
+    return page_of(query, catalog.Title().dump)
 
 
 def create():
-    body = json_body()
-    fields = {"name": str, "series": (str, type(None)), "topics": list, "audience": str,
-              "approved": bool, "sha256": list, "producer": (str, type(None)),
-              "year": (int, type(None)), "summary": (str, type(None))}
-    for key, value in body.items():
-        if key not in fields:
-            raise Invalid(_("Unknown field %(f)s.", f=key))
-        if not isinstance(value, fields[key]) or isinstance(value, bool) and key == "year":
-            raise Invalid(_("Field %(f)s has the wrong type.", f=key))
-    if "name" not in body:
-        raise Invalid(_("A title needs a name."))
-    if body.get("approved") and current_user.role not in ("admin", "township"):
+    fields = body()
+    if fields.get("approved") and current_user.role not in ("admin", "township"):
         raise Forbidden(_("Only the township or an administrator approves titles."))
-    title = create_title(approved_by=current_user.username, may_attach=file_visible, **body)
+    # `approved` is the city's approval; a township officer's is for their township's sites.
+    township = bool(fields.get("approved")) and current_user.role == "township"
+    if township:
+        fields["approved"] = False
+    title = create_title(approved_by=current_user.username, may_attach=file_visible, **fields)
+    if township:
+        approve_township(title, current_user)
     db.session.commit()
-    return jsonify(title_dict(title)), 201
+    return jsonify(catalog.Title().dump(title)), 201
 
 
 @bp.get("/openapi.json")

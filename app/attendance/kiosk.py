@@ -9,7 +9,7 @@ long-lived device cookie holds one person per phone per screening.
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from flask import (
     Response,
@@ -25,30 +25,38 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
 
-from ..auth.access import can_change_site, can_see_site, roles_required
+from .. import clock
+from ..auth.access import roles_required
 from ..auth.roles import STAFF
+from ..auth.scope import can_change_site, can_see_screening
 from ..errors import Conflict, DianjiaoError, Forbidden, Invalid, NotFound
-from ..extensions import db, limiter, one_writer
+from ..extensions import limiter
 from ..lookup import by_id
-from ..models import Attendance, Person, Screening, Site
-from ..people.services import search_people
+from ..models import Attendance, Person, Screening
+from ..pages import save, unit_of_work
 from ..public_url import public_url, unreachable
 from ..qrcodes import svg as draw_qr
 from ..screenings.forms import ConfirmForm
 from ..screenings.single import screening_or_404
 from . import qr
 from .blueprint import bp
+from .current import (
+    current_screening,
+    next_screening,
+    people_to_sign,
+    phone_sign_in,
+    share_phone,
+    signed_count,
+    site_id_of,
+)
 from .services import (
     is_open,
     screening_villages,
     sign_in,
-    sign_in_villages,
     signable_person,
     undo,
     undoable,
-    villages_of,
     window,
 )
 
@@ -57,12 +65,7 @@ MAX_RESULTS = 20
 PHONE_GRANT_S = 15 * 60  # after a valid scan, the phone may search and sign in this long
 DEVICE_COOKIE = "dianjiao_device"
 DEVICE_MAX_AGE = 5 * 365 * 24 * 3600
-SIGNED_STATUSES = ("present", "late")
 
-
-def _now() -> datetime:
-    """The current time (tests replace this to step past the undo time or a QR slot)."""
-    return datetime.now(UTC)
 
 
 def _phone_limit() -> str:
@@ -70,41 +73,6 @@ def _phone_limit() -> str:
 
 
 # --- which screening ---------------------------------------------------------------------------
-
-def current_screening(site: Site, now: datetime) -> Screening | None:
-    """The site's screening whose sign-in window is open; of several, the next to start."""
-    config = current_app.config
-    rows = db.session.scalars(select(Screening).where(
-        Screening.site_id == site.id, Screening.status != "cancelled",
-        Screening.starts_at <= now + timedelta(minutes=int(config["SIGNIN_OPENS_MIN"])),
-        Screening.ends_at >= now - timedelta(minutes=int(config["SIGNIN_CLOSES_MIN"])))).all()
-    rows = [s for s in rows if is_open(s, now)]
-    # one that has not ended yet wins over one that has (people at the door are for what comes)
-    return min(rows, key=lambda s: (s.ends_at < now, s.starts_at), default=None)
-
-
-def next_screening(site: Site, now: datetime) -> Screening | None:
-    opens = timedelta(minutes=int(current_app.config["SIGNIN_OPENS_MIN"]))
-    return db.session.scalar(select(Screening).where(
-        Screening.site_id == site.id, Screening.status != "cancelled",
-        Screening.starts_at > now + opens).order_by(Screening.starts_at).limit(1))
-
-
-def signed_count(screening: Screening) -> int:
-    return db.session.scalar(select(func.count(Attendance.id)).where(
-        Attendance.screening_id == screening.id, Attendance.status.in_(SIGNED_STATUSES))) or 0
-
-
-def _find(q: str, screening: Screening, *, township: bool) -> list[Person]:
-    """People of the screening's villages, or with `township` (someone from another village,
-    asked for explicitly) of its site's township, the screening's own first."""
-    q = " ".join(q.split())[:40]
-    if not q:
-        return []
-    query = search_people(q, villages=villages_of(screening),
-                          within=sign_in_villages(screening.site, township=township))
-    return db.session.scalars(query.limit(MAX_RESULTS)).all()
-
 
 def _other_villages() -> bool:
     """Whether the search asked for someone from another village (the box ticked)."""
@@ -114,7 +82,7 @@ def _other_villages() -> bool:
 def phone_url(screening: Screening) -> str:
     """The absolute address in the QR code, on the host the page was opened by."""
     return public_url("attendance.phone_entry", screening_id=screening.id,
-                      code=qr.current_code(screening.id, _now()))
+                      code=qr.current_code(screening.id, clock.now()))
 
 
 
@@ -123,7 +91,7 @@ def phone_url(screening: Screening) -> str:
 def kiosk_page(error: str | None = None, status: int = 200):
     """The kiosk's one page (served as /kiosk by auth.kiosk): search, sign, undo, count, QR."""
     site = current_user.site
-    now = _now()
+    now = clock.now()
     screening = current_screening(site, now) if site else None
     if screening is None:
         upcoming = next_screening(site, now) if site else None
@@ -131,7 +99,7 @@ def kiosk_page(error: str | None = None, status: int = 200):
                                next=upcoming, next_opens=window(upcoming)[0] if upcoming else None
                                ), status
     shown = by_id(Attendance, request.args.get("shown"))
-    if shown is not None and _site_id(shown) != site.id:
+    if shown is not None and site_id_of(shown) != site.id:
         shown = None
     new = shown is not None and request.args.get("new") == "1"
     undo_left = int(UNDO_S - (now - shown.signed_at).total_seconds()) if new else 0
@@ -140,16 +108,12 @@ def kiosk_page(error: str | None = None, status: int = 200):
     return render_template(
         "attendance/kiosk.html", site=site, screening=screening, window=window(screening),
         count=signed_count(screening), q=q, other=other,
-        results=_find(q, screening, township=other),
+        results=people_to_sign(q, screening, township=other, limit=MAX_RESULTS),
         villages=screening_villages(screening), shown=shown, new=new, can_undo=can_undo,
         undo_left=undo_left, undo_s=UNDO_S,
         error=error, walkin=bool(request.form.get("walkin_name")), loopback=unreachable(),
         rotate_s=qr.rotate_s(),
     ), status
-
-
-def _site_id(row: Attendance):
-    return db.session.get(Screening, row.screening_id).site_id
 
 
 def _kiosk_screening(value) -> Screening:
@@ -171,14 +135,12 @@ def kiosk_sign():
             person = signable_person(form["person_id"], screening.site)
         elif form.get("village") not in {v.name for v in screening_villages(screening)}:
             raise Invalid(_("Choose the village."))
-        with one_writer():
+        with unit_of_work(one_at_a_time=True):
             result = sign_in(screening, method="kiosk", person=person,
                              walkin_name=form.get("walkin_name"), village=form.get("village"),
                              recorded_by=current_user.username,
-                             device=request.headers.get("User-Agent"), now=_now())
-            db.session.commit()
+                             device=request.headers.get("User-Agent"), now=clock.now())
     except DianjiaoError as exc:
-        db.session.rollback()
         return kiosk_page(exc.message, exc.status)
     return redirect(url_for("auth.kiosk", shown=result.attendance.id,
                             new="1" if result.signed_now else "0"), 303)
@@ -187,23 +149,23 @@ def kiosk_sign():
 @bp.route("/kiosk/undo/<attendance_id>", methods=["POST"])
 @roles_required("kiosk")
 def kiosk_undo(attendance_id: str):
-    """Take back a kiosk sign-in of this kiosk's site within UNDO_S seconds."""
+    """Take back a kiosk sign-in of this kiosk's site within UNDO_S seconds (kiosk.js asks for
+    JSON: a refusal then comes as the error envelope)."""
     row = by_id(Attendance, attendance_id)
     wants_json = request.accept_mimetypes.best == "application/json"
     try:
-        if row is None:
-            raise NotFound(_("No such sign-in."))
-        if _site_id(row) != current_user.site_id or row.method != "kiosk":
-            raise Forbidden(_("A kiosk can only undo its own site's kiosk sign-ins."))
-        name = row.person.name
-        undo(row, seconds=UNDO_S, now=_now())
+        with unit_of_work():
+            if row is None:
+                raise NotFound(_("No such sign-in."))
+            if site_id_of(row) != current_user.site_id or row.method != "kiosk":
+                raise Forbidden(_("A kiosk can only undo its own site's kiosk sign-ins."))
+            name = row.person.name
+            undo(row, seconds=UNDO_S, now=clock.now())
     except DianjiaoError as exc:
-        db.session.rollback()
         if wants_json:
-            return jsonify(error={"code": exc.code, "message": exc.message}), exc.status
+            raise
         flash(exc.message, "error")
         return redirect(url_for("auth.kiosk"), 303)
-    db.session.commit()
     message = _("Sign-in of %(name)s undone.", name=name)
     if wants_json:
         return jsonify(undone=True, message=message)
@@ -215,7 +177,7 @@ def kiosk_undo(attendance_id: str):
 @roles_required("kiosk")
 def kiosk_count():
     """The current screening and how many have signed in (polled by the kiosk page)."""
-    screening = current_screening(current_user.site, _now()) if current_user.site else None
+    screening = current_screening(current_user.site, clock.now()) if current_user.site else None
     return jsonify(screening_id=str(screening.id) if screening else None,
                    count=signed_count(screening) if screening else 0)
 
@@ -224,7 +186,7 @@ def kiosk_count():
 
 def _visible_screening(screening_id: str) -> Screening:
     screening = screening_or_404(screening_id)
-    if not can_see_site(current_user, screening.site):
+    if not can_see_screening(current_user, screening):
         raise Forbidden(_("This site is outside your area."))
     return screening
 
@@ -244,7 +206,7 @@ def qr_page(screening_id: str):
     """The QR code full screen, for the TV or a laptop when no kiosk is there."""
     screening = _visible_screening(screening_id)
     return render_template("attendance/kiosk_qr.html", screening=screening, form=ConfirmForm(),
-                           open=is_open(screening, _now()), window=window(screening),
+                           open=is_open(screening, clock.now()), window=window(screening),
                            count=signed_count(screening), loopback=unreachable(),
                            rotate_s=qr.rotate_s())
 
@@ -256,11 +218,10 @@ def phone_shared(screening_id: str):
     screening = _visible_screening(screening_id)
     if not can_change_site(current_user, screening.site) or not ConfirmForm().validate_on_submit():
         abort(403)
-    screening.phone_shared = request.form.get("shared") == "1"
-    db.session.commit()
-    flash(_("One phone may now sign in several people.") if screening.phone_shared
-          else _("One phone signs in one person again."), "success")
-    return redirect(url_for("attendance.qr_page", screening_id=screening.id))
+    return save(lambda: share_phone(screening, request.form.get("shared") == "1"),
+                lambda _none: _("One phone may now sign in several people.")
+                if screening.phone_shared else _("One phone signs in one person again."),
+                url_for("attendance.qr_page", screening_id=screening.id), raising=(DianjiaoError,))
 
 
 # --- the phone ---------------------------------------------------------------------------------
@@ -288,19 +249,11 @@ def _device() -> str | None:
     return value if 16 <= len(value) <= 64 and value.isalnum() else None
 
 
-def _device_row(screening: Screening, device: str | None) -> Attendance | None:
-    if device is None:
-        return None
-    return db.session.scalar(select(Attendance).where(
-        Attendance.screening_id == screening.id, Attendance.method == "phone",
-        Attendance.device == device).limit(1))
-
-
 @bp.route("/s/<screening_id>/<code>")
 @limiter.shared_limit(_phone_limit, scope="phone")
 def phone_entry(screening_id: str, code: str):
     """Where the QR code leads: check the code, let this phone in for a while, set its device id."""
-    now = _now()
+    now = clock.now()
     screening = by_id(Screening, screening_id)
     if screening is None or not qr.accepts(screening.id, code, now):
         return _expired()
@@ -329,17 +282,17 @@ def _phone_screening(screening_id: str, now: datetime):
 
 def _phone_page(screening: Screening, *, q: str = "", other: bool = False,
                 result: str | None = None, person: Person | None = None, status: int = 200):
-    mine = _device_row(screening, _device())
+    mine = phone_sign_in(screening, _device())
     return render_template("attendance/phone.html", screening=screening, q=q, other=other,
-                           results=_find(q, screening, township=other), result=result,
-                           person=person, mine=mine), status
+                           results=people_to_sign(q, screening, township=other, limit=MAX_RESULTS),
+                           result=result, person=person, mine=mine), status
 
 
 @bp.route("/s/<screening_id>", methods=["GET"])
 @limiter.shared_limit(_phone_limit, scope="phone")
 def phone_page(screening_id: str):
     """Find your name (people of the screening's villages, at most 20)."""
-    screening, refusal = _phone_screening(screening_id, _now())
+    screening, refusal = _phone_screening(screening_id, clock.now())
     if refusal is not None:
         return refusal
     return _phone_page(screening, q=request.args.get("q", ""), other=_other_villages())
@@ -349,20 +302,18 @@ def phone_page(screening_id: str):
 @limiter.shared_limit(_phone_limit, scope="phone")
 def phone_sign(screening_id: str):
     """Sign one person in from this phone: one person per phone per screening."""
-    now = _now()
+    now = clock.now()
     screening, refusal = _phone_screening(screening_id, now)
     if refusal is not None:
         return refusal
     person = signable_person(request.form.get("person_id"), screening.site)
     device = _device()
-    mine = _device_row(screening, device)
+    mine = phone_sign_in(screening, device)
     if mine is not None and mine.person_id != person.id and not screening.phone_shared:
         return _phone_page(screening, result="refused", person=mine.person, status=409)
     try:
-        with one_writer():
+        with unit_of_work(one_at_a_time=True):
             result = sign_in(screening, method="phone", person=person, device=device, now=now)
-            db.session.commit()
     except Conflict:
-        db.session.rollback()
         return _closed(screening)
     return _phone_page(screening, result="signed" if result.signed_now else "already", person=person)

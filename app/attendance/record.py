@@ -3,18 +3,20 @@ notes and reflections typed afterwards, on one printable page."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..auth.access import roles_required
-from ..extensions import db
+from ..auth.roles import STAFF
+from ..errors import DianjiaoError
 from ..models.people import ATTENDANCE_STATUSES
+from ..pages import save
 from ..screenings.played import logged_titles, play_logs
-from ..screenings.views import STAFF
 from .blueprint import bp
 from .forms import DiscussionForm
-from .rollcall import close_on_view, load, roster, summary
+from .rollcall import close_on_view, load
 from .services import played_minutes
+from .sheet import note_discussion, roster, summary
 
 
 @bp.route("/screenings/<screening_id>/record", methods=["GET", "POST"])
@@ -24,10 +26,10 @@ def record(screening_id: str):
     form = DiscussionForm()
     if request.method == "POST":
         if form.validate_on_submit():
-            screening.discussion = (form.discussion.data or "").strip() or None
-            db.session.commit()
-            flash(_("Discussion notes saved."), "success")
-            return redirect(url_for("attendance.record", screening_id=screening.id))
+            return save(lambda: note_discussion(screening, form.discussion.data),
+                        _("Discussion notes saved."),
+                        url_for("attendance.record", screening_id=screening.id),
+                        raising=(DianjiaoError,))
         if "csrf_token" in form.errors:
             abort(400)
     else:

@@ -7,55 +7,41 @@ expected people nobody marked as absent, as the minute tick would.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
-
-from flask import abort, current_app, flash, render_template, request, url_for
+from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
-from ..auth.access import roles_required, site_or_404
-from ..errors import Conflict
-from ..extensions import db
-from ..models import Attendance, Person, Screening
+from ..auth.access import roles_required
+from ..auth.roles import STAFF
+from ..auth.scope import site_or_404
+from ..errors import DianjiaoError
+from ..models import Screening
 from ..models.people import ATTENDANCE_STATUSES
-from ..pages import save
-from ..people.services import clean_name
-from ..screenings.views import STAFF, _screening
+from ..pages import save, unit_of_work
+from ..screenings.single import screening_or_404
 from .blueprint import bp
 from .forms import PaperEntryForm, RollCallForm
 from .services import (
     close_if_due,
     closed_by_its_site,
-    counts,
     expected_people,
     screening_villages,
-    sign_in,
-    walkin_village,
     window,
 )
+from .sheet import enter_paper_sheet, mark_rollcall, roster, summary
 
 BLANK_LINES = 10
 
 
-@dataclass
-class Row:
-    """One line of the roll-call: a person, their sign-in if any, and whether they are expected."""
-
-    person: Person
-    attendance: Attendance | None
-    expected: bool
-
-
 def load(screening_id: str, *, change: bool = False) -> Screening:
     """The screening for the current user: 404 unknown, 403 outside their sites."""
-    screening = _screening(screening_id)
-    if change:
-        site_or_404(screening.site.code, change=True)
+    try:
+        screening = screening_or_404(screening_id)
+    except DianjiaoError:
+        abort(404)
+    site_or_404(screening.site.code, change=change)
     return screening
 
 
@@ -67,76 +53,10 @@ def close_on_view(screening: Screening) -> int:
     if screening.attendance_closed or closed_by_its_site(screening):
         return 0
     try:
-        marked = close_if_due(screening)
-        if screening.attendance_closed:  # closed just now
-            db.session.commit()
+        with unit_of_work():
+            return close_if_due(screening)
     except IntegrityError:  # another request closed it at the same moment
-        db.session.rollback()
-        marked = 0
-    return marked
-
-
-def roster(screening: Screening) -> list[Row]:
-    """The expected people (marked or not), then anyone else who signed in, in order of time."""
-    signed = {a.person_id: a for a in db.session.scalars(
-        select(Attendance).where(Attendance.screening_id == screening.id)
-        .options(selectinload(Attendance.person)).order_by(Attendance.signed_at))}
-    rows = [Row(p, signed.pop(p.id, None), True) for p in expected_people(screening)]
-    return rows + [Row(a.person, a, False) for a in signed.values()]
-
-
-def summary(screening: Screening, rows: list[Row]) -> dict:
-    found = counts(screening)
-    return {"expected": sum(r.expected for r in rows),
-            "unmarked": sum(r.attendance is None for r in rows),
-            "signed": sum(found.values()),
-            **{status: found.get(status, 0) for status in ATTENDANCE_STATUSES}}
-
-
-def too_early(screening: Screening, status: str, now: datetime) -> None:
-    """A roll-call may mark someone excused at any time, present once sign-in has opened (people
-    come early), late and absent only once the screening has started."""
-    if status == "excused" or now >= screening.starts_at:
-        return
-    if status == "present" and now >= window(screening)[0]:
-        return
-    raise Conflict(_("The screening has not started yet: before it starts only \"excused\" can "
-                     "be marked, and \"present\" once sign-in opens %(before)d minutes before.",
-                     before=current_app.config["SIGNIN_OPENS_MIN"]))
-
-
-def _mark(screening: Screening, rows: list[Row], marks: dict[str, str]) -> int:
-    """Record the roll-call's marks that differ from what is recorded; how many changed."""
-    changed, now = 0, datetime.now(UTC)
-    for row in rows:
-        status = marks.get(str(row.person.id))
-        if status and (row.attendance is None or row.attendance.status != status):
-            too_early(screening, status, now)
-            sign_in(screening, method="operator", person=row.person, status=status,
-                    recorded_by=current_user.username)
-            changed += 1
-    return changed
-
-
-def _enter_sheet(screening: Screening, form: PaperEntryForm, rows: list[Row]) -> int:
-    """Record a filled sheet: the ticked people not yet signed in, then the blank lines written
-    in; every line is checked first, so nothing is saved if one is bad. How many signed now."""
-    people = {str(r.person.id): r for r in rows}
-    added = 0
-    too_early(screening, "present", datetime.now(UTC))  # a sheet is filled in at the screening
-    lines = form.walkin_lines()
-    for name, village in lines:
-        clean_name(name)
-        walkin_village(screening, village)
-    for person_id in form.ticked(request.form, people):
-        row = people[person_id]
-        if row.attendance is None or row.attendance.status == "absent":
-            added += sign_in(screening, method="paper", person=row.person,
-                             status="present", recorded_by=current_user.username).signed_now
-    for name, village in lines:
-        added += sign_in(screening, method="paper", walkin_name=name, village=village,
-                         status="present", recorded_by=current_user.username).signed_now
-    return added
+        return 0
 
 
 @bp.route("/screenings/<screening_id>/rollcall", methods=["GET", "POST"])
@@ -150,7 +70,7 @@ def rollcall(screening_id: str):
             abort(400)
         rows = roster(screening)
         marks = form.marks(request.form, [r.person.id for r in rows])
-        return save(lambda: _mark(screening, rows, marks),
+        return save(lambda: mark_rollcall(screening, rows, marks, by=current_user.username),
                     lambda changed: ngettext("Saved: %(num)d mark changed.",
                                              "Saved: %(num)d marks changed.", changed),
                     url_for("attendance.rollcall", screening_id=screening.id), back=True)
@@ -191,7 +111,9 @@ def paper_entry(screening_id: str):
     rows = [r for r in roster(screening) if r.expected]
     refused = False
     if form.validate_on_submit():
-        saved = save(lambda: _enter_sheet(screening, form, rows),
+        saved = save(lambda: enter_paper_sheet(
+                         screening, rows, form.ticked(request.form, [r.person.id for r in rows]),
+                         form.walkin_lines(), by=current_user.username),
                      lambda added: ngettext("Saved: %(num)d sign-in from the sheet.",
                                             "Saved: %(num)d sign-ins from the sheet.", added),
                      url_for("attendance.rollcall", screening_id=screening.id),

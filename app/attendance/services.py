@@ -11,15 +11,15 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, text
 
-from ..auth.access import unit_subtree_ids
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..jobs import each_alone
 from ..lookup import by_id
 from ..models import Attendance, Person, PlayLog, Screening, Site, Unit
 from ..models.base import current_origin
-from ..models.people import ATTENDANCE_METHODS, ATTENDANCE_STATUSES
+from ..models.people import ATTENDANCE_METHODS, ATTENDANCE_STATUSES, COUNTED
 from ..people.services import clean_name, create_person, require_text
+from ..places.tree import subtree_ids
 
 SELF_SERVICE = ("kiosk", "phone")  # refused outside the sign-in window; operator and paper are not
 NOT_THERE = ("absent", "excused")  # marks that a person who comes and signs in replaces
@@ -62,7 +62,7 @@ def status_for(screening: Screening, signed_at: datetime) -> str:
 def villages_of(screening: Screening) -> set[uuid.UUID]:
     """The villages a screening serves: its site's village, or every village under its unit."""
     unit = screening.site.unit
-    return unit_subtree_ids(unit.id)
+    return subtree_ids(unit.id)
 
 
 def sign_in_villages(site: Site, *, township: bool = False) -> set[uuid.UUID]:
@@ -72,7 +72,7 @@ def sign_in_villages(site: Site, *, township: bool = False) -> set[uuid.UUID]:
     unit = site.unit
     if township:
         unit = unit.ancestor("township") or unit  # a site above any township keeps its own area
-    return unit_subtree_ids(unit.id)
+    return subtree_ids(unit.id)
 
 
 def signable_person(value, site: Site) -> Person:
@@ -317,16 +317,6 @@ def counts(screening: Screening) -> dict[str, int]:
     return {status: n for status, n in rows}
 
 
-def attendance_dict(row: Attendance) -> dict:
-    return {
-        "id": str(row.id), "screening_id": str(row.screening_id),
-        "person_id": str(row.person_id), "name": row.person.name,
-        "method": row.method, "status": row.status, "signed_at": row.signed_at.isoformat(),
-        "recorded_by": row.recorded_by, "device": row.device,
-    }
-
-
-COUNTED = ("present", "late")  # statuses whose screenings count as study time
 
 
 def played_minutes_of(screenings: list[Screening]) -> dict[uuid.UUID, float]:

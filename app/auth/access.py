@@ -1,4 +1,5 @@
-"""Who may see what: role checks, scope (township or site), and the kiosk fence."""
+"""Who may open what: role checks (roles_required), logins by session or API token, and the kiosk
+fence. Which rows a user may see is scope (auth/scope.py)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ from functools import wraps
 
 from flask import Flask, abort, g, request
 from flask_login import current_user
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db, login_manager
-from ..models import ApiToken, Site, Unit, User
+from ..models import ApiToken, User
 
 # The only endpoints a kiosk login may open (its sign-in pages); everything else is 403.
 KIOSK_ENDPOINTS = {"main.home", "main.favicon", "auth.login", "auth.logout", "auth.set_language",
@@ -37,52 +38,6 @@ def roles_required(*roles: str) -> Callable:
         return wrapped
 
     return decorator
-
-
-def unit_subtree_ids(unit_id: uuid.UUID) -> set[uuid.UUID]:
-    """Return the ids of a unit and every unit below it."""
-    ids, frontier = {unit_id}, [unit_id]
-    while frontier:
-        children = db.session.scalars(select(Unit.id).where(Unit.parent_id.in_(frontier))).all()
-        frontier = [c for c in children if c not in ids]
-        ids.update(frontier)
-    return ids
-
-
-def visible_sites(user: User) -> Select:
-    """Return a query of the sites a user may see."""
-    query = select(Site)
-    if user.role == "admin":
-        return query
-    if user.role == "township" and user.unit_id:
-        return query.where(Site.unit_id.in_(unit_subtree_ids(user.unit_id)))
-    if user.role in ("operator", "kiosk") and user.site_id:
-        return query.where(Site.id == user.site_id)
-    return query.where(Site.id.is_(None))
-
-
-def can_see_site(user: User, site: Site) -> bool:
-    if user.role == "admin":
-        return True
-    if user.role == "township" and user.unit_id:
-        return site.unit_id in unit_subtree_ids(user.unit_id)
-    return site.id == user.site_id
-
-
-def can_change_site(user: User, site: Site) -> bool:
-    """Admins and township officers edit sites' records; an operator only their own site's."""
-    return user.role in ("admin", "township", "operator") and can_see_site(user, site)
-
-
-def site_or_404(code: str, *, change: bool = False) -> Site:
-    """Load a site by code for the current user: 404 if unknown, 403 if out of scope."""
-    site = db.session.scalar(select(Site).where(Site.code == code))
-    if site is None:
-        abort(404)
-    allowed = can_change_site if change else can_see_site
-    if not allowed(current_user, site):
-        abort(403)
-    return site
 
 
 def _load_user(user_id: str) -> User | None:

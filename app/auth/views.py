@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from ..extensions import db, limiter
 from ..models import User
+from ..pages import unit_of_work
 from .access import roles_required
 from .blueprint import bp
 from .forms import LoginForm
@@ -50,8 +51,8 @@ def set_language(code: str):
     if code in current_app.config["LANGUAGES"]:
         session["locale"] = code
         if current_user.is_authenticated:
-            current_user.locale = code
-            db.session.commit()
+            with unit_of_work():
+                current_user.locale = code
     return redirect(_safe_next(request.form.get("next")) or url_for("main.home"))
 
 

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Select, func, select
 
 from .. import limits
-from ..auth.access import visible_sites
+from ..auth.scope import visible_sites
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..lookup import by_id
 from ..models import FileEntry, LibraryRoot, MediaFile, Site, Title, User
 from ..models.catalog import AUDIENCES, SERIES, TOPICS
 from ..text import name_search, pinyin_keys
+from .approval import approve_city
 
 MAX_TITLE = limits.TITLE_NAME
 FIRST_YEAR, LAST_YEAR = 1950, 2100
@@ -88,9 +88,8 @@ def file_visible(media: MediaFile, user: User | None = None) -> bool:
 
 
 def approve(title: Title, by: str | None, approved: bool = True) -> None:
-    title.approved = approved
-    title.approved_at = datetime.now(UTC) if approved else None
-    title.approved_by = by if approved else None
+    """The city's approval (every site); a township's is approval.approve_township."""
+    approve_city(title, by, approved)
 
 
 def title_or_404(title_id: str) -> Title:
@@ -149,18 +148,67 @@ def holders(title: Title) -> list[tuple[Site, int]]:
     return [(site, count) for site, count in rows]
 
 
-def title_dict(title: Title) -> dict:
-    durations = [f.duration_s for f in title.files if f.duration_s]
+
+def edit_title(title: Title, *, name: str, series: str | None, topics: list[str],
+               audience: str, producer: str | None, year: int | None,
+               summary: str | None) -> None:
+    """Change a title as its page's form gives it (the form checked the values)."""
+    set_name(title, name)
+    title.series = series or None
+    title.topics = topics
+    title.audience = audience
+    title.producer, title.year = producer or None, year
+    title.summary = summary or None
+
+
+def titles_matching(q: str, *, limit: int) -> list[Title]:
+    """The first `limit` titles whose name matches `q` (as `search_titles` matches)."""
+    return list(db.session.scalars(search_titles(q=q).limit(limit)))
+
+
+def titles_by_name(limit: int) -> list[Title]:
+    """The first `limit` titles in the order of their name's pinyin (a page's pick-list)."""
+    return list(db.session.scalars(select(Title).order_by(Title.name_pinyin).limit(limit)))
+
+
+def title_named(wanted: str) -> Title | None:
+    """The title of exactly this name, else of this id, else None."""
+    title = db.session.scalar(select(Title).where(Title.name == wanted))
+    return title if title is not None else by_id(Title, wanted)
+
+
+def attach_file(media: MediaFile, wanted: str) -> Title:
+    """Attach a file to the title named `wanted` (or of that id)."""
+    title = title_named(wanted.strip())
+    if title is None:
+        raise NotFound(_("No title named %(name)s.", name=wanted.strip()))
+    media.title = title
+    return title
+
+
+def unassigned_files(site_ids: list | None, limit: int) -> list[MediaFile]:
+    """The oldest `limit` files without a title that a scan saw present at one of `site_ids`
+    (at any site when None)."""
+    present = (select(FileEntry.media_file_id)
+               .join(LibraryRoot, FileEntry.root_id == LibraryRoot.id)
+               .where(FileEntry.missing.is_(False)))
+    if site_ids is not None:
+        present = present.where(LibraryRoot.site_id.in_(site_ids))
+    return list(db.session.scalars(
+        select(MediaFile).where(MediaFile.title_id.is_(None), MediaFile.id.in_(present))
+        .order_by(MediaFile.created_at).limit(limit)))
+
+
+def catalog_counts(site_ids: Select) -> dict[str, int]:
+    """The home page's numbers: titles, approved titles, distinct files present at the given
+    sites, files without a title."""
+    files = db.session.scalar(
+        select(func.count(func.distinct(FileEntry.media_file_id))).join(LibraryRoot)
+        .where(LibraryRoot.site_id.in_(site_ids), FileEntry.missing.is_(False)))
     return {
-        "id": str(title.id),
-        "name": title.name,
-        "series": title.series,
-        "topics": list(title.topics or []),
-        "audience": title.audience,
-        "approved": title.approved,
-        "producer": title.producer,
-        "year": title.year,
-        "summary": title.summary,
-        "duration_s": round(sum(durations), 2) if durations else None,
-        "files": [f.sha256 for f in title.files if f.sha256],
+        "titles": db.session.scalar(select(func.count(Title.id))),
+        "approved": db.session.scalar(select(func.count(Title.id)).where(Title.approved)),
+        "files": files or 0,
+        "unassigned": db.session.scalar(
+            select(func.count(MediaFile.id)).where(MediaFile.title_id.is_(None))),
     }

@@ -7,26 +7,34 @@ import uuid
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
 
-from ..auth.access import can_see_site, roles_required, site_or_404, visible_sites
+from ..auth.access import roles_required
 from ..auth.roles import OFFICERS as EDITORS
 from ..auth.roles import STAFF
+from ..auth.scope import can_see_site, site_or_404, visible_sites
 from ..errors import DianjiaoError
 from ..extensions import db
-from ..models import FileEntry, LibraryRoot, MediaFile, ScanJob, Site, Title
+from ..lookup import by_id
+from ..models import MediaFile, ScanJob, Site, Title, Unit
+from ..pages import save
 from ..paging import paginate
+from .approval import approve_township, approved_by_township, township_approvals
 from .blueprint import bp
 from .forms import AttachForm, RootForm, ScanForm, TitleForm
+from .library import library_roots, present_counts, recent_scans
+from .library import scan_job as find_scan_job
 from .scanning import add_root, library_entries, start_background_scan, walk_errors
 from .titles import (
     approve,
+    attach_file,
     create_title,
+    edit_title,
     file_visible,
     holders,
     search_titles,
-    set_name,
     title_or_404,
+    titles_by_name,
+    unassigned_files,
 )
 
 
@@ -42,10 +50,7 @@ def _visible_site_ids() -> list[uuid.UUID]:
 
 
 def _media(file_id: str) -> MediaFile:
-    try:
-        media = db.session.get(MediaFile, uuid.UUID(file_id))
-    except ValueError:
-        media = None
+    media = by_id(MediaFile, file_id)
     if media is None:
         abort(404)
     if not file_visible(media):
@@ -77,7 +82,7 @@ def new_title():
     if request.method == "GET" and media is not None:
         form.name.data = media.tags.get("title") or _file_stem(media)
     if form.validate_on_submit():
-        try:
+        def create() -> Title:
             title = create_title(
                 form.name.data, series=form.series.data, topics=form.topics.data,
                 audience=form.audience.data, producer=form.producer.data or None,
@@ -86,13 +91,12 @@ def new_title():
             )
             if media is not None and not media.sha256:
                 media.title = title
-        except DianjiaoError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Title created."), "success")
-            return redirect(url_for("catalog.title", title_id=title.id))
+            return title
+
+        saved = save(create, _("Title created."),
+                     lambda title: url_for("catalog.title", title_id=title.id))
+        if saved is not None:
+            return saved
     return render_template("catalog/title_form.html", form=form, media=media, title=None)
 
 
@@ -113,50 +117,53 @@ def title(title_id: str):
         if current_user.role not in EDITORS:
             abort(403)
         if form.validate_on_submit():
-            set_name(title, form.name.data)
-            title.series = form.series.data or None
-            title.topics = form.topics.data
-            title.audience = form.audience.data
-            title.producer, title.year = form.producer.data or None, form.year.data
-            title.summary = form.summary.data or None
-            db.session.commit()
-            flash(_("Title saved."), "success")
-            return redirect(url_for("catalog.title", title_id=title.id))
+            return save(lambda: edit_title(
+                title, name=form.name.data, series=form.series.data, topics=form.topics.data,
+                audience=form.audience.data, producer=form.producer.data, year=form.year.data,
+                summary=form.summary.data), _("Title saved."),
+                url_for("catalog.title", title_id=title.id), raising=(DianjiaoError,))
     visible = set(_visible_site_ids())
     held = [(s, n) for s, n in holders(title) if s.id in visible]
     return render_template("catalog/title.html", title=title, form=form, holders=held,
-                           can_edit=current_user.role in EDITORS)
+                           can_edit=current_user.role in EDITORS,
+                           townships=township_approvals(title),
+                           own_approved=approved_by_township(title, current_user))
 
 
 @bp.route("/titles/<title_id>/approve", methods=["POST"])
 @roles_required(*EDITORS)
 def approve_title(title_id: str):
+    """An administrator approves for the city (every site) or withdraws a township's approval
+    (`unit`); a township officer approves or withdraws for their own township."""
     title = _title(title_id)
-    approve(title, current_user.username, request.form.get("approved", "1") == "1")
-    db.session.commit()
-    flash(_("Approved for screening.") if title.approved else _("Approval withdrawn."), "success")
-    return redirect(url_for("catalog.title", title_id=title.id))
+    approved = request.form.get("approved", "1") == "1"
+    unit_id = request.form.get("unit")
+    to = url_for("catalog.title", title_id=title.id)
+    if current_user.role == "admin" and not unit_id:
+        return save(lambda: approve(title, current_user.username, approved),
+                    _("Approved for screening.") if approved else _("Approval withdrawn."), to,
+                    raising=(DianjiaoError,))
+    unit = by_id(Unit, unit_id) if unit_id else None
+    if unit_id and unit is None:
+        abort(404)
+
+    def for_township() -> str:
+        row = approve_township(title, current_user, approved, unit=unit)
+        return row.unit.name if row is not None else (unit or current_user.unit).name
+
+    return save(for_township,
+                lambda township: _("Approved for the sites of %(township)s.", township=township)
+                if approved else _("Approval of %(township)s withdrawn.", township=township),
+                to, raising=(DianjiaoError,))
 
 
 @bp.route("/files/unassigned")
 @roles_required(*STAFF)
 def unassigned():
-    present = (
-        select(FileEntry.media_file_id)
-        .join(LibraryRoot, FileEntry.root_id == LibraryRoot.id)
-        .where(FileEntry.missing.is_(False))
-    )
-    if current_user.role != "admin":
-        present = present.where(LibraryRoot.site_id.in_(_visible_site_ids()))
-    query = (
-        select(MediaFile)
-        .where(MediaFile.title_id.is_(None), MediaFile.id.in_(present))
-        .order_by(MediaFile.created_at)
-    )
-    files = db.session.scalars(query.limit(200)).all()
-    titles = db.session.scalars(select(Title).order_by(Title.name_pinyin).limit(500)).all()
+    files = unassigned_files(None if current_user.role == "admin" else _visible_site_ids(),
+                             limit=200)
     return render_template("catalog/unassigned.html", files=files, form=AttachForm(),
-                           titles=titles)
+                           titles=titles_by_name(500))
 
 
 @bp.route("/files/<file_id>/attach", methods=["POST"])
@@ -165,19 +172,9 @@ def attach(file_id: str):
     media = _media(file_id)
     form = AttachForm()
     if form.validate_on_submit():
-        wanted = form.title.data.strip()
-        title = db.session.scalar(select(Title).where(Title.name == wanted))
-        if title is None:
-            try:
-                title = title_or_404(wanted)
-            except DianjiaoError:
-                title = None
-        if title is None:
-            flash(_("No title named %(name)s.", name=wanted), "error")
-        else:
-            media.title = title
-            db.session.commit()
-            flash(_("File attached to %(name)s.", name=title.name), "success")
+        return save(lambda: attach_file(media, form.title.data),
+                    lambda title: _("File attached to %(name)s.", name=title.name),
+                    url_for("catalog.unassigned"), back=True)
     return redirect(url_for("catalog.unassigned"))
 
 
@@ -188,27 +185,17 @@ def library(code: str):
     form = RootForm()
     if form.validate_on_submit():
         site = site_or_404(code, change=True)
-        try:
-            add_root(site, form.path.data, form.label.data or None)
-        except DianjiaoError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Library folder added."), "success")
-            return redirect(url_for("catalog.library", code=code))
-    roots = db.session.scalars(select(LibraryRoot).where(LibraryRoot.site_id == site.id)).all()
-    counts = dict(db.session.execute(
-        select(FileEntry.root_id, func.count(FileEntry.id))
-        .where(FileEntry.root_id.in_([r.id for r in roots]), FileEntry.missing.is_(False))
-        .group_by(FileEntry.root_id)).all())
+        saved = save(lambda: add_root(site, form.path.data, form.label.data or None),
+                     _("Library folder added."), url_for("catalog.library", code=code))
+        if saved is not None:
+            return saved
+    roots = library_roots(site)
     entries, page = paginate(library_entries(site), anchor="videos")
     unusable, unusable_total = walk_errors(roots)
-    jobs = db.session.scalars(select(ScanJob).where(ScanJob.site_id == site.id)
-                              .order_by(ScanJob.created_at.desc()).limit(5)).all()
     return render_template("catalog/library.html", site=site, form=form, roots=roots,
-                           counts=counts, entries=entries, page=page, unusable=unusable,
-                           unusable_total=unusable_total, jobs=jobs, scan_form=ScanForm())
+                           counts=present_counts(roots), entries=entries, page=page,
+                           unusable=unusable, unusable_total=unusable_total,
+                           jobs=recent_scans(site), scan_form=ScanForm())
 
 
 @bp.route("/sites/<code>/scan", methods=["POST"])
@@ -227,10 +214,7 @@ def scan(code: str):
 
 
 def _job(job_id: str) -> ScanJob:
-    try:
-        job = db.session.get(ScanJob, uuid.UUID(job_id))
-    except ValueError:
-        job = None
+    job = find_scan_job(job_id)
     if job is None:
         abort(404)
     if not can_see_site(current_user, job.site):

@@ -5,7 +5,7 @@ from flask import Flask
 from ..signals import scan_finished
 from . import views  # noqa: F401  (they register the pages on bp)
 from .blueprint import bp
-from .kits import verify_after_scan
+from .manifest import verify_after_scan
 
 __all__ = ["bp", "init_app"]
 

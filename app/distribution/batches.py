@@ -4,28 +4,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..clock import today
 from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..lookup import by_id
 from ..models import Batch, BatchItem, Shipment, Site, Title, Unit, User
 from ..models.distribution import FORMS
-from .holdings import Places
-from .kits import ENDINGS, shipments_query, status_counts
+from ..places.tree import Tree
+from .kits import ENDINGS, shipments_query
+from .manifest import record_manifest
 
 RECENT = 500  # batches listed on the distribution page
-
-
-def today() -> date:
-    from zoneinfo import ZoneInfo
-
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 def create_batch(name: str, form: str, title_ids: Iterable, *, made_on: date | None = None,
@@ -53,6 +48,7 @@ def create_batch(name: str, form: str, title_ids: Iterable, *, made_on: date | N
     db.session.add(batch)
     for title_id in titles:
         db.session.add(BatchItem(batch=batch, title_id=title_id))
+    record_manifest(batch, titles)
     db.session.flush()
     return batch
 
@@ -70,16 +66,6 @@ def batch_titles(batch: Batch) -> list[Title]:
         .where(BatchItem.batch_id == batch.id).order_by(Title.name_pinyin)).all()
 
 
-def batch_dict(batch: Batch, user: User) -> dict:
-    """A batch for the API; its kits per status are those of the caller's area, as on the pages."""
-    return {
-        "id": str(batch.id), "name": batch.name, "form": batch.form,
-        "made_on": batch.made_on.isoformat() if batch.made_on else None, "notes": batch.notes,
-        "titles": [str(i.title_id) for i in batch.items],
-        "shipments": status_counts(user, batch),
-    }
-
-
 def recent_batches(limit: int = RECENT) -> list[Batch]:
     """The latest batches, newest first."""
     return db.session.scalars(select(Batch).order_by(Batch.made_on.desc(), Batch.created_at.desc())
@@ -93,7 +79,7 @@ def title_choices() -> list[Title]:
 
 def batch_townships(user: User, batch: Batch) -> list[tuple[str, int]]:
     """The townships this batch was consigned to (in the caller's area), with their kit counts."""
-    places = Places()
+    places = Tree()
     counts: dict[str, int] = defaultdict(int)
     for (unit_id,) in db.session.execute(
         shipments_query(user, batch=batch).with_only_columns(Site.unit_id).order_by(None)
@@ -105,7 +91,7 @@ def batch_townships(user: User, batch: Batch) -> list[tuple[str, int]]:
 def kits_by_township(user: User, batch: Batch,
                      township: Unit | None = None) -> list[tuple[str, list[Shipment]]]:
     """The batch's live kits in the caller's area (or one township), grouped by township."""
-    places = Places()
+    places = Tree()
     groups: dict[str, list[Shipment]] = {}
     kits = (shipments_query(user, batch=batch, township=township)
             .where(Shipment.status.not_in(ENDINGS)).options(selectinload(Shipment.site)))

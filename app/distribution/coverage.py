@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from ..auth.access import visible_sites
+from ..auth.scope import visible_sites
 from ..extensions import db
 from ..models import Site, User
 from ..models.places import SITE_KINDS
-from .holdings import Holder, Places, held_by_site, holdings, series_titles, sorted_holders
+from ..places.tree import Tree
+from .holdings import Holder, held_by_site, holdings, series_titles, sorted_holders
 
 DEFAULT_COVERAGE_RULES = {"*": ["playback_point"]}  # every playback point must hold every series
 KIND_PLURALS = {
@@ -34,11 +35,6 @@ class CoverageRow:
     required: bool = False
     short: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict:
-        return {"township": self.township, "kind": self.kind, "holding": self.holding,
-                "complete": self.complete, "total": self.total, "required": self.required,
-                "short": self.short}
-
 
 def required_kinds(series: str) -> list[str]:
     rules = current_app.config.get("COVERAGE_RULES") or DEFAULT_COVERAGE_RULES
@@ -49,7 +45,7 @@ def coverage(user: User, series: str) -> tuple[list[CoverageRow], int]:
     """Per township and site kind of the caller's area: active sites holding the series / all."""
     title_ids = series_titles(series)
     found = held_by_site(user, title_ids)
-    places = Places()
+    places = Tree()
     required = set(required_kinds(series))
     rows: dict[tuple[str | None, str], CoverageRow] = {}
     for site_id, code, kind, unit_id in db.session.execute(

@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlalchemy import String, select, true, type_coerce
 
-from ..auth.access import visible_sites
+from ..auth.scope import visible_sites
 from ..errors import NotFound
 from ..extensions import db
 from ..lookup import chunks
-from ..models import BatchItem, FileEntry, LibraryRoot, MediaFile, Shipment, Site, Title, Unit, User
-from .kits import HELD
+from ..models import BatchItem, FileEntry, LibraryRoot, MediaFile, Shipment, Site, Title, User
+from ..models.distribution import KITS_IN_HAND
+from ..places.tree import Tree
 
 
 @dataclass
@@ -30,28 +31,6 @@ class Holder:
     how: set[str] = field(default_factory=set)
     titles: set[uuid.UUID] = field(default_factory=set)
     serials: set[str] = field(default_factory=set)
-
-
-class Places:
-    """Township and village of every unit, read once (walking parents row by row is slow)."""
-
-    def __init__(self):
-        self.units = {u.id: (u.parent_id, u.kind, u.name) for u in db.session.execute(
-            select(Unit.id, Unit.parent_id, Unit.kind, Unit.name))}
-
-    def up(self, unit_id, kinds: tuple[str, ...]) -> str | None:
-        while unit_id is not None and unit_id in self.units:
-            parent, kind, name = self.units[unit_id]
-            if kind in kinds:
-                return name
-            unit_id = parent
-        return None
-
-    def township(self, unit_id) -> str | None:
-        return self.up(unit_id, ("township",))
-
-    def village(self, unit_id) -> str | None:
-        return self.up(unit_id, ("village", "community"))
 
 
 def series_titles(series: str) -> list[uuid.UUID]:
@@ -65,7 +44,7 @@ def holdings(user: User, title_ids: list[uuid.UUID]) -> dict[uuid.UUID, Holder]:
     """Every site of the caller's area holding any of the titles, and how."""
     held = held_by_site(user, title_ids)
     sites = _sites(user, set(held))
-    places = Places()
+    places = Tree()
     found: dict[uuid.UUID, Holder] = {}
     for site_id, (how, titles, serials) in held.items():
         site = sites[site_id]
@@ -91,7 +70,7 @@ def held_by_site(user: User, title_ids: list[uuid.UUID]) -> dict[uuid.UUID, tupl
         batches[batch_id].add(title_id)
     kits = db.session.execute(
         select(_raw(Shipment.site_id), Shipment.batch_id, Shipment.serial)
-        .where(Shipment.batch_id.in_(list(batches)), Shipment.status.in_(HELD),
+        .where(Shipment.batch_id.in_(list(batches)), Shipment.status.in_(KITS_IN_HAND),
                in_scope(Shipment.site_id))).all() if batches else []
     seen = db.session.execute(
         select(_raw(LibraryRoot.site_id), _raw(MediaFile.title_id)).distinct()

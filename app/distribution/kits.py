@@ -1,8 +1,8 @@
 """Kits: the consignments of a batch to sites, their serials and their status moves.
 
 A kit's status moves forward only: planned → sent → received → verified, or one of the endings
-(lost, damaged, returned). A scan that finds every title of a sent or received kit at its site
-marks it verified (see verify_after_scan, connected to the scan_finished signal).
+(lost, damaged, returned). A scan that finds every file of a sent or received kit's manifest at
+its site marks it verified (see manifest.py, connected to the scan_finished signal).
 """
 
 from __future__ import annotations
@@ -16,20 +16,19 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 
-from ..auth.access import can_see_site, unit_subtree_ids, visible_sites
+from ..auth.scope import can_change_shipment, can_see_site, visible_shipments, visible_sites
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..lookup import by_id
-from ..models import Batch, FileEntry, LibraryRoot, MediaFile, Shipment, Site, Unit, User
+from ..models import Batch, Shipment, Site, Unit, User
 from ..models.distribution import FORMS, SHIPMENT_STATUSES
 from ..models.places import SITE_KINDS
+from ..places.tree import subtree_ids
 
 # Forward only: a status may move to one of higher rank; the three endings are final.
 STATUS_RANK = {"planned": 0, "sent": 1, "received": 2, "verified": 3,
                "lost": 4, "damaged": 4, "returned": 4}
 ENDINGS = ("lost", "damaged", "returned")
-HELD = ("received", "verified")
-VERIFIABLE = ("sent", "received")
 SERIAL_MAX = 40
 
 STATUS_LABELS = {
@@ -54,7 +53,7 @@ def _units_named(names: Iterable[str], kinds: tuple[str, ...]) -> set[uuid.UUID]
         if not found:
             unknown.append(name)
         for unit_id in found:
-            ids |= unit_subtree_ids(unit_id)
+            ids |= subtree_ids(unit_id)
     if unknown:
         raise Invalid(_("Unknown places: %(names)s.", names=", ".join(unknown)))
     return ids
@@ -102,13 +101,6 @@ def township_choices(user: User) -> list[str]:
         return [user.unit.name] if user.unit else []
     return db.session.scalars(
         select(Unit.name).where(Unit.kind == "township").order_by(Unit.name)).all()
-
-
-def township_or_404(name: str | None) -> Unit:
-    unit = db.session.scalar(select(Unit).where(Unit.kind == "township", Unit.name == (name or "")))
-    if unit is None:
-        raise NotFound(_("No township named %(name)s.", name=name or ""))
-    return unit
 
 
 # --- kits -----------------------------------------------------------------------------------
@@ -204,7 +196,7 @@ def may_receive(user: User, shipment: Shipment) -> bool:
     """The site's operator, or an officer of its area, may confirm a kit received."""
     if user.role == "operator":
         return shipment.site_id == user.site_id
-    return user.role in ("admin", "township") and can_see_site(user, shipment.site)
+    return can_change_shipment(user, shipment)
 
 
 def set_status(shipment: Shipment, status: str, *, user: User, received_by: str | None = None,
@@ -217,7 +209,7 @@ def set_status(shipment: Shipment, status: str, *, user: User, received_by: str 
             raise Forbidden(_("This kit was sent to another site."))
         if status != "received":
             raise Forbidden(_("A site operator may only confirm a kit received."))
-    elif not (user.role in ("admin", "township") and can_see_site(user, shipment.site)):
+    elif not can_change_shipment(user, shipment):
         raise Forbidden(_("This site is outside your area."))
     if status == shipment.status:
         return False
@@ -238,7 +230,7 @@ def set_status(shipment: Shipment, status: str, *, user: User, received_by: str 
 
 def replace(shipment: Shipment, *, user: User) -> Shipment:
     """Plan a new kit for a lost or damaged one, linked to it."""
-    if not (user.role in ("admin", "township") and can_see_site(user, shipment.site)):
+    if not can_change_shipment(user, shipment):
         raise Forbidden(_("This site is outside your area."))
     if shipment.status not in ("lost", "damaged"):
         raise Conflict(_("Only a lost or damaged kit is replaced."))
@@ -257,24 +249,9 @@ def replace(shipment: Shipment, *, user: User) -> Shipment:
     return new
 
 
-def shipment_dict(shipment: Shipment) -> dict:
-    def iso(value):
-        return value.isoformat() if value else None
-
-    return {
-        "id": str(shipment.id), "site": shipment.site.code, "status": shipment.status,
-        "copies": shipment.copies, "form": shipment.form, "serial": shipment.serial,
-        "batch": str(shipment.batch_id), "sent_at": iso(shipment.sent_at),
-        "received_at": iso(shipment.received_at), "received_by": shipment.received_by,
-        "verified_at": iso(shipment.verified_at),
-        "replaces": str(shipment.replaces_id) if shipment.replaces_id else None,
-    }
-
-
 def shipments_query(user: User, *, batch: Batch | None = None, site: Site | None = None,
                     status: str | None = None, township: Unit | None = None) -> Select:
-    query = select(Shipment).join(Site, Shipment.site_id == Site.id).where(
-        Site.id.in_(visible_sites(user).with_only_columns(Site.id)))
+    query = visible_shipments(user)
     if batch is not None:
         query = query.where(Shipment.batch_id == batch.id)
     if site is not None:
@@ -284,7 +261,7 @@ def shipments_query(user: User, *, batch: Batch | None = None, site: Site | None
             raise Invalid(_("status must be one of %(s)s.", s=", ".join(SHIPMENT_STATUSES)))
         query = query.where(Shipment.status == status)
     if township is not None:
-        query = query.where(Site.unit_id.in_(unit_subtree_ids(township.id)))
+        query = query.where(Site.unit_id.in_(subtree_ids(township.id)))
     return query.order_by(Site.code, Shipment.created_at)
 
 
@@ -295,8 +272,6 @@ def status_counts(user: User, batch: Batch, township: Unit | None = None) -> dic
         .with_only_columns(Shipment.status, func.count(Shipment.id))
         .group_by(Shipment.status).order_by(None)).all())
     return {status: found[status] for status in SHIPMENT_STATUSES if found.get(status)}
-
-
 
 
 def status_counts_by_batch(user: User) -> dict[uuid.UUID, dict[str, int]]:
@@ -315,40 +290,6 @@ def replaced_ids(batch: Batch) -> set[uuid.UUID]:
     """The kits of a batch that a replacement was planned for."""
     return set(db.session.scalars(select(Shipment.replaces_id).where(
         Shipment.batch_id == batch.id, Shipment.replaces_id.is_not(None))))
-
-
-# --- automatic verification -----------------------------------------------------------------
-
-def present_titles(site: Site) -> set[uuid.UUID]:
-    """The titles with a file present at a site now."""
-    return set(db.session.scalars(
-        select(MediaFile.title_id).distinct()
-        .join(FileEntry, FileEntry.media_file_id == MediaFile.id)
-        .join(LibraryRoot, FileEntry.root_id == LibraryRoot.id)
-        .where(LibraryRoot.site_id == site.id, FileEntry.missing.is_(False),
-               MediaFile.title_id.is_not(None))))
-
-
-def verify_site(site: Site, now: datetime | None = None) -> list[Shipment]:
-    """Mark verified the sent or received kits of a site whose every title has a file there."""
-    kits = db.session.scalars(select(Shipment).where(
-        Shipment.site_id == site.id, Shipment.status.in_(VERIFIABLE))).all()
-    if not kits:
-        return []
-    present = present_titles(site)
-    now = now or datetime.now(UTC)
-    done = []
-    for kit in kits:
-        titles = {item.title_id for item in kit.batch.items}
-        if titles and titles <= present:
-            kit.status, kit.verified_at = "verified", now
-            done.append(kit)
-    return done
-
-
-def verify_after_scan(_app, *, site: Site) -> None:
-    """The scan_finished receiver: the scan owns the transaction and commits after its receivers."""
-    verify_site(site)
 
 
 def send_planned(user: User, batch: Batch, township: Unit | None = None) -> list[Shipment]:

@@ -10,15 +10,18 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from ..auth.access import roles_required, site_or_404
+from ..auth.access import roles_required
 from ..auth.roles import OFFICERS, STAFF
-from ..catalog.titles import search_titles
+from ..auth.scope import site_or_404
+from ..catalog.titles import titles_matching
 from ..errors import DianjiaoError, Forbidden
-from ..extensions import db, one_writer
+from ..extensions import db
 from ..lookup import by_id
 from ..models import Batch, Shipment, Title, Unit
 from ..models.catalog import SERIES
+from ..pages import save
 from ..paging import page_for, paginate
+from ..places.tree import Tree, township_named
 from ..public_url import public_url, unreachable
 from ..qrcodes import svg as qr_svg
 from .batches import (
@@ -33,7 +36,7 @@ from .batches import (
 from .blueprint import bp
 from .coverage import KIND_PLURALS, coverage, series_whereis, township_lines
 from .forms import BatchForm, ConfirmForm, ConsignForm, ReceiveForm, StatusForm
-from .holdings import Places, holder_dict, holdings, sorted_holders
+from .holdings import holder_dict, holdings, sorted_holders
 from .kits import (
     ENDINGS,
     FORM_LABELS,
@@ -51,8 +54,8 @@ from .kits import (
     status_counts,
     status_counts_by_batch,
     township_choices,
-    township_or_404,
 )
+from .manifest import manifest, missing_files
 
 
 @bp.context_processor
@@ -93,18 +96,14 @@ def new_batch():
     titles = title_choices()
     form.titles.choices = [(str(t.id), t.name) for t in titles]
     if form.validate_on_submit():
-        try:
-            batch = create_batch(form.name.data, form.form.data, form.titles.data or [],
-                                 made_on=form.made_on.data, notes=form.notes.data)
-        except DianjiaoError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Batch made. Now consign it to sites."), "success")
-            return redirect(url_for("distribution.batch", batch_id=batch.id,
-                                    sites=form.sites.data or None,
-                                    _anchor="consign" if form.sites.data else None))
+        saved = save(lambda: create_batch(form.name.data, form.form.data, form.titles.data or [],
+                                          made_on=form.made_on.data, notes=form.notes.data),
+                     _("Batch made. Now consign it to sites."),
+                     lambda batch: url_for("distribution.batch", batch_id=batch.id,
+                                           sites=form.sites.data or None,
+                                           _anchor="consign" if form.sites.data else None))
+        if saved is not None:
+            return saved
     status = 422 if request.method == "POST" else 200
     return render_template("distribution/batch_form.html", form=form, titles=titles), status
 
@@ -126,7 +125,7 @@ def _township_filter() -> Unit | None:
     if not name:
         return None
     try:
-        return township_or_404(name)
+        return township_named(name)
     except DianjiaoError:
         abort(404)
 
@@ -149,7 +148,7 @@ def batch(batch_id: str):
         page=page, statuses=status_counts(current_user, batch, township),
         consign_form=consign_form, status_form=StatusForm(), confirm=ConfirmForm(),
         townships=batch_townships(current_user, batch), township=township, status=status,
-        replaced=replaced_ids(batch), endings=ENDINGS, places=Places())
+        replaced=replaced_ids(batch), endings=ENDINGS, places=Tree())
 
 
 @bp.route("/distribution/batches/<batch_id>/consign", methods=["POST"])
@@ -166,18 +165,16 @@ def consign_batch(batch_id: str):
     try:
         sites = choose_sites(current_user, codes=_split(form.sites.data), kinds=form.kinds.data,
                              townships=form.townships.data, villages=_split(form.villages.data))
-        with one_writer():
-            result = consign(batch, sites, copies=form.copies.data, form=form.form.data or None)
-            db.session.commit()
     except DianjiaoError as exc:
-        db.session.rollback()
         flash(exc.message, "error")
-    else:
-        flash(ngettext("%(num)d kit planned.", "%(num)d kits planned.", len(result.created)), "success")
-        if result.skipped:
-            flash(_("Already consigned, skipped: %(codes)s.",
-                    codes=", ".join(s.code for s in result.skipped)), "warning")
-    return redirect(url_for("distribution.batch", batch_id=batch.id))
+        return redirect(url_for("distribution.batch", batch_id=batch.id))
+    return save(lambda: consign(batch, sites, copies=form.copies.data, form=form.form.data or None),
+                lambda result: ngettext("%(num)d kit planned.", "%(num)d kits planned.",
+                                        len(result.created)),
+                url_for("distribution.batch", batch_id=batch.id), back=True, one_at_a_time=True,
+                notes=lambda result: [_("Already consigned, skipped: %(codes)s.",
+                                        codes=", ".join(s.code for s in result.skipped))]
+                if result.skipped else [])
 
 
 @bp.route("/distribution/batches/<batch_id>/send", methods=["POST"])
@@ -188,10 +185,10 @@ def send_all(batch_id: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     township = _township_filter()
-    kits = send_planned(current_user, batch, township)
-    db.session.commit()
-    flash(ngettext("%(num)d kit marked sent.", "%(num)d kits marked sent.", len(kits)), "success")
-    return redirect(url_for("distribution.batch", batch_id=batch.id))
+    return save(lambda: send_planned(current_user, batch, township),
+                lambda kits: ngettext("%(num)d kit marked sent.", "%(num)d kits marked sent.",
+                                      len(kits)),
+                url_for("distribution.batch", batch_id=batch.id), raising=(DianjiaoError,))
 
 
 def _shipment(shipment_id: str) -> Shipment:
@@ -203,13 +200,14 @@ def _shipment(shipment_id: str) -> Shipment:
     return shipment
 
 
-def _back(shipment: Shipment):
+def _back(shipment: Shipment) -> str:
+    """Where a kit's action leads back to: the page it was sent from, else the kit's list."""
     target = request.form.get("next") or ""
     if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
+        return target
     if current_user.role == "operator":
-        return redirect(url_for("distribution.site_kits", code=shipment.site.code))
-    return redirect(url_for("distribution.batch", batch_id=shipment.batch_id))
+        return url_for("distribution.site_kits", code=shipment.site.code)
+    return url_for("distribution.batch", batch_id=shipment.batch_id)
 
 
 @bp.route("/distribution/shipments/<shipment_id>/status", methods=["POST"])
@@ -219,21 +217,12 @@ def change_status(shipment_id: str):
     form = StatusForm()
     if not form.validate_on_submit():
         flash(_("Choose a status."), "error")
-        return _back(shipment)
-    try:
-        changed = set_status(shipment, form.status.data, user=current_user,
-                             received_by=request.form.get("received_by"))
-    except Forbidden:
-        abort(403)
-    except DianjiaoError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        if changed:
-            flash(_("Kit %(serial)s is now %(status)s.", serial=shipment.serial,
-                    status=STATUS_LABELS[shipment.status]), "success")
-    return _back(shipment)
+        return redirect(_back(shipment))
+    return save(lambda: set_status(shipment, form.status.data, user=current_user,
+                                   received_by=request.form.get("received_by")),
+                lambda changed: _("Kit %(serial)s is now %(status)s.", serial=shipment.serial,
+                                  status=STATUS_LABELS[shipment.status]) if changed else None,
+                _back(shipment), back=True, raising=(Forbidden,))
 
 
 @bp.route("/distribution/shipments/<shipment_id>/replace", methods=["POST"])
@@ -242,18 +231,9 @@ def replace_kit(shipment_id: str):
     shipment = _shipment(shipment_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        with one_writer():
-            new = replace(shipment, user=current_user)
-            db.session.commit()
-    except Forbidden:
-        abort(403)
-    except DianjiaoError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash(_("Replacement kit %(serial)s planned.", serial=new.serial), "success")
-    return _back(shipment)
+    return save(lambda: replace(shipment, user=current_user),
+                lambda new: _("Replacement kit %(serial)s planned.", serial=new.serial),
+                _back(shipment), back=True, raising=(Forbidden,), one_at_a_time=True)
 
 
 def _grouped(batch: Batch) -> list[tuple[str, list[Shipment]]]:
@@ -270,7 +250,7 @@ def labels(batch_id: str):
                  for _name, kits in groups for kit in kits}
     codes = {kit_id: qr_svg(address) for kit_id, address in addresses.items()}
     return render_template("distribution/labels.html", batch=batch, groups=groups, codes=codes,
-                           addresses=addresses, titles=batch_titles(batch), places=Places(),
+                           addresses=addresses, titles=batch_titles(batch), places=Tree(),
                            unreachable=unreachable())
 
 
@@ -279,7 +259,8 @@ def labels(batch_id: str):
 def sheet(batch_id: str, sheet: str):
     batch = _batch(batch_id)
     return render_template("distribution/sheet.html", batch=batch, sheet=sheet,
-                           groups=_grouped(batch), titles=batch_titles(batch), places=Places())
+                           groups=_grouped(batch), titles=batch_titles(batch), places=Tree(),
+                           files=manifest(batch) if sheet == "dispatch" else [])
 
 
 @bp.route("/distribution/sites/<code>/kits")
@@ -301,7 +282,9 @@ def kit(serial: str):
     site_or_404(shipment.site.code)
     form = ReceiveForm(received_by=shipment.site.contact_name or current_user.username)
     return render_template("distribution/kit.html", kit=shipment, form=form,
-                           titles=batch_titles(shipment.batch),
+                           titles=batch_titles(shipment.batch), files=manifest(shipment.batch),
+                           missing=missing_files(shipment)
+                           if shipment.status in ("sent", "received") else [],
                            can_receive=may_receive(current_user, shipment)
                            and shipment.status in ("planned", "sent"))
 
@@ -318,17 +301,11 @@ def receive(serial: str):
     form = ReceiveForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        changed = set_status(shipment, "received", user=current_user,
-                             received_by=form.received_by.data)
-    except DianjiaoError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        if changed:
-            flash(_("Receipt of kit %(serial)s confirmed.", serial=serial), "success")
-    return redirect(url_for("distribution.kit", serial=serial))
+    return save(lambda: set_status(shipment, "received", user=current_user,
+                                   received_by=form.received_by.data),
+                lambda changed: _("Receipt of kit %(serial)s confirmed.", serial=serial)
+                if changed else None,
+                url_for("distribution.kit", serial=serial), back=True)
 
 
 @bp.route("/distribution/whereis")
@@ -337,7 +314,7 @@ def whereis():
     title = by_id(Title, request.args.get("title")) if request.args.get("title") else None
     series = request.args.get("series") or None
     q = request.args.get("q") or None
-    matches = db.session.scalars(search_titles(q=q).limit(50)).all() if q else []
+    matches = titles_matching(q, limit=50) if q else []
     holders, lines, of = [], [], 0
     if title is not None:
         of = 1

@@ -7,15 +7,14 @@ date is before today there.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
 from .. import limits
+from ..clock import today
 from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..lookup import by_id
@@ -27,10 +26,6 @@ KIND_LABELS = {"equipment": _l("equipment"), "courseware": _l("courseware")}
 OLDEST = timedelta(days=10 * 366)
 LONGEST = timedelta(days=5 * 366)
 NOTES_MAX = limits.LOAN_NOTES
-
-
-def today() -> date:
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 @dataclass
@@ -159,12 +154,3 @@ def site_people(site: Site, limit: int = 500) -> list[Person]:
     return list(db.session.scalars(
         select(Person).where(Person.village_id == site.unit_id, Person.active.is_(True))
         .order_by(Person.pinyin).limit(limit)))
-
-
-def loan_dict(loan: Loan, on: date | None = None) -> dict:
-    on = on or today()
-    return {"id": str(loan.id), "site": loan.site.code, "item": loan.item, "kind": loan.kind,
-            "borrower": loan.borrower, "person_id": str(loan.person_id) if loan.person_id else None,
-            "lent_on": loan.lent_on.isoformat(), "due_on": loan.due_on.isoformat(),
-            "returned_on": loan.returned_on.isoformat() if loan.returned_on else None,
-            "days_overdue": loan.days_overdue(on), "notes": loan.notes}

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.access import can_change_site, roles_required, site_or_404
+from ..auth.access import roles_required
 from ..auth.roles import STAFF
+from ..auth.scope import can_change_site, site_or_404
+from ..clock import today
 from ..errors import DianjiaoError
-from ..extensions import db
 from ..models import Loan, Site
+from ..pages import save
 from .blueprint import bp
 from .forms import ConfirmForm, EditLoanForm, LoanForm
 from .services import (
@@ -21,7 +23,6 @@ from .services import (
     mark_returned,
     open_and_returned,
     site_people,
-    today,
     update,
 )
 
@@ -66,16 +67,12 @@ def register(code: str):
         form.lent_on.data = today()
         return _register(site, form)
     if form.validate_on_submit():
-        try:
-            loan = lend(site, _fields(form))
-        except DianjiaoError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("%(item)s lent to %(borrower)s.", item=loan.item, borrower=loan.borrower),
-                  "success")
-            return redirect(url_for("loans.register", code=site.code))
+        saved = save(lambda: lend(site, _fields(form)),
+                     lambda loan: _("%(item)s lent to %(borrower)s.", item=loan.item,
+                                    borrower=loan.borrower),
+                     url_for("loans.register", code=site.code))
+        if saved is not None:
+            return saved
     return _register(site, form, 422)
 
 
@@ -86,16 +83,9 @@ def returned(code: str, loan_id: str):
     loan = _loan(site, loan_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        changed = mark_returned(loan)
-    except DianjiaoError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        if changed:
-            flash(_("%(item)s is back.", item=loan.item), "success")
-    return redirect(url_for("loans.register", code=site.code))
+    return save(lambda: mark_returned(loan),
+                lambda changed: _("%(item)s is back.", item=loan.item) if changed else None,
+                url_for("loans.register", code=site.code), back=True)
 
 
 @bp.route("/sites/<code>/loans/<loan_id>/edit", methods=["GET", "POST"])
@@ -109,13 +99,8 @@ def edit(code: str, loan_id: str):
         form.person.data = str(loan.person_id) if loan.person_id else ""
         return render_template("loans/edit.html", site=site, loan=loan, form=form)
     if form.validate_on_submit():
-        try:
-            update(loan, _fields(form))
-        except DianjiaoError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Loan saved."), "success")
-            return redirect(url_for("loans.register", code=site.code))
+        saved = save(lambda: update(loan, _fields(form)), _("Loan saved."),
+                     url_for("loans.register", code=site.code))
+        if saved is not None:
+            return saved
     return render_template("loans/edit.html", site=site, loan=loan, form=form), 422

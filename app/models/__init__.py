@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .catalog import FileEntry, LibraryRoot, MediaFile, ScanJob, Title
-from .distribution import Batch, BatchItem, Shipment
+from .catalog import FileEntry, LibraryRoot, MediaFile, ScanJob, Title, TitleApproval
+from .distribution import Batch, BatchItem, BatchManifest, Shipment
 from .loans import Loan
 from .people import Attendance, Person
 from .places import Site, Unit
@@ -14,8 +14,9 @@ from .terminals import ReadinessCheck, TerminalHealth
 from .users import ApiToken, User
 
 __all__ = [
-    "ApiToken", "Attendance", "Batch", "BatchItem", "Bundle", "FileEntry", "LibraryRoot",
-    "Loan", "MediaFile", "PlayLog", "Person", "QueueEntry", "ReadinessCheck", "ScanJob", "Screening",
-    "ScreeningItem", "Series", "Shipment", "Site", "SyncArrival", "SyncConflict", "SyncIdMap",
-    "SyncPeer", "TeachingPlan", "TeachingSession", "TerminalHealth", "Title", "Unit", "User",
+    "ApiToken", "Attendance", "Batch", "BatchItem", "BatchManifest", "Bundle", "FileEntry",
+    "LibraryRoot", "Loan", "MediaFile", "PlayLog", "Person", "QueueEntry", "ReadinessCheck",
+    "ScanJob", "Screening", "ScreeningItem", "Series", "Shipment", "Site", "SyncArrival",
+    "SyncConflict", "SyncIdMap", "SyncPeer", "TeachingPlan", "TeachingSession", "TerminalHealth",
+    "Title", "TitleApproval", "Unit", "User",
 ]

@@ -9,11 +9,8 @@ from flask import has_app_context
 from sqlalchemy import DateTime, String, TypeDecorator, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..clock import now as utcnow
 from ..install import site_code
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):

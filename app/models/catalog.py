@@ -53,6 +53,25 @@ class Title(Synced, db.Model):
     files: Mapped[list[MediaFile]] = relationship(back_populates="title")
 
 
+class TitleApproval(Synced, db.Model):
+    """A township's approval of a title for its sites (the city's is Title.approved).
+
+    One row a title and township: withdrawing sets `withdrawn_at`, approving again clears it.
+    """
+
+    __tablename__ = "title_approvals"
+    __table_args__ = (UniqueConstraint("title_id", "unit_id", name="uq_title_approvals"),)
+
+    title_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("titles.id"), index=True)
+    title: Mapped[Title] = relationship()
+    unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("units.id"), index=True)
+    unit = relationship("Unit")
+    approved_by: Mapped[str | None] = mapped_column(String(80))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_by: Mapped[str | None] = mapped_column(String(80))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class MediaFile(Synced, db.Model):
     """One content identity: the same bytes anywhere are the same MediaFile."""
 

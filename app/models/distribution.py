@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -13,6 +13,7 @@ from .base import Synced, UTCDateTime
 
 FORMS = ("DVD", "VCD", "USB", "file")
 SHIPMENT_STATUSES = ("planned", "sent", "received", "verified", "lost", "damaged", "returned")
+KITS_IN_HAND = ("received", "verified")  # a site holds a kit it received (and maybe verified)
 
 
 class Batch(Synced, db.Model):
@@ -33,6 +34,21 @@ class BatchItem(Synced, db.Model):
     batch: Mapped[Batch] = relationship(back_populates="items")
     title_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("titles.id"), index=True)
     title = relationship("Title")
+
+
+class BatchManifest(Synced, db.Model):
+    """A file a batch carries, as the station held it when the batch was made: a kit is verified
+    when its site's scans hold every one of these hashes."""
+
+    __tablename__ = "batch_manifests"
+    __table_args__ = (UniqueConstraint("batch_id", "sha256", name="uq_batch_manifests"),)
+
+    batch_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("batches.id"), index=True)
+    title_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("titles.id"), index=True)
+    title = relationship("Title")
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str | None] = mapped_column(String(300))  # the station's file name, for the list
 
 
 class Shipment(Synced, db.Model):

@@ -14,6 +14,7 @@ from .base import Synced, UTCDateTime
 PERSON_ROLES = ("cadre", "member", "activist", "villager")
 ATTENDANCE_METHODS = ("kiosk", "phone", "operator", "paper")
 ATTENDANCE_STATUSES = ("present", "late", "excused", "absent")
+COUNTED = ("present", "late")  # sign-ins that count: the kiosk's count, study time, attendance
 
 
 class Person(Synced, db.Model):

@@ -12,6 +12,7 @@ from ..extensions import db
 from .base import Synced, UTCDateTime
 
 SCREENING_STATUSES = ("planned", "running", "done", "partial", "missed", "cancelled")
+HELD_SCREENINGS = ("done", "partial")  # a screening was held when it played, in full or in part
 PLAY_OUTCOMES = ("completed", "skipped", "stopped", "error")
 
 

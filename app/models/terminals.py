@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..clock import now as utcnow
 from ..extensions import db
-from .base import Synced, UTCDateTime, utcnow
+from .base import Synced, UTCDateTime
 
 READINESS_STATUSES = ("ready", "at_risk")
 READINESS_KINDS = ("full", "quick")

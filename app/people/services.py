@@ -56,6 +56,40 @@ def update_person(person: Person, *, name: str, village: Unit | None, party_memb
     person.phone = phone or None
 
 
+def set_active(person: Person, active: bool) -> None:
+    """Deactivate a person (no longer found by search or expected), or make them active again."""
+    person.active = active
+
+
+def confirm_walkin(person: Person) -> None:
+    """A walk-in signed in at a screening becomes a roster person."""
+    person.walkin = False
+
+
+def namesake(name: str, village: Unit, person: Person | None = None) -> Person | None:
+    """Someone else of this name (spaces as the roster keeps them) in the village, if any."""
+    query = select(Person).where(Person.name == " ".join(name.split()),
+                                 Person.village_id == village.id)
+    if person is not None:
+        query = query.where(Person.id != person.id)
+    return db.session.scalar(query.limit(1))
+
+
+def filter_people(query: Select, *, village: uuid.UUID | None = None, party: str = "",
+                  role: str = "", walkins: bool = False) -> Select:
+    """Narrow a roster query: one village, party members or not ("yes"/"no"), a role, walk-ins
+    only; a value that is none of these leaves its filter off."""
+    if village is not None:
+        query = query.where(Person.village_id == village)
+    if party in ("yes", "no"):
+        query = query.where(Person.party_member.is_(party == "yes"))
+    if role in PERSON_ROLES:
+        query = query.where(Person.role == role)
+    if walkins:
+        query = query.where(Person.walkin.is_(True))
+    return query
+
+
 def village_named(name: str | None, *, township: str | None = None) -> Unit | None:
     """Find a village by name (and township when names repeat); unknown is a plain error."""
     require_text("village", name)
@@ -124,26 +158,3 @@ def search_people(q: str | None, *, villages: Iterable[uuid.UUID] = (), active_o
     villages = list(villages)
     order = [case((Person.village_id.in_(villages), 0), else_=1)] if villages else []
     return query.order_by(*order, Person.initials, Person.name)
-
-
-def person_dict(person: Person) -> dict:
-    """A person for the API."""
-    village = person.village
-    township = village.parent if village is not None else None
-    return {
-        "id": str(person.id), "name": person.name, "pinyin": person.pinyin,
-        "initials": person.initials, "village": village.name if village else None,
-        "township": township.name if township else None, "party_member": person.party_member,
-        "role": person.role, "phone": person.phone, "walkin": person.walkin,
-        "active": person.active,
-    }
-
-
-def kiosk_person_dict(person: Person) -> dict:
-    """A person for a kiosk login: what its sign-in page shows (the village tells two people of
-    one name apart), no party membership, role or phone (a tablet by the door needs none)."""
-    village = person.village
-    township = village.parent if village is not None else None
-    return {"id": str(person.id), "name": person.name,
-            "village": village.name if village else None,
-            "township": township.name if township else None}

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from .. import dates
-from ..attendance.services import COUNTED, played_minutes_of, study_minutes
-from ..auth.access import roles_required, unit_subtree_ids, visible_sites
+from .. import clock, dates
+from ..auth.access import roles_required
 from ..auth.roles import STAFF
+from ..auth.scope import can_see_person, visible_sites, visible_units
 from ..errors import DianjiaoError
 from ..extensions import db
-from ..models import Attendance, Person, Screening, Site, Unit
-from ..models.people import PERSON_ROLES
+from ..models import Person, Site, Unit
 from ..pages import save
 from ..paging import page_for, paginate
 from ..places.services import read_table
@@ -30,8 +27,12 @@ from .forms import (
     MergeForm,
     PersonForm,
 )
+from .history import attendance_history, study_hours
 from .importing import drop_stash, import_people, read_stash, stash_upload
-from .services import create_person, person_or_404, search_people, update_person
+from .services import confirm_walkin as confirm_in_roster
+from .services import create_person, filter_people, person_or_404, search_people, update_person
+from .services import namesake as find_namesake
+from .services import set_active as set_person_active
 from .targets import below_target as below_target_of
 
 PAGE_SIZE = 100
@@ -41,23 +42,10 @@ WHO_SHOWN = 20  # names a site's line of the below-target page lists; the villag
 
 # --- scope ---------------------------------------------------------------------------------
 
-def scope_villages() -> set[uuid.UUID] | None:
-    """The units whose people the current user may see: None for all (an administrator)."""
-    user = current_user
-    if user.role == "admin":
-        return None
-    if user.role == "township" and user.unit_id:
-        return unit_subtree_ids(user.unit_id)
-    if user.role == "operator" and user.site is not None:
-        return unit_subtree_ids(user.site.unit_id)
-    return set()
-
-
 def visible_person(person_id: str) -> Person:
     """A person of the user's area: 404 when unknown, 403 when outside it."""
     person = person_or_404(person_id)
-    scope = scope_villages()
-    if scope is not None and person.village_id not in scope:
+    if not can_see_person(current_user, person):
         abort(403)
     return person
 
@@ -86,22 +74,14 @@ def _uuid(value: str | None) -> uuid.UUID | None:
 def index():
     args = request.args
     q = (args.get("q") or "").strip()
-    scope = scope_villages()
+    scope = visible_units(current_user)
     inactive = args.get("inactive") == "1"
     query = search_people(q, active_only=not inactive, within=scope)
     village = _uuid(args.get("village")) if args.get("village") else None
-    if village is not None:
-        query = query.where(Person.village_id == village)
-    party = args.get("party") or ""
-    if party in ("yes", "no"):
-        query = query.where(Person.party_member.is_(party == "yes"))
-    role = args.get("role") or ""
-    if role in PERSON_ROLES:
-        query = query.where(Person.role == role)
+    party, role = args.get("party") or "", args.get("role") or ""
     walkins = args.get("walkins") == "1"
-    if walkins:
-        query = query.where(Person.walkin.is_(True))
-    people, page = paginate(query, size=PAGE_SIZE)
+    people, page = paginate(filter_people(query, village=village, party=party, role=role,
+                                          walkins=walkins), size=PAGE_SIZE)
     return render_template(
         "people/index.html", people=people, page=page,
         q=q, villages=village_choices(scope), village=str(village or ""),
@@ -118,25 +98,17 @@ def _village_for(form: PersonForm, scope: set[uuid.UUID] | None) -> Unit | None:
     return unit
 
 
-def _namesake(name: str, village: Unit, person: Person | None = None) -> Person | None:
-    query = select(Person).where(Person.name == " ".join(name.split()),
-                                 Person.village_id == village.id)
-    if person is not None:
-        query = query.where(Person.id != person.id)
-    return db.session.scalar(query.limit(1))
-
-
 @bp.route("/people/new", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def new():
-    scope = scope_villages()
+    scope = visible_units(current_user)
     form = PersonForm()
     form.village.choices = village_choices(scope)
     namesake = None
     if form.validate_on_submit():
         village = _village_for(form, scope)
         if village is not None:
-            namesake = _namesake(form.name.data, village)
+            namesake = find_namesake(form.name.data, village)
             if namesake is None or form.same_name_ok.data:
                 saved = save(
                     lambda: create_person(form.name.data, village=village,
@@ -151,35 +123,18 @@ def new():
     return render_template("people/new.html", form=form, namesake=namesake), status
 
 
-def _month_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
-    zone = ZoneInfo(tz)
-    start = datetime(day.year, day.month, 1, tzinfo=zone)
-    end = datetime(day.year + day.month // 12, day.month % 12 + 1, 1, tzinfo=zone)
-    return start.astimezone(UTC), end.astimezone(UTC)
-
-
-def _year_bounds(year: int, tz: str) -> tuple[datetime, datetime]:
-    zone = ZoneInfo(tz)
-    return (datetime(year, 1, 1, tzinfo=zone).astimezone(UTC),
-            datetime(year + 1, 1, 1, tzinfo=zone).astimezone(UTC))
-
-
-def _today(tz: str) -> date:
-    return datetime.now(UTC).astimezone(ZoneInfo(tz)).date()
-
-
 @bp.route("/people/<person_id>", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def detail(person_id: str):
     person = visible_person(person_id)
-    scope = scope_villages()
+    scope = visible_units(current_user)
     form = PersonForm(obj=person, village=str(person.village_id or ""))
     form.village.choices = village_choices(scope)
     namesake = None
     if form.validate_on_submit():
         village = _village_for(form, scope)
         if village is not None:
-            namesake = _namesake(form.name.data, village, person)
+            namesake = find_namesake(form.name.data, village, person)
             if namesake is None or form.same_name_ok.data:
                 saved = save(
                     lambda: update_person(person, name=form.name.data, village=village,
@@ -191,19 +146,12 @@ def detail(person_id: str):
                     return saved
     status = 422 if request.method == "POST" else 200
     tz = current_app.config["TIMEZONE"]
-    today = _today(tz)
+    today = clock.today(tz)
     config = current_app.config
-    hours = {
-        "month": study_minutes(person, *_month_bounds(today, tz)) / 60,
-        "year": study_minutes(person, *_year_bounds(today.year, tz)) / 60,
-        "month_target": float(config["STUDY_TARGET_HOURS_MONTH"]),
-        "year_target": float(config["STUDY_TARGET_HOURS_YEAR"]),
-    }
-    history = db.session.execute(
-        select(Attendance, Screening).join(Screening, Attendance.screening_id == Screening.id)
-        .where(Attendance.person_id == person.id).order_by(Screening.starts_at.desc())
-        .limit(HISTORY_ROWS)).all()
-    minutes = played_minutes_of([s for a, s in history if a.status in COUNTED])
+    hours = study_hours(person, clock.month_bounds(today, tz), clock.year_bounds(today.year, tz),
+                        month_target=config["STUDY_TARGET_HOURS_MONTH"],
+                        year_target=config["STUDY_TARGET_HOURS_YEAR"])
+    history, minutes = attendance_history(person, HISTORY_ROWS)
     return render_template("people/detail.html", person=person, form=form, namesake=namesake,
                            hours=hours, history=history, minutes=minutes, today=today,
                            action=ActionForm(), history_limit=HISTORY_ROWS), status
@@ -215,12 +163,11 @@ def set_active(person_id: str):
     person = visible_person(person_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    person.active = request.form.get("active") == "1"
-    db.session.commit()
-    flash(_("%(name)s is active again.", name=person.name) if person.active else
-          _("%(name)s is deactivated: no longer found by search or expected at screenings.",
-            name=person.name), "success")
-    return redirect(url_for("people.detail", person_id=person.id))
+    return save(lambda: set_person_active(person, request.form.get("active") == "1"),
+                lambda _none: _("%(name)s is active again.", name=person.name) if person.active
+                else _("%(name)s is deactivated: no longer found by search or expected at "
+                       "screenings.", name=person.name),
+                url_for("people.detail", person_id=person.id), raising=(DianjiaoError,))
 
 
 @bp.route("/people/<person_id>/confirm", methods=["POST"])
@@ -229,10 +176,9 @@ def confirm_walkin(person_id: str):
     person = visible_person(person_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    person.walkin = False
-    db.session.commit()
-    flash(_("%(name)s is confirmed as a roster person.", name=person.name), "success")
-    return redirect(url_for("people.detail", person_id=person.id))
+    return save(lambda: confirm_in_roster(person),
+                _("%(name)s is confirmed as a roster person.", name=person.name),
+                url_for("people.detail", person_id=person.id), raising=(DianjiaoError,))
 
 
 # --- import --------------------------------------------------------------------------------
@@ -247,7 +193,12 @@ def import_file():
     form, merge_form = ImportForm(), MergeForm()
     instance = current_app.instance_path
     errors = report = None
-    failed = False
+    refusals: list[DianjiaoError] = []
+
+    def refused(exc: DianjiaoError) -> None:
+        flash(exc.message, "error")
+        refusals.append(exc)
+
     merging = request.method == "POST" and request.form.get("merge") == "1"
     if merging and merge_form.validate_on_submit():
         pending = session.get(PENDING) or {}
@@ -257,40 +208,45 @@ def import_file():
             flash(_("The uploaded file is no longer here; upload it again."), "error")
             return render_template("people/import.html", form=form, merge_form=merge_form,
                                    errors=None, report=None), 410
-        filename = pending.get("filename") or token
-        try:
-            report = import_people(read_table(filename, data), merge=True,
-                                   within=scope_villages())
-        except DianjiaoError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            errors, failed = exc.details, True
-        else:
-            db.session.commit()
+
+        def merge():
+            done = import_people(read_table(pending.get("filename") or token, data), merge=True,
+                                 within=visible_units(current_user))
             drop_stash(instance, token)
             session.pop(PENDING, None)
-            flash(_("Imported: %(c)d new, %(m)d merged, %(u)d already up to date.",
-                    c=report.created, m=report.merged, u=report.unchanged), "success")
-            return redirect(url_for("people.index"))
+            return done
+
+        saved = save(merge, lambda done: _(
+            "Imported: %(c)d new, %(m)d merged, %(u)d already up to date.",
+            c=done.created, m=done.merged, u=done.unchanged), url_for("people.index"),
+            refused=refused)
+        if saved is not None:
+            return saved
     elif not merging and form.validate_on_submit():
         upload = form.file.data
         data = upload.read()
-        try:
-            report = import_people(read_table(upload.filename, data), within=scope_villages())
-        except DianjiaoError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            errors, failed = exc.details, True
-        else:
-            db.session.commit()
-            flash(_("Imported: %(c)d new. Duplicates not imported: %(d)d.",
-                    c=report.created, d=report.duplicates_skipped), "success")
-            if not report.duplicates:
-                return redirect(url_for("people.index"))
+        reports = []
+
+        def first():
+            reports.append(import_people(read_table(upload.filename, data),
+                                         within=visible_units(current_user)))
+            return reports[0]
+
+        # With duplicates the page stays, offering to merge them (the file kept till then).
+        saved = save(first, lambda done: _("Imported: %(c)d new. Duplicates not imported: %(d)d.",
+                                           c=done.created, d=done.duplicates_skipped),
+                     lambda done: None if done.duplicates else url_for("people.index"),
+                     refused=refused)
+        if saved is not None:
+            return saved
+        if not refusals:
+            report = reports[0]
             token = stash_upload(instance, upload.filename, data)
             session[PENDING] = {"token": token, "filename": upload.filename}
             merge_form = MergeForm(formdata=None, token=token)
-    status = 422 if failed or form.errors or merge_form.errors else 200
+    if refusals:
+        errors = refusals[0].details
+    status = 422 if refusals or form.errors or merge_form.errors else 200
     return render_template("people/import.html", form=form, merge_form=merge_form,
                            errors=errors, report=report), status
 
@@ -302,7 +258,7 @@ def import_file():
 def below_target():
     """Party members whose study hours this month are below the target, per village and site."""
     tz = current_app.config["TIMEZONE"]
-    month, status = _today(tz).replace(day=1), 200
+    month, status = clock.today(tz).replace(day=1), 200
     if request.args.get("month"):
         try:
             month = dates.parse_month(request.args["month"])
@@ -311,7 +267,7 @@ def below_target():
             status = 400
     target = float(current_app.config["STUDY_TARGET_HOURS_MONTH"])
     sites = visible_sites(current_user).where(Site.active.is_(True))
-    found = below_target_of(scope_villages(), sites, *_month_bounds(month, tz), target)
+    found = below_target_of(visible_units(current_user), sites, *clock.month_bounds(month, tz), target)
     page = page_for(len(found.rows), anchor="by-village")
     sites_page = page_for(len(found.sites), arg="sites_page", anchor="by-site")
     return render_template("people/below_target.html", month=month, target=target, found=found,

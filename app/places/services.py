@@ -8,12 +8,14 @@ import os
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
 
-from ..errors import Invalid
+from ..errors import Conflict, Invalid
 from ..extensions import db
-from ..models import Site, Unit
+from ..models import FileEntry, LibraryRoot, Site, Unit
 from ..models.places import SITE_KINDS
+from .tree import subtree_ids
 
 IMPORT_COLUMNS = ("code", "name", "kind", "township", "village")
 
@@ -47,9 +49,7 @@ def filter_sites(query: Select, *, kind: str | None = None, township: str | None
         unit = db.session.scalar(select(Unit).where(Unit.kind == "township", Unit.name == township))
         if unit is None:
             return query.where(Site.id.is_(None))
-        from ..auth.access import unit_subtree_ids
-
-        query = query.where(Site.unit_id.in_(unit_subtree_ids(unit.id)))
+        query = query.where(Site.unit_id.in_(subtree_ids(unit.id)))
     if q:
         like = f"%{q.strip()}%"
         query = query.where(Site.code.ilike(like) | Site.name.ilike(like))
@@ -146,3 +146,32 @@ def import_sites(rows: list[dict]) -> ImportReport:
                 report.updated += 1
             db.session.flush()
     return report
+
+
+def township_names() -> list[str]:
+    """Every township's name, in order (the sites page's filter)."""
+    return list(db.session.scalars(
+        select(Unit.name).where(Unit.kind == "township").order_by(Unit.name)))
+
+
+def present_files(site: Site) -> int:
+    """How many files a scan saw present in the site's library folders."""
+    return db.session.scalar(
+        select(func.count(FileEntry.id)).join(LibraryRoot)
+        .where(LibraryRoot.site_id == site.id, FileEntry.missing.is_(False))) or 0
+
+
+def sites_by_kind(site_ids: Select) -> list[tuple[str, int]]:
+    """How many of the given sites there are of each kind."""
+    return list(db.session.execute(
+        select(Site.kind, func.count(Site.id)).where(Site.id.in_(site_ids)).group_by(Site.kind)
+    ).all())
+
+
+def rename_unit(unit: Unit, name: str) -> None:
+    """Rename a place; refused when a place under the same parent already has the name."""
+    unit.name = name.strip()
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        raise Conflict(_("Another place under the same parent already has this name.")) from exc

@@ -8,18 +8,26 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from ..auth.access import roles_required, site_or_404, unit_subtree_ids, visible_sites
+from ..auth.access import roles_required
+from ..auth.scope import site_or_404, visible_sites, visible_units
 from ..errors import DianjiaoError
 from ..extensions import db
 from ..labels import SITE_KIND_LABELS
-from ..models import FileEntry, LibraryRoot, Site, Unit
+from ..models import Site, Unit
+from ..pages import save
 from ..paging import paginate
 from .blueprint import bp
 from .forms import ImportForm, SiteForm, UnitForm
-from .services import filter_sites, import_sites, read_table
+from .services import (
+    filter_sites,
+    import_sites,
+    present_files,
+    read_table,
+    rename_unit,
+    township_names,
+)
 
 
 @bp.route("/sites/")
@@ -32,12 +40,9 @@ def index():
     # a row shows its township and village: the units above a site, read with the page
     sites, page = paginate(query.options(
         selectinload(Site.unit).selectinload(Unit.parent).selectinload(Unit.parent)))
-    townships = db.session.scalars(
-        select(Unit.name).where(Unit.kind == "township").order_by(Unit.name)
-    ).all()
     return render_template(
         "places/index.html", sites=sites, page=page, kinds=SITE_KIND_LABELS,
-        townships=townships, kind=kind, township=township, q=q,
+        townships=township_names(), kind=kind, township=township, q=q,
     )
 
 
@@ -52,16 +57,9 @@ def detail(code: str):
         del form.kind, form.active
     if form.validate_on_submit():
         site = site_or_404(code, change=True)
-        form.populate_obj(site)
-        db.session.commit()
-        flash(_("Site saved."), "success")
-        return redirect(url_for("places.detail", code=code))
-    files = db.session.scalar(
-        select(func.count(FileEntry.id))
-        .join(LibraryRoot)
-        .where(LibraryRoot.site_id == site.id, FileEntry.missing.is_(False))
-    )
-    return render_template("places/detail.html", site=site, form=form, files=files)
+        return save(lambda: form.populate_obj(site), _("Site saved."),
+                    url_for("places.detail", code=code), raising=(DianjiaoError,))
+    return render_template("places/detail.html", site=site, form=form, files=present_files(site))
 
 
 @bp.route("/sites/import", methods=["GET", "POST"])
@@ -71,20 +69,19 @@ def import_file():
     errors, failed = None, False
     if form.validate_on_submit():
         upload = form.file.data
-        try:
-            report = import_sites(read_table(upload.filename, upload.read()))
-        except DianjiaoError as exc:
-            db.session.rollback()
+        refusals: list[DianjiaoError] = []
+
+        def refused(exc: DianjiaoError) -> None:
             flash(exc.message, "error")
-            errors, failed = exc.details, True
-        else:
-            db.session.commit()
-            flash(
-                _("Imported: %(c)d new, %(u)d updated, %(n)d unchanged.",
-                  c=report.created, u=report.updated, n=report.unchanged),
-                "success",
-            )
-            return redirect(url_for("places.index"))
+            refusals.append(exc)
+
+        saved = save(lambda: import_sites(read_table(upload.filename, upload.read())),
+                     lambda report: _("Imported: %(c)d new, %(u)d updated, %(n)d unchanged.",
+                                      c=report.created, u=report.updated, n=report.unchanged),
+                     url_for("places.index"), refused=refused)
+        if saved is not None:
+            return saved
+        errors, failed = refusals[0].details, True
     status = 422 if failed or form.errors else 200
     return render_template("places/import.html", form=form, errors=errors), status
 
@@ -101,18 +98,10 @@ def units():
         if unit is None:
             abort(404)
         if form.validate_on_submit():
-            unit.name = form.name.data.strip()
-            try:
-                db.session.commit()
-            except IntegrityError:
-                db.session.rollback()
-                flash(_("Another place under the same parent already has this name."), "error")
-            else:
-                flash(_("Place renamed."), "success")
+            return save(lambda: rename_unit(unit, form.name.data), _("Place renamed."),
+                        url_for("places.units"), back=True)
         return redirect(url_for("places.units"))
-    scope = None
-    if current_user.role == "township":
-        scope = unit_subtree_ids(current_user.unit_id)
+    scope = visible_units(current_user)
     all_units = db.session.scalars(select(Unit).order_by(Unit.name)).all()
     children: dict = {}
     for unit in all_units:

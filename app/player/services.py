@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import threading
 import uuid
-from datetime import UTC, datetime
 
 from flask import Flask, current_app
 from flask_babel import gettext as _
@@ -52,6 +51,12 @@ def snapshot_path(app: Flask, screening_id: object, label: str) -> str:
     if label not in SNAPSHOT_LABELS:
         raise ValueError(f"no snapshot label {label!r}")
     return os.path.join(app.instance_path, "snapshots", f"{screening_id}-{label}.png")
+
+
+def saved_snapshots(app: Flask, screening_id: object) -> list[str]:
+    """The labels of the proof-of-play pictures the player saved for a screening."""
+    return [label for label in SNAPSHOT_LABELS
+            if os.path.isfile(snapshot_path(app, screening_id, label))]
 
 
 def get_player(app: Flask | None = None) -> Player:
@@ -260,7 +265,3 @@ def media_for_spec(spec: dict) -> MediaFile:
     if media is None:
         raise NotFound(_("No such file in the catalog."))
     return media
-
-
-def now() -> datetime:
-    return datetime.now(UTC)

@@ -6,7 +6,9 @@ from flask import abort, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth.access import can_change_site, roles_required
+from ..auth.access import roles_required
+from ..auth.scope import can_change_site
+from ..catalog.approval import unapproved
 from ..extensions import db
 from ..models import FileEntry, LibraryRoot, MediaFile
 from .blueprint import bp
@@ -26,4 +28,7 @@ def queue_page():
             .join(LibraryRoot).where(LibraryRoot.site_id == site.id, FileEntry.missing.is_(False))
             .order_by(FileEntry.relpath)).all()
     status = get_player().status() if site is not None else None
-    return render_template("player/queue.html", site=site, library=library, status=status)
+    refused = {t.id for t in unapproved([m.title for m, _path in library], [site]).get(
+        site.id, [])} if site is not None else set()
+    return render_template("player/queue.html", site=site, library=library, status=status,
+                           refused=refused)

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from ..clock import shift
 from ..extensions import db
 from ..models import Screening, Site
 from .card import Card, Figures
-from .months import shift
 
 LEVELS = ("site", "township", "city")  # an alert after 1, 2 and 3+ months missed running
 

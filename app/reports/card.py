@@ -17,16 +17,17 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from sqlalchemy import String, cast, exists, func, select, type_coerce
 
-from ..attendance.services import COUNTED, study_total
-from ..auth.access import unit_subtree_ids
+from ..attendance.services import study_total
+from ..clock import month_bounds
 from ..errors import Invalid
 from ..extensions import among, db
 from ..lookup import chunks
-from ..models import Attendance, Person, PlayLog, Screening, Site, Unit
+from ..models import Attendance, Person, PlayLog, Screening, Site
+from ..models.people import COUNTED
+from ..models.screenings import HELD_SCREENINGS
+from ..places.tree import Tree, subtree_ids
 from ..screenings.plans import PLAN_DROPPED  # a date its plan no longer has: counts neither way
-from .months import month_bounds
 
-HELD = ("done", "partial")  # a session was held when it played, in full or in part
 GROUP_AUDIENCES = ("party_members", "cadres", "all")  # a group study open to party members
 SIX_DAYS = (6, 16, 26)
 RULES = ("sessions", "group_sessions", "hours", "study_hours", "six_days", "days_open",
@@ -98,32 +99,12 @@ def party_members_of(site: Site) -> list[Person]:
     """The site's party members: the expected people of a party-members screening there."""
     return db.session.scalars(select(Person).where(
         Person.active.is_(True), Person.walkin.is_(False), Person.party_member.is_(True),
-        Person.village_id.in_(unit_subtree_ids(site.unit_id)))).all()
+        Person.village_id.in_(subtree_ids(site.unit_id)))).all()
 
 
 def monthly_card(site: Site, month: date, *, tz: str, rules: list[tuple[str, float]]) -> Card:
     """Compute a site's card for a local calendar month."""
     return Figures([site], [month], tz=tz).card(site, month, rules)
-
-
-class _Units:
-    """The unit tree, read once: which units lie under a unit (a site serves their people)."""
-
-    def __init__(self):
-        self.children: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-        for unit_id, parent_id in db.session.execute(select(Unit.id, Unit.parent_id)):
-            if parent_id is not None:
-                self.children[parent_id].append(unit_id)
-        self._subtrees: dict[uuid.UUID, frozenset[uuid.UUID]] = {}
-
-    def subtree(self, unit_id: uuid.UUID) -> frozenset[uuid.UUID]:
-        if unit_id not in self._subtrees:
-            ids, frontier = {unit_id}, [unit_id]
-            while frontier:
-                frontier = [c for u in frontier for c in self.children.get(u, ()) if c not in ids]
-                ids.update(frontier)
-            self._subtrees[unit_id] = frozenset(ids)
-        return self._subtrees[unit_id]
 
 
 class Figures:
@@ -155,7 +136,7 @@ class Figures:
         self.study: dict = {}  # (member, month): study minutes (overlapping screenings capped)
 
         # the party members of each site: the people of the units under it
-        units = _Units()
+        units = Tree()
         self.served = {s.id: units.subtree(s.unit_id) for s in sites}
         self._members: dict[uuid.UUID, tuple[list, set]] = {}
         self.few = len(sites) <= FEW_SITES
@@ -227,8 +208,8 @@ class Figures:
             if s.teaching_session_id is not None and s.status != "planned" and (
                     s.status_reason != PLAN_DROPPED):
                 card.plan_sessions += 1
-                card.plan_held += s.status in HELD
-            if s.status not in HELD:
+                card.plan_held += s.status in HELD_SCREENINGS
+            if s.status not in HELD_SCREENINGS:
                 card.missed += s.status == "missed"
                 card.planned += s.status == "planned"
                 card.cancelled += s.status == "cancelled"

@@ -14,64 +14,22 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import Float, Select, and_, case, cast, func, or_, select
+from sqlalchemy import Float, and_, case, cast, func, or_, select
 
-from ..attendance.services import COUNTED
-from ..auth.access import unit_subtree_ids
+from ..auth.scope import Area
+from ..clock import month_bounds, shift
 from ..distribution.coverage import coverage, required_kinds
-from ..distribution.holdings import Places
-from ..errors import Forbidden, Invalid
+from ..errors import Invalid
 from ..extensions import db
 from ..models import Attendance, MediaFile, Person, PlayLog, Screening, Site, Title, Unit, User
+from ..models.people import COUNTED
 from ..models.places import SITE_KINDS
-from .card import HELD
-from .months import month_bounds, shift
-from .rollup import rollup_scope
+from ..models.screenings import HELD_SCREENINGS
+from ..places.tree import Tree
 
 MONTHS = 12  # the dashboard's window, the last month included
 TOP_TITLES = 10
 MAX_IDLE_DAYS = 3650
-
-
-@dataclass
-class Scope:
-    """Whose figures a dashboard shows: one township, one site, or (neither) the whole city."""
-
-    township: Unit | None = None
-    site: Site | None = None
-
-    @property
-    def name(self) -> str | None:
-        """The township's name, or the site's code; None for the city."""
-        if self.site is not None:
-            return self.site.code
-        return self.township.name if self.township else None
-
-    def sites(self) -> Select:
-        """The ids of the scope's active sites (the roll-up counts active sites only)."""
-        query = select(Site.id).where(Site.active.is_(True))
-        if self.site is not None:
-            return query.where(Site.id == self.site.id)
-        if self.township is not None:
-            return query.where(Site.unit_id.in_(unit_subtree_ids(self.township.id)))
-        return query
-
-    def villages(self) -> set[uuid.UUID] | None:
-        """The units whose roster counts (None: every unit of the city)."""
-        if self.site is not None:
-            return unit_subtree_ids(self.site.unit_id)
-        if self.township is not None:
-            return unit_subtree_ids(self.township.id)
-        return None
-
-
-def dashboard_scope(user: User, township: str | None) -> Scope:
-    """The scope a user asks for: as the roll-up's for officers; an operator's own site only."""
-    if user.role == "operator":
-        if township or user.site is None:
-            raise Forbidden(_("This report is outside your area."))
-        return Scope(site=user.site)
-    return Scope(township=rollup_scope(user, township))
 
 
 def parse_days(value: str | None, default: int) -> int:
@@ -132,7 +90,7 @@ class MonthFigures:
         return round(self.participants / self.party_members, 4) if self.party_members else 0.0
 
 
-def monthly_figures(scope: Scope, last: date, *, tz: str, months: int = MONTHS) -> list[MonthFigures]:
+def monthly_figures(scope: Area, last: date, *, tz: str, months: int = MONTHS) -> list[MonthFigures]:
     """Screenings held, planned, missed and cancelled, hours, attendance and participation a month."""
     span = window(last, tz, months)
     figures = [MonthFigures(m) for m, _s, _e in span]
@@ -146,7 +104,7 @@ def monthly_figures(scope: Scope, last: date, *, tz: str, months: int = MONTHS) 
     for m, status, n in db.session.execute(
             select(statuses.c.m, statuses.c.status, func.count())
             .group_by(statuses.c.m, statuses.c.status)):
-        field = "held" if status in HELD else status
+        field = "held" if status in HELD_SCREENINGS else status
         if field in ("held", "planned", "missed", "cancelled"):
             setattr(figures[m], field, getattr(figures[m], field) + n)
 
@@ -154,7 +112,7 @@ def monthly_figures(scope: Scope, last: date, *, tz: str, months: int = MONTHS) 
     played = (select(_bucket(Screening.starts_at, span).label("m"), slot.label("slot"),
                      func.sum(PlayLog.played_s).label("played"))
               .join(PlayLog, PlayLog.screening_id == Screening.id)
-              .where(in_scope, Screening.status.in_(HELD))
+              .where(in_scope, Screening.status.in_(HELD_SCREENINGS))
               .group_by(Screening.id, Screening.starts_at, Screening.ends_at).subquery())
     capped = case((played.c.played > played.c.slot, played.c.slot), else_=played.c.played)
     for m, seconds in db.session.execute(
@@ -167,7 +125,7 @@ def monthly_figures(scope: Scope, last: date, *, tz: str, months: int = MONTHS) 
                      case((and_(*members), Attendance.person_id), else_=None).label("member"))
               .join(Screening, Attendance.screening_id == Screening.id)
               .join(Person, Attendance.person_id == Person.id)
-              .where(in_scope, Screening.status.in_(HELD), Attendance.status.in_(COUNTED))
+              .where(in_scope, Screening.status.in_(HELD_SCREENINGS), Attendance.status.in_(COUNTED))
               .subquery())
     for m, n, people in db.session.execute(
             select(signed.c.m, func.count(), func.count(func.distinct(signed.c.member)))
@@ -180,7 +138,7 @@ def monthly_figures(scope: Scope, last: date, *, tz: str, months: int = MONTHS) 
     return figures
 
 
-def _party_members(scope: Scope) -> list:
+def _party_members(scope: Area) -> list:
     """Conditions for the scope's party members: active roster members of its villages."""
     conditions = [Person.active.is_(True), Person.walkin.is_(False), Person.party_member.is_(True)]
     villages = scope.villages()
@@ -201,7 +159,7 @@ class TitleFigures:
     hours: float = 0.0
 
 
-def most_watched(scope: Scope, last: date, *, tz: str, months: int = MONTHS,
+def most_watched(scope: Area, last: date, *, tz: str, months: int = MONTHS,
                  limit: int = TOP_TITLES) -> list[TitleFigures]:
     """The titles played at the scope's sites in the window, most viewers first, then most hours.
 
@@ -224,7 +182,7 @@ def most_watched(scope: Scope, last: date, *, tz: str, months: int = MONTHS,
     signed = (select(Screening.id.label("screening_id"), func.count(Attendance.id).label("n"))
               .join(Attendance, Attendance.screening_id == Screening.id)
               .where(Screening.site_id.in_(scope.sites()), _in_window(Screening.starts_at, span),
-                     Screening.status.in_(HELD), Attendance.status.in_(COUNTED))
+                     Screening.status.in_(HELD_SCREENINGS), Attendance.status.in_(COUNTED))
               .group_by(Screening.id).subquery())
     shown = (select(PlayLog.screening_id, MediaFile.title_id).distinct()
              .join(MediaFile, PlayLog.media_file_id == MediaFile.id)
@@ -255,18 +213,18 @@ class IdleSite:
         return (now - self.last_held).days if self.last_held else None
 
 
-def idle_sites(scope: Scope, *, days: int, now: datetime, kind: str | None = None) -> list[IdleSite]:
+def idle_sites(scope: Area, *, days: int, now: datetime, kind: str | None = None) -> list[IdleSite]:
     """Active sites with no held screening in the last `days` days, never-held first, then oldest."""
     cutoff = now - timedelta(days=days)
     last = (select(Screening.site_id, func.max(Screening.starts_at).label("last"))
-            .where(Screening.status.in_(HELD), Screening.starts_at <= now)
+            .where(Screening.status.in_(HELD_SCREENINGS), Screening.starts_at <= now)
             .group_by(Screening.site_id).subquery())
     query = (select(Site.code, Site.name, Site.kind, Site.unit_id, last.c.last)
              .outerjoin(last, last.c.site_id == Site.id)
              .where(Site.id.in_(scope.sites()), or_(last.c.last.is_(None), last.c.last < cutoff)))
     if kind:
         query = query.where(Site.kind == kind)
-    places = Places()
+    places = Tree()
     rows = [IdleSite(code, name, site_kind, places.township(unit_id), places.village(unit_id),
                      _aware(when))
             for code, name, site_kind, unit_id, when in db.session.execute(query)]
@@ -280,7 +238,7 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
-def scope_site_count(scope: Scope, kind: str | None = None) -> int:
+def scope_site_count(scope: Area, kind: str | None = None) -> int:
     query = select(func.count()).select_from(Site).where(Site.id.in_(scope.sites()))
     if kind:
         query = query.where(Site.kind == kind)
@@ -305,7 +263,7 @@ class SeriesCoverage:
         return round(self.holding / self.required, 4) if self.required else None
 
 
-def series_coverage(user: User, scope: Scope) -> list[SeriesCoverage]:
+def series_coverage(user: User, scope: Area) -> list[SeriesCoverage]:
     """Per series: the scope's sites required to hold it, and how many do (distribution.coverage)."""
     names = db.session.scalars(select(Title.series).where(Title.series.is_not(None))
                                .distinct().order_by(Title.series)).all()
@@ -327,7 +285,7 @@ def series_coverage(user: User, scope: Scope) -> list[SeriesCoverage]:
 
 
 
-def silent_sites(scope: Scope, *, days: int, now: datetime) -> list[dict]:
+def silent_sites(scope: Area, *, days: int, now: datetime) -> list[dict]:
     """The scope's enrolled sites that sent no bundle for `days` days (see app/sync/status)."""
     from ..sync.status import not_reporting
 

@@ -11,12 +11,13 @@ from flask import current_app
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from ..auth.scope import Area
+from ..clock import local_date
 from ..labels import SITE_KIND_LABELS
 from ..models import User
 from .dashboard import (
     IdleSite,
     MonthFigures,
-    Scope,
     SeriesCoverage,
     TitleFigures,
     idle_sites,
@@ -27,10 +28,6 @@ from .dashboard import (
     silent_sites,
 )
 from .export import Table, join, percent
-
-
-def local_date(value: datetime | None, tz: str) -> date | None:
-    return value.astimezone(ZoneInfo(tz)).date() if value else None
 
 
 @dataclass
@@ -93,7 +90,7 @@ def coverage_table(lines: list[SeriesCoverage]) -> Table:
 TABLES = ("monthly", "titles", "idle", "coverage")
 
 
-def table(name: str, user: User, scope: Scope, params: Params) -> Table | None:
+def table(name: str, user: User, scope: Area, params: Params) -> Table | None:
     """One of the dashboard's tables, computed alone (for a download); None if there is none."""
     if name == "monthly":
         return monthly_table(monthly_figures(scope, params.last, tz=params.tz))
@@ -123,7 +120,7 @@ class Page:
     silent_days: int = 0
 
 
-def dashboard_page(user: User, scope: Scope, params: Params) -> Page:
+def dashboard_page(user: User, scope: Area, params: Params) -> Page:
     """Everything the dashboard page shows: figures, tables and charts."""
     from . import charts
 

@@ -21,9 +21,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, union
 
+from ..clock import month_bounds
 from ..distribution.coverage import required_kinds
-from ..distribution.holdings import Places
-from ..distribution.kits import HELD as KIT_HELD
 from ..errors import Invalid
 from ..extensions import db
 from ..models import (
@@ -39,10 +38,11 @@ from ..models import (
     SyncPeer,
     Title,
 )
+from ..models.distribution import KITS_IN_HAND
+from ..places.tree import Tree
 from .card import Card
 from .export import Table, percent
 from .labels import RULE_LABELS
-from .months import month_bounds
 
 CRITERIA = ("quotas", "coverage", "attendance", "reporting", "plans")
 SORTS = ("stars", "stars_asc", "site", "township")
@@ -166,7 +166,7 @@ def series_held(site_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict[str, int]
                 .where(FileEntry.missing.is_(False), MediaFile.title_id.is_not(None)))
         received = (select(Shipment.site_id.label("site_id"), BatchItem.title_id.label("title_id"))
                     .join(BatchItem, BatchItem.batch_id == Shipment.batch_id)
-                    .where(Shipment.status.in_(KIT_HELD)))
+                    .where(Shipment.status.in_(KITS_IN_HAND)))
         if chunk is not None:
             seen = seen.where(LibraryRoot.site_id.in_(chunk))
             received = received.where(Shipment.site_id.in_(chunk))
@@ -263,7 +263,7 @@ def rate(cards: list[Card], *, month: date, tz: str, weights: dict[str, float],
     counts = series_title_counts()
     held = series_held([s.id for s in sites]) if weights.get("coverage") else {}
     last = last_reports_at(s.id for s in sites)  # also whether a site was ever heard from
-    places = Places()
+    places = Tree()
     ratings = []
     for card in cards:
         site = card.site
@@ -314,15 +314,6 @@ def sort_ratings(ratings: list[Rating], how: str | None) -> list[Rating]:
         return sorted(ratings, key=lambda r: (r.township or "", r.site.code))
     sign = -1 if how == "stars" else 1
     return sorted(ratings, key=lambda r: (sign * r.stars, sign * (r.score or 0), r.site.code))
-
-
-def rating_dict(rating: Rating) -> dict:
-    return {
-        "site": rating.site.code, "name": rating.site.name, "township": rating.township,
-        "stars": rating.stars, "score": rating.score, "summary": str(rating.summary),
-        "criteria": [{"criterion": c.criterion, "weight": c.weight, "score": c.score,
-                      "reason": str(c.reason)} for c in rating.criteria],
-    }
 
 
 def rating_table(ratings: list[Rating], criteria: list[str]) -> Table:

@@ -7,16 +7,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import partial
 
-from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..auth.access import unit_subtree_ids
-from ..errors import Forbidden, NotFound
+from ..clock import shift, today
 from ..extensions import db
-from ..models import Site, Unit, User
+from ..models import Site, Unit
+from ..places.tree import subtree_ids
 from .alerts import LEVELS, Alert, alert_dict, escalate
 from .card import Card, Figures, card_dict
-from .months import local_today, shift
 
 SUMMED = ("sessions", "group_sessions", "hours", "six_day_sessions", "days_open", "attendance",
           "party_members", "participants", "missed", "planned", "cancelled")
@@ -35,31 +33,6 @@ class Rollup:
     townships: list[dict] = field(default_factory=list)  # the city's per-township lines
 
 
-def township_named(name: str | None) -> Unit:
-    unit = db.session.scalar(select(Unit).where(Unit.kind == "township", Unit.name == (name or "")))
-    if unit is None:
-        raise NotFound(_("No township named %(name)s.", name=name or ""))
-    return unit
-
-
-def rollup_scope(user: User, name: str | None) -> Unit | None:
-    """The township a user asks for (None: the city), or Forbidden when outside their area.
-
-    An administrator sees any township and the city; a township officer only their township
-    (the default when no name is given); operators and kiosks see no roll-up.
-    """
-    if user.role == "admin":
-        return township_named(name) if name else None
-    if user.role == "township" and user.unit_id:
-        own = db.session.get(Unit, user.unit_id)
-        if not name:
-            return own
-        unit = township_named(name)
-        if unit.id in unit_subtree_ids(user.unit_id):
-            return unit
-    raise Forbidden(_("This report is outside your area."))
-
-
 def rollup(township: Unit | None, month: date, *, tz: str,
            rules: list[tuple[str, float]], now: datetime | None = None) -> Rollup:
     """Sum the cards of a township's sites (or every site: the city) and list their alerts.
@@ -69,7 +42,7 @@ def rollup(township: Unit | None, month: date, *, tz: str,
     """
     query = select(Site).where(Site.active.is_(True)).order_by(Site.code)
     if township is not None:
-        query = query.where(Site.unit_id.in_(unit_subtree_ids(township.id)))
+        query = query.where(Site.unit_id.in_(subtree_ids(township.id)))
     sites = db.session.scalars(query).all()
     _attach_places(sites)
     months = [shift(month, -back) for back in range(len(LEVELS))]
@@ -78,7 +51,7 @@ def rollup(township: Unit | None, month: date, *, tz: str,
     floors = figures.floors(months[-1])
     alerts = [a for card in cards for a in escalate(
         card, floors[card.site.id], partial(figures.card, card.site, rules=rules))]
-    if month == local_today(tz, now).replace(day=1):  # terminals: as they are now
+    if month == today(tz, now).replace(day=1):  # terminals: as they are now
         from ..terminals.services import rollup_alerts
 
         alerts += rollup_alerts(sites, now=now or datetime.now(UTC))

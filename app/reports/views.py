@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..auth.access import roles_required, site_or_404
+from ..auth.access import roles_required
 from ..auth.roles import STAFF
+from ..auth.scope import Area, area_for, site_or_404, township_for
+from ..clock import shift, today
 from ..paging import page_for
 from . import dashboard as dash
 from . import dashboard_page as dash_page
@@ -18,9 +20,9 @@ from .blueprint import bp
 from .card import monthly_card, rules_from
 from .export import download
 from .labels import LEVEL_LABELS, RULE_LABELS
-from .months import local_today, parse_month, shift
+from .months import parse_month
 from .rating import CRITERION_LABELS, parse_sort, rate, rating_table, sort_ratings, weights_from
-from .rollup import rollup, rollup_scope
+from .rollup import rollup
 
 RATING_PAGE = 100  # sites a page of the rating list; the download has them all
 
@@ -29,7 +31,7 @@ RATING_PAGE = 100  # sites a page of the rating list; the download has them all
 def _labels():
     return {"RULE_LABELS": RULE_LABELS, "LEVEL_LABELS": LEVEL_LABELS, "LEVELS": LEVELS,
             "CRITERION_LABELS": CRITERION_LABELS, "shift": shift,
-            "this_month": local_today(current_app.config["TIMEZONE"]).replace(day=1)}
+            "this_month": today(current_app.config["TIMEZONE"]).replace(day=1)}
 
 
 def _settings() -> tuple[str, list]:
@@ -68,7 +70,7 @@ def monthly():
 def township():
     tz, rules = _settings()
     month = parse_month(request.args.get("month"), tz=tz)
-    unit = rollup_scope(current_user, request.args.get("name"))
+    unit = township_for(current_user, request.args.get("name"))
     result = rollup(unit, month, tz=tz, rules=rules)
     page = page_for(len(result.cards), anchor="site-cards")
     alerts_page = page_for(len(result.alerts), arg="alerts_page", anchor="alerts")
@@ -79,13 +81,13 @@ def township():
                            levels={level: levels[level] for level in reversed(LEVELS) if levels[level]})
 
 
-def _dashboard_request() -> tuple[dash.Scope, dash_page.Params]:
+def _dashboard_request() -> tuple[Area, dash_page.Params]:
     config = current_app.config
     tz = config["TIMEZONE"]
     params = dash_page.Params(last=parse_month(request.args.get("month"), tz=tz), tz=tz,
                          days=dash.parse_days(request.args.get("days"), config["IDLE_DAYS"]),
                          kind=dash.parse_kind(request.args.get("kind")), now=datetime.now(UTC))
-    return dash.dashboard_scope(current_user, request.args.get("township") or None), params
+    return area_for(current_user, request.args.get("township") or None), params
 
 
 @bp.route("/reports/dashboard")
@@ -117,7 +119,7 @@ def dashboard_export(table: str, fmt: str):
 def _ratings():
     tz, rules = _settings()
     month = parse_month(request.args.get("month"), tz=tz)
-    unit = rollup_scope(current_user, request.args.get("township") or None)
+    unit = township_for(current_user, request.args.get("township") or None)
     sort = parse_sort(request.args.get("sort"))
     result = rollup(unit, month, tz=tz, rules=rules)
     ratings = rate(result.cards, month=month, tz=tz,

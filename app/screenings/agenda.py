@@ -8,10 +8,11 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from ..auth.access import unit_subtree_ids
+from ..clock import local_date
 from ..extensions import db
 from ..models import Screening, Site, Unit
-from .calendar import local_date, local_day_bounds
+from ..places.tree import subtree_ids
+from .calendar import local_day_bounds
 
 TOWNSHIP_DAYS = 7  # the township's page shows a week from the chosen day
 
@@ -47,7 +48,7 @@ class TownshipWeek:
 
 def township_week(township: Unit, day: date, tz: str) -> TownshipWeek:
     sites = db.session.scalars(select(Site).where(
-        Site.unit_id.in_(unit_subtree_ids(township.id))).order_by(Site.code)).all()
+        Site.unit_id.in_(subtree_ids(township.id))).order_by(Site.code)).all()
     days = [day + timedelta(days=i) for i in range(TOWNSHIP_DAYS)]
     found = screenings_between([x.id for x in sites], days[0], days[-1], tz)
     rows: dict = {}

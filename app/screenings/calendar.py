@@ -6,8 +6,6 @@ import calendar
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from ..dates import local
-
 
 def local_day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
     """UTC bounds [start, end) of a local calendar day."""
@@ -35,10 +33,6 @@ def span(view: str, day: date) -> tuple[date, date]:
         return first, last
     week = week_of(day)
     return week[0], week[-1]
-
-
-def local_date(moment: datetime, tz: str) -> date:
-    return local(moment, tz).date()
 
 
 def neighbours(view: str, day: date) -> tuple[date, date]:

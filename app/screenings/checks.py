@@ -55,7 +55,7 @@ def warning_text(w: PlanWarning) -> str:
     if w.code == "empty_playlist":
         return _("The playlist is empty: nothing will play at this screening.")
     if w.code == "not_approved":
-        return _("%(name)s is not approved for screening.", name=p["name"])
+        return _("%(name)s is not approved for this site.", name=p["name"])
     return w.message
 
 

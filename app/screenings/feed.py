@@ -26,6 +26,11 @@ def key_matches(code: str, key: str) -> bool:
     return hmac.compare_digest(key.encode(), feed_key(code).encode())
 
 
+def site_of_feed(code: str) -> Site | None:
+    """The site of a feed's address (the key, not a login, lets the caller see it)."""
+    return db.session.scalar(select(Site).where(Site.code == code))
+
+
 def site_feed(site: Site, now: datetime) -> bytes:
     """The site's screenings not cancelled, from a month before `now` on, as iCalendar."""
     from icalendar import Calendar, Event  # only the feed needs it

@@ -26,6 +26,7 @@ from sqlalchemy import or_, select
 from schedules.checks import Slot, overlapping
 from schedules.recurrence import RecurrenceError, occurrences, validate_rule
 
+from ..catalog.approval import require_approved
 from ..dates import check_moment
 from ..errors import Conflict, DianjiaoError, Invalid
 from ..extensions import db
@@ -132,7 +133,8 @@ def create_series(site: Site, *, rule: str, first: datetime, duration_min: int, 
     duration_min = _duration(duration_min)
     if not (topic or "").strip():
         raise Invalid(_("A screening needs a topic."))
-    resolve_items(site, playlist or [])  # refuse unknown items now, not at each occurrence
+    # Refuse unknown items, and titles not approved here, now, not at each occurrence.
+    require_approved([row.title for row in resolve_items(site, playlist or [])], site)
     gaps = plan_overlaps(site, rule=rule, first=first, duration_min=duration_min, now=now)
     if gaps and not force:
         raise _overlap_conflict(gaps)
@@ -249,7 +251,10 @@ def update_series(series: Series, changes: dict, *, now: datetime | None = None,
     for key in ("topic", "audience", "notes", "duration_min", "playlist", "dtstart"):
         if key in changes:
             setattr(series, key, changes[key])
-    playlist = playlist_key(resolve_items(site, series.playlist))  # refuses unknown items
+    items = resolve_items(site, series.playlist)  # refuses unknown items
+    if "playlist" in changes:
+        require_approved([row.title for row in items], site)
+    playlist = playlist_key(items)
     zone = _zone()
     followers, others = _followers(series, now)
     taken = {_slot_day(r.recurrence_at, r.starts_at, zone) for r in others

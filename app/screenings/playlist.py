@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from schedules.checks import PlanItem
 
-from ..auth.access import visible_sites
+from ..auth.scope import visible_sites
+from ..catalog.approval import approved_for, unapproved
 from ..catalog.titles import file_visible
 from ..errors import Invalid
 from ..extensions import db
@@ -24,6 +25,7 @@ from ..models import (
     Shipment,
     Site,
     Title,
+    TitleApproval,
     User,
 )
 
@@ -117,7 +119,7 @@ def plan_item(site: Site, row: ScreeningItem, viewer: User | None = None) -> Pla
     return PlanItem(
         key=str(row.media_file.sha256 if row.media_file else row.title.id), name=name,
         duration_s=chosen.duration_s if chosen else None,
-        approved=bool(row.title and row.title.approved), held_here=bool(here),
+        approved=bool(row.title and approved_for(row.title, site)), held_here=bool(here),
         held_at=tuple(holders), on_the_way=tuple(s or "" for s in on_the_way))
 
 
@@ -133,8 +135,13 @@ def title_choices(site: Site) -> list[tuple[str, str]]:
     held = set(db.session.scalars(
         select(MediaFile.title_id).join(FileEntry, FileEntry.media_file_id == MediaFile.id)
         .join(LibraryRoot).where(LibraryRoot.site_id == site.id, FileEntry.missing.is_(False))))
+    townships = select(TitleApproval.title_id).where(
+        TitleApproval.unit_id.in_([u.id for u in site.unit.lineage()]),
+        TitleApproval.withdrawn_at.is_(None))
     titles = db.session.scalars(select(Title).where(
-        Title.id.in_(held) | Title.approved.is_(True)).order_by(Title.name_pinyin)).all()
-    titles.sort(key=lambda t: (t.id not in held, not t.approved))
+        Title.id.in_(held) | Title.approved.is_(True) | Title.id.in_(townships))
+        .order_by(Title.name_pinyin)).all()
+    refused = {t.id for t in unapproved(titles, [site]).get(site.id, [])}
+    titles.sort(key=lambda t: (t.id not in held, t.id in refused))
     return [(str(t.id), t.name + ("" if t.id in held else " · " + _("not held here"))
-             + ("" if t.approved else " · " + _("not approved"))) for t in titles]
+             + ("" if t.id not in refused else " · " + _("not approved"))) for t in titles]

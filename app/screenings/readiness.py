@@ -27,7 +27,9 @@ from media_index.hashing import FileChangedError, quick_fingerprint, sha256_part
 from media_index.reasons import read_error_reason
 from schedules.vlc_backend import libvlc_found, screen_problem
 
+from ..catalog.approval import unapproved
 from ..catalog.scanning import entry_files
+from ..clock import now as utcnow
 from ..errors import Conflict, Invalid
 from ..extensions import db
 from ..install import site_code
@@ -41,7 +43,6 @@ from ..models import (
     Site,
     TerminalHealth,
 )
-from ..models.base import utcnow
 
 FULL, QUICK = "full", "quick"
 READY, AT_RISK = "ready", "at_risk"
@@ -49,6 +50,7 @@ READY, AT_RISK = "ready", "at_risk"
 NO_FILE = "no file of this title at the site"
 NOT_HERE = "the file is not at this site"
 OUTSIDE = "the file's path leaves its library folder"
+NOT_APPROVED = "not approved for this site"
 NOT_INSTALLED = "libvlc is not installed (apt install libvlc5 vlc-plugin-base libvlc-bin)"
 
 
@@ -216,7 +218,13 @@ def _present(site: Site, media_ids) -> dict[uuid.UUID, FileEntry]:
 def _check_items(screening: Screening, *, full: bool) -> list[Problem]:
     site = screening.site
     problems: list[Problem] = []
+    # Planned while approved, then withdrawn: it stays planned, and the check says so.
+    refused = {t.id for t in unapproved([row.title for row in screening.items], [site]).get(
+        site.id, [])}
     for row in screening.items:
+        if row.title_id in refused:
+            shown = row.media_file or next(iter(row.title.files), None)
+            problems.append(Problem(row.position, shown.sha256 if shown else None, NOT_APPROVED))
         title_files = list(row.title.files) if row.title is not None else []
         candidates = [row.media_file] if row.media_file is not None else title_files
         present = _present(site, [m.id for m in {*candidates, *title_files} if m is not None])

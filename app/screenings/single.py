@@ -10,6 +10,7 @@ from sqlalchemy import delete
 
 from schedules.checks import PlanWarning
 
+from ..catalog.approval import require_approved
 from ..dates import moment_in_range, parse_moment
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
@@ -19,7 +20,7 @@ from ..player.services import stop_screening
 from ..teaching.leeway import by_site, check_move, check_site_edit, clean_reason
 from . import events
 from .checks import check, clean_audience, warning_dicts
-from .playlist import file_name, resolve_items
+from .playlist import resolve_items
 
 
 def create_screening(site: Site, *, starts_at: datetime, ends_at: datetime, topic: str,
@@ -33,6 +34,7 @@ def create_screening(site: Site, *, starts_at: datetime, ends_at: datetime, topi
         raise Invalid(_("A screening needs a topic."))
     items = items or []
     warnings = check(site, starts_at, ends_at, items, viewer=viewer)
+    require_approved([row.title for row in items], site)
     if not force and any(w.code == "overlap" for w in warnings):
         raise Conflict(_("Another screening at this site overlaps this time."),
                        details=warning_dicts(warnings))
@@ -64,6 +66,8 @@ def update_screening(screening: Screening, changes: dict, *, force: bool = False
         else list(screening.items)
     warnings = check(screening.site, starts_at, ends_at, items, exclude=screening.id,
                      viewer=viewer)
+    if "items" in changes:  # a playlist kept as it was keeps working (the checks say why not)
+        require_approved([row.title for row in items], screening.site)
     if not force and any(w.code == "overlap" for w in warnings):
         raise Conflict(_("Another screening at this site overlaps this time."),
                        details=warning_dicts(warnings))
@@ -159,28 +163,3 @@ def teaching_fields(s: Screening) -> dict:
                         "planned_at": (s.recurrence_at or s.starts_at).isoformat()},
             "site_change": s.site_change}
 
-
-def screening_dict(s: Screening, warnings: list[PlanWarning] | None = None) -> dict:
-    return {
-        "id": str(s.id),
-        "site": s.site.code,
-        "starts_at": s.starts_at.isoformat(),
-        "ends_at": s.ends_at.isoformat(),
-        "topic": s.topic,
-        "audience": s.audience,
-        "notes": s.notes,
-        "status": s.status,
-        "status_reason": s.status_reason,
-        "late": s.late,
-        "series_id": str(s.series_id) if s.series_id else None,
-        "edited": s.edited,
-        **teaching_fields(s),
-        "items": [
-            {"position": i.position,
-             "title_id": str(i.title_id) if i.title_id else None,
-             "sha256": i.media_file.sha256 if i.media_file else None,
-             "name": i.title.name if i.title else (file_name(i.media_file) if i.media_file else "")}
-            for i in s.items
-        ],
-        "warnings": warning_dicts(warnings or []),
-    }

@@ -13,21 +13,23 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth.access import can_change_site, roles_required, site_or_404
+from ..auth.access import roles_required
 from ..auth.roles import STAFF
-from ..dates import check_day, local
+from ..auth.scope import can_change_site, site_or_404
+from ..clock import local
+from ..dates import check_day
 from ..errors import Conflict, DianjiaoError
 from ..extensions import db
 from ..lookup import by_id
 from ..models import Screening, Series, Site, Unit
-from ..pages import save
-from ..player.services import SNAPSHOT_LABELS, snapshot_path
+from ..pages import checked, save
+from ..player.services import SNAPSHOT_LABELS, saved_snapshots, snapshot_path
 from ..public_url import public_url
 from .agenda import by_day, screenings_between, township_week
 from .blueprint import bp
 from .calendar import month_grid, neighbours, span, week_of
 from .checks import warning_text
-from .feed import feed_key, key_matches, site_feed
+from .feed import feed_key, key_matches, site_feed, site_of_feed
 from .forms import ConfirmForm, ScreeningForm, SeriesForm
 from .planning import (
     Planned,
@@ -99,16 +101,6 @@ def _with_note(message: str, starts_at: datetime, ends_at: datetime) -> str:
     return f"{message} {note}" if note else message
 
 
-def _checked(messages: Callable[[], list[str]]) -> list[str] | None:
-    """The checks' messages for the Check button; a refusal is flashed instead."""
-    try:
-        return messages()
-    except DianjiaoError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return None
-
-
 def _refusal(into: list[str]) -> Callable[[DianjiaoError], None]:
     """Show an overlap beside the form (the planner may then force it); flash other refusals."""
     def show(exc: DianjiaoError) -> None:
@@ -133,7 +125,7 @@ def new(code: str):
         playlist = [{"title_id": t} for t in form.titles.data]
         rule = repeat_rule(form.repeat.data, form.rule.data, starts_at, _tz())
         if request.form.get("action") == "check":
-            warnings = _checked(lambda: check_messages(
+            warnings = checked(lambda: check_messages(
                 site, starts_at, ends_at, playlist, tz=_tz(), viewer=current_user, rule=rule))
         else:
             refusal: list[str] = []
@@ -186,7 +178,7 @@ def edit(screening_id: str):
             form.day.data, form.start.data, form.end.data, _tz(),
             whole_day=screening.ends_at - screening.starts_at == timedelta(hours=24))
         if request.form.get("action") == "check":
-            warnings = _checked(lambda: check_messages(
+            warnings = checked(lambda: check_messages(
                 site, starts_at, ends_at, [{"title_id": t} for t in form.titles.data],
                 tz=_tz(), viewer=current_user, exclude=screening.id))
         else:
@@ -248,12 +240,10 @@ def series(series_id: str):
 def detail(screening_id: str):
     screening = _screening(screening_id)
     logs = play_logs(screening)
-    app = current_app._get_current_object()
-    snapshots = [label for label in SNAPSHOT_LABELS
-                 if os.path.isfile(snapshot_path(app, screening.id, label))]
-    return render_template("screenings/detail.html", screening=screening, logs=logs,
-                           titles=logged_titles(logs),
-                           form=ConfirmForm(), snapshots=snapshots,
+    return render_template("screenings/detail.html", screening=screening,
+                           logs=logs, titles=logged_titles(logs), form=ConfirmForm(),
+                           snapshots=saved_snapshots(current_app._get_current_object(),
+                                                     screening.id),
                            ready=known_readiness([screening]).get(screening.id),
                            can_check=can_check_here(screening)
                            and can_change_site(current_user, screening.site),
@@ -314,7 +304,7 @@ def feed(code: str):
     """The site's screenings as iCalendar, for phones; the key in the address is the login."""
     if not key_matches(code, request.args.get("key", "")):
         abort(403)
-    site = db.session.scalar(select(Site).where(Site.code == code))
+    site = site_of_feed(code)
     if site is None:
         abort(404)
     return Response(site_feed(site, datetime.now(UTC)), mimetype="text/calendar; charset=utf-8")

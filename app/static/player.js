@@ -8,7 +8,14 @@
       method: "POST", credentials: "same-origin",
       headers: {"Content-Type": "application/json", "X-CSRFToken": box.dataset.csrf},
       body: JSON.stringify(body || {})
-    }).then(function (r) { return r.json(); }).then(render);
+    }).then(function (r) { return r.json(); }).then(function (st) {
+      // A refusal (a title not approved here: 422) or a warning is said in plain words.
+      var said = document.getElementById("queue-message");
+      var text = st && st.error ? st.error.message : (st && st.warnings || []).join(" ");
+      said.textContent = text || "";
+      said.hidden = !text;
+      render(st);
+    });
   }
   function clock(s) {
     s = Math.max(0, Math.round(s || 0));

@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
+from ..clock import now as utcnow
 from ..errors import Conflict
 from ..extensions import db
 from ..install import is_site
 from ..models import ScreeningItem, Site, SyncArrival, SyncPeer, Unit, User
-from ..models.base import utcnow
 from .bundle import write_bundle
 from .services import hub_identity, hub_peer, my_code, site_by_code
 from .tables import CODECS, DOWN, HUB_ORIGIN, SPECS, UP, scope_clause

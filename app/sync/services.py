@@ -11,11 +11,11 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ..clock import now as utcnow
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..install import Role, is_site, role
 from ..models import Site, SyncPeer
-from ..models.base import utcnow
 
 
 def new_key() -> str:

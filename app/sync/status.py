@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
+from ..clock import now as utcnow
 from ..extensions import db
-from ..models import Site, SyncPeer
-from ..models.base import utcnow
+from ..models import Site, SyncConflict, SyncPeer
 
 
 def links(now: datetime | None = None) -> list[dict]:
@@ -79,3 +79,21 @@ def hub_overview(sites: Iterable[Site], days: int, now: datetime | None = None) 
                              r["site"].code))
     never = sorted((s for code, s in by_code.items() if code not in peers), key=lambda s: s.code)
     return {"links": rows, "never": never, "stale": len(stale)}
+
+
+def conflicts_of(codes: Collection[str] | None) -> Select:
+    """Every field both sides changed, newest first: of the peers `codes` (all when None)."""
+    query = select(SyncConflict)
+    if codes is not None:
+        query = query.where(SyncConflict.peer.in_(codes))
+    return query.order_by(SyncConflict.created_at.desc(), SyncConflict.id)
+
+
+def hub_code() -> str | None:
+    """This hub's own code, once it has one."""
+    return db.session.scalar(select(SyncPeer.code).where(SyncPeer.kind == "self"))
+
+
+def enrolled_to_hub() -> bool:
+    """Whether this install has a hub it sends to (an enrolled site)."""
+    return db.session.scalar(select(SyncPeer.id).where(SyncPeer.kind == "hub")) is not None

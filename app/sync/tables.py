@@ -16,12 +16,12 @@ from sqlalchemy import JSON, Date, Table, Uuid, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from .. import limits
-from ..auth.access import unit_subtree_ids
 from ..dates import EARLIEST, LATEST, in_range, moment_in_range
 from ..models import (
     Attendance,
     Batch,
     BatchItem,
+    BatchManifest,
     FileEntry,
     LibraryRoot,
     Loan,
@@ -37,10 +37,12 @@ from ..models import (
     TeachingSession,
     TerminalHealth,
     Title,
+    TitleApproval,
     Unit,
     User,
 )
 from ..models.base import UTCDateTime
+from ..places.tree import subtree_ids
 
 UP, DOWN = "up", "down"  # site → hub, hub → site
 HUB_ORIGIN = "HUB"  # origin_site of rows born at the hub
@@ -86,7 +88,7 @@ class Spec:
 
 
 def _villages(site: Site) -> set[uuid.UUID]:
-    return unit_subtree_ids(site.unit_id)
+    return subtree_ids(site.unit_id)
 
 
 def _lineage(site: Site) -> set[uuid.UUID]:
@@ -122,6 +124,10 @@ SPECS: tuple[Spec, ...] = (
     Spec(User, (DOWN,), natural=("username",), owner="hub",
          scope=lambda s: User.site_id == s.id),
     Spec(Title, (DOWN,), owner="hub"),
+    # A township's approval of a title reaches the sites of that township (the city's is the
+    # title's own `approved`).
+    Spec(TitleApproval, (DOWN,), natural=("title_id", "unit_id"), owner="hub",
+         scope=lambda s: TitleApproval.unit_id.in_(_lineage(s))),
     # A scan at a site finds new content: the file's identity travels up, its title comes down.
     Spec(MediaFile, (UP, DOWN), natural=("sha256",), hub_fields=frozenset({"title_id", "part"})),
     Spec(LibraryRoot, (UP,), natural=("site_id", "path"), owner="origin",
@@ -143,6 +149,9 @@ SPECS: tuple[Spec, ...] = (
     Spec(Batch, (DOWN,), owner="hub", scope=lambda s: Batch.id.in_(_site_batches(s))),
     Spec(BatchItem, (DOWN,), natural=("batch_id", "title_id"), owner="hub",
          scope=lambda s: BatchItem.batch_id.in_(_site_batches(s))),
+    # What a batch carries, by hash: the site verifies its kit against it after a scan.
+    Spec(BatchManifest, (DOWN,), natural=("batch_id", "sha256"), owner="hub",
+         scope=lambda s: BatchManifest.batch_id.in_(_site_batches(s))),
     Spec(Shipment, (UP, DOWN), natural=("serial",), scope=lambda s: Shipment.site_id == s.id,
          site_column="site_id", ranks={"status": SHIPMENT_RANK},
          site_fields=frozenset({"received_at", "received_by", "verified_at"})),

@@ -4,26 +4,28 @@ from __future__ import annotations
 
 import io
 import os
-from datetime import UTC, datetime
 from functools import wraps
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth.access import roles_required, site_or_404, visible_sites
+from .. import clock
+from ..auth.access import roles_required
+from ..auth.scope import site_or_404, visible_sites
 from ..errors import Conflict, DianjiaoError
 from ..extensions import db, login_manager
 from ..install import is_site
-from ..models import Site, SyncConflict, SyncPeer
-from ..paging import paginate
+from ..models import Site, SyncPeer
+from ..pages import save, unit_of_work
+from ..paging import page_for, paginate
 from .blueprint import bp
 from .export import export_bundle
 from .forms import ConfirmForm, ExportForm, UploadForm
 from .services import enroll_peer, hub_peer, my_code, revoke, rotate_key, site_peer
-from .status import hub_overview, links
+from .status import conflicts_of, enrolled_to_hub, hub_code, hub_overview, links
 from .uploads import download_name, import_upload, save_upload
 
 SITE_ROLES = ("admin", "operator")
@@ -62,14 +64,10 @@ def _bundle_size(endpoint, _values):
         request.max_content_length = int(current_app.config["SYNC_MAX_BUNDLE_MB"]) * 1024 * 1024
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _download(buffer: io.BytesIO, summary: dict):
     for warning in summary.get("warnings") or []:
         flash(warning, "error")
-    day = _now().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y%m%d")
+    day = clock.now().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y%m%d")
     buffer.seek(0)
     response = send_file(buffer, mimetype="application/zip", as_attachment=True,
                          download_name=download_name(summary, day))
@@ -96,9 +94,11 @@ def _township_codes() -> list[str] | None:
     return list(db.session.scalars(visible_sites(current_user).with_only_columns(Site.code)))
 
 
+NEVER_PAGE = 20  # never-enrolled sites shown at a time
+
+
 def _enrolled_site() -> bool:
-    return is_site() and db.session.scalar(
-        select(SyncPeer.id).where(SyncPeer.kind == "hub")) is not None
+    return is_site() and enrolled_to_hub()
 
 
 def _page(upload: UploadForm, *, result: dict | None = None, refusal: str | None = None,
@@ -108,17 +108,25 @@ def _page(upload: UploadForm, *, result: dict | None = None, refusal: str | None
             peer = hub_peer()
         except DianjiaoError:
             peer = None
-        link = next((row for row in links(_now()) if peer and row["code"] == peer.code), None)
+        link = next((row for row in links(clock.now()) if peer and row["code"] == peer.code), None)
         return render_template("sync/site.html", code=my_code(), peer=peer, link=link,
                                upload=upload, export=ExportForm(), result=result,
                                refusal=refusal), status
     days, days_error = _days()
     sites = db.session.scalars(visible_sites(current_user).order_by(Site.code)).all()
-    overview = hub_overview(sites, days, _now())
-    hub_id = db.session.scalar(select(SyncPeer.code).where(SyncPeer.kind == "self"))
+    overview = hub_overview(sites, days, clock.now())
+    # At the network's size most sites are never enrolled: both lists page, the problems first
+    # (hub_overview's order), and the never-enrolled ones can be searched by code or name.
+    links_page = page_for(len(overview["links"]), anchor="links")
+    q = request.args.get("q", "").strip()[:40]
+    never = [s for s in overview["never"] if not q or q.lower() in s.code.lower() or q in s.name]
+    never_page = page_for(len(never), size=NEVER_PAGE, arg="never_page", anchor="never")
+    hub_id = hub_code()
     if days_error and status == 200:
         status = 422
     return render_template("sync/hub.html", overview=overview, days=days, days_error=days_error,
+                           links=links_page.of(overview["links"]), links_page=links_page,
+                           never=never_page.of(never), never_page=never_page, q=q,
                            hub_id=hub_id, upload=upload, export=ExportForm(), result=result,
                            refusal=refusal), status
 
@@ -136,13 +144,14 @@ def upload():
     if not form.validate_on_submit():
         return _page(form, status=422)
     try:
-        path = save_upload(form.file.data)
-        try:
-            summary = import_upload(path, origins=_township_codes(), enrolled=_enrolled_site())
-        finally:
-            os.unlink(path)
+        with unit_of_work():
+            path = save_upload(form.file.data)
+            try:
+                summary = import_upload(path, origins=_township_codes(),
+                                        enrolled=_enrolled_site())
+            finally:
+                os.unlink(path)
     except DianjiaoError as exc:
-        db.session.rollback()
         return _page(UploadForm(formdata=None), refusal=exc.message, status=exc.status)
     return _page(UploadForm(formdata=None), result=summary)
 
@@ -205,12 +214,11 @@ def export_site(code: str):
 @hub_only
 def rotate(code: str):
     site_or_404(code)
-    peer = rotate_key(code)
-    db.session.commit()
-    flash(_("Site %(code)s has a new key (version %(v)d). It reaches the site with the next "
-            "bundle; the old key works until the site answers with the new one.",
-            code=code, v=peer.key_version), "success")
-    return redirect(url_for("sync.index"))
+    return save(lambda: rotate_key(code),
+                lambda peer: _("Site %(code)s has a new key (version %(v)d). It reaches the site "
+                               "with the next bundle; the old key works until the site answers "
+                               "with the new one.", code=code, v=peer.key_version),
+                url_for("sync.index"), raising=(DianjiaoError,))
 
 
 @bp.route("/sites/<code>/revoke", methods=["GET", "POST"])
@@ -221,12 +229,10 @@ def revoke_site(code: str):
     peer = site_peer(code)
     form = ConfirmForm()
     if form.validate_on_submit() and form.confirm.data:
-        if peer.revoked_at is None:
-            revoke(code)
-            db.session.commit()
-        flash(_("Site %(code)s is revoked: its bundles are refused from now on. Enroll it again "
-                "to give it a new key.", code=code), "success")
-        return redirect(url_for("sync.index"))
+        return save(lambda: revoke(code) if peer.revoked_at is None else None,
+                    _("Site %(code)s is revoked: its bundles are refused from now on. Enroll it "
+                      "again to give it a new key.", code=code),
+                    url_for("sync.index"), raising=(DianjiaoError,))
     asked = request.method == "POST"
     return render_template("sync/confirm.html", site=site, action="revoke", form=form,
                            asked=asked), 422 if asked else 200
@@ -238,9 +244,5 @@ def revoke_site(code: str):
 @sync_roles
 def conflicts():
     """Every field both sides changed, newest first; a township officer sees their sites'."""
-    query = select(SyncConflict)
-    codes = _township_codes()
-    if codes is not None:
-        query = query.where(SyncConflict.peer.in_(codes))
-    rows, page = paginate(query.order_by(SyncConflict.created_at.desc(), SyncConflict.id))
+    rows, page = paginate(conflicts_of(_township_codes()))
     return render_template("sync/conflicts.html", rows=rows, page=page)

@@ -15,17 +15,19 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..auth.roles import ADMIN
+from ..catalog.approval import require_approved_all
+from ..clock import now as utcnow
 from ..errors import Conflict, Forbidden, Invalid
 from ..extensions import among, db
 from ..lookup import chunks
 from ..models import Attendance, Screening, ScreeningItem, User
-from ..models.base import current_origin, utcnow
+from ..models.base import current_origin
 from ..models.teaching import ALL_AREA, TeachingPlan, TeachingSession
 from ..screenings import events
 from ..screenings.plans import PLAN_DROPPED
 from ..sync.bulk import insert_rows
 from .expand import Maker, Overlap, item_rows, session_days
-from .issue import clean_name, clean_session, clean_window
+from .issue import clean_name, clean_session, clean_window, session_titles
 from .selection import area_of, covered_sites
 
 PATCHABLE = {"name", "move_window_days", "sessions", "force"}
@@ -116,6 +118,7 @@ def _area_units(plan: TeachingPlan):
 def _follow(plan: TeachingPlan, sessions: list[TeachingSession], *, now: datetime, by: str,
             force: bool, result: Changed) -> None:
     sites = covered_sites(plan.sites, _area_units(plan))
+    require_approved_all(session_titles(sessions), sites)
     by_site = {s.id: s for s in sites}
     rows = db.session.execute(select(
         Screening.id, Screening.site_id, Screening.teaching_session_id, Screening.status,

@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
+from ..clock import now as utcnow
 from ..extensions import among, db
 from ..lookup import chunks
 from ..models import Screening, ScreeningItem
-from ..models.base import current_origin, utcnow
+from ..models.base import current_origin
 from ..models.teaching import TeachingPlan, TeachingSession
 from ..screenings import events
 from ..screenings.checks import OPEN_STATUSES

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from .. import limits
+from ..catalog.approval import require_approved_all
 from ..dates import parse_day
 from ..errors import Conflict, Invalid
 from ..extensions import db
@@ -104,6 +105,13 @@ def clean_sessions(value, first: date, last: date) -> list[dict]:
     return sessions
 
 
+def session_titles(sessions) -> list[Title]:
+    """The titles the sessions play (dicts as cleaned, or TeachingSession rows)."""
+    ids = {title_id for s in sessions
+           for title_id in (s["titles"] if isinstance(s, dict) else s.titles)}
+    return [title for title in (by_id(Title, title_id) for title_id in ids) if title]
+
+
 def issue_plan(body: dict, *, user: User, now: datetime | None = None,
                force: bool = False) -> Issued:
     """Issue a plan as `user` (admin: any site; township officer: sites of their township)."""
@@ -115,6 +123,7 @@ def issue_plan(body: dict, *, user: User, now: datetime | None = None,
     window = clean_window(body.get("move_window_days"))
     sessions = clean_sessions(body.get("sessions"), first, last)
     sites = covered_sites(selection, units)
+    require_approved_all(session_titles(sessions), sites)
     plan = TeachingPlan(name=name, starts_on=first, ends_on=last, sites=selection,
                         move_window_days=window, issued_by=user.username, issued_at=now,
                         issuer_unit_id=uuid.UUID(area) if units is not None else None, area=area)

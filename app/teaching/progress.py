@@ -15,8 +15,8 @@ from ..attendance.services import COUNTED
 from ..extensions import among, db
 from ..lookup import chunks
 from ..models import Attendance, Screening, Site
+from ..models.screenings import HELD_SCREENINGS as HELD
 from ..models.teaching import TeachingPlan
-from ..reports.card import HELD
 from ..reports.export import Table
 from ..screenings.plans import PLAN_DROPPED
 

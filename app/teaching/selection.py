@@ -10,13 +10,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import limits
-from ..auth.access import unit_subtree_ids
 from ..auth.roles import ADMIN, TOWNSHIP
 from ..errors import Forbidden, Invalid
 from ..extensions import db
 from ..models import Site, Unit, User
 from ..models.places import SITE_KINDS
 from ..models.teaching import ALL_AREA
+from ..places.tree import subtree_ids
 
 KEYS = ("kind", "townships", "villages", "codes")
 
@@ -28,6 +28,7 @@ class Covered:
     id: uuid.UUID
     code: str
     usual_start: str
+    unit_id: uuid.UUID | None = None
 
 
 def _names(value, key: str) -> list[str]:
@@ -61,7 +62,7 @@ def area_of(user: User) -> tuple[str, set[uuid.UUID] | None]:
     if user.role == ADMIN:
         return ALL_AREA, None
     if user.role == TOWNSHIP and user.unit_id:
-        return str(user.unit_id), unit_subtree_ids(user.unit_id)
+        return str(user.unit_id), subtree_ids(user.unit_id)
     raise Forbidden(_("Only an administrator or a township officer issues teaching plans."))
 
 
@@ -88,7 +89,7 @@ def covered_sites(selection: dict, units: set[uuid.UUID] | None) -> list[Covered
             if units is not None and town_id not in units:
                 outside.append(name)
             else:
-                named_units |= unit_subtree_ids(town_id)
+                named_units |= subtree_ids(town_id)
     if selection["villages"]:
         villages = db.session.execute(select(Unit.id, Unit.name).where(
             Unit.kind.in_(("village", "community")), Unit.name.in_(selection["villages"]))).all()
@@ -98,7 +99,7 @@ def covered_sites(selection: dict, units: set[uuid.UUID] | None) -> list[Covered
             raise Invalid(_("No village named %(names)s in your area.",
                             names="、".join(sorted(unknown))))
         for village_id, _name in inside:
-            named_units |= unit_subtree_ids(village_id)
+            named_units |= subtree_ids(village_id)
     rows: dict[uuid.UUID, Covered] = {}
     if selection["codes"]:
         found = db.session.execute(query.where(Site.code.in_(selection["codes"]))).all()
@@ -109,16 +110,16 @@ def covered_sites(selection: dict, units: set[uuid.UUID] | None) -> list[Covered
         for row in found:
             if units is not None and row.unit_id not in units:
                 outside.append(row.code)
-            rows[row.id] = Covered(row.id, row.code, row.usual_start)
+            rows[row.id] = Covered(row.id, row.code, row.usual_start, row.unit_id)
     if outside:
         raise Forbidden(_("Outside your area: %(names)s.", names=", ".join(sorted(outside))))
     if named_units:
         for row in db.session.execute(query.where(Site.unit_id.in_(named_units))):
-            rows[row.id] = Covered(row.id, row.code, row.usual_start)
+            rows[row.id] = Covered(row.id, row.code, row.usual_start, row.unit_id)
     elif not (selection["townships"] or selection["villages"] or selection["codes"]):
         if units is not None:
             query = query.where(Site.unit_id.in_(units))
-        rows = {row.id: Covered(row.id, row.code, row.usual_start)
+        rows = {row.id: Covered(row.id, row.code, row.usual_start, row.unit_id)
                 for row in db.session.execute(query)}
     if not rows:
         raise Invalid(_("The chosen sites are none: no active site matches the selection."))

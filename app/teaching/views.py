@@ -12,6 +12,7 @@ from ..errors import DianjiaoError
 from ..extensions import db
 from ..models.places import SITE_KINDS
 from ..models.teaching import TeachingPlan
+from ..pages import unit_of_work
 from ..reports.export import download
 from .blueprint import bp
 from .issue import issue_plan
@@ -81,14 +82,13 @@ def new():
     status = 200
     if request.method == "POST":
         try:
-            issued = issue_plan(body_from(request.form), user=current_user,
-                                force=bool(request.form.get("force")))
+            with unit_of_work():
+                issued = issue_plan(body_from(request.form), user=current_user,
+                                    force=bool(request.form.get("force")))
         except DianjiaoError as exc:
-            db.session.rollback()
             flash(exc.message, "error")
             status = exc.status if exc.status in (403, 409, 422) else 422
         else:
-            db.session.commit()
             flash(_("Plan issued: %(n)d screenings at %(sites)d sites.", n=issued.made,
                     sites=issued.sites), "success")
             return render_template("teaching/issued.html", issued=issued,

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from flask import current_app, render_template, url_for
 from flask_login import current_user
 
-from ..auth.access import roles_required, visible_sites
+from ..auth.access import roles_required
 from ..auth.roles import OFFICERS
+from ..auth.scope import visible_sites
 from ..i18n import show_time
 from ..paging import page_for
 from ..reports.export import download

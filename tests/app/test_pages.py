@@ -1,5 +1,5 @@
 """The save-flash-redirect step of form pages: done is saved and said; refused is undone and
-said, and nothing of it stays."""
+said, and nothing of it stays. Pages that answer otherwise write in a unit of work."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import pytest
 from flask import get_flashed_messages
 from sqlalchemy import func, select
 
-from app.errors import Conflict, Invalid
+from app.errors import Conflict, Forbidden, Invalid
 from app.extensions import db
 from app.models import Person
-from app.pages import save
+from app.pages import checked, save, unit_of_work
 from app.people.services import create_person
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # no SQL of its own
@@ -67,3 +67,48 @@ def test_refused_can_go_back_or_be_shown_beside_the_form(app):
         assert shown == ["Overlaps 党课."] and _people() == 0
         assert get_flashed_messages(with_categories=True) == [
             ("error", "The village is not one of yours.")]  # the first refusal only
+
+
+def test_nothing_to_say_flashes_nothing_and_none_stays_on_the_page(app):
+    with app.test_request_context("/"):
+        response = save(lambda: create_person("张三"), lambda person: None, "/people")
+        assert response.status_code == 302 and _people() == 1
+        assert get_flashed_messages() == []
+    with app.test_request_context("/"):  # (flashes are read once a request)
+        assert save(lambda: create_person("李四"), "Imported.", lambda person: None) is None
+        db.session.rollback()
+        assert _people() == 2  # committed all the same
+        assert get_flashed_messages(with_categories=True) == [("success", "Imported.")]
+
+
+def test_a_refusal_of_a_kind_raised_goes_on_to_the_error_page_undone(app):
+    def outside():
+        create_person("王五")
+        raise Forbidden("This site is outside your area.")
+
+    with app.test_request_context("/"):
+        with pytest.raises(Forbidden):
+            save(outside, "Saved.", "/people", back=True, raising=(Forbidden,))
+        assert _people() == 0 and get_flashed_messages() == []
+    with app.test_request_context("/"):  # other refusals are still the form's to show
+        assert save(_refused, "Saved.", "/people", raising=(Forbidden,)) is None
+        assert get_flashed_messages() == ["The village is not one of yours."]
+
+
+def test_a_unit_of_work_commits_at_its_end_and_undoes_what_raised(app):
+    with app.test_request_context("/"):
+        with unit_of_work(one_at_a_time=True):
+            create_person("张三")
+        db.session.rollback()
+        assert _people() == 1
+        with pytest.raises(Invalid), unit_of_work():
+            _refused()
+        assert _people() == 1
+
+
+def test_a_check_that_is_refused_is_flashed_and_undone(app):
+    with app.test_request_context("/"):
+        assert checked(lambda: ["Overlaps 党课."]) == ["Overlaps 党课."]
+        assert checked(_refused) is None
+        assert _people() == 0
+        assert get_flashed_messages() == ["The village is not one of yours."]

@@ -11,8 +11,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from app.clock import now as utcnow
 from app.models import Attendance, Bundle, Person, SyncConflict, SyncPeer
-from app.models.base import utcnow
 from tests.conftest import csrf_token
 from tests.sync.helpers import count, enroll, seed_hub, sign_in
 
@@ -398,3 +398,29 @@ def test_not_reporting_lists_silent_sites_longest_first(hub):
                            .values(created_at=now - timedelta(days=1)))
         db.session.commit()
         assert [r["code"] for r in not_reporting(14, now)] == ["P-003", "P-002"]
+
+
+def test_the_hub_page_at_the_networks_size_puts_the_import_form_first_and_pages(hub):
+    """With many sites never enrolled the page stays short: the bundle import form comes first,
+    the never-enrolled sites show 20 at a time with a pager, and a search finds one by code or
+    name (the demo network's page was 90,000 px tall with the form at the very bottom)."""
+    from tests import factories
+
+    seed_hub(hub)
+    with hub.ctx():
+        for n in range(45):
+            factories.site(f"X-{n:03d}", name=f"远村{n:03d}")
+    add_user(hub, "admin", "admin")
+    admin = client_of(hub, "admin")
+    html = page(admin.get("/sync/"))
+    assert html.index('type="file"') < html.index('id="links"') < html.index('id="never"')
+    never = html.split('id="never-list"', 1)[1].split("</table>", 1)[0]
+    assert never.count("data-code=") == 20
+    assert 'id="never-pager"' in html
+    last = page(admin.get("/sync/?never_page=3"))  # P-001, P-002 and 45 more: 20, 20, 7
+    assert last.split('id="never-list"', 1)[1].split("</table>", 1)[0].count("data-code=") == 7
+    found = page(admin.get("/sync/?q=X-007"))
+    rows = found.split('id="never-list"', 1)[1].split("</table>", 1)[0]
+    assert rows.count("data-code=") == 1 and 'data-code="X-007"' in rows
+    by_name = page(admin.get("/sync/?q=远村012"))
+    assert 'data-code="X-012"' in by_name.split('id="never-list"', 1)[1]

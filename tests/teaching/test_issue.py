@@ -116,3 +116,26 @@ def test_given_dates_and_weekly_rules(net):
     days = sorted((r.starts_at + timedelta(hours=8)).strftime("%d %H:%M")
                   for r in plan_rows("P-001"))
     assert days[:3] == ["03 14:00", "03 19:30", "10 14:00"]
+
+
+def test_a_title_not_approved_for_a_covered_site_cannot_be_issued(net, app):
+    """The approval gate (app/catalog/approval.py): a session's title that neither the city nor
+    the sites' township approved refuses the whole plan (422, naming it), and nothing is made;
+    with DIANJIAO_APPROVAL=warn the plan is issued."""
+    from app.catalog.approval import approve_township
+
+    net["lacking"].approved = False
+    db.session.commit()
+    with pytest.raises(Invalid) as refused:
+        issue_plan(body(net), user=user("town"), now=NOW)
+    db.session.rollback()
+    assert "生猪养殖" in refused.value.message and plan_rows("P-001") == []
+    approve_township(net["lacking"], user("town"), True)
+    db.session.commit()
+    assert issue_plan(body(net), user=user("town"), now=NOW).made == 8
+    db.session.rollback()
+    with pytest.raises(Invalid):  # 城关镇's approval does not reach 河口乡's P-003
+        issue_plan(body(net, sites={"codes": ["P-003"]}), user=user("admin"), now=NOW)
+    db.session.rollback()
+    app.config["APPROVAL"] = "warn"
+    assert issue_plan(body(net, sites={"codes": ["P-003"]}), user=user("admin"), now=NOW).made

@@ -29,7 +29,8 @@ def scanned(app, make, corpus):
 def test_title_search_by_pinyin_initials_and_filters(client, login, make):
     make.user("admin", "admin")
     make.title("果树修剪技术", series="农村实用科技", topics=["planting"], approved=True)
-    make.title("追寻周念民足迹", series="自制片", topics=["exemplars"], audience="party_members")
+    make.title("追寻周念民足迹", series="自制片", topics=["exemplars"], audience="party_members",
+               approved=False)
     login("admin")
     for q in ("果树", "guoshu", "gsxj"):
         page = client.get(f"/titles?q={q}").get_data(as_text=True)
@@ -98,7 +99,7 @@ def test_attach_a_file_to_an_existing_title(client, login, make, scanned):
 
 def test_approval_by_admin(client, login, make):
     make.user("admin", "admin")
-    title = make.title("村规民约讲解")
+    title = make.title("村规民约讲解", approved=False)
     login("admin")
     client.post(f"/titles/{title.id}/approve", data={"csrf_token": csrf_token(client, "/titles")})
     db.session.expire_all()

@@ -263,3 +263,18 @@ def test_main_pages_in_chinese_show_no_english_ui(app, make, tmp_path):
     log_in(english, "admin")
     assert {"Sites", "Titles", "Log out", "Overview"} <= set(english_left(page(english, "/")))
     assert "Library" in english_left(page(english, f"/sites/{site.code}/library"))
+
+
+def test_never_is_never_scanned_only_on_the_library(app, make):
+    """"never" was translated 从未扫描 everywhere, so a site that never held a screening read
+    "never scanned"; the library's folder keeps its own "never scanned"."""
+    from tests import factories
+
+    factories.library_root(make.site("P-001"))
+    make.user("admin", "admin")
+    zh = browser(app, ZH)
+    zh.post("/login", data={"username": "admin", "password": "secret-pass-1",
+                            "csrf_token": csrf_token(zh)})
+    idle = page(zh, "/reports/dashboard").split('id="idle"', 1)[-1]  # never held a screening
+    assert "从未" in idle and "从未扫描" not in idle
+    assert "从未扫描" in page(zh, "/sites/P-001/library")

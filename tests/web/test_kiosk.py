@@ -5,11 +5,12 @@ person per phone, and a kiosk sign-in over an absent or excused mark."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from app import clock as app_clock
 from app.attendance import kiosk, qr
 from app.extensions import db
 from app.models import Attendance, Person
@@ -42,17 +43,6 @@ def afar(world, make):
     world["people"]["张山"] = make.person("张山", village="石桥村")
     world["people"]["西村张三"] = make.person("张三", village="西村")
     return world
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """The kiosk's clock, fixed at now and moved by hand: `clock.now += timedelta(...)`."""
-
-    class Clock:
-        now = datetime.now(UTC)
-
-    monkeypatch.setattr(kiosk, "_now", lambda: Clock.now)
-    return Clock
 
 
 def rows() -> int:
@@ -263,7 +253,7 @@ def test_qr_code_current_and_previous_slot_only(app, world, clock):
 
 
 def scan(phone, screening_id):
-    response = phone.get(f"/s/{screening_id}/{qr.current_code(screening_id, kiosk._now())}")
+    response = phone.get(f"/s/{screening_id}/{qr.current_code(screening_id, app_clock.now())}")
     assert response.status_code == 303
     return response
 
@@ -502,3 +492,18 @@ def test_the_favicon_is_found_also_by_a_kiosk(client, world, login):
         assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
         assert b"<svg" in svg.data
     assert 'rel="icon"' in client.get("/kiosk").get_data(as_text=True)
+
+
+def test_kiosk_mode_hides_log_out_and_the_language_switch_from_villagers(client, world, login):
+    """A kiosk's header has no Log out and no language switch (villagers pressed them); both
+    are folded away at the bottom of the page for staff, and still work there."""
+    login("kiosk-a")
+    html = client.get("/kiosk").get_data(as_text=True)
+    header, main = html.split("</header>", 1)
+    assert "Log out" not in header and 'id="lang-switch"' not in header
+    fold = main.split('id="kiosk-staff"', 1)[1].split("</details>", 1)[0]
+    assert "Log out" in fold and 'id="lang-switch"' in fold
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/kiosk")})
+    login("op-a")
+    header = client.get("/people").get_data(as_text=True).split("</header>", 1)[0]
+    assert "Log out" in header and 'id="lang-switch"' in header and "kiosk-staff" not in header

@@ -8,9 +8,9 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ...auth.access import unit_subtree_ids
 from ...extensions import db
 from ...models import LibraryRoot, Screening
+from ...places.tree import subtree_ids
 from ..tables import HUB_ORIGIN, Spec
 from .state import Merge, Refused
 
@@ -49,7 +49,7 @@ def check_claims(spec: Spec, rows: list[dict], found: dict, ctx: Merge) -> None:
     if spec.name == "people":
         villages = {row.get("village_id") for row in rows} - {None}
         if villages and ctx.site_villages is None:
-            ctx.site_villages = unit_subtree_ids(site.unit_id)
+            ctx.site_villages = subtree_ids(site.unit_id)
         if villages and not villages <= ctx.site_villages:
             refuse(_("The bundle of %(site)s carries people of villages it does not serve. "
                      "Nothing was imported.", site=site.code))
@@ -79,7 +79,7 @@ def held_elsewhere(spec: Spec, rows: list[dict], found: dict, ctx: Merge) -> set
         column, allowed = spec.site_column, {site.id}
     elif spec.name == "people":
         if ctx.site_villages is None:
-            ctx.site_villages = unit_subtree_ids(site.unit_id)
+            ctx.site_villages = subtree_ids(site.unit_id)
         column, allowed = "village_id", ctx.site_villages
     elif spec.name in ("attendance", "screening_items"):
         learn_site_rows(spec, [dict(h) for h in held], ctx)

@@ -10,11 +10,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ... import install
+from ...clock import now as utcnow
 from ...errors import DianjiaoError
 from ...extensions import db
 from ...install import SITE, Role
 from ...models import Site, SyncPeer
-from ...models.base import utcnow
 from ..bundle import BundleError, Opened
 from ..services import my_code
 from .state import Refused, bundle_message

@@ -16,10 +16,10 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ... import install
+from ...clock import now as utcnow
 from ...extensions import db
 from ...install import Role
 from ...models import Bundle, ScreeningItem, Site, SyncArrival, SyncConflict, SyncIdMap, User
-from ...models.base import utcnow
 from ..bundle import BundleError, Opened, open_bundle
 from ..services import my_code
 from ..tables import DOWN, HUB_ORIGIN, SPECS, UP

@@ -11,11 +11,11 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import gettext as _
 
+from ...clock import now as utcnow
 from ...errors import Invalid
 from ...extensions import db
 from ...install import is_site
 from ...models import SyncPeer
-from ...models.base import utcnow
 from ..export import export_bundle
 from ..importer import import_bundle
 from ..services import hub_peer, my_code

@@ -20,8 +20,8 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
+from ...clock import now as utcnow
 from ...errors import DianjiaoError
-from ...models.base import utcnow
 
 TIMEOUT_S = 300  # socket inactivity; a big import on the hub answers only when it is done
 RETRYABLE = frozenset({408, 429, 500, 502, 503, 504})

@@ -12,10 +12,10 @@ from datetime import UTC, datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ...clock import now as utcnow
 from ...errors import DianjiaoError
 from ...extensions import db
 from ...models import SyncPeer
-from ...models.base import utcnow
 from ..bundle import sign
 
 PUSH_PATH = "/api/v1/sync/bundles"

@@ -1,0 +1,90 @@
+"""Reports: a site's monthly card, the township or city roll-up, and the five-star rating.
+
+The card and the roll-up are computed by app/reports/ (card_dict, rollup_dict: their figures
+depend on the time zone); these schemas say which of them the API answers, and how. A rating is
+dumped from app/reports/rating.Rating itself."""
+
+from __future__ import annotations
+
+from .base import Out, fields, listing
+
+INTEGERS = ("sessions", "group_sessions", "attendance", "party_members", "participants",
+            "six_days", "six_day_sessions", "days_open", "missed", "planned", "cancelled")
+NUMBERS = ("hours", "study_hours", "participation_rate")
+NOT_ROLLED_UP = ("study_hours", "six_days")
+
+
+def _figures(names=INTEGERS + NUMBERS, required=()) -> dict:
+    return {name: (fields.Integer if name in INTEGERS else fields.Float)(required=name in required)
+            for name in names}
+
+
+class Quota(Out):
+    rule = fields.String(required=True, metadata={
+        "description": "the figure the rule requires (REPORT_RULES)"})
+    required = fields.Float(required=True)
+    actual = fields.Float(required=True)
+    met = fields.Boolean(required=True)
+
+
+ReportCard = Out.from_dict({
+    "site": fields.String(), "name": fields.String(), "township": fields.String(allow_none=True),
+    "village": fields.String(allow_none=True), "month": fields.String(),
+    "timezone": fields.String(),
+    **_figures(required=("sessions", "group_sessions", "hours", "attendance")),
+    "quotas": fields.List(fields.Nested(Quota), required=True)}, name="ReportCard")
+
+
+class ReportAlert(Out):
+    site = fields.String()
+    name = fields.String()
+    rule = fields.String()
+    required = fields.Float()
+    actual = fields.Float()
+    months = fields.Integer()
+    level = fields.String(metadata={"enum": ["site", "township", "city"]})
+
+
+class QuotaCount(Out):
+    rule = fields.String()
+    required = fields.Float()
+    sites_met = fields.Integer()
+    sites = fields.Integer()
+
+
+ReportRollup = Out.from_dict({
+    "township": fields.String(allow_none=True, metadata={"description": "null for the city"}),
+    "month": fields.String(), "timezone": fields.String(), "sites": fields.Integer(),
+    **_figures([n for n in INTEGERS + NUMBERS if n not in NOT_ROLLED_UP]),
+    "quotas": fields.List(fields.Nested(QuotaCount)),
+    "alerts": fields.List(fields.Nested(ReportAlert)),
+    "cards": fields.List(fields.Nested(ReportCard)),
+    "townships": fields.List(fields.Dict(), metadata={
+        "description": "the city's lines per township"})}, name="ReportRollup")
+
+
+class Criterion(Out):
+    criterion = fields.String(required=True, metadata={
+        "enum": ["quotas", "coverage", "attendance", "reporting"]})
+    weight = fields.Float(required=True, metadata={
+        "description": "the configured weight, the weights scaled to sum to 1"})
+    score = fields.Float(required=True, allow_none=True, metadata={
+        "description": "0..1; null when it does not apply to the site"})
+    reason = fields.Function(lambda c: str(c.reason), required=True,
+                             metadata={"type": "string"})
+
+
+class Rating(Out):
+    """A site's stars (app/reports/rating.Rating)."""
+
+    site = fields.String(attribute="site.code", required=True)
+    name = fields.String(attribute="site.name", required=True)
+    township = fields.String(required=True, allow_none=True)
+    stars = fields.Integer(required=True, metadata={"minimum": 0, "maximum": 5})
+    score = fields.Float(required=True, allow_none=True, metadata={
+        "description": "the weighted score 0..1; null when not rated"})
+    summary = fields.Function(lambda r: str(r.summary), metadata={"type": "string"})
+    criteria = fields.List(fields.Nested(Criterion), required=True)
+
+
+RatingList = listing(Rating)
