@@ -184,9 +184,9 @@ def best(times: list[float]) -> float:
 def measure(app, token: str, runs: int) -> dict:
     from sqlalchemy import bindparam, delete, select, update
 
+    from app.clock import today as local_today
     from app.extensions import db
     from app.models import Screening, ScreeningItem, Title, Unit
-    from app.reports.months import local_today
     from app.sync.bulk import insert_rows
 
     townships = list(db.session.scalars(select(Unit.name).where(Unit.kind == "township")
