@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import install, security
 from .config import Defaults, secret_key
-from .extensions import babel, csrf, db, limiter, login_manager
+from .extensions import csrf, db, limiter, login_manager
 
 REPO_INSTANCE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "instance")
 MIGRATIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")
@@ -43,8 +43,12 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cur.close()
 
 
-def create_app(config: Mapping | None = None) -> Flask:
-    """Build the app: defaults, then instance/config.py and DIANJIAO_* env (or a test mapping)."""
+def create_app(config: Mapping | None = None, *, pages: bool = True) -> Flask:
+    """Build the app: defaults, then instance/config.py and DIANJIAO_* env (or a test mapping).
+
+    `pages=False` leaves out the pages and the API (app/routes.py): an app for a `dianjiao`
+    command, which then starts without importing a view; it has every command and signal.
+    """
     instance = (config or {}).get("INSTANCE") or os.environ.get("DIANJIAO_INSTANCE") or REPO_INSTANCE
     instance = os.path.abspath(instance)
     os.makedirs(instance, mode=0o700, exist_ok=True)  # it holds the secret key and the database
@@ -79,46 +83,11 @@ def create_app(config: Mapping | None = None) -> Flask:
     limiter.init_app(app)
     security.init_app(app)
 
-    from . import database, demo, distribution, i18n, screenings, views
-    from .api import bp as api_bp
-    from .attendance import bp as attendance_bp
-    from .auth import access
-    from .auth import bp as auth_bp
-    from .catalog import bp as catalog_bp
-    from .distribution import bp as distribution_bp
-    from .loans import bp as loans_bp
-    from .people import bp as people_bp
-    from .places import bp as places_bp
-    from .places import cli as _places_cli  # noqa: F401  (it registers the commands on bp)
-    from .places import views as _places_views  # noqa: F401  (it registers the pages on bp)
-    from .player import bp as player_bp
-    from .reports import bp as reports_bp
-    from .screenings import bp as screenings_bp
-    from .sync import bp as sync_bp
-    from .teaching.views import bp as teaching_bp
-    from .terminals import bp as terminals_bp
+    from . import features  # the app's own modules: they import this package first
 
-    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
-    i18n.init_app(app)
-    access.init_app(app)
-    views.init_app(app)
-    screenings.init_app(app)  # the features' signals (app/signals.py), connected for this app
-    distribution.init_app(app)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(places_bp)
-    app.register_blueprint(catalog_bp)
-    app.register_blueprint(screenings_bp)
-    app.register_blueprint(player_bp)
-    app.register_blueprint(people_bp)
-    app.register_blueprint(attendance_bp)
-    app.register_blueprint(distribution_bp)
-    app.register_blueprint(reports_bp)
-    app.register_blueprint(loans_bp)
-    app.register_blueprint(sync_bp)
-    app.register_blueprint(terminals_bp)
-    app.register_blueprint(teaching_bp)
-    app.register_blueprint(api_bp)
-    csrf.exempt(api_bp)
-    database.init_app(app, MIGRATIONS)  # `init` and `db`; each blueprint brings its own commands
-    demo.init_app(app)
+    features.init_app(app, MIGRATIONS)
+    if pages:
+        from . import routes  # every view: only an app that serves requests imports them
+
+        routes.init_app(app)
     return app

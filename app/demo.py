@@ -1,27 +1,41 @@
 """The demo: a small named network (sites, titles, users, people and real demo videos the tour
 and the browser tests use), and around it the seed's network at full scale (app/demo_network.py).
+
+`dianjiao demo` imports this module only when it runs (app/features.py): it draws its videos with
+PyAV and builds the whole network.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from time import perf_counter
+from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from media_index.synth import make_video
+from schedules.recurrence import preset_rule
+
 from .auth.services import add_user
+from .catalog.approval import approve_township
 from .catalog.scanning import scan_paths
 from .catalog.titles import create_title
 from .cli_support import plain_errors
+from .demo_network import TOWNSHIPS, build_network
 from .extensions import db
-from .models import MediaFile, Site, Title, User
+from .models import MediaFile, Person, Screening, Series, Site, TerminalHealth, Title, Unit, User
+from .people.services import create_person, village_named
 from .places.services import get_or_make_unit, import_sites
+from .screenings.plans import create_series
+from .screenings.playlist import resolve_items
+from .screenings.single import create_screening
 from .security import private_opener
+from .terminals.services import app_version
 
 CITY = "示范市"
 SITES = [
@@ -58,8 +72,6 @@ def load_demo(*, years: int = 1, scale: float = 1.0, today: date | None = None) 
     `years` of history for the seed's network around the named sites; `scale` shrinks that
     network (0: the named demo alone); `today` fixes the history's last day (default: today).
     """
-    from media_index.synth import make_video
-
     city = get_or_make_unit(CITY, "city", None)
     db.session.flush()
     assert city is not None
@@ -122,9 +134,6 @@ def load_demo(*, years: int = 1, scale: float = 1.0, today: date | None = None) 
 
 
 def _demo_network(**options) -> Iterator[str]:
-    from .demo_network import TOWNSHIPS, build_network
-    from .models import Unit
-
     if db.session.scalar(select(Unit).where(Unit.name == TOWNSHIPS[0])) is not None:
         return
     yield from build_network(**options)
@@ -132,8 +141,6 @@ def _demo_network(**options) -> Iterator[str]:
 
 def _demo_approval() -> str:
     """城关镇 approves a title the city has not: its sites may screen it, 河口乡's may not."""
-    from .catalog.approval import approve_township
-
     officer = db.session.scalar(select(User).where(User.username == "chengguan"))
     title = db.session.scalar(select(Title).where(Title.name == "农产品加工与保鲜"))
     if officer is not None and title is not None and not title.approved:
@@ -144,16 +151,6 @@ def _demo_approval() -> str:
 
 def _demo_screenings() -> Iterator[str]:
     """A 6th/16th/26th study plan at P-001 and a few one-off screenings around today."""
-    from datetime import UTC, datetime, time, timedelta
-    from zoneinfo import ZoneInfo
-
-    from schedules.recurrence import preset_rule
-
-    from .models import Screening, Series
-    from .screenings.plans import create_series
-    from .screenings.playlist import resolve_items
-    from .screenings.single import create_screening
-
     if db.session.scalar(select(Series).limit(1)) is not None:
         return
     tz = current_app.config["TIMEZONE"]
@@ -202,9 +199,6 @@ DEMO_PEOPLE = {
 
 def _demo_people() -> Iterator[str]:
     """Villagers and party members of the four demo villages, to sign in and take roll-call of."""
-    from .models import Person
-    from .people.services import create_person, village_named
-
     if db.session.scalar(select(Person).limit(1)) is not None:
         return
     for village, people in DEMO_PEOPLE.items():
@@ -220,11 +214,6 @@ def _demo_terminals() -> Iterator[str]:
     """Health reports of two playback points, as their bundles would bring them to the hub:
     P-002's player crashed and its disk is nearly full; P-003 has not been heard from for a
     week. (P-001's report is written by this install's own `serve`: it drives P-001's TV.)"""
-    from datetime import UTC, datetime, timedelta
-
-    from .models import TerminalHealth
-    from .terminals.services import app_version
-
     now = datetime.now(UTC)
     reports = {
         "P-002": {"recorded_at": now - timedelta(hours=2), "player_faults_30d": 2,
@@ -275,8 +264,3 @@ def demo_command(if_empty, years, scale):
     for line in load_demo(years=years, scale=scale):
         click.echo(line, err=True)
     click.echo(f"Demo loaded in {perf_counter() - started:.1f} s.", err=True)
-
-
-def init_app(app) -> None:
-    """Add `dianjiao demo`."""
-    app.cli.add_command(demo_command)

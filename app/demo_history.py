@@ -66,6 +66,7 @@ class HistoryStage:
         if not days:
             return []
         plans = []
+        share = len(days) / (shift(month, 1) - month).days  # of a month not over: so far
         if site.kind == "playback_point":
             if site.profile == "patchy":
                 site.state = rng.random() < (0.75 if site.state else 0.4)
@@ -73,7 +74,7 @@ class HistoryStage:
             for day in (6, 16, 26):
                 if day > len(days) or not (good or rng.random() < 0.3):
                     continue
-                held_on = day + (1 if rng.random() < 0.08 else 0)  # a day late: not a six-day
+                held_on = day + (1 if rng.random() < 0.03 else 0)  # a day late: not a six-day
                 when = days[min(held_on, len(days)) - 1]
                 plans.append((when, time(19, 30) if when.weekday() < 5 else time(9), "party"))
             if site.profile == "model":  # a study evening every Tuesday and Friday
@@ -83,18 +84,25 @@ class HistoryStage:
                 plans.append((rng.choice(days), time(14), "tech"))
             if rng.random() < 0.3:
                 plans.append((rng.choice(days), time(19), "policy"))
+            # the daily programme of the terminal, films for whoever drops in on the days free of
+            # other sessions: some twenty hours a month where it is kept up (the county's quota)
+            low, high = {"model": (9, 11), "steady": (7, 9)}.get(
+                site.profile, (7, 9) if good else (1, 4))
+            free = [d for d in days if d not in {plan[0] for plan in plans}]
+            count = min(len(free), round(rng.randint(low, high) * share))
+            plans += [(day, time(15), "daily") for day in sorted(rng.sample(free, count))]
         elif site.kind == "center_household":
-            chance = {"steady": 0.6, "occasional": 0.25}.get(site.profile, 0.0)
-            if rng.random() < chance:
+            chance = {"steady": 0.92, "occasional": 0.5}.get(site.profile, 0.0)
+            if rng.random() < chance * share:
                 plans.append((rng.choice(days), time(19), "household"))
         elif site.kind == "demo_household":
-            if rng.random() < (0.8 if site.profile == "steady" else 0.35):
+            if rng.random() < {"steady": 0.92, "occasional": 0.6}.get(site.profile, 0.0) * share:
                 plans.append((rng.choice(days), time(14), "tech"))
         elif site.kind == "local_talent":
-            if rng.random() < 0.45:
+            if rng.random() < 0.45 * share:
                 plans.append((rng.choice(days), time(14), "talent"))
         elif site.kind == "tech_association":
-            if rng.random() < 0.6:
+            if rng.random() < 0.85 * share:
                 plans.append((rng.choice(days), time(9), "training"))
         return plans
 
@@ -108,8 +116,11 @@ class HistoryStage:
         if kind == "policy":
             return [rng.choice(self.pool["policy_law"])], rng.choice(POLICY_TOPICS), "all"
         if kind == "household":
-            films = rng.sample(self.pool["乡土教材"] + self.pool["农村实用科技"], rng.randint(1, 2))
+            films = rng.sample(self.pool["乡土教材"] + self.pool["农村实用科技"], rng.randint(2, 4))
             return films, "中心户放映", rng.choice(("villagers", "villagers", "all"))
+        if kind == "daily":
+            films = rng.sample(self.pool["乡土教材"] + self.pool["农村实用科技"], rng.randint(3, 5))
+            return films, "日常播放", "villagers"
         topic = rng.choice(list(TECH_TOPICS))
         films = rng.sample(self.pool[topic], min(len(self.pool[topic]), rng.randint(1, 3)))
         return films, TECH_TOPICS[topic], "villagers"
@@ -120,7 +131,7 @@ class HistoryStage:
         length = sum(f.minutes for f in films) + rng.choice((10, 15, 20, 30))
         starts = self.local(day, at)
         ends = starts + timedelta(minutes=length)
-        roll = rng.random()
+        roll = rng.random() * (0.96 if kind == "party" else 1.0)  # party days: rarely missed
         status = ("done" if roll < 0.86 else "partial" if roll < 0.93 else
                   "missed" if roll < 0.97 else "cancelled")
         planned_at = starts - timedelta(days=rng.randint(2, 20))
@@ -167,8 +178,8 @@ class HistoryStage:
             absent = [p for p in expected if p.id not in present]
             came += [p for p in people if p.role == "activist" and rng.random() < 0.2]
         else:
-            size = {"household": (2, 6), "tech": (5, 12), "policy": (8, 16), "talent": (4, 9),
-                    "training": (8, 18)}[kind]
+            size = {"daily": (0, 2), "household": (2, 6), "tech": (5, 12), "policy": (8, 16),
+                    "talent": (4, 9), "training": (8, 18)}[kind]
             came = rng.sample(people, min(len(people), rng.randint(*size)))
             absent = []
         for person in came:

@@ -17,6 +17,7 @@ from .auth.scope import visible_sites
 from .catalog.titles import catalog_counts
 from .errors import DianjiaoError, Invalid
 from .extensions import db
+from .home.views import home_page
 from .models import Site
 from .places.services import sites_by_kind
 
@@ -40,8 +41,13 @@ def favicon():
 
 @roles_required("admin", "township", "operator")
 def dashboard():
+    """The role's home page (home/views.py); the catalogue's overview for a login with no site
+    or township yet."""
+    page = home_page()
+    if page is not None:
+        return page
     site_ids = visible_sites(current_user).with_only_columns(Site.id)
-    return render_template("home.html", by_kind=sites_by_kind(site_ids),
+    return render_template("home/overview.html", by_kind=sites_by_kind(site_ids),
                            stats=catalog_counts(site_ids))
 
 

@@ -5,7 +5,8 @@ Goal: both within a little of the floor (issue #16, item 7): the slow libraries 
 openpyxl, segno, icalendar, tqdm, mutagen, libvlc, Alembic) load only where they are used. Each
 command runs once to warm the page cache and the bytecode, then `--runs` times in a fresh process;
 min and median wall and CPU times are printed, the medians' ratio to the floor's in brackets. The
-instance is made fresh (`dianjiao init`, one site X). Run from the repo root:
+instance is made fresh (`dianjiao init`, one site X). `import app.extensions` and `import app.models`
+are printed as what any app of ours imports before its first command. Run from the repo root:
 `.venv/bin/python benchmarks/startup.py [--runs 9]`; see `python -X importtime` for what loads.
 """
 
@@ -65,6 +66,10 @@ def main() -> None:
 
     commands = {
         "floor: python -c 'import flask, sqlalchemy'": [sys.executable, "-c", "import flask, sqlalchemy"],
+        # what any app of ours imports: Flask-SQLAlchemy with the ORM, Babel, Login, WTF, Limiter
+        "python -c 'import app.extensions'": [sys.executable, "-c", "import app.extensions"],
+        # ... and the models, which every command's services use
+        "python -c 'import app.models'": [sys.executable, "-c", "import app.models"],
         "python -c 'import app.cli'": [sys.executable, "-c", "import app.cli"],
         "dianjiao --help": [DIANJIAO, "--help"],
         "dianjiao scan EMPTY --site X": [DIANJIAO, "scan", str(empty), "--site", "X"],

@@ -138,7 +138,7 @@ def shipments():
 
 @bp.route("/v1/shipments/<shipment_id>", methods=["GET", "PATCH"])
 @api_roles(*STAFF)
-@schemas(get={200: ("Kit", SHIPMENT)},
+@schemas(get={200: ("Kit", COMPONENTS["ShipmentDetail"]())},
          patch={"body": COMPONENTS["ShipmentPatch"](), 200: ("Kit", SHIPMENT)})
 def shipment(shipment_id: str):
     """Read a kit, or move its status forward.
@@ -167,7 +167,7 @@ def shipment(shipment_id: str):
     if request.method == "GET":
         if not can_see_shipment(current_user, kit):
             raise Forbidden(_("This site is outside your area."))
-        return jsonify(SHIPMENT.dump(kit))
+        return jsonify(COMPONENTS["ShipmentDetail"]().dump(kit))
     fields = body()
     set_status(kit, fields["status"], user=current_user, received_by=fields.get("received_by"))
     db.session.commit()

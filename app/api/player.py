@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from ..auth.scope import can_change_site
 from ..catalog.approval import refusal, require_approved
-from ..errors import Conflict, Forbidden, Invalid
+from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..i18n import show_time
 from ..models import Screening, Site
@@ -150,7 +150,5 @@ def player_action(action: str):
         else:
             player.seek(float(value))
     else:
-        from ..errors import NotFound
-
         raise NotFound(_("Unknown player action %(a)s.", a=action))
     return jsonify(status_dict(site))

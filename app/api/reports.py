@@ -6,10 +6,11 @@ from flask import current_app, jsonify, request
 from flask_login import current_user
 
 from ..auth.scope import township_for
-from ..reports.card import card_dict, monthly_card, rules_from
+from ..reports.card import card_dict, monthly_card
 from ..reports.months import parse_month
 from ..reports.rating import parse_sort, rate, sort_ratings, weights_from
 from ..reports.rollup import rollup, rollup_dict
+from ..reports.rules import Rules, settings_rules
 from .blueprint import bp
 from .helpers import api_roles, paging, schemas
 from .schemas import COMPONENTS
@@ -17,9 +18,9 @@ from .schemas.reports import RatingList
 from .views import STAFF, site_by_code
 
 
-def _settings() -> tuple[str, list]:
+def _settings() -> tuple[str, Rules]:
     config = current_app.config
-    return config["TIMEZONE"], rules_from(config["REPORT_RULES"])
+    return config["TIMEZONE"], settings_rules(config)
 
 
 @bp.get("/v1/reports/monthly")
@@ -32,7 +33,7 @@ def report_monthly():
       summary: Monthly report card of a site; a month in the future is 422
       parameters:
         - {in: query, name: site, required: true, schema: {type: string}}
-        - {in: query, name: month, schema: {type: string, pattern: '^\\d{4}-\\d{2}$'}, description: 'YYYY-MM, a local calendar month; default this month'}
+        - {in: query, name: month, schema: {type: string, pattern: '^\\d{4}-\\d{2}$'}, description: 'YYYY-MM, a local calendar month; default the last complete month. The month in progress may be asked for: its quotas are then on track or behind (status), never not_met.'}
       responses:
         401: {$ref: '#/components/responses/Error'}
         403: {$ref: '#/components/responses/Error'}
@@ -56,7 +57,7 @@ def report_township():
       summary: Township or city roll-up of the monthly report cards
       parameters:
         - {in: query, name: name, schema: {type: string}, description: 'the township; omitted: the city (administrators) or the officer''s own township'}
-        - {in: query, name: month, schema: {type: string, pattern: '^\\d{4}-\\d{2}$'}}
+        - {in: query, name: month, schema: {type: string, pattern: '^\\d{4}-\\d{2}$'}, description: 'YYYY-MM; default the last complete month. A month in progress raises no quota alert.'}
       responses:
         401: {$ref: '#/components/responses/Error'}
         403: {$ref: '#/components/responses/Error'}
@@ -80,7 +81,7 @@ def report_rating():
       summary: Five-star rating of sites from the weighted criteria of RATING_CRITERIA
       description: 'Same scope as the roll-up: administrators any township or the city (no township), a township officer their own township; operators and kiosks 403. stars is 1..5, or 0 for a site not rated (no screening that month and no data ever received). A criterion that does not apply to a site has score null and is left out of its score.'
       parameters:
-        - {in: query, name: month, schema: {type: string, pattern: '^\\d{4}-\\d{2}$'}, description: 'YYYY-MM, a local calendar month; default this month; a future month is 422'}
+        - {in: query, name: month, schema: {type: string, pattern: '^\\d{4}-\\d{2}$'}, description: 'YYYY-MM, a local calendar month; default the last complete month; a future month is 422. The month in progress is rated on the quotas met or on track.'}
         - {in: query, name: township, schema: {type: string}, description: 'the township; omitted: the city (administrators) or the officer''s own township'}
         - {in: query, name: sort, schema: {type: string, enum: [stars, stars_asc, site, township], default: stars}, description: 'stars: best first; stars_asc: worst first'}
         - limit

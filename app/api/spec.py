@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Flask
 
 from .. import limits
+from .schemas import COMPONENTS
 
 ERROR = {
     "type": "object",
@@ -101,8 +102,6 @@ def build_spec(app: Flask) -> dict:
     from apispec import APISpec
     from apispec.ext.marshmallow import MarshmallowPlugin
     from apispec.yaml_utils import load_operations_from_docstring
-
-    from .schemas import COMPONENTS
 
     spec = APISpec(title="Dianjiao API", version="1", openapi_version="3.0.3",
                    plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],

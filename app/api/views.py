@@ -7,7 +7,7 @@ statuses); its body and answers are the marshmallow schemas of app/api/schemas i
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -24,6 +24,7 @@ from ..places.services import filter_sites
 from .blueprint import bp
 from .helpers import api_roles, body, paging, schemas
 from .schemas import COMPONENTS, catalog
+from .spec import build_spec
 
 
 def page_of(query, to_dict):
@@ -163,8 +164,4 @@ def create():
 
 @bp.get("/openapi.json")
 def openapi():
-    from flask import current_app
-
-    from .spec import build_spec
-
     return jsonify(build_spec(current_app))

@@ -20,6 +20,7 @@ from ..models.base import current_origin
 from ..models.people import ATTENDANCE_METHODS, ATTENDANCE_STATUSES, COUNTED
 from ..people.services import clean_name, create_person, require_text
 from ..places.tree import subtree_ids
+from ..sync.services import enrolled_site_ids
 
 SELF_SERVICE = ("kiosk", "phone")  # refused outside the sign-in window; operator and paper are not
 NOT_THERE = ("absent", "excused")  # marks that a person who comes and signs in replaces
@@ -288,8 +289,6 @@ def close_if_due(screening: Screening, now: datetime | None = None) -> int:
 
 def closed_by_its_site(screening: Screening) -> bool:
     """On the hub: the screening's site is enrolled and closes its own sign-in (and sends it)."""
-    from ..sync.services import enrolled_site_ids
-
     return screening.site_id in enrolled_site_ids()
 
 
@@ -299,8 +298,6 @@ def close_due_screenings(now: datetime | None = None) -> int:
     Each is closed and committed on its own: one that fails is rolled back alone and logged, and
     the others are closed.
     """
-    from ..sync.services import enrolled_site_ids
-
     now = now or datetime.now(UTC)
     late = timedelta(minutes=int(current_app.config["SIGNIN_CLOSES_MIN"]))
     ids = db.session.scalars(select(Screening.id).where(

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
+from ..attendance.kiosk import kiosk_page
 from ..extensions import db, limiter
 from ..models import User
 from ..pages import unit_of_work
@@ -60,6 +61,4 @@ def set_language(code: str):
 @login_required
 @roles_required("kiosk")
 def kiosk():
-    from ..attendance.kiosk import kiosk_page  # the sign-in page lives with attendance
-
-    return kiosk_page()
+    return kiosk_page()  # the sign-in page lives with attendance

@@ -32,7 +32,10 @@ class TitleForm(FlaskForm):
 
 
 class AttachForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), text(limits.TITLE_NAME)])
+    """A title's name or id typed (or a search), or `title_id`: a match the page listed."""
+
+    title = StringField(_l("Title"), validators=[Optional(), text(limits.TITLE_NAME)])
+    title_id = StringField(validators=[Optional(), text(limits.TITLE_NAME)])
 
 
 class RootForm(FlaskForm):

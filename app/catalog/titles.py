@@ -199,6 +199,26 @@ def unassigned_files(site_ids: list | None, limit: int) -> list[MediaFile]:
         .order_by(MediaFile.created_at).limit(limit)))
 
 
+def holding_sites(files: list[MediaFile], site_ids: list | None) -> dict:
+    """For each file (by id), the sites where a scan saw it present, of `site_ids` (any site when
+    None), by code."""
+    if not files:
+        return {}
+    query = (select(FileEntry.media_file_id, Site)
+             .join(LibraryRoot, FileEntry.root_id == LibraryRoot.id)
+             .join(Site, LibraryRoot.site_id == Site.id)
+             .where(FileEntry.missing.is_(False),
+                    FileEntry.media_file_id.in_([f.id for f in files]))
+             .order_by(Site.code))
+    if site_ids is not None:
+        query = query.where(Site.id.in_(site_ids))
+    found: dict = {}
+    for media_id, site in db.session.execute(query):
+        if site not in found.setdefault(media_id, []):
+            found[media_id].append(site)
+    return found
+
+
 def catalog_counts(site_ids: Select) -> dict[str, int]:
     """The home page's numbers: titles, approved titles, distinct files present at the given
     sites, files without a title."""

@@ -23,6 +23,7 @@ from .blueprint import bp
 from .forms import AttachForm, RootForm, ScanForm, TitleForm
 from .library import library_roots, present_counts, recent_scans
 from .library import scan_job as find_scan_job
+from .picking import RESULTS, find_titles
 from .scanning import add_root, library_entries, start_background_scan, walk_errors
 from .titles import (
     approve,
@@ -31,9 +32,11 @@ from .titles import (
     edit_title,
     file_visible,
     holders,
+    holding_sites,
     search_titles,
+    title_named,
     title_or_404,
-    titles_by_name,
+    titles_matching,
     unassigned_files,
 )
 
@@ -157,22 +160,45 @@ def approve_title(title_id: str):
                 to, raising=(DianjiaoError,))
 
 
+@bp.route("/titles/pick.json")
+@roles_required(*STAFF)
+def pick_titles():
+    """The title picker's search as JSON: ?q= (characters, pinyin or initials), ?site=CODE (held
+    there first, approved for it), ?leave_out= (ids already chosen, repeated), ?any=1 (approved
+    or not: attaching a file to a title)."""
+    code = request.args.get("site")
+    site = site_or_404(code) if code else None
+    found, more = find_titles(site, request.args.get("q"), approved_only=request.args.get("any") != "1",
+                              leave_out=request.args.getlist("leave_out"))
+    return jsonify({"items": [p.as_dict() for p in found], "more": more})
+
+
 @bp.route("/files/unassigned")
 @roles_required(*STAFF)
 def unassigned():
-    files = unassigned_files(None if current_user.role == "admin" else _visible_site_ids(),
-                             limit=200)
+    """Files without a title, with the sites holding them; ?file=ID&q=... lists the titles that
+    match for that file (the attach box's search, without a script)."""
+    site_ids = None if current_user.role == "admin" else _visible_site_ids()
+    files = unassigned_files(site_ids, limit=200)
+    picking, q = request.args.get("file", ""), (request.args.get("q") or "").strip()
     return render_template("catalog/unassigned.html", files=files, form=AttachForm(),
-                           titles=titles_by_name(500))
+                           sites=holding_sites(files, site_ids), picking=picking, q=q,
+                           matches=titles_matching(q, limit=RESULTS) if picking and q else [])
 
 
 @bp.route("/files/<file_id>/attach", methods=["POST"])
 @roles_required(*STAFF)
 def attach(file_id: str):
+    """Attach a file to the title named (or of the id) given; a name that is no title's is a
+    search: the page lists the titles matching it beside the file."""
     media = _media(file_id)
     form = AttachForm()
-    if form.validate_on_submit():
-        return save(lambda: attach_file(media, form.title.data),
+    wanted = ((form.title_id.data or form.title.data) or "").strip()
+    if form.validate_on_submit() and wanted:
+        if title_named(wanted) is None and titles_matching(wanted, limit=1):
+            return redirect(url_for("catalog.unassigned", file=media.id, q=wanted,
+                                    _anchor=f"file-{media.id}"))
+        return save(lambda: attach_file(media, wanted),
                     lambda title: _("File attached to %(name)s.", name=title.name),
                     url_for("catalog.unassigned"), back=True)
     return redirect(url_for("catalog.unassigned"))

@@ -3,7 +3,6 @@ from __future__ import annotations
 from flask import Flask
 
 from ..signals import scan_finished
-from . import views  # noqa: F401  (they register the pages on bp)
 from .blueprint import bp
 from .manifest import verify_after_scan
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -25,6 +26,7 @@ class Member:
     name: str
     village_id: uuid.UUID
     hours: float
+    target: float = 0.0  # their monthly target (by role)
 
 
 @dataclass
@@ -70,14 +72,17 @@ class BelowTarget:
 
 
 def below_target(scope: set[uuid.UUID] | None, sites: Select, start: datetime, end: datetime,
-                 target_hours: float) -> BelowTarget:
+                 target_hours: float | Mapping[str, float]) -> BelowTarget:
     """Active, registered party members of the villages in `scope` (None: all) whose study hours
-    in [start, end) are below `target_hours`; `sites` is a query of the sites to count them for."""
+    in [start, end) are below their target, `target_hours` (one for all, or by role with a
+    "default"); `sites` is a query of the sites to count them for."""
+    targets = (target_hours if isinstance(target_hours, Mapping)
+               else {"default": float(target_hours)})
     members = [Person.active.is_(True), Person.walkin.is_(False), Person.party_member.is_(True),
                Person.village_id.is_not(None)]
     if scope is not None:
         members.append(Person.village_id.in_(scope))
-    people = db.session.execute(select(Person.id, Person.name, Person.village_id)
+    people = db.session.execute(select(Person.id, Person.name, Person.village_id, Person.role)
                                 .where(*members).order_by(Person.initials, Person.name)).all()
     minutes = study_minutes_where(start, end, *members)
     units = {u.id: u for u in db.session.execute(select(Unit.id, Unit.parent_id, Unit.name))}
@@ -93,9 +98,10 @@ def below_target(scope: set[uuid.UUID] | None, sites: Select, start: datetime, e
                 person.village_id, unit.name if unit else "", parent.name if parent else None)
         village.members += 1
         hours = minutes.get(person.id, 0.0) / 60
-        if hours < target_hours:
+        target = targets.get(person.role or "", targets["default"])
+        if hours < target:
             village.below += 1
-            below[village.id].append(Member(person.id, person.name, village.id, hours))
+            below[village.id].append(Member(person.id, person.name, village.id, hours, target))
     ordered = sorted(villages.values(), key=lambda v: (v.parent or "", v.name))
     rows: list[tuple[uuid.UUID, Member | None]] = []
     for village in ordered:

@@ -20,6 +20,7 @@ from ..models import Person, Site, Unit
 from ..pages import save
 from ..paging import page_for, paginate
 from ..places.services import read_table
+from ..reports.rules import monthly_target, yearly_target, yearly_targets
 from .blueprint import bp
 from .forms import (
     ActionForm,
@@ -148,9 +149,10 @@ def detail(person_id: str):
     tz = current_app.config["TIMEZONE"]
     today = clock.today(tz)
     config = current_app.config
+    targets = yearly_targets(config["STUDY_TARGET_HOURS_YEAR"])
     hours = study_hours(person, clock.month_bounds(today, tz), clock.year_bounds(today.year, tz),
-                        month_target=config["STUDY_TARGET_HOURS_MONTH"],
-                        year_target=config["STUDY_TARGET_HOURS_YEAR"])
+                        month_target=monthly_target(person.role, targets),
+                        year_target=yearly_target(person.role, targets))
     history, minutes = attendance_history(person, HISTORY_ROWS)
     return render_template("people/detail.html", person=person, form=form, namesake=namesake,
                            hours=hours, history=history, minutes=minutes, today=today,
@@ -265,12 +267,13 @@ def below_target():
         except DianjiaoError as exc:
             flash(exc.message, "error")
             status = 400
-    target = float(current_app.config["STUDY_TARGET_HOURS_MONTH"])
+    targets = yearly_targets(current_app.config["STUDY_TARGET_HOURS_YEAR"])
+    target = {role: hours / 12 for role, hours in targets.items()}  # a month's share, by role
     sites = visible_sites(current_user).where(Site.active.is_(True))
     found = below_target_of(visible_units(current_user), sites, *clock.month_bounds(month, tz), target)
     page = page_for(len(found.rows), anchor="by-village")
     sites_page = page_for(len(found.sites), arg="sites_page", anchor="by-site")
-    return render_template("people/below_target.html", month=month, target=target, found=found,
+    return render_template("people/below_target.html", month=month, yearly=targets, found=found,
                            groups=found.groups(page.offset, page.offset + page.size), page=page,
                            sites=sites_page.of(found.sites), sites_page=sites_page,
                            who_shown=WHO_SHOWN), status

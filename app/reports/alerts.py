@@ -4,7 +4,7 @@ and then to the city."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -58,16 +58,17 @@ def first_month(site: Site, tz: str) -> date:
     return began.astimezone(ZoneInfo(tz)).date().replace(day=1)
 
 
-def alerts_for(card: Card, *, tz: str, rules: list[tuple[str, float]]) -> list[Alert]:
+def alerts_for(card: Card, *, tz: str, rules, now: datetime | None = None) -> list[Alert]:
     """The card's shortfalls, each with how many months running the site has missed it.
 
     One month: an alert at the site; two running: the township's; three or more: the city's.
-    Months before the site began (see first_month) raise none and do not count.
+    Months before the site began (see first_month) raise none and do not count; a month not yet
+    over has no shortfall, so raises none either.
     """
     if not card.shortfalls:
         return []
     months = [shift(card.month, -back) for back in range(len(LEVELS))]
-    figures = Figures([card.site], months, tz=tz)
+    figures = Figures([card.site], months, tz=tz, now=now)
     floor = figures.floors(months[-1])[card.site.id]
     return escalate(card, floor, lambda month: figures.card(card.site, month, rules))
 

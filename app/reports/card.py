@@ -1,8 +1,8 @@
 """The monthly report card (月报卡) of a site, and the figures every card is computed from.
 
 Everything is computed from existing rows (screenings, play logs, sign-ins, the roster); months
-are local calendar months in the configured timezone. The definitions are in the README,
-"Monthly report card".
+are local calendar months in the configured timezone. The definitions are in
+docs/township.md, "Monthly report card".
 """
 
 from __future__ import annotations
@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from flask_babel import gettext as _
 from sqlalchemy import String, cast, exists, func, select, type_coerce
 
+from .. import clock
 from ..attendance.services import study_total
 from ..clock import month_bounds
-from ..errors import Invalid
 from ..extensions import among, db
 from ..lookup import chunks
 from ..models import Attendance, Person, PlayLog, Screening, Site
@@ -27,11 +26,12 @@ from ..models.people import COUNTED
 from ..models.screenings import HELD_SCREENINGS
 from ..places.tree import Tree, subtree_ids
 from ..screenings.plans import PLAN_DROPPED  # a date its plan no longer has: counts neither way
+from .months import elapsed
+from .rules import RULES, SIX_DAYS, Rules, as_rules, due_by_now, monthly_target, rules_from, verdict
+
+__all__ = ["RULES", "Card", "Figures", "Quota", "card_dict", "monthly_card", "rules_from"]
 
 GROUP_AUDIENCES = ("party_members", "cadres", "all")  # a group study open to party members
-SIX_DAYS = (6, 16, 26)
-RULES = ("sessions", "group_sessions", "hours", "study_hours", "six_days", "days_open",
-         "attendance", "participation_rate", "plan_compliance")  # the figures a quota rule may require
 FEW_SITES = 20  # up to this many sites, a roll-up reads their own rows rather than the span's
 
 
@@ -40,7 +40,15 @@ class Quota:
     rule: str
     required: float
     actual: float
-    met: bool
+    met: bool  # the whole quota reached
+    # met or not_met once the month has ended; before: met, on_track or behind (rules.verdict)
+    status: str = ""
+    due: float = 0.0  # the part of `required` due by now (all of it once the month has ended)
+
+    def __post_init__(self):
+        if not self.status:
+            self.status = "met" if self.met else "not_met"
+            self.due = self.required
 
 
 @dataclass
@@ -68,29 +76,27 @@ class Card:
     plan_sessions: int = 0
     plan_held: int = 0
     plan_compliance: float | None = None
+    # the average monthly study target of its party members (their yearly target by role / 12)
+    study_target: float = 0.0
+    elapsed: float = 1.0  # the share of the month gone by when the card was computed
     quotas: list[Quota] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """The month has ended: its quotas are met or not met, not yet on track or behind."""
+        return self.elapsed >= 1.0
 
     def figure(self, rule: str) -> float:
         return getattr(self, rule)
 
+    def quota(self, rule: str) -> Quota | None:
+        """The card's quota of a rule; None when its kind of site has none."""
+        return next((q for q in self.quotas if q.rule == rule), None)
+
     @property
     def shortfalls(self) -> list[Quota]:
-        return [q for q in self.quotas if not q.met]
-
-
-
-# --- rules -------------------------------------------------------------------------------------
-
-def rules_from(config: object) -> list[tuple[str, float]]:
-    """The quota rules as (figure, required) pairs, from REPORT_RULES ({figure: required})."""
-    items = config.items() if isinstance(config, dict) else config
-    rules = []
-    for rule, required in items:
-        if rule not in RULES:
-            raise Invalid(_("Unknown report rule %(rule)s; use one of %(rules)s.",
-                            rule=rule, rules=", ".join(RULES)))
-        rules.append((rule, float(required)))
-    return rules
+        """The quotas not met in a month that has ended (a month in progress has none)."""
+        return [q for q in self.quotas if q.status == "not_met"]
 
 
 # --- the card ----------------------------------------------------------------------------------
@@ -102,9 +108,10 @@ def party_members_of(site: Site) -> list[Person]:
         Person.village_id.in_(subtree_ids(site.unit_id)))).all()
 
 
-def monthly_card(site: Site, month: date, *, tz: str, rules: list[tuple[str, float]]) -> Card:
-    """Compute a site's card for a local calendar month."""
-    return Figures([site], [month], tz=tz).card(site, month, rules)
+def monthly_card(site: Site, month: date, *, tz: str, rules: Rules | list,
+                 now: datetime | None = None) -> Card:
+    """Compute a site's card for a local calendar month (judged as it stands at `now`)."""
+    return Figures([site], [month], tz=tz, now=now).card(site, month, rules)
 
 
 class Figures:
@@ -122,8 +129,11 @@ class Figures:
     and by person, as a card was always read.
     """
 
-    def __init__(self, sites: list[Site], months: list[date], *, tz: str):
+    def __init__(self, sites: list[Site], months: list[date], *, tz: str,
+                 now: datetime | None = None):
         self.tz, self.zone = tz, ZoneInfo(tz)
+        self.now = now or datetime.now(UTC)
+        self.today = clock.today(tz, self.now)
         self.months = sorted(set(months))
         self.bounds = [month_bounds(m, tz) for m in self.months]
         self.starts = [b[0] for b in self.bounds]
@@ -143,11 +153,13 @@ class Figures:
         key = _same if self.few else _key
         places = sorted(set().union(*self.served.values())) if sites else []
         self.people_of: dict[uuid.UUID, list] = defaultdict(list)
-        for person_id, village_id in db.session.execute(
-                select(key(Person.id), Person.village_id).where(
+        self.role_of: dict = {}
+        for person_id, village_id, role in db.session.execute(
+                select(key(Person.id), Person.village_id, Person.role).where(
                     Person.active.is_(True), Person.walkin.is_(False),
                     Person.party_member.is_(True), Person.village_id.in_(places))):
             self.people_of[village_id].append(person_id)
+            self.role_of[person_id] = role
         members = {p for people in self.people_of.values() for p in people}
 
         start, end = self.bounds[0][0], self.bounds[-1][1]
@@ -201,8 +213,9 @@ class Figures:
             self._members[site.id] = (people, set(people))
         return self._members[site.id]
 
-    def card(self, site: Site, month: date, rules: list[tuple[str, float]]) -> Card:
-        card = Card(site=site, month=month)
+    def card(self, site: Site, month: date, rules: Rules | list) -> Card:
+        rules = as_rules(rules)
+        card = Card(site=site, month=month, elapsed=elapsed(month, self.tz, self.now))
         minutes, days, signed = 0.0, [], []
         for s in self.screenings.get((site.id, month), ()):
             if s.teaching_session_id is not None and s.status != "planned" and (
@@ -234,10 +247,25 @@ class Figures:
         card.study_hours = round(total / len(members) / 60, 2) if members else 0.0
         if card.plan_sessions:
             card.plan_compliance = round(card.plan_held / card.plan_sessions, 4)
-        card.quotas = [Quota(rule, required, card.figure(rule) or 0.0,
-                             (card.figure(rule) or 0.0) >= required)
-                       for rule, required in rules]
+        if members:
+            card.study_target = round(sum(monthly_target(self.role_of.get(person), rules.targets)
+                                          for person in members) / len(members), 2)
+        card.quotas = self._quotas(card, rules.of(site.kind))
         return card
+
+    def _quotas(self, card: Card, rules) -> list[Quota]:
+        """The card's quotas judged: met or not once the month has ended, else by the share due."""
+        quotas = []
+        for rule, required in rules:
+            if required is None:  # the members' own targets; a site without members has none
+                if not card.party_members:
+                    continue
+                required = card.study_target
+            actual = card.figure(rule) or 0.0
+            due = due_by_now(rule, required, card.elapsed, self.today.day)
+            quotas.append(Quota(rule, required, actual, actual >= required,
+                                verdict(actual, required, due, complete=card.complete), due))
+        return quotas
 
     def floors(self, lookback: date) -> dict[uuid.UUID, date | None]:
         """Each site's first month (see first_month) when it is after `lookback`, else None.
@@ -314,8 +342,10 @@ def card_dict(card: Card, *, tz: str) -> dict:
         "month": card.month.strftime("%Y-%m"), "timezone": tz,
         "sessions": card.sessions, "group_sessions": card.group_sessions, "hours": card.hours,
         "attendance": card.attendance,
-        "quotas": [{"rule": q.rule, "required": q.required, "actual": q.actual, "met": q.met}
-                   for q in card.quotas],
+        "complete": card.complete, "elapsed": round(card.elapsed, 4),
+        "quotas": [{"rule": q.rule, "required": q.required, "actual": q.actual, "met": q.met,
+                    "status": q.status, "due": q.due} for q in card.quotas],
+        "study_target": card.study_target,
         "study_hours": card.study_hours, "party_members": card.party_members,
         "participants": card.participants, "participation_rate": card.participation_rate,
         "six_days": card.six_days, "six_day_sessions": card.six_day_sessions,

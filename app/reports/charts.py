@@ -9,13 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-import pygal
 from markupsafe import Markup
-from pygal.style import Style
 
 # The page's own fonts first (Chinese labels), then whatever sans-serif the system has.
 FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
-STYLE = Style(
+# pygal (~60 ms to import) is imported where a chart is drawn: only the dashboard draws one.
+STYLE = dict(
     font_family=FONT,
     background="transparent",
     plot_background="#ffffff",
@@ -39,11 +38,13 @@ SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL)
 
 
 def _config(no_data: str, **options) -> dict:
+    from pygal.style import Style
+
     return {
         "js": [],  # pygal's default SVG loads a script from a CDN: nothing external here
         "disable_xml_declaration": True,  # inline in the page
         "explicit_size": False,  # a viewBox only: the SVG scales to its box
-        "style": STYLE,
+        "style": Style(**STYLE),
         "width": WIDTH,
         "height": 320,
         "legend_at_bottom": True,
@@ -72,6 +73,8 @@ def _svg(chart, label: str) -> Markup:
 def screenings_chart(months: Sequence[str], series: Sequence[tuple[str, Sequence[int]]], *,
                      title: str, no_data: str) -> Markup:
     """Screenings a month, stacked by status (held, planned, missed)."""
+    import pygal
+
     chart = pygal.StackedBar(**_config(no_data, x_label_rotation=-45, min_scale=3, max_scale=8,
                                        legend_at_bottom_columns=max(1, len(series))))
     chart.x_labels = list(months)
@@ -84,6 +87,8 @@ def screenings_chart(months: Sequence[str], series: Sequence[tuple[str, Sequence
 def hours_chart(months: Sequence[str], hours: Sequence[float], rates: Sequence[float], *,
                 hours_label: str, rate_label: str, title: str, no_data: str) -> Markup:
     """Hours played a month (left axis) and the participation rate in percent (right axis)."""
+    import pygal
+
     chart = pygal.Line(**_config(no_data, x_label_rotation=-45, min_scale=3, max_scale=8,
                                  dots_size=3, stroke_style={"width": 3}, include_x_axis=True,
                                  secondary_range=(0, 100), legend_at_bottom_columns=2,
@@ -99,11 +104,13 @@ def hours_chart(months: Sequence[str], hours: Sequence[float], rates: Sequence[f
 def coverage_chart(names: Sequence[str], rates: Sequence[float | None], *, label: str,
                    title: str, no_data: str) -> Markup:
     """Per series, the percentage of required sites holding it (horizontal bars, 0-100)."""
+    import pygal
+
     chart = pygal.HorizontalBar(**_config(no_data, height=max(150, 60 + 45 * len(names)),
                                           range=(0, 100), print_values=True,
                                           value_formatter=lambda v: f"{v:g}%",
                                           show_legend=False,
-                                          margin_left=_wide_extra(names, STYLE.label_font_size)))
+                                          margin_left=_wide_extra(names, STYLE["label_font_size"])))
     chart.x_labels = list(names)
     values = [None if r is None else round(r * 100, 1) for r in rates]
     if any(v is not None for v in values):

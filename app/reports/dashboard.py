@@ -3,7 +3,7 @@
 Every figure is a set-based query (GROUP BY month, site or title) over the scope's sites, so the
 page stays fast on the whole network; distribution coverage is distribution.coverage.coverage,
 once per series. Months are local calendar months in the configured timezone, bucketed in SQL
-by their UTC bounds. The definitions are in the README, "Dashboard". The page's tables and charts
+by their UTC bounds. The definitions are in docs/township.md, "Dashboard". The page's tables and charts
 are made from these figures in reports.dashboard_page.
 """
 
@@ -26,6 +26,7 @@ from ..models.people import COUNTED
 from ..models.places import SITE_KINDS
 from ..models.screenings import HELD_SCREENINGS
 from ..places.tree import Tree
+from ..sync.status import not_reporting
 
 MONTHS = 12  # the dashboard's window, the last month included
 TOP_TITLES = 10
@@ -287,8 +288,6 @@ def series_coverage(user: User, scope: Area) -> list[SeriesCoverage]:
 
 def silent_sites(scope: Area, *, days: int, now: datetime) -> list[dict]:
     """The scope's enrolled sites that sent no bundle for `days` days (see app/sync/status)."""
-    from ..sync.status import not_reporting
-
     sites = {row.code: row for row in db.session.execute(
         select(Site.code, Site.name).where(Site.id.in_(scope.sites())))}
     rows = not_reporting(days, now, codes=list(sites))

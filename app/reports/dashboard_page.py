@@ -15,6 +15,7 @@ from ..auth.scope import Area
 from ..clock import local_date
 from ..labels import SITE_KIND_LABELS
 from ..models import User
+from . import charts
 from .dashboard import (
     IdleSite,
     MonthFigures,
@@ -122,8 +123,6 @@ class Page:
 
 def dashboard_page(user: User, scope: Area, params: Params) -> Page:
     """Everything the dashboard page shows: figures, tables and charts."""
-    from . import charts
-
     figures = monthly_figures(scope, params.last, tz=params.tz)
     titles = most_watched(scope, params.last, tz=params.tz)
     idle = idle_sites(scope, days=params.days, now=params.now, kind=params.kind)

@@ -4,7 +4,7 @@ Each criterion scores 0..1 with a plain sentence saying why; a criterion that do
 site (no party members on its roster, no series it must hold) is left out and the weights of the
 others are scaled up. The weighted score gives round-half-up(5 × score) stars, at least 1; a site
 with nothing to rate (no screening that month and no data ever received) gets 0: "not rated".
-The definitions are in the README, "Five-star rating".
+The definitions are in docs/township.md, "Five-star rating".
 """
 
 from __future__ import annotations
@@ -194,6 +194,18 @@ def _rule_label(rule: str):
 def _quotas(card: Card) -> tuple[float | None, str]:
     if not card.quotas:
         return None, _l("No quotas are set (REPORT_RULES): not counted.")
+    if not card.complete:  # judged later; for now, the share met or on track
+        behind = [q for q in card.quotas if q.status == "behind"]
+        score = 1 - len(behind) / len(card.quotas)
+        if not behind:
+            return score, _l("Month in progress: all %(n)d quotas met or on track.",
+                             n=len(card.quotas))
+        parts = [_l("%(rule)s %(actual)g of %(required)g", rule=_rule_label(q.rule),
+                    actual=q.actual, required=q.required) for q in behind]
+        names = LazyString(lambda: "; ".join(str(p) for p in parts))
+        return score, _l("Month in progress: %(ok)d of %(n)d quotas met or on track; behind: "
+                         "%(behind)s.", ok=len(card.quotas) - len(behind), n=len(card.quotas),
+                         behind=names)
     met = [q for q in card.quotas if q.met]
     score = len(met) / len(card.quotas)
     if len(met) == len(card.quotas):
@@ -292,6 +304,10 @@ def _combine(card: Card, criteria: list[Criterion], *, township: str | None,
     total = sum(c.weight for c in counted)
     score = round(sum(c.weight * c.score for c in counted) / total, 4)
     stars = stars_for(score)
+    if not card.complete:
+        return Rating(site, township, stars, score, criteria, _l(
+            "%(stars)d of 5 stars so far: weighted score %(score)s%%; the month is not over.",
+            stars=stars, score=f"{score * 100:.0f}"))
     return Rating(site, township, stars, score, criteria,
                   _l("%(stars)d of 5 stars: weighted score %(score)s%%.", stars=stars,
                     score=f"{score * 100:.0f}"))

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import partial
 
 from sqlalchemy import select
 
-from ..clock import shift, today
+from .. import clock
+from ..clock import shift
 from ..extensions import db
 from ..models import Site, Unit
 from ..places.tree import subtree_ids
+from ..terminals.services import rollup_alerts
 from .alerts import LEVELS, Alert, alert_dict, escalate
 from .card import Card, Figures, card_dict
+from .months import elapsed, last_complete
+from .rules import Rules, as_rules
 
 SUMMED = ("sessions", "group_sessions", "hours", "six_day_sessions", "days_open", "attendance",
           "party_members", "participants", "missed", "planned", "cancelled")
@@ -29,35 +33,39 @@ class Rollup:
     cards: list[Card]
     alerts: list[Alert]
     totals: dict[str, float]
-    quotas: list[dict]  # {rule, required, sites_met, sites}
+    quotas: list[dict]  # {rule, required, sites_met, sites, sites_on_track, sites_behind}
     townships: list[dict] = field(default_factory=list)  # the city's per-township lines
+    complete: bool = True  # the month has ended; else its quotas are on track or behind
+
 
 
 def rollup(township: Unit | None, month: date, *, tz: str,
-           rules: list[tuple[str, float]], now: datetime | None = None) -> Rollup:
+           rules: Rules | list, now: datetime | None = None) -> Rollup:
     """Sum the cards of a township's sites (or every site: the city) and list their alerts.
 
     The cards of all the sites, and of the earlier months their alerts escalate over, are
-    computed together with a few queries (see Figures), not site by site.
+    computed together with a few queries (see Figures), not site by site. A month not yet over
+    raises no quota alert: its quotas are on track or behind (see Card.shortfalls).
     """
+    now = now or datetime.now(UTC)
+    rules = as_rules(rules)
     query = select(Site).where(Site.active.is_(True)).order_by(Site.code)
     if township is not None:
         query = query.where(Site.unit_id.in_(subtree_ids(township.id)))
     sites = db.session.scalars(query).all()
     _attach_places(sites)
     months = [shift(month, -back) for back in range(len(LEVELS))]
-    figures = Figures(sites, months, tz=tz)
+    figures = Figures(sites, months, tz=tz, now=now)
     cards = [figures.card(site, month, rules) for site in sites]
     floors = figures.floors(months[-1])
     alerts = [a for card in cards for a in escalate(
         card, floors[card.site.id], partial(figures.card, card.site, rules=rules))]
-    if month == today(tz, now).replace(day=1):  # terminals: as they are now
-        from ..terminals.services import rollup_alerts
-
-        alerts += rollup_alerts(sites, now=now or datetime.now(UTC))
+    if month >= last_complete(tz, now):  # terminals: as they are now, on the latest months
+        alerts += rollup_alerts(sites, now=now or clock.now())
     alerts.sort(key=lambda a: (-LEVELS.index(a.level), -a.months, a.site.code, a.rule))
     result = Rollup(name=township.name if township else None, month=month, cards=cards,
-                    alerts=alerts, totals=_totals(cards), quotas=_quota_counts(cards, rules))
+                    alerts=alerts, totals=_totals(cards), quotas=_quota_counts(cards, rules),
+                    complete=elapsed(month, tz, now) >= 1.0)
     if township is None:
         by_township: dict[str, list[Card]] = defaultdict(list)
         for card in cards:
@@ -85,16 +93,26 @@ def _totals(cards: list[Card]) -> dict[str, float]:
     return totals
 
 
-def _quota_counts(cards: list[Card], rules: list[tuple[str, float]]) -> list[dict]:
-    return [{"rule": rule, "required": required, "sites": len(cards),
-             "sites_met": sum(1 for card in cards for q in card.quotas if q.rule == rule and q.met)}
-            for rule, required in rules]
+def _quota_counts(cards: list[Card], rules: Rules) -> list[dict]:
+    """Per rule: the sites it applies to, and how many met it (a month in progress: met
+    already, on track, behind). `required` is the rule's figure when every such site has the
+    same one, else null (quotas differ by kind of site and by the members' roles)."""
+    counts = []
+    for rule in rules.names:
+        quotas = [q for card in cards for q in card.quotas if q.rule == rule]
+        required = {q.required for q in quotas}
+        verdicts = Counter(q.status for q in quotas)
+        counts.append({"rule": rule, "required": required.pop() if len(required) == 1 else None,
+                       "sites": len(quotas), "sites_met": verdicts["met"],
+                       "sites_on_track": verdicts["on_track"], "sites_behind": verdicts["behind"]})
+    return counts
 
 
 def rollup_dict(result: Rollup, *, tz: str) -> dict:
     return {
         "township": result.name, "month": result.month.strftime("%Y-%m"), "timezone": tz,
-        "sites": len(result.cards), **result.totals, "quotas": result.quotas,
+        "sites": len(result.cards), "complete": result.complete, **result.totals,
+        "quotas": result.quotas,
         "alerts": [alert_dict(a) for a in result.alerts],
         "cards": [card_dict(c, tz=tz) for c in result.cards],
         **({"townships": result.townships} if result.name is None else {}),

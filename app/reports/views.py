@@ -17,12 +17,13 @@ from . import dashboard as dash
 from . import dashboard_page as dash_page
 from .alerts import LEVELS
 from .blueprint import bp
-from .card import monthly_card, rules_from
+from .card import monthly_card
 from .export import download
 from .labels import LEVEL_LABELS, RULE_LABELS
-from .months import parse_month
+from .months import elapsed, parse_month
 from .rating import CRITERION_LABELS, parse_sort, rate, rating_table, sort_ratings, weights_from
 from .rollup import rollup
+from .rules import Rules, settings_rules
 
 RATING_PAGE = 100  # sites a page of the rating list; the download has them all
 
@@ -34,9 +35,9 @@ def _labels():
             "this_month": today(current_app.config["TIMEZONE"]).replace(day=1)}
 
 
-def _settings() -> tuple[str, list]:
+def _settings() -> tuple[str, Rules]:
     config = current_app.config
-    return config["TIMEZONE"], rules_from(config["REPORT_RULES"])
+    return config["TIMEZONE"], settings_rules(config)
 
 
 @bp.route("/reports/")
@@ -76,6 +77,7 @@ def township():
     alerts_page = page_for(len(result.alerts), arg="alerts_page", anchor="alerts")
     levels = Counter(alert.level for alert in result.alerts)
     return render_template("reports/township.html", result=result, month=month, tz=tz,
+                           elapsed=elapsed(month, tz),
                            cards=page.of(result.cards), page=page,
                            alerts=alerts_page.of(result.alerts), alerts_page=alerts_page,
                            levels={level: levels[level] for level in reversed(LEVELS) if levels[level]})

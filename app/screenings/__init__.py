@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import cli, events, views  # noqa: F401  (cli and views register commands and pages on bp)
+from . import events
 from .blueprint import bp
 
 __all__ = ["bp", "init_app"]

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from datetime import date
+
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -27,8 +31,18 @@ REPEAT_LABELS = {
     "monthly": _l("Every month on this day"),
     "six_days": _l("On the 6th, 16th and 26th of every month"),
     "first_saturday": _l("On the first Saturday of every month"),
-    "custom": _l("Custom rule (RRULE)"),
+    "custom": _l("By the rule under Advanced"),
 }
+
+
+def repeat_choices(day: date | None) -> list[SelectChoice]:
+    """The repeat choices in plain words, naming the weekday and the day of the month of `day`
+    (the form's date) when known."""
+    labels = dict(REPEAT_LABELS)
+    if day is not None:
+        labels["weekly"] = _("Every week on %(weekday)s", weekday=format_date(day, "EEEE"))
+        labels["monthly"] = _("Every month on day %(day)d", day=day.day)
+    return choices(labels)
 
 
 class ScreeningForm(FlaskForm):
@@ -40,8 +54,7 @@ class ScreeningForm(FlaskForm):
         SelectChoice("group", _l("A named group"))])
     group = StringField(_l("Group name"), validators=[Optional(), text(limits.AUDIENCE)])
     titles = SelectMultipleField(_l("Playlist"), choices=[], validate_choice=False,
-                                 validators=[chosen(limits.PLAYLIST_ITEMS)],
-                                 widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+                                 validators=[chosen(limits.PLAYLIST_ITEMS)])  # the title picker
     notes = TextAreaField(_l("Notes"), validators=[Optional(), text(limits.NOTES)])
     repeat = SelectField(_l("Repeat"), choices=choices(REPEAT_LABELS))
     rule = StringField(_l("RRULE"), validators=[Optional(), text(limits.RRULE)])

@@ -54,7 +54,9 @@ def next_day_note(starts_at: datetime, ends_at: datetime, tz: str) -> str | None
 def repeat_rule(repeat: str | None, custom: str | None, starts_at: datetime,
                 tz: str) -> str | None:
     """The RRULE of the form's repeat choice (a preset takes its day from the start), or None
-    for a screening held once."""
+    for a screening held once. A rule typed under "Advanced" is used whatever the choice."""
+    if custom and custom.strip():
+        return custom
     if not repeat:
         return None
     return custom if repeat == CUSTOM else preset_rule(repeat, starts_at, tz)
@@ -116,10 +118,10 @@ def edit_changes(screening: Screening, *, starts_at: datetime, ends_at: datetime
     """The changes the planning form makes to a screening.
 
     The form lists titles only: a playlist of files (from the API or a scan), its order and its
-    untitled files stay as they are unless the titles ticked change.
+    untitled files stay as they are unless the titles chosen, or their order, change.
     """
     changes = {"starts_at": starts_at, "ends_at": ends_at, "topic": topic, "notes": notes,
                "audience": audience}
-    if set(titles) != {str(i.title_id) for i in screening.items if i.title_id}:
+    if list(titles) != [str(i.title_id) for i in screening.items if i.title_id]:
         changes["items"] = [{"title_id": t} for t in titles]
     return changes

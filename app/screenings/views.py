@@ -13,9 +13,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import dates, limits
 from ..auth.access import roles_required
 from ..auth.roles import STAFF
 from ..auth.scope import can_change_site, site_or_404
+from ..catalog.picking import Picker, apply_pick, picker
 from ..clock import local
 from ..dates import check_day
 from ..errors import Conflict, DianjiaoError
@@ -30,7 +32,7 @@ from .blueprint import bp
 from .calendar import month_grid, neighbours, span, week_of
 from .checks import warning_text
 from .feed import feed_key, key_matches, site_feed, site_of_feed
-from .forms import ConfirmForm, ScreeningForm, SeriesForm
+from .forms import ConfirmForm, ScreeningForm, SeriesForm, repeat_choices
 from .planning import (
     Planned,
     check_messages,
@@ -111,16 +113,34 @@ def _refusal(into: list[str]) -> Callable[[DianjiaoError], None]:
     return show
 
 
+def _picking() -> bool:
+    """Whether a button of the title picker (search, add, up, down, remove) sent the form: the
+    form is then shown again with the playlist changed, nothing checked or saved."""
+    return request.method == "POST" and bool(request.form.get("titles_pick"))
+
+
+def _picker(form: ScreeningForm, site: Site, *, whole_day: bool = False) -> Picker:
+    """The title picker after the button pressed (if any), with the slot's length."""
+    form.titles.data = apply_pick(request.form.get("titles_pick"), list(form.titles.data or []),
+                                  limit=limits.PLAYLIST_ITEMS)
+    slot = None
+    if form.day.data and form.start.data and form.end.data and dates.in_range(form.day.data):
+        starts_at, ends_at = local_slot(form.day.data, form.start.data, form.end.data, _tz(),
+                                        whole_day=whole_day)
+        slot = (ends_at - starts_at).total_seconds() or None
+    return picker(site, form.titles.data, request.values.get("titles_q"), slot_s=slot)
+
+
 @bp.route("/sites/<code>/screenings/new", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def new(code: str):
     site = site_or_404(code, change=True)
     form = ScreeningForm()
-    form.titles.choices = title_choices(site)
     if request.method == "GET":
         form.day.data = _day_arg()
+    form.repeat.choices = repeat_choices(form.day.data)
     warnings = None
-    if form.validate_on_submit():
+    if not _picking() and form.validate_on_submit():
         starts_at, ends_at = local_slot(form.day.data, form.start.data, form.end.data, _tz())
         playlist = [{"title_id": t} for t in form.titles.data]
         rule = repeat_rule(form.repeat.data, form.rule.data, starts_at, _tz())
@@ -152,7 +172,8 @@ def new(code: str):
             warnings = refusal or None
     status = 409 if warnings and request.form.get("action") != "check" else (
         422 if form.errors else 200)
-    return render_template("screenings/form.html", form=form, site=site, warnings=warnings), status
+    return render_template("screenings/form.html", form=form, site=site, warnings=warnings,
+                           picker=_picker(form, site)), status
 
 
 @bp.route("/screenings/<screening_id>/edit", methods=["GET", "POST"])
@@ -163,7 +184,6 @@ def edit(screening_id: str):
     site = site_or_404(screening.site.code, change=True)
     form = ScreeningForm()
     del form.repeat, form.rule  # one occurrence; its plan is changed elsewhere
-    form.titles.choices = title_choices(site)
     if request.method == "GET":
         start, end = local(screening.starts_at, _tz()), local(screening.ends_at, _tz())
         form.day.data, form.start.data, form.end.data = start.date(), start.time(), end.time()
@@ -173,10 +193,10 @@ def edit(screening_id: str):
         form.group.data = "" if screening.audience in known else screening.audience
         form.titles.data = [str(i.title_id) for i in screening.items if i.title_id]
     warnings = None
-    if form.validate_on_submit():
+    whole_day = screening.ends_at - screening.starts_at == timedelta(hours=24)
+    if not _picking() and form.validate_on_submit():
         starts_at, ends_at = local_slot(
-            form.day.data, form.start.data, form.end.data, _tz(),
-            whole_day=screening.ends_at - screening.starts_at == timedelta(hours=24))
+            form.day.data, form.start.data, form.end.data, _tz(), whole_day=whole_day)
         if request.form.get("action") == "check":
             warnings = checked(lambda: check_messages(
                 site, starts_at, ends_at, [{"title_id": t} for t in form.titles.data],
@@ -196,7 +216,9 @@ def edit(screening_id: str):
                 return saved
             warnings = refusal or None
     return render_template("screenings/form.html", form=form, site=site, warnings=warnings,
-                           screening=screening), 422 if form.errors else 200
+                           screening=screening,
+                           picker=_picker(form, site, whole_day=whole_day)), (
+        422 if form.errors else 200)
 
 
 @bp.route("/series/<series_id>", methods=["GET", "POST"])

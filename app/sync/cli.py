@@ -1,4 +1,6 @@
-"""`dianjiao sync`: enroll a site, export and import bundles, rotate and revoke keys."""
+"""`dianjiao sync`: enroll a site, export and import bundles, rotate and revoke keys.
+
+Added to `dianjiao` by name (sync/blueprint.py) and imported when it runs."""
 
 from __future__ import annotations
 
@@ -11,7 +13,6 @@ from ..cli_support import emit_json, plain_errors
 from ..errors import Invalid
 from ..extensions import db
 from ..install import is_site
-from .blueprint import bp
 from .export import export_bundle
 from .importer import import_bundle
 from .net import Retry, describe
@@ -151,5 +152,3 @@ def status(as_json):
         click.echo("No sync links yet.", err=True)
         sys.exit(0)
 
-
-bp.cli.add_command(sync_group)

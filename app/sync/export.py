@@ -15,7 +15,7 @@ from ..extensions import db
 from ..install import is_site
 from ..models import ScreeningItem, Site, SyncArrival, SyncPeer, Unit, User
 from .bundle import write_bundle
-from .services import hub_identity, hub_peer, my_code, site_by_code
+from .services import hub_identity, hub_peer, my_code, site_by_code, site_peer
 from .tables import CODECS, DOWN, HUB_ORIGIN, SPECS, UP, scope_clause
 
 # Rows changed this long before the acknowledged watermark are sent again: a transaction that
@@ -105,8 +105,6 @@ def export_bundle(target, *, to: str | None = None, full: bool = False, enroll: 
         peer = hub_peer()
         site = site_by_code(my_code())
     else:
-        from .services import site_peer
-
         peer = site_peer(to or "")
         # Two hub workers making the site's bundle at once would both read the same out_seq:
         # the second waits for the first (PostgreSQL locks the row; SQLite has one writer).

@@ -128,6 +128,7 @@ def test_the_same_day_gives_the_same_network(app, tmp_path, sqlite_template):
     shutil.copy(sqlite_template, instance / "dianjiao.sqlite")
     other = create_app({"INSTANCE": str(instance), "SECRET_KEY": "x", "TESTING": True,
                         "TIMEZONE": "Asia/Shanghai", "SITE": None,
+                        "PASSWORD_HASH_METHOD": app.config["PASSWORD_HASH_METHOD"],
                         "DATABASE_URL": f"sqlite:///{os.path.join(instance, 'dianjiao.sqlite')}"})
     with other.app_context():
         load()

@@ -73,7 +73,8 @@ def test_printed_report_card(new_page, logged_in, shoot):
     expect(page.locator("header.top")).to_be_hidden()
     expect(page.locator("nav.report-tabs")).to_be_hidden()
     rows = page.locator("#quotas tbody tr")
-    expect(rows).to_have_count(3)  # the default rules: group sessions, study hours, six days
+    # A playback point's default rules: group sessions, the 6th/16th/26th, hours, study hours
+    expect(rows).to_have_count(4)
     expect(rows.first).to_contain_text(re.compile("✓|✗"))
     expect(page.locator("#rating .reasons li")).to_have_count(4)
     expect(page.locator(".signatures")).to_be_visible()

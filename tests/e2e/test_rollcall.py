@@ -1,6 +1,7 @@
 """The operator's roll-call in Chromium: a screening at P-001 for everyone lists the people of 东村;
-mark 张三 present, 王大山 excused and 李秀英 absent, save, the counts follow and the marks stay after
-a reload; then on a 360×740 phone the marks are big enough to tap and nothing scrolls sideways."""
+mark 张三 present (sign-in has opened), 王大山 and 李秀英 excused, save, the counts follow and the
+marks stay after a reload; absent is refused before the start; then on a 360×740 phone the marks
+are big enough to tap and nothing scrolls sideways."""
 
 from __future__ import annotations
 
@@ -16,17 +17,19 @@ pytestmark = pytest.mark.browser
 
 # The demo's active people of 东村 (P-001's village), in the roster's order (by initials).
 EAST_VILLAGE = ["陈桂兰", "黄德明", "刘建国", "李秀英", "王大山", "杨志刚", "张三", "赵玉梅"]
-MARKS = {"张三": "present", "王大山": "excused", "李秀英": "absent"}
+MARKS = {"张三": "present", "王大山": "excused", "李秀英": "excused"}  # before the start
 
 TEXT = {
     "zh": {"rollcall": "点名", "everyone": "全体", "save": "保存点名",
            "present": "出席", "late": "迟到", "excused": "请假", "absent": "缺席",
            "not_marked": "未登记", "method": "点名",
-           "saved": "已保存：{n} 人的签到状态有改动。", "saved_1": "已保存：1 人的签到状态有改动。"},
+           "saved": "已保存：{n} 人的签到状态有改动。", "saved_1": "已保存：1 人的签到状态有改动。",
+           "too_early": "放映还没有开始"},
     "en": {"rollcall": "Roll-call", "everyone": "Everyone", "save": "Save the roll-call",
            "present": "present", "late": "late", "excused": "excused", "absent": "absent",
            "not_marked": "not marked", "method": "roll-call",
-           "saved": "Saved: {n} marks changed.", "saved_1": "Saved: 1 mark changed."},
+           "saved": "Saved: {n} marks changed.", "saved_1": "Saved: 1 mark changed.",
+           "too_early": "The screening has not started yet"},
 }
 
 
@@ -99,7 +102,7 @@ def test_rollcall_mark_save_reload(new_page, logged_in, screening, lang, shoot):
     page.get_by_role("button", name=t["save"], exact=True).click()
 
     expect(page.locator(".flash.success")).to_have_text(t["saved"].format(n=len(MARKS)))
-    expect_counts(page, expected=len(EAST_VILLAGE), present=1, late=0, excused=1, absent=1,
+    expect_counts(page, expected=len(EAST_VILLAGE), present=1, late=0, excused=2, absent=0,
                   unmarked=len(EAST_VILLAGE) - len(MARKS))
     for name, status in MARKS.items():
         row = person_row(page, name)
@@ -114,13 +117,18 @@ def test_rollcall_mark_save_reload(new_page, logged_in, screening, lang, shoot):
         expect(mark(page, name, t[status])).to_be_checked()
     expect(page.locator("ul.roll input[type=radio]:checked")).to_have_count(len(MARKS))
     expect(person_row(page, "杨志刚")).to_have_class(re.compile(r"\bunmarked\b"))
-    expect_counts(page, present=1, excused=1, absent=1, unmarked=len(EAST_VILLAGE) - len(MARKS))
+    expect_counts(page, present=1, excused=2, absent=0, unmarked=len(EAST_VILLAGE) - len(MARKS))
     page.get_by_role("button", name=t["save"], exact=True).click()
     expect(page.locator(".flash.success")).to_have_text(t["saved"].format(n=0))
-    expect_counts(page, present=1, excused=1, absent=1)
+    expect_counts(page, present=1, excused=2, absent=0)
+    # Nobody is absent from a screening that has not started: the mark is refused, said plainly.
+    mark(page, "杨志刚", t["absent"]).check()
+    page.get_by_role("button", name=t["save"], exact=True).click()
+    expect(page.locator(".flash.error")).to_contain_text(t["too_early"])
+    expect_counts(page, present=1, excused=2, absent=0)
 
     # On a 360×740 phone: no sideways scrolling, every mark a finger-sized target on screen, and
-    # tapping one marks that person (李秀英 turns out to be late, not absent).
+    # tapping one marks that person (李秀英 comes after all: present, not excused).
     phone = new_page(lang, storage_state=logged_in("op-p001"),
                      viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
     phone.goto(f"/screenings/{screening_id}/rollcall")
@@ -131,16 +139,16 @@ def test_rollcall_mark_save_reload(new_page, logged_in, screening, lang, shoot):
         assert box is not None
         assert box["x"] >= 0 and box["x"] + box["width"] <= 360, box
         assert box["height"] >= 44 and box["width"] >= 44, box
-    late = person_row(phone, "李秀英").locator("label.mark.late")
-    late.scroll_into_view_if_needed()
-    late.tap()
-    expect(mark(phone, "李秀英", t["late"])).to_be_checked()
-    expect(mark(phone, "李秀英", t["absent"])).not_to_be_checked()
+    came = person_row(phone, "李秀英").locator("label.mark.present")
+    came.scroll_into_view_if_needed()
+    came.tap()
+    expect(mark(phone, "李秀英", t["present"])).to_be_checked()
+    expect(mark(phone, "李秀英", t["excused"])).not_to_be_checked()
     save = phone.get_by_role("button", name=t["save"], exact=True)
     expect(save).to_be_in_viewport()  # the save bar sticks to the bottom of the screen
     save.tap()
     expect(phone.locator(".flash.success")).to_have_text(t["saved_1"])
-    expect_counts(phone, present=1, late=1, excused=1, absent=0)
-    expect(mark(phone, "李秀英", t["late"])).to_be_checked()
+    expect_counts(phone, present=2, late=0, excused=1, absent=0)
+    expect(mark(phone, "李秀英", t["present"])).to_be_checked()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     shoot(phone, f"rollcall-phone-{lang}")

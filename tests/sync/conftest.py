@@ -7,7 +7,8 @@ import shutil
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import text
+
+from tests.conftest import FAST_PASSWORD_HASH, empty_postgres
 
 
 class Install:
@@ -38,7 +39,8 @@ def _app(tmp_path, name: str, url: str | None, template: str, **extra):
         shutil.copy(template, target)
         url = f"sqlite:///{target}"
     config = {"INSTANCE": str(instance), "DATABASE_URL": url, "SECRET_KEY": "s",
-              "TESTING": True, "TIMEZONE": "Asia/Shanghai", "SITE": None, **extra}
+              "TESTING": True, "TIMEZONE": "Asia/Shanghai", "SITE": None,
+              "PASSWORD_HASH_METHOD": FAST_PASSWORD_HASH, **extra}
     return create_app(config)
 
 
@@ -52,9 +54,7 @@ def hub(request, tmp_path, sqlite_template):
     with app.app_context():
         db.session.remove()
         if url is not None:
-            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-            with db.engine.begin() as conn:
-                conn.execute(text(f"TRUNCATE {tables} CASCADE"))
+            empty_postgres(db)
         db.engine.dispose()
 
 

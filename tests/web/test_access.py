@@ -130,6 +130,29 @@ def test_passwords_are_hashed(world):
     assert "secret-pass-1" not in stored and stored.startswith(("scrypt:", "pbkdf2:"))
 
 
+def test_an_install_hashes_passwords_with_scrypt_and_logs_in_with_them(app, make):
+    """The suite's apps hash cheaply (tests/conftest.py); an install's defaults use scrypt."""
+    from sqlalchemy import select
+
+    from app import create_app
+    from app.extensions import db
+    from app.models import User
+
+    served = create_app({k: v for k, v in app.config.items() if k != "PASSWORD_HASH_METHOD"})
+    served.test_client_class = app.test_client_class
+    with served.app_context():
+        make.site("P-001")
+        make.user("admin", "admin")
+        stored = db.session.scalar(select(User.password_hash).where(User.username == "admin"))
+        assert stored.startswith("scrypt:")
+        client = served.test_client()
+        wrong = {"username": "admin", "password": "wrong-pass-1", "csrf_token": csrf_token(client)}
+        assert client.post("/login", data=wrong).status_code == 401
+        right = {**wrong, "password": "secret-pass-1", "csrf_token": csrf_token(client)}
+        assert client.post("/login", data=right).status_code == 302
+        db.session.remove()
+
+
 def test_login_is_rate_limited(client, world):
     token = csrf_token(client)
     codes = [client.post("/login", data={"username": "admin", "password": "wrong",

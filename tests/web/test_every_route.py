@@ -16,7 +16,7 @@ pytestmark = pytest.mark.both_databases  # see tests/conftest.py
 # and the API description.
 PUBLIC = {"auth.login", "auth.logout", "auth.set_language", "static", "api.openapi",
           "attendance.phone_entry", "attendance.phone_page", "attendance.phone_sign",
-          "screenings.feed", "main.home"}
+          "screenings.feed", "main.home", "main.favicon"}
 
 
 def urls(app):

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema
 
 from ... import limits
+from ...distribution.manifest import missing_files
 from ...models.distribution import FORMS, SHIPMENT_STATUSES
 from .base import WRONG, In, Int, List, Longest, Out, Problem, Strings, Text, fields, listing
 
@@ -77,6 +78,22 @@ class Shipment(Out):
     received_by = fields.String(allow_none=True)
     verified_at = fields.DateTime(allow_none=True)
     replaces = fields.UUID(attribute="replaces_id", allow_none=True)
+
+
+class MissingFile(Out):
+    """A file of the kit's batch manifest that the site's scans have not seen."""
+
+    title = fields.String(allow_none=True, metadata={"description": "the title's name"})
+    name = fields.String(allow_none=True, metadata={"description": "the file's name"})
+    sha256 = fields.String(allow_none=True)
+    size = fields.Integer(allow_none=True)
+
+
+class ShipmentDetail(Shipment):
+    """One kit, with what of its manifest the site does not hold yet."""
+
+    missing = fields.Function(lambda kit: [m.as_dict() for m in missing_files(kit)],
+                              metadata={"type": "array", "items": {"$ref": "#/components/schemas/MissingFile"}})
 
 
 class ShipmentPatch(In):

@@ -21,10 +21,16 @@ def _figures(names=INTEGERS + NUMBERS, required=()) -> dict:
 
 class Quota(Out):
     rule = fields.String(required=True, metadata={
-        "description": "the figure the rule requires (REPORT_RULES)"})
+        "description": "the figure the rule requires (REPORT_RULES, by kind of site)"})
     required = fields.Float(required=True)
     actual = fields.Float(required=True)
-    met = fields.Boolean(required=True)
+    met = fields.Boolean(required=True, metadata={"description": "actual >= required"})
+    status = fields.String(metadata={
+        "enum": ["met", "not_met", "on_track", "behind"],
+        "description": "a month that has ended: met or not_met; the month in progress: met, "
+                       "on_track or behind (actual against the share due by now)"})
+    due = fields.Float(metadata={
+        "description": "the part of required due by now (all of it once the month has ended)"})
 
 
 ReportCard = Out.from_dict({
@@ -32,7 +38,14 @@ ReportCard = Out.from_dict({
     "village": fields.String(allow_none=True), "month": fields.String(),
     "timezone": fields.String(),
     **_figures(required=("sessions", "group_sessions", "hours", "attendance")),
-    "quotas": fields.List(fields.Nested(Quota), required=True)}, name="ReportCard")
+    "quotas": fields.List(fields.Nested(Quota), required=True),
+    "complete": fields.Boolean(metadata={
+        "description": "the month has ended: its quotas are judged"}),
+    "elapsed": fields.Float(metadata={"description": "the share of the month gone by, 0..1"}),
+    "study_target": fields.Float(metadata={
+        "description": "the average monthly study target of the site's party members "
+                       "(STUDY_TARGET_HOURS_YEAR / 12)"}),
+    }, name="ReportCard")
 
 
 class ReportAlert(Out):
@@ -47,14 +60,19 @@ class ReportAlert(Out):
 
 class QuotaCount(Out):
     rule = fields.String()
-    required = fields.Float()
+    required = fields.Float(allow_none=True, metadata={
+        "description": "null when it differs by kind of site or by the members' roles"})
     sites_met = fields.Integer()
-    sites = fields.Integer()
+    sites = fields.Integer(metadata={"description": "the sites the rule applies to"})
+    sites_on_track = fields.Integer()
+    sites_behind = fields.Integer()
 
 
 ReportRollup = Out.from_dict({
     "township": fields.String(allow_none=True, metadata={"description": "null for the city"}),
     "month": fields.String(), "timezone": fields.String(), "sites": fields.Integer(),
+    "complete": fields.Boolean(metadata={
+        "description": "the month has ended; else no quota alerts"}),
     **_figures([n for n in INTEGERS + NUMBERS if n not in NOT_ROLLED_UP]),
     "quotas": fields.List(fields.Nested(QuotaCount)),
     "alerts": fields.List(fields.Nested(ReportAlert)),
