@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -31,6 +32,8 @@ class BatchForm(FlaskForm):
                                  validators=[chosen(limits.BATCH_TITLES)],
                                  widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     notes = TextAreaField(_l("Notes"), validators=[Optional(), text(limits.NOTES)])
+    # the sites a teaching plan found lacking the titles, carried on to the consign step
+    sites = HiddenField(validators=[Optional(), text(limits.TYPED_LIST)])
 
 
 class ConsignForm(FlaskForm):

@@ -79,17 +79,29 @@ def index():
                            counts=status_counts_by_batch(current_user), series=SERIES)
 
 
+def _prefill(args) -> dict:
+    """A new batch's fields given in the query string (a teaching plan's lacking titles):
+    ?name=...&title=ID&title=ID&sites=P-001,P-002; ignored once the form is posted."""
+    if request.method != "GET":
+        return {}
+    data = {"name": args.get("name"), "titles": args.getlist("title"),
+            "sites": ", ".join(_split(args.get("sites")))}
+    return {key: value for key, value in data.items() if value}
+
+
 @bp.route("/distribution/batches/new", methods=["GET", "POST"])
 @roles_required(*OFFICERS)
 def new_batch():
-    form = BatchForm()
+    form = BatchForm(**_prefill(request.args))
     titles = title_choices()
     form.titles.choices = [(str(t.id), t.name) for t in titles]
     if form.validate_on_submit():
         saved = save(lambda: create_batch(form.name.data, form.form.data, form.titles.data or [],
                                           made_on=form.made_on.data, notes=form.notes.data),
                      _("Batch made. Now consign it to sites."),
-                     lambda batch: url_for("distribution.batch", batch_id=batch.id))
+                     lambda batch: url_for("distribution.batch", batch_id=batch.id,
+                                           sites=form.sites.data or None,
+                                           _anchor="consign" if form.sites.data else None))
         if saved is not None:
             return saved
     status = 422 if request.method == "POST" else 200
@@ -129,7 +141,7 @@ def batch(batch_id: str):
     shipments, page = paginate(
         shipments_query(current_user, batch=batch, township=township, status=status)
         .options(selectinload(Shipment.site)), anchor="kits")
-    consign_form = ConsignForm()
+    consign_form = ConsignForm(sites=", ".join(_split(request.args.get("sites"))) or None)
     consign_form.townships.choices = [(n, n) for n in township_choices(current_user)]
     return render_template(
         "distribution/batch.html", batch=batch, titles=batch_titles(batch), shipments=shipments,

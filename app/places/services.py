@@ -36,6 +36,7 @@ def site_dict(site: Site) -> dict:
         "kind": site.kind,
         "township": township.name if township else None,
         "village": village.name if village else None,
+        "usual_start": site.usual_start,
     }
 
 

@@ -74,6 +74,8 @@ def gather(peer: SyncPeer, site: Site, *, since: datetime | None) -> dict[str, t
             # (a walk-in of the same village, passed on by the hub) is that site's to send: the
             # hub refuses it from anyone else, and a change made to it here stays here.
             query = query.where(table.c.origin_site.in_((my_code(), HUB_ORIGIN)))
+            if spec.scoped_up:
+                query = query.where(scope_clause(spec, site))
         if since is not None:
             changed = table.c.updated_at > since
             if direction == DOWN and spec.forward:

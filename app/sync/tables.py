@@ -76,6 +76,7 @@ class Spec:
     # (flag, fields): once the site set the flag on a row (a plan's screening it moved or
     # cancelled), those fields are the site's, whichever side changed them later.
     site_claims: tuple[str, frozenset[str]] | None = None
+    scoped_up: bool = False  # a site sends only the rows of its scope (else all it may send)
 
     @property
     def table(self) -> Table:
@@ -115,7 +116,11 @@ def _site_batches(site: Site):
 SPECS: tuple[Spec, ...] = (
     Spec(Unit, (DOWN,), natural=("parent_id", "name"), owner="hub",
          scope=lambda s: Unit.id.in_(_lineage(s))),
-    Spec(Site, (DOWN,), natural=("code",), owner="hub", scope=lambda s: Site.id == s.id),
+    # A site's record is the hub's, but for its usual start time, which the operator may set at
+    # the site too (the newer change wins); a site sends only its own record.
+    Spec(Site, (UP, DOWN), natural=("code",), scope=lambda s: Site.id == s.id, scoped_up=True,
+         site_column="id", forward=False,
+         hub_fields=frozenset(c.name for c in Site.__table__.columns) - {"usual_start"}),
     Spec(User, (DOWN,), natural=("username",), owner="hub",
          scope=lambda s: User.site_id == s.id),
     Spec(Title, (DOWN,), owner="hub"),

@@ -26,7 +26,7 @@ from ..models.teaching import ALL_AREA, TeachingPlan, TeachingSession
 from ..screenings import events
 from ..screenings.plans import PLAN_DROPPED
 from ..sync.bulk import insert_rows
-from .expand import Maker, Overlap, item_rows, session_days, start_at
+from .expand import Maker, Overlap, item_rows, session_days
 from .issue import clean_name, clean_session, clean_window, session_titles
 from .selection import area_of, covered_sites
 
@@ -149,7 +149,7 @@ def _follow(plan: TeachingPlan, sessions: list[TeachingSession], *, now: datetim
                 drops.append(r.id)
                 continue
             taken[r.site_id].add(day)
-            start = start_at(day, session, site.usual_start, maker.tz)
+            start = maker.start(day, session, site.usual_start)
             end = start + timedelta(minutes=session.minutes)
             hit = next((b for b in maker.busy.get(r.site_id, ())
                         if b[1] < end and start < b[2] and b[0] != r.id), None)

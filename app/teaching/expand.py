@@ -96,11 +96,21 @@ class Maker:
         self.screenings: list[dict] = []
         self.items: list[dict] = []
         self.made = Made()
+        # one stamp and origin for the whole write, and each (day, time of day) turned into
+        # UTC once: thousands of sites share a usual start
+        self.stamp, self.origin = utcnow(), current_origin()
+        self._starts: dict[tuple[date, str | None, str], datetime] = {}
+
+    def start(self, day: date, session: TeachingSession, usual_start: str) -> datetime:
+        key = (day, session.start_time, usual_start)
+        if key not in self._starts:
+            self._starts[key] = start_at(day, session, usual_start, self.tz)
+        return self._starts[key]
 
     def add(self, session: TeachingSession, site: Covered, days: list[date]) -> None:
         length = timedelta(minutes=session.minutes)
         for day in days:
-            start = start_at(day, session, site.usual_start, self.tz)
+            start = self.start(day, session, site.usual_start)
             if start <= self.now:
                 continue  # a date already past is not planned afresh
             end = start + length
@@ -115,7 +125,7 @@ class Maker:
 
     def _row(self, session: TeachingSession, site: Covered, start: datetime,
              end: datetime) -> None:
-        stamp, origin, row_id = utcnow(), current_origin(), uuid.uuid4()
+        stamp, origin, row_id = self.stamp, self.origin, uuid.uuid4()
         self.screenings.append({
             "id": row_id, "origin_site": origin, "created_at": stamp, "updated_at": stamp,
             "site_id": site.id, "series_id": None, "recurrence_at": start, "starts_at": start,

@@ -5,13 +5,11 @@ from __future__ import annotations
 from flask import abort, flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..auth.access import roles_required
 from ..auth.roles import OFFICERS
 from ..errors import DianjiaoError
 from ..extensions import db
-from ..models import Title
 from ..models.places import SITE_KINDS
 from ..models.teaching import TeachingPlan
 from ..pages import unit_of_work
@@ -19,11 +17,13 @@ from ..reports.export import download
 from .blueprint import bp
 from .issue import issue_plan
 from .lacks import batch_link
+from .picks import picked_ids, title_picks
 from .progress import OUTCOME_LABELS, plan_progress, progress_table
 from .rules import describe
 from .shape import plan_or_404, visible_plans
 
 FORM_SESSIONS = 4  # session rows on the new plan form
+TITLE_SLOTS = 3  # title inputs of a session on the form
 
 
 def _plan(plan_id: str) -> TeachingPlan:
@@ -55,7 +55,8 @@ def body_from(form) -> dict:
         minutes = form.get(f"minutes-{n}") or "90"
         sessions.append({"topic": form.get(f"topic-{n}"),
                          "audience": form.get(f"audience-{n}") or "all",
-                         "titles": form.getlist(f"titles-{n}"), "rule": _rule(form, n),
+                         "titles": picked_ids(form.getlist(f"titles-{n}")),
+                         "rule": _rule(form, n),
                          "start_time": form.get(f"start-{n}") or None,
                          "minutes": int(minutes) if minutes.isdigit() else -1})
     window = form.get("move_window_days") or "3"
@@ -78,7 +79,6 @@ def index():
 @bp.route("/teaching-plans/new", methods=["GET", "POST"])
 @roles_required(*OFFICERS)
 def new():
-    titles = db.session.scalars(select(Title).order_by(Title.name_pinyin)).all()
     status = 200
     if request.method == "POST":
         try:
@@ -93,8 +93,9 @@ def new():
                     sites=issued.sites), "success")
             return render_template("teaching/issued.html", issued=issued,
                                    batch_url=batch_link(issued.plan, issued.lacks))
-    return render_template("teaching/form.html", titles=titles, kinds=SITE_KINDS,
-                           rows=range(FORM_SESSIONS), form=request.form), status
+    return render_template("teaching/form.html", picks=title_picks(), kinds=SITE_KINDS,
+                           rows=range(FORM_SESSIONS), slots=range(TITLE_SLOTS),
+                           form=request.form), status
 
 
 @bp.route("/teaching-plans/<plan_id>")

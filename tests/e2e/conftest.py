@@ -23,6 +23,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 LOCALES = {"zh": "zh-CN", "en": "en-US"}
+LIVE: dict = {}  # the live server's environment, for tests that run its CLI beside it
 
 
 def _free_port() -> int:
@@ -57,6 +58,7 @@ def live_server(tmp_path_factory):
         "DIANJIAO_VLC_ARGS": "--vout=dummy --aout=dummy",
     })
     dianjiao = os.path.join(os.path.dirname(sys.executable), "dianjiao")
+    LIVE.update(env=env, dianjiao=dianjiao, root=root)
     log_path = root / "server.log"
     port = _free_port()
     with open(log_path, "w") as log:

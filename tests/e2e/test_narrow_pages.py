@@ -162,3 +162,20 @@ def test_every_page_a_role_reaches_fits_a_phone(new_page, logged_in, user):
             if not NOT_PAGES.search(href) and UUID.sub("ID", href.split("?")[0]) not in kinds:
                 todo.append(href)
     assert len(kinds) > 15 and wide == []
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_new_teaching_plan_form_fits_a_phone(new_page, logged_in, lang, shoot):
+    """Its titles are typed into inputs a list completes, not picked from a long list box."""
+    page = new_page(lang, storage_state=logged_in("chengguan"), **PHONE)
+    page.goto("/teaching-plans/new")
+    expect(page.locator("input[name=name]")).to_be_visible()
+    fits(page)
+    title = page.locator("input[name=titles-0]").first
+    assert title.get_attribute("list") == "plan-titles"
+    title.focus()
+    page.keyboard.type("果树修剪技术")
+    assert title.input_value() == "果树修剪技术"
+    assert page.locator("#plan-titles option[value=果树修剪技术]").get_attribute(
+        "label").startswith("gsxjjs")
+    shoot(page, f"teaching-plan-form-mobile-{lang}")

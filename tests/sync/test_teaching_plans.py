@@ -68,3 +68,29 @@ def test_a_plan_travels_and_the_sites_changes_come_back(hub, new_site, tmp_path)
         assert rows[cancelled_id].status == "cancelled"
         third = next(r for i, r in rows.items() if i not in (moved_id, cancelled_id))
         assert (third.starts_at + timedelta(hours=8)).strftime("%H:%M") == "20:00"
+
+
+def test_a_sites_usual_start_travels_both_ways_and_the_rest_stays_the_hubs(hub, new_site,
+                                                                           tmp_path):
+    from app.models import Site
+
+    seed_hub(hub)
+    with hub.ctx() as db:
+        db.session.scalars(select(Site).where(Site.code == "P-001")).one().usual_start = "18:00"
+        db.session.commit()
+    site = new_site()
+    enroll(hub, site, tmp_path / "enroll.zip")
+    with site.ctx() as db:
+        mine = db.session.scalars(select(Site)).one()  # a site holds its own record only
+        assert mine.usual_start == "18:00"
+        mine.usual_start, mine.name = "19:00", "改在站点"
+        db.session.commit()
+    import_(hub, export(site, tmp_path / "up.zip") and tmp_path / "up.zip")
+    with hub.ctx() as db:
+        back = db.session.scalars(select(Site).where(Site.code == "P-001")).one()
+        assert back.usual_start == "19:00" and back.name != "改在站点"
+        back.usual_start = "20:00"
+        db.session.commit()
+    import_(site, export(hub, tmp_path / "down.zip", to="P-001") and tmp_path / "down.zip")
+    with site.ctx() as db:
+        assert db.session.scalars(select(Site)).one().usual_start == "20:00"

@@ -3,7 +3,7 @@ admin, 城关镇's officer `town`, P-001's operator op-a, and two titles (one he
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -30,3 +30,19 @@ def body(net, **overrides) -> dict:
                  "start_time": "09:00", "minutes": 60}]}
     data.update(overrides)
     return data
+
+
+def month_after(now: datetime) -> tuple[str, str]:
+    first = (now + timedelta(days=40)).replace(day=1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    return first.date().isoformat(), last.date().isoformat()
+
+
+@pytest.fixture
+def plan_body(net, now):
+    first, last = month_after(now)
+    return {"name": "月计划", "starts_on": first, "ends_on": last,
+            "sites": {"kind": "playback_point", "townships": ["城关镇"]},
+            "move_window_days": 2,
+            "sessions": [{"topic": "果树春季管理", "audience": "villagers", "rule": "six_days",
+                          "titles": [str(net["lacking"].id)], "minutes": 90}]}

@@ -4,25 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from tests.conftest import token_client
-
-
-def month_after(now: datetime) -> tuple[str, str]:
-    first = (now + timedelta(days=40)).replace(day=1)
-    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    return first.date().isoformat(), last.date().isoformat()
-
-
-@pytest.fixture
-def plan_body(net, now):
-    first, last = month_after(now)
-    return {"name": "月计划", "starts_on": first, "ends_on": last,
-            "sites": {"kind": "playback_point", "townships": ["城关镇"]},
-            "move_window_days": 2,
-            "sessions": [{"topic": "果树春季管理", "audience": "villagers", "rule": "six_days",
-                          "titles": [str(net["lacking"].id)], "minutes": 90}]}
 
 
 def test_issue_read_list_patch_progress(app, plan_body):

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Screening
 from tests.conftest import client_of, csrf_token
-from tests.teaching.test_api import month_after
+from tests.teaching.conftest import month_after
 
 
 def test_issue_from_the_form_and_see_progress(app, net, now):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -104,7 +105,7 @@ def test_cli_import_and_list_json(app, tmp_path):
     document = json.loads(result.stdout)
     assert document["total"] == 4
     assert {"code": "P-101", "name": "东村播放点", "kind": "playback_point", "township": "城关镇",
-            "village": "东村"} in document["items"]
+            "village": "东村", "usual_start": "19:30"} in document["items"]
     bad = tmp_path / "bad.csv"
     bad.write_text(BAD, encoding="utf-8")
     result = runner.invoke(args=["sites", "import", str(bad)])
@@ -178,3 +179,39 @@ def test_places_tree_is_scoped_and_admin_renames(app, make, login, client):
     db.session.expire_all()
     assert db.session.get(Unit, unit.id).name == "柳树湾社区"
     assert client.get("/api/v1/sites?township=河口乡").json["items"][0]["village"] == "柳树湾社区"
+
+
+def usual_start(code: str) -> str:
+    db.session.expire_all()
+    return db.session.scalar(select(Site.usual_start).where(Site.code == code))
+
+
+def test_the_usual_start_is_set_by_the_area_officer_and_the_operator(app, make, login, client):
+    """Teaching plans start at it; a browser's time input may send seconds."""
+    site = make.site("P-001", township="城关镇", village="东村", name="东村播放点")
+    make.site("P-002", township="河口乡", village="柳树湾村")
+    make.user("town", "township", township="城关镇")
+    make.user("town-hk", "township", township="河口乡")
+    make.user("op", "operator", site=site)
+    login("town")
+    page = client.get("/sites/P-001").get_data(as_text=True)
+    assert re.search(r"<input[^>]*name=\"usual_start\"[^>]*type=\"time\"[^>]*value=\"19:30\"", page)
+    base = {"name": "东村播放点", "kind": "playback_point", "active": "y"}
+    saved = client.post("/sites/P-001", data={**base, "usual_start": "18:30:00",
+                                              "csrf_token": csrf_token(client, "/sites/P-001")})
+    assert saved.status_code == 302 and usual_start("P-001") == "18:30"
+    bad = client.post("/sites/P-001", data={**base, "usual_start": "25:00",
+                                            "csrf_token": csrf_token(client, "/sites/P-001")})
+    assert "A time of day such as 19:30." in bad.get_data(as_text=True)
+    assert usual_start("P-001") == "18:30"
+    assert client.get("/api/v1/sites").json["items"][0]["usual_start"] == "18:30"
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/sites/")})
+    login("town-hk")
+    assert client.post("/sites/P-001", data={
+        **base, "usual_start": "17:00",
+        "csrf_token": csrf_token(client, "/sites/")}).status_code == 403
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/sites/")})
+    login("op")
+    client.post("/sites/P-001", data={"name": "东村播放点", "usual_start": "19:00",
+                                      "csrf_token": csrf_token(client, "/sites/P-001")})
+    assert usual_start("P-001") == "19:00"

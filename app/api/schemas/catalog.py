@@ -24,6 +24,10 @@ class Site(Out):
                                metadata={"type": "string"})
     village = fields.Function(lambda site: _name(site.village), allow_none=True,
                               metadata={"type": "string"})
+    usual_start = fields.String(metadata={
+        "example": "19:30",
+        "description": "the local time teaching plans start at here, unless a session sets its "
+                       "own"})
 
 
 class File(Out):
