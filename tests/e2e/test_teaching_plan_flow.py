@@ -59,7 +59,7 @@ def test_a_plan_goes_to_a_site_and_its_move_and_cancellation_come_back(
     name = f"E2E 教学计划 {datetime.now(TZ):%H%M%S}"
     hub = browser.new_context(base_url=live_server, locale=LOCALES["en"],
                               storage_state=logged_in("chengguan"))
-    hub.set_default_timeout(20_000)
+    hub.set_default_timeout(60_000)  # the whole suite may run beside it
     page = hub.new_page()
     page.goto("/teaching-plans/new")
     page.fill("input[name=name]", name)
@@ -86,7 +86,7 @@ def test_a_plan_goes_to_a_site_and_its_move_and_cancellation_come_back(
     cli(site_env, "sync", "import", str(enroll))
     with served(site_env, tmp_path / "site.log") as site_url:
         site = browser.new_context(base_url=site_url, locale=LOCALES["en"])
-        site.set_default_timeout(20_000)
+        site.set_default_timeout(60_000)
         op = site.new_page()
         login(op, "op-p001")
         listed = op.request.get("/api/v1/screenings?site=P-001&limit=500").json()["items"]

@@ -37,7 +37,8 @@ def test_sites_shape_filter_and_paging(api):
     body = api.get("/api/v1/sites").json
     assert body["total"] == 3
     assert body["items"][0] == {"code": "P-001", "name": body["items"][0]["name"],
-                                "kind": "playback_point", "township": "城关镇", "village": "东村"}
+                                "kind": "playback_point", "township": "城关镇", "village": "东村",
+                                "usual_start": "19:30"}
     assert api.get("/api/v1/sites?kind=demo_household").json == {"items": [], "total": 0}
     page = api.get("/api/v1/sites?limit=1&offset=1").json
     assert page["total"] == 3 and [s["code"] for s in page["items"]] == ["P-002"]
