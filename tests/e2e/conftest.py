@@ -131,6 +131,9 @@ def new_page(browser, live_server):
     def make(lang: str = "zh", **options):
         context = browser.new_context(base_url=live_server, locale=LOCALES[lang], **options)
         context.set_default_timeout(10_000)
+        # Loading a city-wide page of the demo network (dashboard, roll-up) takes a second on a
+        # quiet machine and several beside the rest of the suite: navigation waits longer.
+        context.set_default_navigation_timeout(45_000)
         contexts.append(context)
         return context.new_page()
 

@@ -83,7 +83,7 @@ ReportRollup = Out.from_dict({
 
 class Criterion(Out):
     criterion = fields.String(required=True, metadata={
-        "enum": ["quotas", "coverage", "attendance", "reporting"]})
+        "enum": ["quotas", "coverage", "attendance", "reporting", "plans"]})
     weight = fields.Float(required=True, metadata={
         "description": "the configured weight, the weights scaled to sum to 1"})
     score = fields.Float(required=True, allow_none=True, metadata={
