@@ -52,6 +52,16 @@ def served(env: dict, log_path):
             server.wait()
 
 
+def in_english(page) -> None:
+    """Make the login's saved language English: other tests may have left it Chinese, and the
+    saved language wins over the browser's."""
+    page.goto("/")
+    switch = page.locator("#lang-switch")
+    if switch.inner_text().strip() == "English":
+        switch.click()
+        expect(page.locator("#lang-switch")).to_have_text("中文")
+
+
 def test_a_plan_goes_to_a_site_and_its_move_and_cancellation_come_back(
         live_server, browser, logged_in, tmp_path, shoot):
     today = datetime.now(TZ).date()
@@ -61,6 +71,7 @@ def test_a_plan_goes_to_a_site_and_its_move_and_cancellation_come_back(
                               storage_state=logged_in("chengguan"))
     hub.set_default_timeout(60_000)  # the whole suite may run beside it
     page = hub.new_page()
+    in_english(page)
     page.goto("/teaching-plans/new")
     page.fill("input[name=name]", name)
     page.fill("input[name=starts_on]", today.isoformat())
@@ -89,6 +100,7 @@ def test_a_plan_goes_to_a_site_and_its_move_and_cancellation_come_back(
         site.set_default_timeout(60_000)
         op = site.new_page()
         login(op, "op-p001")
+        in_english(op)
         listed = op.request.get("/api/v1/screenings?site=P-001&limit=500").json()["items"]
         mine = sorted((s for s in listed if s["topic"] == "E2E 果树冬季管理"),
                       key=lambda s: s["starts_at"])
