@@ -42,6 +42,32 @@ def _answers(url: str) -> bool:
         return False
 
 
+@contextmanager
+def served(env: dict, log_path, *, append: bool = False, wait_s: float = 60):
+    """`dianjiao serve` on the install `env` names, on a free port, until the block ends; its
+    output goes to `log_path` (shown if it does not start within `wait_s`)."""
+    dianjiao = os.path.join(os.path.dirname(sys.executable), "dianjiao")
+    port = _free_port()
+    with open(log_path, "a" if append else "w") as log:
+        server = subprocess.Popen([dianjiao, "serve", "--host", "127.0.0.1", "--port", str(port)],
+                                  env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + wait_s
+        while not _answers(f"{url}/login"):
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"dianjiao serve did not start:\n{log_path.read_text()}")
+            time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """Run `dianjiao init`, `dianjiao demo` and `dianjiao serve` on a fresh instance folder."""
@@ -60,30 +86,12 @@ def live_server(tmp_path_factory):
     dianjiao = os.path.join(os.path.dirname(sys.executable), "dianjiao")
     LIVE.update(env=env, dianjiao=dianjiao, root=root)
     log_path = root / "server.log"
-    port = _free_port()
     with open(log_path, "w") as log:
-        for command in (["init"], ["demo"]):
+        for command in (["init"], ["demo"]):  # the demo network takes minutes on a busy machine
             subprocess.run([dianjiao, *command], env=env, stdout=log, stderr=log, check=True,
-                           timeout=120)
-        server = subprocess.Popen(
-            [dianjiao, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while not _answers(f"{base_url}/login"):
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"dianjiao serve did not start:\n{log_path.read_text()}")
-            time.sleep(0.1)
+                           timeout=900)
+    with served(env, log_path, append=True) as base_url:
         yield base_url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 @pytest.fixture(scope="session")

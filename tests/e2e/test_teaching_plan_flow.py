@@ -6,15 +6,13 @@ to the hub, whose plan progress page and P-001's monthly report card show both."
 from __future__ import annotations
 
 import subprocess
-import time
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import LIVE, LOCALES, _answers, _free_port, login
+from .conftest import LIVE, LOCALES, login, served
 
 pytestmark = pytest.mark.browser
 
@@ -26,30 +24,6 @@ def cli(env: dict, *args: str) -> str:
                           timeout=180)
     assert done.returncode == 0, done.stderr
     return done.stdout
-
-
-@contextmanager
-def served(env: dict, log_path):
-    """`dianjiao serve` on the install `env` names, until the block ends."""
-    port = _free_port()
-    with open(log_path, "w") as log:
-        server = subprocess.Popen([LIVE["dianjiao"], "serve", "--host", "127.0.0.1", "--port",
-                                   str(port)], env=env, stdout=log, stderr=log,
-                                  stdin=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while not _answers(f"{url}/login"):
-            assert server.poll() is None and time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.1)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 def in_english(page) -> None:
