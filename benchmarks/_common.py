@@ -53,3 +53,17 @@ def say(line: str) -> None:
 def finish(figures: dict) -> None:
     """Print the final machine-readable JSON line."""
     print(json.dumps(figures, sort_keys=True), flush=True)
+
+
+# The PostgreSQL server the benchmarks create their databases on (trust auth on this machine).
+PG_BASE = os.environ.get("DIANJIAO_BENCH_POSTGRES",
+                         "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def bench_app(instance, url: str, tz: str):
+    """The app on `instance` and the database at `url`, as a hub with test settings."""
+    from app import create_app
+
+    os.makedirs(instance, exist_ok=True)
+    return create_app({"INSTANCE": str(instance), "DATABASE_URL": url, "SECRET_KEY": "bench",
+                       "TIMEZONE": tz, "SITE": None, "TESTING": True})

@@ -28,16 +28,13 @@ Prints human lines, then one JSON line.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
 import time
 from urllib.parse import quote
 
-from _common import finish, say, workdir
+from _common import PG_BASE, bench_app, finish, say, workdir
 
-PG_BASE = os.environ.get("DIANJIAO_BENCH_POSTGRES",
-                         "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 PG_NAME = "dianjiao_bench"
 SERIES = "乡土教材"
 GOALS_MS = {"city": 1000, "township": 1000, "holdings": 200, "whereis_api": 200}
@@ -45,11 +42,7 @@ TZ = "Asia/Shanghai"
 
 
 def make_app(instance, url: str):
-    from app import create_app
-
-    os.makedirs(instance, exist_ok=True)
-    return create_app({"INSTANCE": str(instance), "DATABASE_URL": url, "SECRET_KEY": "bench",
-                       "TIMEZONE": TZ, "SITE": None, "TESTING": True})
+    return bench_app(instance, url, TZ)
 
 
 def database(backend: str, root, keep: bool) -> tuple[str, bool]:

@@ -36,21 +36,15 @@ import time
 import uuid
 from datetime import date, timedelta
 
-from _common import finish, say, workdir
+from _common import PG_BASE, bench_app, finish, say, workdir
 
-PG_BASE = os.environ.get("DIANJIAO_BENCH_POSTGRES",
-                         "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 PG_NAME = "dianjiao_bench_plans"
 GOAL_S = 5.0
 TZ = "Asia/Shanghai"
 
 
 def make_app(instance, url: str):
-    from app import create_app
-
-    os.makedirs(instance, exist_ok=True)
-    return create_app({"INSTANCE": str(instance), "DATABASE_URL": url, "SECRET_KEY": "bench",
-                       "TIMEZONE": TZ, "SITE": None, "TESTING": True})
+    return bench_app(instance, url, TZ)
 
 
 def fresh_database(backend: str, root, keep: bool) -> tuple[str, bool]:
