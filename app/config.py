@@ -72,6 +72,14 @@ class Defaults:
     TERMINAL_SILENT_DAYS = 3  # the Terminals page alerts on a site not heard from for this long
     TERMINAL_MIN_FREE_GB = 2  # ... on a site with less free disk than this
     TERMINAL_CLOCK_MAX_MIN = 5  # ... and on a site whose clock is further off the hub's than this
+    # The integrity check (docs/integrity.md): serve re-hashes the library at most this fast, so
+    # playback from the same disc is not disturbed; files of the next FSCK_SOON_DAYS' screenings
+    # are re-checked daily, every other file once a cycle.
+    FSCK_MAX_MBPS = 20
+    FSCK_CYCLE_DAYS = 30
+    FSCK_SOON_DAYS = 7
+    FSCK_EVERY_MIN = 15  # serve's check runs this often...
+    FSCK_SLICE_MIN = 10  # ...for at most this long (it goes on where it stopped next time)
     SYNC_STALE_DAYS = 14  # the hub flags a site whose last bundle was imported longer ago than this
     SYNC_HUB_URL = None  # on a site: the hub's address (https://hub.example/); set, serve syncs
     SYNC_INTERVAL_MIN = 15  # a site's serve pulls from and pushes to the hub this often

@@ -14,6 +14,7 @@ from ..errors import NotFound
 from ..extensions import db
 from ..models import Site
 from .blueprint import bp
+from .fsck_cli import fsck_command
 from .scanning import scan_paths
 
 
@@ -58,3 +59,4 @@ def scan_command(paths, site_code, as_json, quick):
 
 
 bp.cli.add_command(scan_command)
+bp.cli.add_command(fsck_command)

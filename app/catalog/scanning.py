@@ -216,6 +216,7 @@ def scan_root(root: LibraryRoot, *, quick: bool = False,
         entry.raw_relpath_hex = _raw_hex(item)
         entry.layout, entry.size, entry.mtime_ns = item.layout, item.size, item.mtime_ns
         entry.last_seen, entry.missing = now, False
+        entry.damaged, entry.damaged_at = False, None  # read again whole: what it holds now
         if result.status == "error":
             entry.error, entry.media_file = result.error, None
             errors.append({"path": item.relpath, "error": result.error})

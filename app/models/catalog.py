@@ -131,6 +131,11 @@ class FileEntry(Synced, db.Model):
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
     missing: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     error: Mapped[str | None] = mapped_column(String(300))
+    # The integrity check (app/catalog/integrity.py): a copy whose bytes no longer hash to its
+    # MediaFile's sha256 though its size and mtime are unchanged is damaged, since damaged_at.
+    damaged: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    damaged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the last re-hash
 
 
 class ScanJob(Synced, db.Model):
