@@ -67,6 +67,9 @@ PATTERNS = (
      _l("the file changed since it was scanned (its SHA-256 no longer matches): %(path)s")),
     (re.compile(r"^the file changed since it was scanned: (?P<path>.+)$"),
      _l("the file changed since it was scanned: %(path)s")),
+    (re.compile(r"^the file is damaged \(the integrity check found its content changed\): "
+                r"(?P<path>.+)$"),
+     _l("the file is damaged (the integrity check found its content changed): %(path)s")),
     (re.compile(r"^its first seconds do not decode \(damaged file\?\): (?P<path>.+)$"),
      _l("its first seconds do not decode (damaged file?): %(path)s")),
     (re.compile(r"^the player stopped unexpectedly \(signal (?P<n>\d+)\)$"),

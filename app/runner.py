@@ -19,6 +19,7 @@ from sqlalchemy import select
 from schedules.runner import Due, InstanceLock, Runner
 
 from .attendance.services import close_due_screenings
+from .catalog.integrity import run_slice
 from .extensions import db
 from .models import Screening, Site
 from .player.services import player_site_code, recover_interrupted, start_screening
@@ -29,6 +30,7 @@ from .sync.net import SyncJob, start_job
 from .terminals.services import record_health
 
 log = logging.getLogger(__name__)
+INTEGRITY_JOB = "integrity"  # the scheduler job of the rolling integrity check
 LOOKAHEAD = timedelta(days=2)  # jobs exist for this window; the minute tick moves it on
 
 
@@ -56,6 +58,8 @@ class ScreeningRunner:
         self.runner = Runner(timezone=self.app.config["TIMEZONE"], grace=grace,
                              start=lambda sid, late: start_screening(self.app, sid, late))
         self.runner.start()
+        self.runner.every(INTEGRITY_JOB, float(self.app.config["FSCK_EVERY_MIN"]),
+                          self.check_integrity)
         screenings_changed.connect(self._screenings_changed, sender=self.app)
         self.tick()
         threading.Thread(target=self._every_minute, name="screening-tick", daemon=True).start()
@@ -97,6 +101,19 @@ class ScreeningRunner:
             except Exception:
                 db.session.rollback()
                 log.exception("recording the terminal's health failed")
+            finally:
+                db.session.remove()
+
+    def check_integrity(self) -> dict | None:
+        """A slice of the rolling integrity check (app/catalog/integrity.py): the due copies,
+        paced at FSCK_MAX_MBPS, for at most FSCK_SLICE_MIN; stopped when serve stops."""
+        with self.app.app_context():
+            try:
+                return run_slice(should_stop=self._stop.is_set)
+            except Exception:
+                db.session.rollback()
+                log.exception("integrity check failed")
+                return None
             finally:
                 db.session.remove()
 

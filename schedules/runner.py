@@ -20,6 +20,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 JOB_PREFIX = "screening:"
 # A start less than this after its time is on time: the reconcile that races a job, or a
@@ -218,6 +219,17 @@ class Runner:
         # returns at once once stopping, rather than wait for a lock held while we wait for it.
         if self._scheduler.running:
             self._scheduler.shutdown(wait=wait)
+
+    def every(self, job_id: str, minutes: float, work: Callable[[], None]) -> None:
+        """Run `work` every `minutes` on the scheduler's executor, one run at a time (a run
+        still going when the next is due makes it skip). Not a screening: reconcile keeps it."""
+        if job_id.startswith(JOB_PREFIX):
+            raise ValueError(f"{JOB_PREFIX!r} names screening jobs")
+        with self._lock:
+            self._scheduler.add_job(
+                work, trigger=IntervalTrigger(minutes=minutes, timezone=self._timezone),
+                id=job_id, name=job_id, replace_existing=True, max_instances=1, coalesce=True,
+                misfire_grace_time=max(1, math.ceil(minutes * 60)))
 
     def reconcile(self, due: Iterable[Due]) -> list[Decision]:
         """Make the jobs exactly the given screenings; start the just-passed ones, return decisions.

@@ -21,6 +21,7 @@ from ..paging import paginate
 from .approval import approve_township, approved_by_township, township_approvals
 from .blueprint import bp
 from .forms import AttachForm, RootForm, ScanForm, TitleForm
+from .integrity import damaged_copies
 from .library import library_roots, present_counts, recent_scans
 from .library import scan_job as find_scan_job
 from .picking import RESULTS, find_titles
@@ -221,6 +222,7 @@ def library(code: str):
     return render_template("catalog/library.html", site=site, form=form, roots=roots,
                            counts=present_counts(roots), entries=entries, page=page,
                            unusable=unusable, unusable_total=unusable_total,
+                           damaged=damaged_copies(site),
                            jobs=recent_scans(site), scan_form=ScanForm())
 
 

@@ -177,7 +177,8 @@ def item_for(media: MediaFile, site: Site, name: str | None = None) -> Item:
     entry = db.session.scalar(
         select(FileEntry).join(LibraryRoot)
         .where(LibraryRoot.site_id == site.id, FileEntry.media_file_id == media.id,
-               FileEntry.missing.is_(False)).limit(1))
+               FileEntry.missing.is_(False))
+        .order_by(FileEntry.damaged).limit(1))  # a sound copy before a damaged one
     files: list[str] = []
     problem = None
     if entry is not None:

@@ -18,6 +18,7 @@ RULE_LABELS = {
     "terminal_silent": _l("Terminal not heard from (days)"),
     "terminal_player_faults": _l("Player faults in 30 days"),
     "terminal_disk_low": _l("Free disk on the terminal (GB)"),
+    "terminal_damaged_files": _l("Damaged video files on the terminal"),
     "terminal_clock_off": _l("Terminal clock off (minutes)"),
     "terminal_next_at_risk": _l("Next screening at risk"),
 }

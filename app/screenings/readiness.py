@@ -51,6 +51,7 @@ NO_FILE = "no file of this title at the site"
 NOT_HERE = "the file is not at this site"
 OUTSIDE = "the file's path leaves its library folder"
 NOT_APPROVED = "not approved for this site"
+DAMAGED = "the file is damaged (the integrity check found its content changed)"
 NOT_INSTALLED = "libvlc is not installed (apt install libvlc5 vlc-plugin-base libvlc-bin)"
 
 
@@ -208,7 +209,8 @@ def _present(site: Site, media_ids) -> dict[uuid.UUID, FileEntry]:
     rows = db.session.scalars(
         select(FileEntry).join(LibraryRoot)
         .where(LibraryRoot.site_id == site.id, FileEntry.missing.is_(False),
-               FileEntry.media_file_id.in_(media_ids)))
+               FileEntry.media_file_id.in_(media_ids))
+        .order_by(FileEntry.damaged))  # a sound copy before a damaged one
     found: dict[uuid.UUID, FileEntry] = {}
     for entry in rows:
         found.setdefault(entry.media_file_id, entry)
@@ -254,6 +256,8 @@ def _check_file(media: MediaFile, entry: FileEntry, *, full: bool) -> Problem | 
     except Invalid:
         return problem(OUTSIDE)
     shown = entry.relpath
+    if entry.damaged:
+        return problem(DAMAGED, shown)
     try:
         size = sum(os.stat(f).st_size for f in files)
     except FileNotFoundError:

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,7 +17,11 @@ from sqlalchemy import select
 
 from app.catalog.integrity import ordered_entries, run_slice
 from app.extensions import db
-from app.models import FileEntry
+from app.models import FileEntry, Site
+from app.player.services import item_for
+from app.runner import ScreeningRunner
+from app.screenings.readiness import QUICK, check_screening
+from app.terminals.services import Limits, problems, record_health, terminal_dict, terminals
 from media_index.synth import make_video
 
 REPO = Path(__file__).resolve().parents[2]
@@ -148,3 +153,73 @@ def test_serves_slice_checks_the_due_files_and_marks_damage(app, library, clock)
     assert [d["path"] for d in summary["damaged"]] == [str(library / "lesson.mpg")]
     assert run_slice()["checked"] == 0  # checked: not due again until the next cycle
     assert run_slice(should_stop=lambda: True)["checked"] == 0
+
+
+def test_serve_runs_the_rolling_check_as_a_scheduler_job(app, library):
+    """`dianjiao serve`'s runner re-hashes due copies on its own (every copy due: cycle 0)."""
+    app.config.update(FSCK_EVERY_MIN=0.01, FSCK_CYCLE_DAYS=0)
+    flip_keeping_mtime(library / "film.mp4", 2000)
+    runner = ScreeningRunner(app)
+    assert runner.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not entry("film.mp4").damaged and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        runner.stop()
+    assert entry("film.mp4").damaged and entry("film.mp4").checked_at is not None
+    assert not entry("lesson.mpg").damaged
+
+
+def test_readiness_and_the_player_take_a_sound_copy_over_a_damaged_one(app, library, make,
+                                                                        clock, videos):
+    site = entry("lesson.mpg").root.site
+    lesson = entry("lesson.mpg").media_file
+    screening = make.screening(site, start=clock.now + timedelta(hours=20),
+                               playlist=[{"sha256": lesson.sha256}])
+    flip_keeping_mtime(library / "lesson.mpg", 5000)
+    run(app, "fsck")
+    check = check_screening(screening, QUICK)
+    assert check.status == "at_risk"
+    assert [p["problem"] for p in check.problems if p["position"] is not None] == [
+        "the file is damaged (the integrity check found its content changed): lesson.mpg"]
+    # A sound copy of the same content elsewhere at the site is found and played instead.
+    (library / "backup").mkdir()
+    shutil.copy2(videos / "lesson.mpg", library / "backup" / "lesson.mpg")
+    run(app, "scan", str(library), "--site", "P-001")
+    check = check_screening(db.session.get(type(screening), screening.id), QUICK)
+    assert [p for p in check.problems if p["position"] is not None] == []
+    assert item_for(lesson, site).path == str(library / "backup" / "lesson.mpg")
+
+
+def test_the_library_page_lists_damaged_copies_with_the_other_copies(app, library, make, client,
+                                                                     login, videos):
+    make.user("op-a", "operator", site=entry("film.mp4").root.site)
+    (library / "backup").mkdir()
+    shutil.copy2(videos / "film.mp4", library / "backup" / "film.mp4")
+    run(app, "scan", str(library), "--site", "P-001")
+    flip_keeping_mtime(library / "film.mp4", 3000)
+    flip_keeping_mtime(library / "lesson.mpg", 3000)
+    run(app, "fsck")
+    login("op-a")
+    page = client.get("/sites/P-001/library").get_data(as_text=True)
+    damaged = page.split('id="damaged"')[1].split("</table>")[0]
+    film = damaged.split('data-path="film.mp4"')[1].split("</tr>")[0]
+    assert f"{library}/backup/film.mp4" in film
+    lesson = damaged.split('data-path="lesson.mpg"')[1].split("</tr>")[0]
+    assert "copy it again from the kit" in lesson
+    assert 'data-path="backup/film.mp4"' not in damaged
+
+
+def test_terminal_health_shows_damaged_files(app, library, make, clock):
+    app.config.update(PLAYER_SITE="P-001")
+    site = entry("film.mp4").root.site
+    flip_keeping_mtime(library / "film.mp4", 3000)
+    run(app, "fsck")
+    record_health(clock.now)
+    db.session.commit()
+    limits = Limits.from_config(app.config)
+    row = next(r for r in terminals(select(Site), now=clock.now, limits=limits) if r.site == site)
+    assert "damaged_files" in row.alerts and row.damaged_files == 1
+    assert any("1 damaged video file" in text for text in problems(row, limits))
+    assert terminal_dict(row)["damaged_files"] == 1
