@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from .iso import open_part, part_mtime_ns, part_size
 from .reasons import read_error_reason
 
 BUFSIZE = 1 << 20
@@ -79,10 +79,9 @@ class Verdict:
 
 def _stat(parts: Sequence[bytes | str]) -> tuple[int, int]:
     sizes, mtimes = [], []
-    for part in parts:
-        st = os.stat(part)
-        sizes.append(st.st_size)
-        mtimes.append(st.st_mtime_ns)
+    for part in parts:  # a file, or a video inside a disc image (the image's mtime)
+        sizes.append(part_size(part))
+        mtimes.append(part_mtime_ns(part))
     return sum(sizes), max(mtimes)
 
 
@@ -111,7 +110,7 @@ def rehash(
     read_error: OSError | None = None
     try:
         for part in parts:
-            with open(part, "rb", buffering=0) as f:
+            with open_part(part) as f:
                 while n := f.readinto(buf):
                     digest.update(view[:n])
                     if on_bytes is not None:

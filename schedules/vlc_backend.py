@@ -14,6 +14,9 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 
+from media_index.iso import is_member
+from schedules.disc_media import media_in_image
+
 EventSink = Callable[..., None]
 """Receives "playing", "ended" or "error" (and, for an error, maybe its reason) on a libvlc
 thread, or the player process's reader thread; it must only queue them."""
@@ -184,8 +187,10 @@ class VlcBackend(Backend):
             self._on_event(kind)
 
     def play(self, path: str, on_event: EventSink) -> None:
-        # Bytes, so that names in a legacy encoding (GBK) reach libvlc unchanged.
-        media = self._instance.media_new_path(os.fsencode(path))
+        if is_member(path):  # a video inside a disc image: libvlc reads its byte range
+            media = media_in_image(self._instance, path)
+        else:  # bytes, so that names in a legacy encoding (GBK) reach libvlc unchanged
+            media = self._instance.media_new_path(os.fsencode(path))
         if media is None:
             raise PlayerError(f"libvlc could not open {path}")
         self._player.set_media(media)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 
 import media_index
 from media_index import FileResult, Known, Progress, WalkError
+from media_index.iso import item_parts
 
 from ..errors import Conflict, Invalid
 from ..extensions import db
@@ -28,6 +29,7 @@ from ..models import FileEntry, LibraryRoot, MediaFile, ScanJob, Site
 from ..signals import scan_finished
 
 ProgressCallback = Callable[[Progress], None]
+DISC_IMAGE_LAYOUTS = ("isovcd", "isodvd")  # videos inside a VCD or DVD image (media_index/iso.py)
 
 
 def add_root(site: Site, path: str, label: str | None = None) -> LibraryRoot:
@@ -89,6 +91,11 @@ def entry_files(entry: FileEntry) -> list[str]:
     A title set whose parts are gone gives its own path, so that the player says it is missing.
     """
     path = entry_path(entry)
+    if entry.layout in DISC_IMAGE_LAYOUTS:  # a video inside a disc image: its member paths
+        try:
+            return [os.fsdecode(part) for part in item_parts(path)] or [path]
+        except OSError:  # the image is gone or unreadable: the player says so
+            return [path]
     if entry.layout != "dvd":
         return [path]
     try:

@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from media_index.decode import first_seconds_decode
 from media_index.hashing import FileChangedError, quick_fingerprint, sha256_parts
+from media_index.iso import part_size
 from media_index.reasons import read_error_reason
 from schedules.vlc_backend import libvlc_found, screen_problem
 
@@ -259,7 +260,7 @@ def _check_file(media: MediaFile, entry: FileEntry, *, full: bool) -> Problem | 
     if entry.damaged:
         return problem(DAMAGED, shown)
     try:
-        size = sum(os.stat(f).st_size for f in files)
+        size = sum(part_size(f) for f in files)
     except FileNotFoundError:
         return problem("file not found", shown)
     except OSError as exc:
