@@ -51,5 +51,6 @@ def make_disc_images(directory: Path) -> dict[str, Path]:
     track = vcd.find((src / "vcd" / "MPEGAV" / "AVSEQ01.DAT").read_bytes()[:4096])
     (library / "short.iso").write_bytes(vcd[: track + 1000])  # cut inside its video
     (library / "junk.iso").write_bytes(b"this is not a disc image\n" * 200)
-    images.update(cut=library / "cut.iso", short=library / "short.iso", junk=library / "junk.iso", src=src, library=library)
+    images.update(cut=library / "cut.iso", short=library / "short.iso",
+                  junk=library / "junk.iso", src=src, library=library)
     return images
