@@ -27,6 +27,13 @@ EXACT = {
     "input/output error (damaged disc or failing drive?)":
         _l("input/output error (damaged disc or failing drive?)"),
     "file name too long": _l("file name too long"),
+    # disc images (media_index/iso.py)
+    "not a readable ISO 9660 image (damaged or another format)":
+        _l("not a readable ISO 9660 image (damaged or another format)"),
+    "not a video disc image (no MPEGAV or VIDEO_TS folder with videos)":
+        _l("not a video disc image (no MPEGAV or VIDEO_TS folder with videos)"),
+    "damaged disc image: shorter than its volume (cut short?)":
+        _l("damaged disc image: shorter than its volume (cut short?)"),
     "directory already scanned through another link":
         _l("directory already scanned through another link"),
     # the player and the runner

@@ -56,6 +56,7 @@ def fsck_command(site_code, as_json, max_mbps):
                  "in %(seconds)s s", checked=summary["checked"], damaged=len(summary["damaged"]),
                  errors=len(summary["errors"]), seconds=summary["seconds"]))
     for item in summary["damaged"]:
-        click.echo(_("  damaged since %(found)s: %(path)s", found=item["found"], path=item["path"]))
+        click.echo("  " + _("damaged since %(found)s: %(path)s", found=item["found"],
+                            path=item["path"]))
     for error in summary["errors"]:
         click.echo(f"  {error['path']}: {error['error']}", err=True)
