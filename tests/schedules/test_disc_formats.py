@@ -9,8 +9,9 @@ import pytest
 
 from media_index.iso import member
 from media_index.synth import make_video
-from schedules.player import Item
+from schedules.player import Item, ProcessBackend
 from tests.disc_images import make_disc_images
+from tests.schedules.conftest import VLC_ARGS
 
 
 @pytest.fixture(scope="module")
@@ -40,10 +41,12 @@ def images(tmp_path_factory):
 
 
 def test_videos_inside_vcd_and_dvd_images_play_through_libvlc(make_player, images):
-    """A VCD track and a DVD title set (two VOBs) inside ISO images, not mounted."""
+    """A VCD track and a DVD title set (two VOBs) inside ISO images, not mounted, played by
+    libvlc in the player's own process, as `dianjiao serve` plays them."""
     vcd = member(os.fsencode(images["vcd"]), "MPEGAV/AVSEQ01.DAT")
     dvd = [member(os.fsencode(images["dvd"]), f"VIDEO_TS/VTS_01_{n}.VOB") for n in (1, 2)]
-    player, recorder = make_player()
+    backend = ProcessBackend(VLC_ARGS, answer_timeout_s=5.0)
+    player, recorder = make_player(backend)
     player.enqueue([
         Item(key="vcd", path=os.fsdecode(vcd), name="VCD", duration_s=3.0),
         Item(key="dvd", path=os.fsdecode(dvd[0]), name="DVD", duration_s=3.0,
@@ -57,4 +60,4 @@ def test_videos_inside_vcd_and_dvd_images_play_through_libvlc(make_player, image
     assert [r.outcome for r in records] == ["completed", "completed", "error"]
     assert records[0].played_s == pytest.approx(3.0, abs=0.8)
     assert 3.0 <= records[1].played_s <= 5.0  # libvlc takes ~0.5 s to start each MPEG-PS part
-    assert records[2].error.startswith("file not found: ")
+    assert records[2].error.startswith("file not found: ")  # the player closes the backend
