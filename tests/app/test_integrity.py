@@ -69,6 +69,7 @@ def entry(relpath: str) -> FileEntry:
     return db.session.scalar(select(FileEntry).where(FileEntry.relpath == relpath))
 
 
+@pytest.mark.both_databases
 def test_fsck_finds_a_flipped_byte_and_a_rescan_does_not_hide_it(app, library, clock):
     clean = run(app, "fsck", "--site", "P-001")
     assert clean["checked"] == 2 and clean["damaged"] == []
@@ -131,6 +132,7 @@ def test_the_real_command_finds_a_flipped_byte(app, library, tmp_path):
     assert "2 files checked, 1 damaged" in human.stdout
 
 
+@pytest.mark.both_databases
 def test_the_next_days_screenings_files_come_first(app, library, make, clock):
     site = db.session.scalar(select(FileEntry)).root.site
     film = entry("film.mp4").media_file
