@@ -17,7 +17,8 @@ from .users import ApiToken, User
 __all__ = [
     "ApiToken", "Attendance", "Batch", "BatchItem", "BatchManifest", "Bundle", "FileEntry",
     "LibraryRoot", "Loan", "MediaFile", "PlayLog", "Person", "QueueEntry", "ReadinessCheck",
-    "Reflection", "Reminder", "ScanJob", "Screening", "ScreeningItem", "Series", "Shipment", "Site", "SyncArrival",
+    "Reflection", "Reminder", "ScanJob", "Screening", "ScreeningItem", "Series", "Shipment", "Site",
+    "SyncArrival",
     "SyncConflict", "SyncIdMap", "SyncPeer", "TeachingPlan", "TeachingSession", "TerminalHealth",
     "Title", "TitleApproval", "Unit", "User",
 ]
