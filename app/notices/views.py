@@ -23,6 +23,7 @@ from ..paging import paginate
 from ..public_url import public_url, unreachable
 from ..qrcodes import svg as qr_svg
 from ..screenings.feed import feed_key
+from . import reflection_pages  # noqa: F401  (its pages register on the blueprint)
 from .blueprint import bp
 from .outbox import masked, visible_reminders
 from .planned import MAX_DAYS, script, village_screenings
