@@ -97,7 +97,7 @@ def reflections_of_person(person: Person, limit: int = 100) -> list[tuple[Reflec
         select(Reflection, Screening).join(Screening, Reflection.screening_id == Screening.id)
         .where(Reflection.person_id == person.id)
         .options(joinedload(Screening.site))
-        .order_by(Screening.starts_at.desc()).limit(limit)).tuples().all()
+        .order_by(Screening.starts_at.desc()).limit(limit)).all()
 
 
 def reflections_in_month(site_id: uuid.UUID, month, tz: str) -> list[tuple[Reflection, Screening]]:
@@ -108,6 +108,6 @@ def reflections_in_month(site_id: uuid.UUID, month, tz: str) -> list[tuple[Refle
         .where(Screening.site_id == site_id, Screening.starts_at >= start,
                Screening.starts_at < end)
         .options(joinedload(Reflection.person).joinedload(Person.village))
-        .order_by(Screening.starts_at, Reflection.created_at)).tuples().all()
+        .order_by(Screening.starts_at, Reflection.created_at)).all()
 
 
