@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from ..attendance.services import expected_people
 from ..clock import now as utcnow
@@ -153,6 +153,19 @@ def due(now: datetime) -> list[Reminder]:
         .order_by(Reminder.next_try_at, Reminder.id).limit(int(setting("REMINDER_BATCH")))).all()
 
 
+def claim(reminder_id, seen: datetime | None, now: datetime) -> bool:
+    """Take a due message for this process: its next try moves past the time a send may take,
+    only if no other process moved it first. Two senders at once then never send one message
+    twice; one that dies while sending leaves it to be tried again once that time is over."""
+    lease = now + timedelta(seconds=float(setting("REMINDER_GATEWAY_TIMEOUT_S")) + 60)
+    taken = db.session.execute(
+        update(Reminder).where(Reminder.id == reminder_id, Reminder.next_try_at == seen,
+                               Reminder.state.in_(("queued", "failed")))
+        .values(next_try_at=lease).execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return taken == 1
+
+
 def send_due(now: datetime | None = None) -> Pass:
     """Send the messages due now, each committed as it goes (a message sent is never sent again
     for a later failure). Nothing leaves without a configured gateway."""
@@ -163,6 +176,8 @@ def send_due(now: datetime | None = None) -> Pass:
         result.gateway = False
         return result
     for row in due(now):
+        if not claim(row.id, row.next_try_at, now):
+            continue  # another process (serve's tick, a command) has just taken it
         if row.screening.status != "planned" or row.screening.starts_at <= now:
             row.state, row.next_try_at = "cancelled", None
             result.cancelled += 1

@@ -129,3 +129,23 @@ def test_the_command_sends(app, world, gateway):
     assert out.exit_code == 0, out.output
     assert json.loads(out.stdout)["sent"] == 2
     assert len(gateway.received) == 2
+
+
+@pytest.mark.both_databases
+def test_a_message_is_taken_by_one_sender_only(app, world, clock):
+    from app.notices.reminders import claim, due, queue_due
+
+    queue_due()
+    db.session.commit()
+    row = due(clock.now)[0]
+    seen = row.next_try_at
+    assert claim(row.id, seen, clock.now) is True
+    assert claim(row.id, seen, clock.now) is False  # a second process that read it before
+    assert row.id not in {r.id for r in due(clock.now)}
+
+
+def test_serves_minute_tick_sends_the_reminders(app, world, gateway):
+    from app.runner import ScreeningRunner
+
+    ScreeningRunner(app).send_reminders()
+    assert sorted(gateway.phones()) == ["13800000001", "13800000002"]
