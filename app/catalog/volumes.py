@@ -1,0 +1,221 @@
+"""Library roots on removable volumes: which volume a root is on, and volumes coming and going.
+
+A root added on a removable volume (media_index/volumes.py says which mounts are) keeps the
+volume's label, UUID and content fingerprint, and its folder inside the volume. `poll` compares
+the mount table with those roots: a root whose volume is no longer mounted goes offline (its
+files are "on disc X", not missing); a volume that comes back, at its old mount point or
+another, is recognised by its UUID, or for a volume without one by its label and fingerprint,
+and its roots come back online without a rescan (a rescan only when its content changed).
+
+Two roots cannot share a path at a site; a root whose volume is out and whose mount point is
+taken by another volume is "parked" under its path plus `#` and a short id until it returns.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from media_index.volumes import (
+    PREFIXES,
+    Volume,
+    content_fingerprint,
+    read_mounts,
+    removable_volumes,
+    volume_of,
+)
+
+from ..clock import now as utcnow
+from ..extensions import db
+from ..models import FileEntry, LibraryRoot, Site
+from ..models.base import current_origin
+
+
+def mounted_volumes(config: Mapping) -> list[Volume]:
+    """The removable volumes mounted now, as the configured mount table says."""
+    return removable_volumes(
+        read_mounts(config.get("VOLUME_MOUNTS") or "/proc/mounts"),
+        disk_dir=config.get("VOLUME_DISK_DIR") or "/dev/disk",
+        prefixes=config.get("VOLUME_PREFIXES") or PREFIXES,
+        sys_block=config.get("VOLUME_SYS_BLOCK") or "/sys/class/block")
+
+
+def mounted_volume(path: str, config: Mapping) -> Volume | None:
+    """The removable volume holding `path`, if it is on one."""
+    return volume_of(path, mounted_volumes(config))
+
+
+def _fingerprint(path: str) -> str | None:
+    try:
+        return content_fingerprint(path)
+    except OSError:
+        return None
+
+
+def _same(volume: Volume, root: LibraryRoot, fingerprint: str | None = None) -> bool:
+    """Whether `volume` is the root's: the same UUID; without UUIDs, the same label and (when
+    given) the same content fingerprint."""
+    if root.volume_uuid or volume.uuid:
+        return root.volume_uuid == volume.uuid
+    if (root.volume_label or None) != (volume.label or None):
+        return False
+    return fingerprint is None or fingerprint == root.volume_fingerprint
+
+
+def _path_in(volume: Volume, subpath: str) -> str:
+    return os.path.join(volume.mount_point, subpath) if subpath else volume.mount_point
+
+
+def _mount_point(root: LibraryRoot) -> str:
+    sub = root.volume_subpath or ""
+    return root.path[:-len(sub) - 1] if sub and root.path.endswith("/" + sub) else root.path
+
+
+def _park_others(site_id: uuid.UUID, path: str, keep: LibraryRoot | None) -> None:
+    """Move an offline volume root of the site off `path`, which another volume now holds."""
+    for other in db.session.scalars(select(LibraryRoot).where(
+            LibraryRoot.site_id == site_id, LibraryRoot.path == path)):
+        if other is not keep and other.on_volume:
+            other.offline_since = other.offline_since or utcnow()
+            other.path = f"{path}#{other.id.hex[:8]}"
+    db.session.flush()
+
+
+def prepare_root(site: Site, path: str, config: Mapping) -> dict | None:
+    """Before a folder is added as a root: its volume's fields if it is on a removable volume
+    (None otherwise). A root of another volume at that path is parked; the same volume's root,
+    offline, comes back online."""
+    volume = mounted_volume(path, config)
+    if volume is None:
+        return None
+    fingerprint = _fingerprint(path)
+    for root in db.session.scalars(select(LibraryRoot).where(
+            LibraryRoot.site_id == site.id, LibraryRoot.path == path)):
+        if not root.on_volume:
+            return None  # a folder added before it was known as a volume's stays as it was
+        if _same(volume, root, fingerprint):
+            root.offline_since = None
+        else:
+            _park_others(site.id, path, None)
+    return {"volume_label": volume.label, "volume_uuid": volume.uuid,
+            "volume_fingerprint": fingerprint,
+            "volume_subpath": "" if path == volume.mount_point
+            else os.path.relpath(path, volume.mount_point)}
+
+
+def root_mounted(root: LibraryRoot, config: Mapping) -> bool:
+    """Whether a volume root's volume is mounted now where the root says (True for any other)."""
+    if not root.on_volume:
+        return True
+    if root.offline_since is not None and "#" in root.path:
+        return False
+    volume = mounted_volume(root.path, config)
+    return (volume is not None and volume.mount_point == _mount_point(root)
+            and _same(volume, root) and os.path.isdir(root.path))
+
+
+@dataclass
+class PollResult:
+    """What one look at the mount table changed."""
+
+    offline: list[LibraryRoot]
+    online: list[LibraryRoot]
+    changed: list[LibraryRoot]  # back online with other content: to rescan
+
+    def as_dict(self) -> dict:
+        def names(roots):
+            return [{"path": r.path, "label": r.volume_label} for r in roots]
+        return {"offline": names(self.offline), "online": names(self.online),
+                "changed": names(self.changed)}
+
+
+def local_volume_roots() -> list[LibraryRoot]:
+    """The volume roots this install added (a hub also holds its sites' roots, synced up)."""
+    return list(db.session.scalars(select(LibraryRoot).where(
+        LibraryRoot.volume_subpath.is_not(None), LibraryRoot.origin_site == current_origin())
+        .order_by(LibraryRoot.path)))
+
+
+def poll(config: Mapping, now: datetime | None = None) -> PollResult:
+    """Compare the mount table with the volume roots; the caller commits."""
+    now = now or utcnow()
+    volumes = {v.mount_point: v for v in mounted_volumes(config)}
+    roots = local_volume_roots()
+    result = PollResult([], [], [])
+    taken: set[str] = set()
+    for root in roots:
+        if root.offline_since is not None:
+            continue
+        volume = volumes.get(_mount_point(root))
+        if volume is not None and _same(volume, root) and os.path.isdir(root.path):
+            taken.add(volume.mount_point)
+            continue
+        root.offline_since = now
+        result.offline.append(root)
+    for volume in volumes.values():
+        if volume.mount_point in taken:
+            continue
+        for root in roots:
+            if root.offline_since is None or not _same(volume, root):
+                continue
+            path = _path_in(volume, root.volume_subpath or "")
+            fingerprint = _fingerprint(path) if os.path.isdir(path) else None
+            if fingerprint is None or not _same(volume, root, fingerprint):
+                continue
+            _park_others(root.site_id, path, root)
+            root.path, root.offline_since = path, None
+            result.online.append(root)
+            if fingerprint != root.volume_fingerprint:
+                result.changed.append(root)
+    db.session.flush()
+    return result
+
+
+@dataclass(frozen=True)
+class VolumeRow:
+    """A volume on the library page: a root's, or one mounted that is no library folder yet."""
+
+    label: str
+    uuid: str | None
+    path: str
+    online: bool
+    since: datetime | None = None
+
+
+def site_volumes(site: Site, config: Mapping) -> list[VolumeRow]:
+    """The site's volume roots with their state, then the removable volumes mounted now that
+    hold none of the site's roots (to add)."""
+    rows = []
+    held = set()
+    for root in db.session.scalars(select(LibraryRoot).where(
+            LibraryRoot.site_id == site.id, LibraryRoot.volume_subpath.is_not(None))
+            .order_by(LibraryRoot.volume_label, LibraryRoot.path)):
+        rows.append(VolumeRow(root.volume_label or root.label or root.path, root.volume_uuid,
+                              root.path, root.offline_since is None, root.offline_since))
+        if root.offline_since is None:
+            held.add(_mount_point(root))
+    for volume in mounted_volumes(config):
+        if volume.mount_point not in held:
+            rows.append(VolumeRow(volume.name, volume.uuid, volume.mount_point, True, None))
+    return rows
+
+
+def offline_labels(site: Site, media_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """For files held at the site only on volumes that are out: {media file id: disc label}."""
+    ids = list(media_ids)
+    if not ids:
+        return {}
+    found: dict[uuid.UUID, str] = {}
+    for media_id, label, name in db.session.execute(
+            select(FileEntry.media_file_id, LibraryRoot.volume_label, LibraryRoot.label)
+            .join(LibraryRoot, FileEntry.root_id == LibraryRoot.id)
+            .where(LibraryRoot.site_id == site.id, LibraryRoot.offline_since.is_not(None),
+                   FileEntry.missing.is_(False), FileEntry.media_file_id.in_(ids))
+            .order_by(LibraryRoot.volume_label)):
+        found.setdefault(media_id, label or name or "?")
+    return found
