@@ -69,6 +69,8 @@ PATTERNS = (
      _l("the file changed since it was scanned: %(path)s")),
     (re.compile(r"^its first seconds do not decode \(damaged file\?\): (?P<path>.+)$"),
      _l("its first seconds do not decode (damaged file?): %(path)s")),
+    (re.compile(r"^insert disc 《(?P<label>.+)》: the file is on it$"),
+     _l("insert disc 《%(label)s》: the file is on it")),
     (re.compile(r"^the player stopped unexpectedly \(signal (?P<n>\d+)\)$"),
      _l("the player stopped unexpectedly (signal %(n)s)")),
     (re.compile(r"^the player stopped unexpectedly \(exit code (?P<n>-?\d+)\)$"),

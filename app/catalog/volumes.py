@@ -152,7 +152,11 @@ def poll(config: Mapping, now: datetime | None = None) -> PollResult:
         if root.offline_since is not None:
             continue
         volume = volumes.get(_mount_point(root))
-        if volume is not None and _same(volume, root) and os.path.isdir(root.path):
+        # Without a UUID, only the content tells a stick from another of the same label
+        # swapped in between two polls (a walk: names and sizes, nothing read).
+        fingerprint = (_fingerprint(root.path) if volume is not None and not volume.uuid
+                       and not root.volume_uuid else None)
+        if volume is not None and _same(volume, root, fingerprint) and os.path.isdir(root.path):
             taken.add(volume.mount_point)
             continue
         root.offline_since = now
@@ -185,6 +189,7 @@ class VolumeRow:
     path: str
     online: bool
     since: datetime | None = None
+    known: bool = True  # a library folder's volume (else one mounted, to add)
 
 
 def site_volumes(site: Site, config: Mapping) -> list[VolumeRow]:
@@ -201,7 +206,8 @@ def site_volumes(site: Site, config: Mapping) -> list[VolumeRow]:
             held.add(_mount_point(root))
     for volume in mounted_volumes(config):
         if volume.mount_point not in held:
-            rows.append(VolumeRow(volume.name, volume.uuid, volume.mount_point, True, None))
+            rows.append(VolumeRow(volume.name, volume.uuid, volume.mount_point, True, None,
+                                  known=False))
     return rows
 
 
