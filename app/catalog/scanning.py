@@ -27,7 +27,7 @@ from ..errors import Conflict, Invalid
 from ..extensions import db
 from ..models import FileEntry, LibraryRoot, MediaFile, ScanJob, Site
 from ..signals import scan_finished
-from .volumes import prepare_root, root_mounted
+from .volumes import root_mounted, volume_root
 
 ProgressCallback = Callable[[Progress], None]
 
@@ -37,18 +37,16 @@ def add_root(site: Site, path: str, label: str | None = None) -> LibraryRoot:
     path = os.path.realpath(os.path.expanduser(path))
     if not os.path.isdir(path):
         raise Invalid(_("%(path)s is not a folder on this computer.", path=path))
-    volume = prepare_root(site, path, current_app.config)
+    on_volume = volume_root(site, path, label, current_app.config)
+    if on_volume is not None:
+        return on_volume
     root = db.session.scalar(
         select(LibraryRoot).where(LibraryRoot.site_id == site.id, LibraryRoot.path == path)
     )
     if root is None:
-        root = LibraryRoot(site=site, path=path, label=label or (volume or {}).get(
-            "volume_label") or os.path.basename(path) or path)
+        root = LibraryRoot(site=site, path=path, label=label or os.path.basename(path) or path)
         db.session.add(root)
-    if volume is not None and not root.on_volume:
-        for column, value in volume.items():
-            setattr(root, column, value)
-    db.session.flush()
+        db.session.flush()
     return root
 
 
@@ -337,7 +335,7 @@ def start_background_scan(site: Site, by: str, *, quick: bool = False) -> ScanJo
     """Queue a scan of every root of a site on a worker thread and return its job row."""
     roots = [r.path for r in db.session.scalars(
         select(LibraryRoot).where(LibraryRoot.site_id == site.id))
-        if r.offline_since is None or os.path.isdir(r.path)]  # not a volume parked elsewhere
+        if os.path.isdir(r.path)]  # not a disc or stick that is out of the drive
     if not roots:
         raise Invalid(_("Add a library folder before scanning."))
     with _running_lock:

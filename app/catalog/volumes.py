@@ -1,14 +1,14 @@
 """Library roots on removable volumes: which volume a root is on, and volumes coming and going.
 
 A root added on a removable volume (media_index/volumes.py says which mounts are) keeps the
-volume's label, UUID and content fingerprint, and its folder inside the volume. `poll` compares
-the mount table with those roots: a root whose volume is no longer mounted goes offline (its
-files are "on disc X", not missing); a volume that comes back, at its old mount point or
-another, is recognised by its UUID, or for a volume without one by its label and fingerprint,
-and its roots come back online without a rescan (a rescan only when its content changed).
-
-Two roots cannot share a path at a site; a root whose volume is out and whose mount point is
-taken by another volume is "parked" under its path plus `#` and a short id until it returns.
+volume's label, UUID and content fingerprint, and its folder inside the volume. Its `path` is a
+link of its own, `<instance>/volumes/<site>/<label> [<uuid>]`, pointing at the folder while the
+volume is in: the path never changes (a hub knows the root by it, docs/sync.md) and never leads
+to another volume mounted at the same place. `poll` compares the mount table with those roots:
+a root whose volume is out goes offline (its link is removed; its files are "on disc X", not
+missing); a volume that comes back, at its old mount point or another, is recognised by its UUID,
+or for a volume without one by its label and content fingerprint, and its roots are online again
+without a rescan (a rescan only when its content changed).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import select
 
 from media_index.volumes import (
@@ -71,52 +72,79 @@ def _path_in(volume: Volume, subpath: str) -> str:
     return os.path.join(volume.mount_point, subpath) if subpath else volume.mount_point
 
 
-def _mount_point(root: LibraryRoot) -> str:
-    sub = root.volume_subpath or ""
-    return root.path[:-len(sub) - 1] if sub and root.path.endswith("/" + sub) else root.path
-
-
-def _park_others(site_id: uuid.UUID, path: str, keep: LibraryRoot | None) -> None:
-    """Move an offline volume root of the site off `path`, which another volume now holds."""
-    for other in db.session.scalars(select(LibraryRoot).where(
-            LibraryRoot.site_id == site_id, LibraryRoot.path == path)):
-        if other is not keep and other.on_volume:
-            other.offline_since = other.offline_since or utcnow()
-            other.path = f"{path}#{other.id.hex[:8]}"
-    db.session.flush()
-
-
-def prepare_root(site: Site, path: str, config: Mapping) -> dict | None:
-    """Before a folder is added as a root: its volume's fields if it is on a removable volume
-    (None otherwise). A root of another volume at that path is parked; the same volume's root,
-    offline, comes back online."""
-    volume = mounted_volume(path, config)
-    if volume is None:
+def _target(root: LibraryRoot) -> str | None:
+    """Where a volume root's link leads now (None: the volume is out)."""
+    try:
+        return os.path.realpath(root.path) if os.path.islink(root.path) else None
+    except OSError:
         return None
+
+
+def _mount_point(root: LibraryRoot, target: str) -> str:
+    sub = root.volume_subpath or ""
+    return target[:-len(sub) - 1] if sub and target.endswith("/" + sub) else target
+
+
+def _link(root: LibraryRoot, target: str | None) -> None:
+    """Point the root's link at `target`, or remove it (None)."""
+    if os.path.islink(root.path) or os.path.exists(root.path):
+        os.unlink(root.path)
+    if target is not None:
+        os.makedirs(os.path.dirname(root.path), exist_ok=True)
+        os.symlink(target, root.path)
+
+
+def _link_path(site: Site, volume: Volume, subpath: str) -> str:
+    """A new root's link: named for the volume, unique among the site's roots."""
+    name = f"{volume.name} [{volume.uuid}]" if volume.uuid else volume.name
+    if subpath:
+        name += " " + subpath
+    base = os.path.join(current_app.instance_path, "volumes", site.code,
+                        name.replace("/", "_").strip(". ") or "volume")
+    path, n = base, 1
+    while db.session.scalar(select(LibraryRoot.id).where(
+            LibraryRoot.site_id == site.id, LibraryRoot.path == path)) or os.path.lexists(path):
+        n += 1
+        path = f"{base} ({n})"
+    return path
+
+
+def volume_root(site: Site, path: str, label: str | None, config: Mapping) -> LibraryRoot | None:
+    """The root of a folder on a removable volume (made, or found again and its link set);
+    None for a folder on no removable volume, or one that is a root as a plain folder already."""
+    volume = mounted_volume(path, config)
+    if volume is None or db.session.scalar(select(LibraryRoot.id).where(
+            LibraryRoot.site_id == site.id, LibraryRoot.path == path)):
+        return None
+    subpath = "" if path == volume.mount_point else os.path.relpath(path, volume.mount_point)
     fingerprint = _fingerprint(path)
     for root in db.session.scalars(select(LibraryRoot).where(
-            LibraryRoot.site_id == site.id, LibraryRoot.path == path)):
-        if not root.on_volume:
-            return None  # a folder added before it was known as a volume's stays as it was
+            LibraryRoot.site_id == site.id, LibraryRoot.volume_subpath == subpath)):
         if _same(volume, root, fingerprint):
+            if _target(root) != path:
+                _link(root, path)
             root.offline_since = None
-        else:
-            _park_others(site.id, path, None)
-    return {"volume_label": volume.label, "volume_uuid": volume.uuid,
-            "volume_fingerprint": fingerprint,
-            "volume_subpath": "" if path == volume.mount_point
-            else os.path.relpath(path, volume.mount_point)}
+            return root
+    root = LibraryRoot(site=site, path=_link_path(site, volume, subpath),
+                       label=label or volume.name, volume_label=volume.label,
+                       volume_uuid=volume.uuid, volume_fingerprint=fingerprint,
+                       volume_subpath=subpath)
+    _link(root, path)
+    db.session.add(root)
+    db.session.flush()
+    return root
 
 
 def root_mounted(root: LibraryRoot, config: Mapping) -> bool:
-    """Whether a volume root's volume is mounted now where the root says (True for any other)."""
+    """Whether a volume root's volume is in, where its link leads (True for any other root)."""
     if not root.on_volume:
         return True
-    if root.offline_since is not None and "#" in root.path:
+    target = _target(root)
+    if target is None or not os.path.isdir(target):
         return False
-    volume = mounted_volume(root.path, config)
-    return (volume is not None and volume.mount_point == _mount_point(root)
-            and _same(volume, root) and os.path.isdir(root.path))
+    volume = mounted_volume(target, config)
+    return (volume is not None and volume.mount_point == _mount_point(root, target)
+            and _same(volume, root))
 
 
 @dataclass
@@ -129,7 +157,7 @@ class PollResult:
 
     def as_dict(self) -> dict:
         def names(roots):
-            return [{"path": r.path, "label": r.volume_label} for r in roots]
+            return [{"path": r.path, "label": r.volume_label, "at": _target(r)} for r in roots]
         return {"offline": names(self.offline), "online": names(self.online),
                 "changed": names(self.changed)}
 
@@ -149,18 +177,22 @@ def poll(config: Mapping, now: datetime | None = None) -> PollResult:
     result = PollResult([], [], [])
     taken: set[str] = set()
     for root in roots:
-        if root.offline_since is not None:
+        target = _target(root)
+        if root.offline_since is not None and target is None:
             continue
-        volume = volumes.get(_mount_point(root))
+        volume = volumes.get(_mount_point(root, target)) if target else None
         # Without a UUID, only the content tells a stick from another of the same label
         # swapped in between two polls (a walk: names and sizes, nothing read).
-        fingerprint = (_fingerprint(root.path) if volume is not None and not volume.uuid
+        fingerprint = (_fingerprint(target) if volume is not None and not volume.uuid
                        and not root.volume_uuid else None)
-        if volume is not None and _same(volume, root, fingerprint) and os.path.isdir(root.path):
+        if volume is not None and _same(volume, root, fingerprint) and os.path.isdir(target):
             taken.add(volume.mount_point)
+            root.offline_since = None
             continue
-        root.offline_since = now
-        result.offline.append(root)
+        _link(root, None)
+        if root.offline_since is None:
+            root.offline_since = now
+            result.offline.append(root)
     for volume in volumes.values():
         if volume.mount_point in taken:
             continue
@@ -171,8 +203,8 @@ def poll(config: Mapping, now: datetime | None = None) -> PollResult:
             fingerprint = _fingerprint(path) if os.path.isdir(path) else None
             if fingerprint is None or not _same(volume, root, fingerprint):
                 continue
-            _park_others(root.site_id, path, root)
-            root.path, root.offline_since = path, None
+            _link(root, path)
+            root.offline_since = None
             result.online.append(root)
             if fingerprint != root.volume_fingerprint:
                 result.changed.append(root)
@@ -200,10 +232,11 @@ def site_volumes(site: Site, config: Mapping) -> list[VolumeRow]:
     for root in db.session.scalars(select(LibraryRoot).where(
             LibraryRoot.site_id == site.id, LibraryRoot.volume_subpath.is_not(None))
             .order_by(LibraryRoot.volume_label, LibraryRoot.path)):
+        target = _target(root) if root.offline_since is None else None
         rows.append(VolumeRow(root.volume_label or root.label or root.path, root.volume_uuid,
-                              root.path, root.offline_since is None, root.offline_since))
-        if root.offline_since is None:
-            held.add(_mount_point(root))
+                              target or root.path, target is not None, root.offline_since))
+        if target is not None:
+            held.add(_mount_point(root, target))
     for volume in mounted_volumes(config):
         if volume.mount_point not in held:
             rows.append(VolumeRow(volume.name, volume.uuid, volume.mount_point, True, None,

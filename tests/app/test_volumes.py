@@ -109,6 +109,10 @@ def test_a_stick_taken_out_is_offline_not_missing_and_comes_back_without_a_resca
     assert scan(app, mount)["new"] == 2
     root = roots()["乡土教材 第3辑"]
     assert (root.volume_uuid, root.volume_subpath, root.offline_since) == ("1111-AAAA", "", None)
+    # The root's path is a link of its own, so it never changes and never leads to another
+    # volume mounted at the same place.
+    assert root.path.endswith("乡土教材 第3辑 [1111-AAAA]") and os.path.realpath(root.path) == mount
+    path = root.path
 
     drives.take_out("a")
     result = poll(app.config)
@@ -127,10 +131,11 @@ def test_a_stick_taken_out_is_offline_not_missing_and_comes_back_without_a_resca
     other = drives.insert("a", at="usb1", device="sdc1")
     result = watch_volumes(app)
     assert [r["label"] for r in result["online"]] == ["乡土教材 第3辑"] and not result["changed"]
-    assert roots()["乡土教材 第3辑"].path == other
+    assert os.path.realpath(roots()["乡土教材 第3辑"].path) == other
     assert roots()["乡土教材 第3辑"].offline_since is None
     page = client.get("/sites/P-001/library").get_data(as_text=True)
     assert "offline: on disc" not in page and f"in the drive at {other}" in page
+    assert roots()["乡土教材 第3辑"].path == path
 
 
 def test_two_sticks_with_the_same_label_and_no_uuid_are_told_apart_by_their_content(
@@ -148,9 +153,9 @@ def test_two_sticks_with_the_same_label_and_no_uuid_are_told_apart_by_their_cont
         ("教材", True), ("教材", False)]
     assert scan(app, mount)["new"] == 2  # added as a library folder of its own
     found = db.session.scalars(select(LibraryRoot).order_by(LibraryRoot.created_at)).all()
-    assert len(found) == 2
-    assert found[0].path.startswith(mount + "#") and found[0].offline_since is not None
-    assert found[1].path == mount and found[1].offline_since is None
+    assert len(found) == 2 and found[0].path != found[1].path
+    assert not os.path.exists(found[0].path) and found[0].offline_since is not None
+    assert os.path.realpath(found[1].path) == mount and found[1].offline_since is None
     assert not any(e.missing for e in entries().values())
 
     drives.take_out("b")
@@ -160,7 +165,9 @@ def test_two_sticks_with_the_same_label_and_no_uuid_are_told_apart_by_their_cont
     assert [r.id for r in result.online] == [found[0].id]
     assert [r.id for r in result.offline] == [found[1].id]
     db.session.expire_all()
-    assert found[0].path == mount and found[1].path.startswith(mount + "#")
+    assert os.path.realpath(found[0].path) == mount and not os.path.exists(found[1].path)
+    assert set(entries()) == {"种植.mp4", "养殖.mp4", "加工.mp4"}
+    assert not any(e.missing for e in entries().values())
 
 
 def test_same_label_other_uuid_is_another_stick(app, drives, site):
@@ -244,7 +251,9 @@ def test_the_library_page_offers_a_new_stick_and_adds_it(app, drives, site, clie
         "path": mount, "label": "新教材", "csrf_token": csrf_token(client, "/sites/P-001/library")})
     assert response.status_code == 302
     root = roots()["新教材"]
-    assert (root.path, root.volume_uuid) == (mount, "ABCD-1234")
+    assert (os.path.realpath(root.path), root.volume_uuid) == (mount, "ABCD-1234")
+    page = client.get("/sites/P-001/library").get_data(as_text=True)
+    assert "not a library folder yet" not in page and f"in the drive at {mount}" in page
 
 
 def test_serve_polls_the_mount_table_as_a_scheduler_job(app):
