@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -20,6 +21,7 @@ from media_index.copier import (
     Copied,
     CopyError,
     CopyProgress,
+    SourceFile,
     bytes_to_write,
     copy_tree,
     free_bytes,
@@ -30,6 +32,7 @@ from media_index.copier import (
 from ..errors import Invalid
 from ..extensions import db
 from ..models import BatchManifest, Shipment, Site
+from ..reasons import show_reason
 from .scanning import scan_paths
 from .volumes import mounted_volume
 
@@ -90,11 +93,24 @@ def _kit_findings(site: Site, copied: list[Copied]) -> tuple[str | None, list[di
     return best, errors
 
 
-def copy_folder(site: Site, src: str, *, to: str | None = None,
-                on_progress: Callable[[CopyProgress], None] | None = None) -> dict:
-    """Copy `src` into `to` (see copy_root), verified; scan the copies; return the summary:
-    {source, target, files, copied, resumed, skipped, bytes, kit, errors, scan, seconds}."""
-    started = time.monotonic()
+@dataclass(frozen=True)
+class CopyPlan:
+    """A copy checked and ready to run: where from, where to, what."""
+
+    src: str
+    to: str
+    target: str
+    files: list[SourceFile]
+    need: int  # bytes still to write
+
+    @property
+    def total(self) -> int:
+        return sum(f.size for f in self.files)
+
+
+def plan_copy(site: Site, src: str, to: str | None = None) -> CopyPlan:
+    """Check a copy before anything is written: the source is a folder with files, the target
+    is not inside it, and there is room for it (Invalid, in plain words, otherwise)."""
     src = os.path.realpath(os.path.expanduser(src))
     to = os.path.realpath(os.path.expanduser(to or copy_root(site)))
     if not os.path.isdir(src):
@@ -107,7 +123,7 @@ def copy_folder(site: Site, src: str, *, to: str | None = None,
         files = list_files(src)
     except CopyError as exc:
         raise Invalid(_("Cannot read %(path)s: %(reason)s.", path=exc.path or src,
-                        reason=exc.reason)) from exc
+                        reason=show_reason(exc.reason))) from exc
     if not files:
         raise Invalid(_("%(path)s holds no files to copy.", path=src))
     need, free = bytes_to_write(files, target), free_bytes(target)
@@ -115,20 +131,35 @@ def copy_folder(site: Site, src: str, *, to: str | None = None,
         raise Invalid(_("Not enough free space: the copy needs %(need)s and %(free)s are free "
                         "on %(path)s. Nothing was copied.", need=_size(need), free=_size(free),
                         path=to))
+    return CopyPlan(src, to, target, files, need)
+
+
+def run_copy(site: Site, plan: CopyPlan,
+             on_progress: Callable[[CopyProgress], None] | None = None) -> dict:
+    """Copy as planned, verified; scan the copies; return the summary:
+    {source, target, files, copied, resumed, skipped, bytes, kit, errors, scan, seconds}.
+    A copy that stops raises CopyStopped (what is verified stays; the next run goes on)."""
+    started = time.monotonic()
     copied: list[Copied] = []
     try:
-        for done in copy_tree(src, target, files, on_progress=on_progress):
+        for done in copy_tree(plan.src, plan.target, plan.files, on_progress=on_progress):
             copied.append(done)
     except CopyError as exc:
         raise CopyStopped(_("The copy stopped at %(path)s: %(reason)s. The files copied so far "
                             "are verified; run the same copy again to continue.",
-                            path=exc.path or src, reason=exc.reason)) from exc
+                            path=exc.path or plan.src, reason=show_reason(exc.reason))) from exc
     kit, errors = _kit_findings(site, copied)
-    scan = scan_paths(site, [to])
-    return {"source": src, "target": target, "files": len(copied),
+    scan = scan_paths(site, [plan.to])
+    return {"source": plan.src, "target": plan.target, "files": len(copied),
             "copied": sum(c.status == "copied" for c in copied),
             "resumed": sum(c.status == "resumed" for c in copied),
             "skipped": sum(c.status == "skipped" for c in copied),
             "bytes": sum(c.size for c in copied), "kit": kit, "errors": errors,
             "scan": {k: v for k, v in scan.items() if k != "errors"},
             "seconds": round(time.monotonic() - started, 3)}
+
+
+def copy_folder(site: Site, src: str, *, to: str | None = None,
+                on_progress: Callable[[CopyProgress], None] | None = None) -> dict:
+    """Check, then copy `src` into `to` (see plan_copy and run_copy)."""
+    return run_copy(site, plan_copy(site, src, to), on_progress)

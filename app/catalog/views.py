@@ -18,6 +18,7 @@ from ..lookup import by_id
 from ..models import MediaFile, ScanJob, Site, Title, Unit
 from ..pages import save
 from ..paging import paginate
+from . import copy_views  # noqa: F401 - the Copy page's routes
 from .approval import approve_township, approved_by_township, township_approvals
 from .blueprint import bp
 from .forms import AttachForm, RootForm, ScanForm, TitleForm
