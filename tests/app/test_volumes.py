@@ -267,3 +267,16 @@ def test_serve_polls_the_mount_table_as_a_scheduler_job(app):
         assert job.trigger.interval == timedelta(seconds=app.config["VOLUME_POLL_S"])
     finally:
         runner.stop()
+
+
+def test_a_copy_from_a_stick_goes_into_a_folder_named_for_its_label(app, drives, site, tmp_path):
+    drives.stick("a", "乡土教材 第3辑", "1111-AAAA", {"第一集.mp4": 1.0})
+    mount = drives.insert("a")
+    result = app.test_cli_runner().invoke(args=[
+        "copy", mount, "--site", "P-001", "--to", str(tmp_path / "videos"), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["target"] == str(tmp_path / "videos" / "乡土教材 第3辑")
+    drives.take_out("a")
+    poll(app.config)
+    db.session.commit()
+    assert entries()["乡土教材 第3辑/第一集.mp4"].root.offline_since is None  # the PC's copy
