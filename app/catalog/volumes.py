@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from media_index.volumes import (
@@ -32,6 +33,7 @@ from media_index.volumes import (
 )
 
 from ..clock import now as utcnow
+from ..errors import Invalid
 from ..extensions import db
 from ..models import FileEntry, LibraryRoot, Site
 from ..models.base import current_origin
@@ -113,6 +115,9 @@ def volume_root(site: Site, path: str, label: str | None, config: Mapping) -> Li
     """The root of a folder on a removable volume (made, or found again and its link set);
     None for a folder on no removable volume, or one that is a root as a plain folder already."""
     volume = mounted_volume(path, config)
+    if volume is None and _empty_mount_point(path, config):
+        raise Invalid(_("Nothing is in the drive at %(path)s: insert the disc or USB stick "
+                        "first.", path=path))
     if volume is None or db.session.scalar(select(LibraryRoot.id).where(
             LibraryRoot.site_id == site.id, LibraryRoot.path == path)):
         return None
@@ -133,6 +138,18 @@ def volume_root(site: Site, path: str, label: str | None, config: Mapping) -> Li
     db.session.add(root)
     db.session.flush()
     return root
+
+
+def _empty_mount_point(path: str, config: Mapping) -> bool:
+    """An empty folder where removable volumes are mounted, with none mounted: a drive without
+    its disc (made a library folder, it would hold nothing and hide the disc's own)."""
+    prefixes = [p.rstrip("/") for p in config.get("VOLUME_PREFIXES") or PREFIXES]
+    if not any(path.startswith(p + "/") for p in prefixes):
+        return False
+    try:
+        return not os.listdir(path)
+    except OSError:
+        return False
 
 
 def root_mounted(root: LibraryRoot, config: Mapping) -> bool:

@@ -118,7 +118,11 @@ def test_a_stick_taken_out_is_offline_not_missing_and_comes_back_without_a_resca
     result = poll(app.config)
     db.session.commit()
     assert [r.volume_label for r in result.offline] == ["乡土教材 第3辑"]
-    assert scan(app, mount)["missing"] == 0  # a scan while it is out marks nothing missing
+    assert scanning.scan_root(root)["missing"] == 0  # a scan while it is out marks nothing
+    refused = app.test_cli_runner().invoke(args=["scan", mount, "--site", "P-001"])
+    assert refused.exit_code == 1
+    assert f"Nothing is in the drive at {mount}: insert the disc" in refused.stderr
+    assert len(roots()) == 1  # no library folder made of the empty drive
     assert not any(e.missing for e in entries().values())
     make.user("op", "operator", site=site)
     login("op")
