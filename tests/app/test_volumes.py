@@ -142,6 +142,7 @@ def test_a_stick_taken_out_is_offline_not_missing_and_comes_back_without_a_resca
     assert roots()["乡土教材 第3辑"].path == path
 
 
+@pytest.mark.both_databases
 def test_two_sticks_with_the_same_label_and_no_uuid_are_told_apart_by_their_content(
         app, drives, site):
     drives.stick("a", "教材", None, {"种植.mp4": 1.0})
@@ -217,6 +218,7 @@ def test_a_disc_pulled_out_mid_scan_marks_nothing_missing_or_broken(app, drives,
     assert roots()["DVD"].offline_since is not None
 
 
+@pytest.mark.both_databases
 def test_readiness_and_planning_say_insert_disc_for_a_file_only_on_a_stick_that_is_out(
         app, drives, site, make, now):
     app.config["PLAYER_SITE"] = "P-001"
