@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from media_index.volumes import (
     PREFIXES,
+    Mount,
     Volume,
     content_fingerprint,
     read_mounts,
@@ -39,13 +40,17 @@ from ..models import FileEntry, LibraryRoot, Site
 from ..models.base import current_origin
 
 
-def mounted_volumes(config: Mapping) -> list[Volume]:
-    """The removable volumes mounted now, as the configured mount table says."""
+def mounted_volumes(config: Mapping, table: list[Mount] | None = None) -> list[Volume]:
+    """The removable volumes mounted now, as the configured mount table (or `table`) says."""
     return removable_volumes(
-        read_mounts(config.get("VOLUME_MOUNTS") or "/proc/mounts"),
+        _mount_table(config) if table is None else table,
         disk_dir=config.get("VOLUME_DISK_DIR") or "/dev/disk",
         prefixes=config.get("VOLUME_PREFIXES") or PREFIXES,
         sys_block=config.get("VOLUME_SYS_BLOCK") or "/sys/class/block")
+
+
+def _mount_table(config: Mapping) -> list[Mount]:
+    return read_mounts(config.get("VOLUME_MOUNTS") or "/proc/mounts")
 
 
 def mounted_volume(path: str, config: Mapping) -> Volume | None:
@@ -124,7 +129,8 @@ def volume_root(site: Site, path: str, label: str | None, config: Mapping) -> Li
     subpath = "" if path == volume.mount_point else os.path.relpath(path, volume.mount_point)
     fingerprint = _fingerprint(path)
     for root in db.session.scalars(select(LibraryRoot).where(
-            LibraryRoot.site_id == site.id, LibraryRoot.volume_subpath == subpath)):
+            LibraryRoot.site_id == site.id, LibraryRoot.volume_subpath == subpath,
+            LibraryRoot.origin_site == current_origin())):
         if _same(volume, root, fingerprint):
             if _target(root) != path:
                 _link(root, path)
@@ -189,9 +195,12 @@ def local_volume_roots() -> list[LibraryRoot]:
 def poll(config: Mapping, now: datetime | None = None) -> PollResult:
     """Compare the mount table with the volume roots; the caller commits."""
     now = now or utcnow()
-    volumes = {v.mount_point: v for v in mounted_volumes(config)}
-    roots = local_volume_roots()
     result = PollResult([], [], [])
+    table = _mount_table(config)
+    if not table:  # unreadable (a mount table always lists "/"): tell nothing from it
+        return result
+    volumes = {v.mount_point: v for v in mounted_volumes(config, table)}
+    roots = local_volume_roots()
     taken: set[str] = set()
     for root in roots:
         target = _target(root)
@@ -235,7 +244,7 @@ class VolumeRow:
 
     label: str
     uuid: str | None
-    path: str
+    path: str | None  # where it is mounted (None: not known on this computer)
     online: bool
     since: datetime | None = None
     known: bool = True  # a library folder's volume (else one mounted, to add)
@@ -249,9 +258,14 @@ def site_volumes(site: Site, config: Mapping) -> list[VolumeRow]:
     for root in db.session.scalars(select(LibraryRoot).where(
             LibraryRoot.site_id == site.id, LibraryRoot.volume_subpath.is_not(None))
             .order_by(LibraryRoot.volume_label, LibraryRoot.path)):
+        name = root.volume_label or root.label or root.path
+        if root.origin_site != current_origin():  # a site's, seen at the hub: as it reported
+            rows.append(VolumeRow(name, root.volume_uuid, None, root.offline_since is None,
+                                  root.offline_since))
+            continue
         target = _target(root) if root.offline_since is None else None
-        rows.append(VolumeRow(root.volume_label or root.label or root.path, root.volume_uuid,
-                              target or root.path, target is not None, root.offline_since))
+        rows.append(VolumeRow(name, root.volume_uuid, target, target is not None,
+                              root.offline_since))
         if target is not None:
             held.add(_mount_point(root, target))
     for volume in mounted_volumes(config):

@@ -286,3 +286,22 @@ def test_a_copy_from_a_stick_goes_into_a_folder_named_for_its_label(app, drives,
     poll(app.config)
     db.session.commit()
     assert entries()["乡土教材 第3辑/第一集.mp4"].root.offline_since is None  # the PC's copy
+
+
+def test_the_hub_shows_a_sites_discs_as_the_site_reported_them(app, site, make, client, login,
+                                                                now):
+    """Roots synced up from a site: their links are on the site's computer, not the hub's."""
+    for label, out in (("第3辑", now), ("第4辑", None)):
+        root = LibraryRoot(site_id=site.id, origin_site="P-001", label=label,
+                           path=f"/srv/dianjiao/instance/volumes/P-001/{label} [X]",
+                           volume_label=label, volume_uuid="X-" + label, volume_subpath="",
+                           offline_since=out)
+        db.session.add(root)
+        db.session.add(FileEntry(root=root, relpath=f"{label}.mp4", size=1, mtime_ns=1,
+                                 first_seen=now, last_seen=now))
+    db.session.commit()
+    make.user("admin", "admin")
+    login("admin")
+    page = client.get("/sites/P-001/library").get_data(as_text=True)
+    assert "offline: on disc 《第3辑》" in page and "offline: on disc 《第4辑》" not in page
+    assert "out of the drive since" in page and "in the drive</td>" in page
