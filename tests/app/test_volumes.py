@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import subprocess
+import sys
+import time
 from datetime import timedelta
 
 import pytest
@@ -305,3 +309,44 @@ def test_the_hub_shows_a_sites_discs_as_the_site_reported_them(app, site, make, 
     page = client.get("/sites/P-001/library").get_data(as_text=True)
     assert "offline: on disc 《第3辑》" in page and "offline: on disc 《第4辑》" not in page
     assert "out of the drive since" in page and "in the drive</td>" in page
+
+
+def test_a_running_serve_notices_a_stick_going_out_and_coming_back(app, drives, site, tmp_path):
+    """The real `dianjiao serve`, its poll every second, the mount table edited under it."""
+    drives.stick("a", "乡土教材 第3辑", "1111-AAAA", {"第一集.mp4": 1.0})
+    scan(app, drives.insert("a"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DIANJIAO_")}
+    env.update(DIANJIAO_INSTANCE=app.instance_path, DIANJIAO_SECRET_KEY="x",
+               DIANJIAO_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+               DIANJIAO_VOLUME_MOUNTS=app.config["VOLUME_MOUNTS"],
+               DIANJIAO_VOLUME_DISK_DIR=app.config["VOLUME_DISK_DIR"],
+               DIANJIAO_VOLUME_PREFIXES=json.dumps(list(app.config["VOLUME_PREFIXES"])),
+               DIANJIAO_VOLUME_POLL_S="1", DIANJIAO_VLC_ARGS="--no-video --no-audio")
+    dianjiao = os.path.join(os.path.dirname(sys.executable), "dianjiao")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with open(tmp_path / "serve.log", "w") as log:
+        server = subprocess.Popen([dianjiao, "serve", "--port", str(port)], env=env,
+                                  stdout=log, stderr=subprocess.STDOUT)
+
+    def offline_since():
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            yield roots()["乡土教材 第3辑"].offline_since
+            time.sleep(0.2)
+
+    try:
+        drives.take_out("a")
+        assert any(since is not None for since in offline_since()), (
+            tmp_path / "serve.log").read_text()
+        drives.insert("a", at="usb2")
+        assert any(since is None for since in offline_since())
+        assert not any(e.missing for e in entries().values())
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
