@@ -1,11 +1,12 @@
 """Removable volumes (USB sticks, discs) from the mount table, and who they are.
 
-A volume is a mount under one of the removable prefixes (/media, /run/media, /mnt), a disc's
-file system (iso9660, udf), or a device the kernel marks removable. Its identity is the file
-system's UUID and label, read from the udev links in /dev/disk/by-uuid and /dev/disk/by-label
-(the links point at the device named in the mount table), plus a fingerprint of its content:
-the SHA-256 of the sorted (path, size) list of its videos. A volume without a UUID (many VCDs,
-some sticks) is told apart from another of the same label by that fingerprint.
+A volume is a mount of a device (not tmpfs or proc) under one of the removable prefixes (/media,
+/run/media, /mnt), a disc's file system (iso9660, udf), or a device the kernel marks removable.
+Its identity is the file system's UUID and label, read from the udev links in /dev/disk/by-uuid
+and /dev/disk/by-label (the links point at the device named in the mount table), plus a
+fingerprint of its content: the SHA-256 of the sorted (path, size) list of its videos. A volume
+without a UUID (many VCDs, some sticks) is told apart from another of the same label by that
+fingerprint.
 
 The mount table is read from a file in /proc/mounts format, so the tests give their own.
 """
@@ -116,11 +117,12 @@ def removable_volumes(mounts: Iterable[Mount], *, disk_dir: str = "/dev/disk",
     prefixes = tuple(p.rstrip("/") for p in prefixes)
     volumes: dict[str, Volume] = {}
     for m in mounts:
+        if not m.device.startswith("/"):
+            continue  # tmpfs, proc, a bind of "none": no device, no removable volume
         under = any(m.mount_point == p or m.mount_point.startswith(p + "/") for p in prefixes)
-        if not (under or m.fstype in DISC_TYPES or (
-                m.device.startswith("/dev/") and _removable_device(m.device, sys_block))):
+        if not (under or m.fstype in DISC_TYPES or _removable_device(m.device, sys_block)):
             continue
-        device = os.path.realpath(m.device) if m.device.startswith("/") else m.device
+        device = os.path.realpath(m.device)
         label = by_label.get(device)
         volumes[m.mount_point] = Volume(m.mount_point, m.device, m.fstype, by_uuid.get(device),
                                         _udev_name(label) if label else None)
