@@ -335,7 +335,7 @@ def start_background_scan(site: Site, by: str, *, quick: bool = False) -> ScanJo
     """Queue a scan of every root of a site on a worker thread and return its job row."""
     roots = [r.path for r in db.session.scalars(
         select(LibraryRoot).where(LibraryRoot.site_id == site.id))
-        if os.path.isdir(r.path)]  # not a disc or stick that is out of the drive
+        if not r.on_volume or os.path.isdir(r.path)]  # not a disc or stick that is out
     if not roots:
         raise Invalid(_("Add a library folder before scanning."))
     with _running_lock:

@@ -19,6 +19,7 @@ from app.catalog.volume_watch import watch_volumes
 from app.catalog.volumes import poll, site_volumes
 from app.extensions import db
 from app.models import FileEntry, LibraryRoot
+from app.player.services import item_for
 from app.screenings.checks import check, warning_text
 from app.screenings.playlist import resolve_items
 from app.screenings.readiness import FULL, check_screening
@@ -282,6 +283,7 @@ def test_serve_polls_the_mount_table_as_a_scheduler_job(app):
 def test_a_copy_from_a_stick_goes_into_a_folder_named_for_its_label(app, drives, site, tmp_path):
     drives.stick("a", "乡土教材 第3辑", "1111-AAAA", {"第一集.mp4": 1.0})
     mount = drives.insert("a")
+    scan(app, mount)  # the stick is a library folder too
     result = app.test_cli_runner().invoke(args=[
         "copy", mount, "--site", "P-001", "--to", str(tmp_path / "videos"), "--json"])
     assert result.exit_code == 0, result.output
@@ -289,7 +291,11 @@ def test_a_copy_from_a_stick_goes_into_a_folder_named_for_its_label(app, drives,
     drives.take_out("a")
     poll(app.config)
     db.session.commit()
-    assert entries()["乡土教材 第3辑/第一集.mp4"].root.offline_since is None  # the PC's copy
+    copy = entries()["乡土教材 第3辑/第一集.mp4"]
+    assert copy.root.offline_since is None  # the PC's copy
+    assert entries()["第一集.mp4"].root.offline_since is not None  # the stick's, out
+    played = item_for(copy.media_file, site)  # the player takes the copy that is here
+    assert played.path == str(tmp_path / "videos" / "乡土教材 第3辑" / "第一集.mp4")
 
 
 def test_the_hub_shows_a_sites_discs_as_the_site_reported_them(app, site, make, client, login,
