@@ -32,6 +32,15 @@ class Defaults:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     SCAN_BATCH = 200  # files committed per transaction during a scan
+    # Removable volumes (docs/discs.md): the mount table polled by `serve` (every VOLUME_POLL_S
+    # seconds), the udev links naming devices (by-uuid, by-label), and the mount points that
+    # count as removable besides disc file systems and devices the kernel marks removable.
+    VOLUME_MOUNTS = "/proc/mounts"
+    VOLUME_DISK_DIR = "/dev/disk"
+    VOLUME_PREFIXES = ("/media", "/run/media", "/mnt")
+    VOLUME_SYS_BLOCK = "/sys/class/block"
+    VOLUME_POLL_S = 5
+    COPY_ROOT = None  # where `dianjiao copy` puts kits (default: <instance>/library/<site code>)
     PLAN_AHEAD_DAYS = 90  # recurring plans are materialised this far ahead
     START_GRACE_MIN = 15  # a screening missed while the server was down starts late within this
     PLAYER_SITE = None  # the site whose TV this install's player drives (default: SITE)

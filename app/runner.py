@@ -19,6 +19,7 @@ from sqlalchemy import select
 from schedules.runner import Due, InstanceLock, Runner
 
 from .attendance.services import close_due_screenings
+from .catalog.volume_watch import watch_volumes
 from .extensions import db
 from .models import Screening, Site
 from .notices import reminders
@@ -57,6 +58,8 @@ class ScreeningRunner:
         self.runner = Runner(timezone=self.app.config["TIMEZONE"], grace=grace,
                              start=lambda sid, late: start_screening(self.app, sid, late))
         self.runner.start()
+        self.runner.every("volumes", float(self.app.config["VOLUME_POLL_S"]),
+                          lambda: watch_volumes(self.app))
         screenings_changed.connect(self._screenings_changed, sender=self.app)
         self.tick()
         threading.Thread(target=self._every_minute, name="screening-tick", daemon=True).start()

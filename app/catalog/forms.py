@@ -45,3 +45,10 @@ class RootForm(FlaskForm):
 
 class ScanForm(FlaskForm):
     quick = BooleanField(_l("Quick (full hashes later)"))
+
+
+class CopyForm(FlaskForm):
+    source = StringField(_l("Copy from (a disc, a USB stick or a folder)"),
+                         validators=[DataRequired(), Length(max=1000)])
+    to = StringField(_l("Into the library folder (empty: the usual one)"),
+                     validators=[Optional(), Length(max=1000)])

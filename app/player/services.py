@@ -177,7 +177,8 @@ def item_for(media: MediaFile, site: Site, name: str | None = None) -> Item:
     entry = db.session.scalar(
         select(FileEntry).join(LibraryRoot)
         .where(LibraryRoot.site_id == site.id, FileEntry.media_file_id == media.id,
-               FileEntry.missing.is_(False)).limit(1))
+               FileEntry.missing.is_(False))
+        .order_by(LibraryRoot.offline_since.is_not(None)).limit(1))  # a disc in the drive first
     files: list[str] = []
     problem = None
     if entry is not None:
