@@ -12,6 +12,7 @@ import time
 
 from schedules.player_process import BEAT_S
 from schedules.vlc_backend import Backend, EventSink, PlayerError, make_vlc_backend
+from schedules.vlc_log import route_alsa
 
 
 def _child_main(vlc_args: str) -> int:
@@ -33,6 +34,7 @@ def _child_main(vlc_args: str) -> int:
         inbox.put(("log", {"event": "log", "level": level, "module": module,
                            "message": message}))
 
+    route_alsa(log)  # before libvlc loads its ALSA output
     backend = make_vlc_backend(vlc_args, on_log=log)
     send({"event": "ready", "available": backend.available, "reason": backend.unavailable_reason,
           "can_snapshot": backend.can_snapshot, "libvlc": _libvlc_version()})

@@ -100,14 +100,15 @@ class RateLimit:
 
     def ended(self, everything: bool = False) -> list[tuple[tuple, int, float, str]]:
         """The kinds whose window has ended (every kind when `everything`) with messages not
-        yet counted in a line: (kind, count, window length, the last of them)."""
+        yet counted in a line: (kind, count, seconds the window lasted, the last of them)."""
         now = self._clock()
         said = []
         with self._lock:
             for kind, entry in list(self._kinds.items()):
                 over = now - entry.start >= entry.window_s
                 if (everything or over) and entry.suppressed:
-                    said.append((kind, entry.suppressed, entry.window_s, entry.last))
+                    lasted = min(now - entry.start, entry.window_s)
+                    said.append((kind, entry.suppressed, lasted, entry.last))
                     entry.suppressed = 0
                 elif now - entry.start >= 2 * entry.window_s:
                     del self._kinds[kind]  # forgotten after a quiet window
@@ -138,8 +139,8 @@ class LibvlcLog:
 
     def _suppressed(self, kind: tuple, count: int, window_s: float, last: str) -> None:
         level, module, _text = kind
-        self.logger.warning("libvlc %s (%s): … suppressed %d similar messages in %g s, the last: %s",
-                            level, module or "?", count, window_s, last)
+        self.logger.warning("libvlc %s (%s): … suppressed %d similar messages in %d s, the last: %s",
+                            level, module or "?", count, round(window_s), last)
 
 
 # -- the callback in the player process ------------------------------------------------------
@@ -150,7 +151,8 @@ _routes: list = []  # the callbacks installed: ctypes frees a callback nobody re
 
 
 def _text(raw: bytes | None) -> str:
-    return (raw or b"").decode("utf-8", "replace").strip()
+    """A C string as one line of text (libvlc's messages may span lines)."""
+    return " ".join((raw or b"").decode("utf-8", "replace").split())
 
 
 def route(instance, sink: Sink) -> Callable[[], None]:
@@ -199,3 +201,37 @@ def route(instance, sink: Sink) -> Callable[[], None]:
             _routes.remove(callback)
 
     return undo
+
+
+# alsa-lib prints its own errors ("ALSA lib confmisc.c:855:(parse_card) cannot find card '0'")
+# to stderr, outside libvlc's log: about two thousand lines for three short plays on a computer
+# without a sound card. Its handler is variadic: a callback reading only the fixed arguments is
+# called correctly on x86-64 and arm64 Linux; the format's own arguments are left unread.
+_AlsaHandler = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                                ctypes.c_int, ctypes.c_char_p)
+
+
+def route_alsa(sink: Sink) -> bool:
+    """Send alsa-lib's error lines to `sink` as ("error", "alsa-lib", text) instead of stderr;
+    False where there is no alsa-lib. The text is the message's format (its numbers unfilled)
+    with the function and the error's meaning."""
+    name = ctypes.util.find_library("asound")
+    if name is None:
+        return False
+    asound = ctypes.CDLL(name)
+    asound.snd_strerror.argtypes = [ctypes.c_int]
+    asound.snd_strerror.restype = ctypes.c_char_p
+
+    def received(_file, _line, function, err, fmt) -> None:
+        try:
+            text = _text(fmt)
+            if err:
+                text = f"{text} ({_text(asound.snd_strerror(err))})"
+            sink("error", "alsa-lib", f"{_text(function)}: {text}" if function else text)
+        except Exception:  # noqa: BLE001 (an exception must not cross into alsa-lib)
+            pass
+
+    handler = _AlsaHandler(received)
+    _routes.append(handler)
+    asound.snd_lib_error_set_handler.argtypes = [_AlsaHandler]
+    return asound.snd_lib_error_set_handler(handler) == 0
