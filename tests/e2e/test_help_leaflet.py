@@ -1,5 +1,5 @@
-"""Each role's guide printed from Chromium, in Chinese and English: the print layout (A4, no menu,
-no buttons) fits one page, in type large enough for a village office wall."""
+"""Each role's guide in Chromium, in Chinese and English: it fits a 360 px phone, and its print
+layout (A4, no menu, no buttons) fits one page, in type large enough for a village office wall."""
 
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ def test_the_printed_guide_is_one_a4_page(new_page, logged_in, guide, lang):
     page.locator("#help-link").click()  # every page links the login's own guide
     expect(page).to_have_url(re.compile(rf"/help/{guide}$"))
     expect(page.locator("[data-print]")).to_be_visible()
+    page.set_viewport_size({"width": 360, "height": 640})  # read on a phone, too
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.emulate_media(media="print")
     expect(page.locator("header.top")).to_be_hidden()  # no menu on the leaflet
     expect(page.locator("[data-print]")).to_be_hidden()
