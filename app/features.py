@@ -16,14 +16,16 @@ from .auth import cli as auth_cli
 from .catalog import cli as catalog_cli
 from .cli_support import LazyCommand
 from .extensions import babel
+from .notices import cli as notices_cli
 from .people import cli as people_cli
 from .places import cli as places_cli
 from .screenings import cli as screenings_cli
 from .sync import bp as sync_bp
 
 # The blueprints with commands: each cli.py adds its own (`users`, `scan`, `people`, `sites`,
-# `readiness`); sync's blueprint names `sync`, imported when it runs.
-COMMANDS = (auth_cli.bp, catalog_cli.bp, people_cli.bp, places_cli.bp, screenings_cli.bp, sync_bp)
+# `readiness`, `reminders`); sync's blueprint names `sync`, imported when it runs.
+COMMANDS = (auth_cli.bp, catalog_cli.bp, people_cli.bp, places_cli.bp, screenings_cli.bp, sync_bp,
+            notices_cli.bp)
 # What `dianjiao demo` says of itself, so that listing it does not import app/demo.py (PyAV and the
 # whole demo network); tests/app/test_startup.py compares.
 DEMO_HELP = "Load the demo: the named sites, titles, users and videos, and the seed's network."

@@ -26,6 +26,8 @@ from .help import bp as help_bp
 from .help import views as _help_views  # noqa: F401
 from .loans import bp as loans_bp
 from .loans import views as _loans_views  # noqa: F401
+from .notices import bp as notices_bp
+from .notices import views as _notices_views  # noqa: F401
 from .people import bp as people_bp
 from .people import views as _people_views  # noqa: F401
 from .places import bp as places_bp
@@ -43,8 +45,8 @@ from .terminals import bp as terminals_bp
 from .terminals import views as _terminals_views  # noqa: F401
 
 BLUEPRINTS = (auth_bp, places_bp, catalog_bp, screenings_bp, player_bp, people_bp, attendance_bp,
-              distribution_bp, reports_bp, loans_bp, sync_bp, terminals_bp, teaching_bp, help_bp,
-              api_bp)
+              distribution_bp, reports_bp, loans_bp, sync_bp, terminals_bp, teaching_bp, notices_bp,
+              help_bp, api_bp)
 
 
 def init_app(app: Flask) -> None:

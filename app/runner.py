@@ -21,6 +21,7 @@ from schedules.runner import Due, InstanceLock, Runner
 from .attendance.services import close_due_screenings
 from .extensions import db
 from .models import Screening, Site
+from .notices import reminders
 from .player.services import player_site_code, recover_interrupted, start_screening
 from .screenings.plans import extend_all_series
 from .screenings.readiness import run_due_checks
@@ -81,6 +82,18 @@ class ScreeningRunner:
         self.reconcile()
         self.check_readiness()
         self.record_health()
+        self.send_reminders()
+
+    def send_reminders(self) -> None:
+        """Queue tomorrow's reminders and send those due (nothing leaves without a gateway)."""
+        with self.app.app_context():
+            try:
+                reminders.run()
+            except Exception:
+                db.session.rollback()
+                log.exception("sending reminders failed")
+            finally:
+                db.session.remove()
 
     def record_health(self, now: datetime | None = None) -> None:
         """This site's health report, at the start and every HEALTH_EVERY_MIN (a failure is

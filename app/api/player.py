@@ -94,7 +94,7 @@ def player_queue():
     if "items" in change:
         if change.get("mode", "append") not in ("append", "replace"):
             raise Invalid(_('Send {"items": [{"sha256": ...}], "mode": "append" or "replace"}.'))
-        media = [media_for_spec(spec) for spec in change["items"]]
+        media = [media_for_spec(spec, site) for spec in change["items"]]
         if refused := require_approved([m.title for m in media], site):  # warn mode: noted
             warnings.append(refusal(refused, site))
         items = [item_for(m, site) for m in media]

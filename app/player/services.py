@@ -255,13 +255,20 @@ def save_queue(player: Player, site: Site) -> None:
             db.session.add(QueueEntry(site_id=site.id, position=position, media_file_id=media.id))
 
 
-def media_for_spec(spec: dict) -> MediaFile:
+def media_for_spec(spec: dict, site: Site) -> MediaFile:
+    """The file a queue request names, held at `site` (a copy there, present or not).
+
+    A file held only at another site answers as one that does not exist, so the player's API
+    does not tell an operator what other sites hold."""
+    held = (select(FileEntry.media_file_id).join(LibraryRoot)
+            .where(LibraryRoot.site_id == site.id))
+    query = select(MediaFile).where(MediaFile.id.in_(held))
     media = None
     if isinstance(spec, dict) and spec.get("sha256"):
-        media = db.session.scalar(select(MediaFile).where(
+        media = db.session.scalar(query.where(
             MediaFile.sha256 == str(spec["sha256"]).strip().lower()))
-    elif isinstance(spec, dict) and spec.get("file_id"):
-        media = _media(spec["file_id"])
+    elif isinstance(spec, dict) and spec.get("file_id") and (found := _media(spec["file_id"])):
+        media = db.session.scalar(query.where(MediaFile.id == found.id))
     if media is None:
-        raise NotFound(_("No such file in the catalog."))
+        raise NotFound(_("No such file at this site."))
     return media

@@ -28,6 +28,7 @@ from ..models import (
     MediaFile,
     Person,
     PlayLog,
+    Reflection,
     Screening,
     ScreeningItem,
     Series,
@@ -158,6 +159,10 @@ SPECS: tuple[Spec, ...] = (
     Spec(PlayLog, (UP,), owner="origin", site_column="site_id", forward=False),
     Spec(Attendance, (UP, DOWN), natural=("screening_id", "person_id"), owner="origin",
          scope=lambda s: Attendance.screening_id.in_(_site_screenings(s)), forward=False),
+    # A person's reflection on a screening: typed at the site (phone or operator) or at the hub;
+    # the newer change wins. Checked like attendance: a site sends those of its own screenings.
+    Spec(Reflection, (UP, DOWN), natural=("screening_id", "person_id"),
+         scope=lambda s: Reflection.screening_id.in_(_site_screenings(s)), forward=False),
     Spec(Loan, (UP, DOWN), owner="origin", scope=lambda s: Loan.site_id == s.id,
          site_column="site_id"),
     # A site's hourly health report: one row a site, its own to write. A bundle newer than any
