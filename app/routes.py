@@ -22,6 +22,8 @@ from .catalog import views as _catalog_views  # noqa: F401
 from .distribution import bp as distribution_bp
 from .distribution import views as _distribution_views  # noqa: F401
 from .extensions import csrf
+from .help import bp as help_bp
+from .help import views as _help_views  # noqa: F401
 from .loans import bp as loans_bp
 from .loans import views as _loans_views  # noqa: F401
 from .notices import bp as notices_bp
@@ -44,7 +46,7 @@ from .terminals import views as _terminals_views  # noqa: F401
 
 BLUEPRINTS = (auth_bp, places_bp, catalog_bp, screenings_bp, player_bp, people_bp, attendance_bp,
               distribution_bp, reports_bp, loans_bp, sync_bp, terminals_bp, teaching_bp, notices_bp,
-              api_bp)
+              help_bp, api_bp)
 
 
 def init_app(app: Flask) -> None:
