@@ -1,7 +1,7 @@
 """library roots on removable volumes: the volume's label, UUID, fingerprint, and offline
 
 Revision ID: b19a0c0e5d7f
-Revises: 55fc8ad89210
+Revises: 121872854efb
 Create Date: 2026-12-07 14:50:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b19a0c0e5d7f'
-down_revision = '55fc8ad89210'
+down_revision = '121872854efb'
 branch_labels = None
 depends_on = None
 
