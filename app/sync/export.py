@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from ..clock import now as utcnow
 from ..errors import Conflict
 from ..extensions import db
 from ..install import is_site
-from ..models import ScreeningItem, Site, SyncArrival, SyncPeer, Unit, User
+from ..models import ScreeningEvidence, ScreeningItem, Site, SyncArrival, SyncPeer, Unit, User
 from .bundle import write_bundle
 from .services import hub_identity, hub_peer, my_code, site_by_code, site_peer
 from .tables import CODECS, DOWN, HUB_ORIGIN, SPECS, UP, scope_clause
@@ -58,8 +60,26 @@ def _units_parents_first(query) -> list:
     return ordered
 
 
-def gather(peer: SyncPeer, site: Site, *, since: datetime | None) -> dict[str, tuple[int, bytes]]:
-    """The rows of every table travelling to `peer`, changed after `since` (None: all)."""
+def _within(rows, budget: int, deferred: list) -> Iterator:
+    """The pictures that fit in `budget` bytes, oldest first; the ids of the others go to
+    `deferred` (export_bundle marks them changed now, so the next bundle carries them)."""
+    for row in rows:
+        size = len(row.jpeg or b"")
+        if size > budget:
+            deferred.append(row.id)
+            continue
+        budget -= size
+        yield row
+
+
+def gather(peer: SyncPeer, site: Site, *, since: datetime | None,
+           deferred: list | None = None) -> dict[str, tuple[int, bytes]]:
+    """The rows of every table travelling to `peer`, changed after `since` (None: all).
+
+    Pictures (screening_evidence) beyond SYNC_EVIDENCE_MB are left for the next bundle, their
+    ids put in `deferred`: a bundle stays within the size the hub accepts (SYNC_MAX_BUNDLE_MB).
+    """
+    deferred = [] if deferred is None else deferred
     direction = UP if is_site() else DOWN
     parts: dict[str, tuple[int, bytes]] = {}
     for spec in SPECS:
@@ -89,6 +109,9 @@ def gather(peer: SyncPeer, site: Site, *, since: datetime | None) -> dict[str, t
         query = query.order_by(table.c.created_at, table.c.id)
         rows = (_units_parents_first(query) if spec.model is Unit
                 else db.session.execute(query.execution_options(yield_per=STREAM)))
+        if spec.model is ScreeningEvidence:
+            rows = _within(rows, int(float(current_app.config["SYNC_EVIDENCE_MB"]) * 1024 * 1024),
+                           deferred)
         parts[spec.name] = _lines(spec, rows)
     return parts
 
@@ -121,7 +144,14 @@ def export_bundle(target, *, to: str | None = None, full: bool = False, enroll: 
         since = None
         warnings.append(_("This computer's clock went back since the last bundle; this "
                           "bundle carries everything again."))
-    parts = gather(peer, site, since=since)
+    deferred: list = []
+    parts = gather(peer, site, since=since, deferred=deferred)
+    if deferred:
+        # After the watermark's overlap: the next bundle's `since` falls before it.
+        db.session.execute(update(ScreeningEvidence).where(ScreeningEvidence.id.in_(deferred))
+                           .values(updated_at=now))
+        warnings.append(_("%(n)d pictures did not fit in this bundle; the next one carries "
+                          "them.", n=len(deferred)))
     peer.out_seq += 1
     key, version = peer.key, peer.key_version
     manifest = {

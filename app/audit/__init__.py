@@ -1,0 +1,15 @@
+"""The audit of screenings (防虚报) and the evidence that travels to the hub."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from . import events
+from .blueprint import bp
+
+__all__ = ["bp", "init_app"]
+
+
+def init_app(app: Flask) -> None:
+    """Audit each screening the player ends (see events)."""
+    events.init_app(app)
