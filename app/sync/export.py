@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, or_, select, update
 
 from ..clock import now as utcnow
 from ..errors import Conflict
@@ -60,13 +60,16 @@ def _units_parents_first(query) -> list:
     return ordered
 
 
-def _within(rows, budget: int, deferred: list) -> Iterator:
-    """The pictures that fit in `budget` bytes, oldest first; the ids of the others go to
-    `deferred` (export_bundle marks them changed now, so the next bundle carries them)."""
+def _within(rows, budget: int, deferred: list, acked: datetime | None) -> Iterator:
+    """The pictures that fit in `budget` bytes, in the query's order; the ids of those left out
+    that the peer has not acknowledged go to `deferred` (export_bundle marks them changed now,
+    so the next bundle carries them). One the peer acknowledged (re-sent only for the overlap)
+    is simply left out: marking it would send it again and again ahead of new ones."""
     for row in rows:
         size = len(row.jpeg or b"")
         if size > budget:
-            deferred.append(row.id)
+            if acked is None or row.updated_at > acked:
+                deferred.append(row.id)
             continue
         budget -= size
         yield row
@@ -106,12 +109,16 @@ def gather(peer: SyncPeer, site: Site, *, since: datetime | None,
                 changed = table.c.screening_id.in_(
                     select(table.c.screening_id).where(changed).correlate(None))
             query = query.where(changed)
+        if spec.model is ScreeningEvidence and since is not None:
+            # Pictures the peer has not acknowledged first: those in the overlap were most
+            # likely carried before, and must not take the budget of new ones bundle after bundle.
+            query = query.order_by(case((table.c.updated_at > since + OVERLAP, 0), else_=1))
         query = query.order_by(table.c.created_at, table.c.id)
         rows = (_units_parents_first(query) if spec.model is Unit
                 else db.session.execute(query.execution_options(yield_per=STREAM)))
         if spec.model is ScreeningEvidence:
             rows = _within(rows, int(float(current_app.config["SYNC_EVIDENCE_MB"]) * 1024 * 1024),
-                           deferred)
+                           deferred, since + OVERLAP if since is not None else None)
         parts[spec.name] = _lines(spec, rows)
     return parts
 
@@ -147,9 +154,10 @@ def export_bundle(target, *, to: str | None = None, full: bool = False, enroll: 
     deferred: list = []
     parts = gather(peer, site, since=since, deferred=deferred)
     if deferred:
-        # After the watermark's overlap: the next bundle's `since` falls before it.
+        # Changed just after this bundle's watermark: the next bundle carries them, first,
+        # even once the peer acknowledges this one.
         db.session.execute(update(ScreeningEvidence).where(ScreeningEvidence.id.in_(deferred))
-                           .values(updated_at=now))
+                           .values(updated_at=now + timedelta(microseconds=1)))
         warnings.append(_("%(n)d pictures did not fit in this bundle; the next one carries "
                           "them.", n=len(deferred)))
     peer.out_seq += 1
