@@ -104,3 +104,10 @@ def evidence_of(screening_id) -> list[ScreeningEvidence]:
     rows = db.session.scalars(select(ScreeningEvidence).where(
         ScreeningEvidence.screening_id == screening_id)).all()
     return sorted(rows, key=lambda r: (r.kind != "snapshot", order.get(r.label, 9), r.taken_at))
+
+
+def room_photos(screening: Screening) -> list[ScreeningEvidence]:
+    """The photos of the room added to a screening, as added (for the screening page)."""
+    return list(db.session.scalars(select(ScreeningEvidence).where(
+        ScreeningEvidence.screening_id == screening.id, ScreeningEvidence.kind == "photo")
+        .order_by(ScreeningEvidence.taken_at)))

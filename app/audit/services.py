@@ -16,6 +16,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from ..clock import now as utcnow
 from ..errors import Conflict, Invalid
@@ -230,15 +231,28 @@ def decide(flag: AuditFlag, state: str, note: str | None, *, by: str,
     return flag
 
 
-def flagged_screenings(sites_query, *, offset: int = 0, limit: int = 50) -> tuple[list, int]:
-    """The screenings of the sites in `sites_query` with a flag, newest first, and their count."""
-    site_ids = sites_query.with_only_columns(Site.id)
+def sign_in_timeline(screening: Screening) -> list[Attendance]:
+    """Every sign-in of the screening in order of time, with its person."""
+    return list(db.session.scalars(select(Attendance).where(
+        Attendance.screening_id == screening.id).options(selectinload(Attendance.person))
+        .order_by(Attendance.signed_at, Attendance.created_at)))
+
+
+def _flagged(sites_query):
     flagged = select(AuditFlag.screening_id).distinct()
-    query = select(Screening).where(Screening.id.in_(flagged), Screening.site_id.in_(site_ids))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = list(db.session.scalars(query.order_by(Screening.starts_at.desc(), Screening.id)
-                                   .offset(offset).limit(limit)))
-    return rows, total
+    return select(Screening).where(Screening.id.in_(flagged),
+                                   Screening.site_id.in_(sites_query.with_only_columns(Site.id)))
+
+
+def count_flagged(sites_query) -> int:
+    """How many screenings of the sites in `sites_query` carry a flag."""
+    return db.session.scalar(select(func.count()).select_from(_flagged(sites_query).subquery())) or 0
+
+
+def flagged_screenings(sites_query, *, offset: int = 0, limit: int = 50) -> list[Screening]:
+    """The screenings of the sites in `sites_query` with a flag, newest first."""
+    return list(db.session.scalars(_flagged(sites_query).order_by(
+        Screening.starts_at.desc(), Screening.id).offset(offset).limit(limit)))
 
 
 def confirmed_counts(site_ids: list, start: datetime, end: datetime) -> dict:
