@@ -65,7 +65,7 @@ class Defaults:
     # "audit" (screenings held without a confirmed audit flag) counts only where a flag was
     # confirmed that month, so a site with none keeps the score of the other criteria.
     RATING_CRITERIA = {"quotas": 0.4, "coverage": 0.2, "attendance": 0.2, "reporting": 0.2,
-                       "plans": 0.2, "audit": 0.2}
+                       "audit": 0.2, "plans": 0.2}
     PAGE_SIZE = 50
     # "enforce": a title not approved for a site (by the city, or the site's township) cannot be
     # planned or queued there (422); "warn": it can, with a warning (see app/catalog/approval.py).
