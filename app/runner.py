@@ -19,6 +19,7 @@ from sqlalchemy import select
 from schedules.runner import Due, InstanceLock, Runner
 
 from .attendance.services import close_due_screenings
+from .audit.events import audit_due
 from .extensions import db
 from .models import Screening, Site
 from .player.services import player_site_code, recover_interrupted, start_screening
@@ -80,7 +81,20 @@ class ScreeningRunner:
                 db.session.remove()
         self.reconcile()
         self.check_readiness()
+        self.audit_ended()
         self.record_health()
+
+    def audit_ended(self) -> None:
+        """Audit the screenings that ended and were not audited since their records last
+        changed (app/audit/events.py; each on its own, a failure logged)."""
+        with self.app.app_context():
+            try:
+                audit_due()
+            except Exception:
+                db.session.rollback()
+                log.exception("the audit of ended screenings failed")
+            finally:
+                db.session.remove()
 
     def record_health(self, now: datetime | None = None) -> None:
         """This site's health report, at the start and every HEALTH_EVERY_MIN (a failure is

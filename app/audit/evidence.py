@@ -36,7 +36,8 @@ def _keep(screening: Screening, kind: str, label: str, jpeg, *, by: str | None,
           now: datetime) -> ScreeningEvidence:
     digest = hashlib.sha256(jpeg.data).hexdigest()
     if db.session.scalar(select(ScreeningEvidence.id).where(
-            ScreeningEvidence.screening_id == screening.id, ScreeningEvidence.sha256 == digest)):
+            ScreeningEvidence.screening_id == screening.id, ScreeningEvidence.kind == kind,
+            ScreeningEvidence.label == label, ScreeningEvidence.sha256 == digest)):
         raise Conflict(_("This picture is already on the screening's record."))
     row = ScreeningEvidence(screening_id=screening.id, site_id=screening.site_id, kind=kind,
                             label=label, taken_at=now, width=jpeg.width, height=jpeg.height,
@@ -69,10 +70,7 @@ def keep_snapshots(screening: Screening, path_of: Callable[[str], str], *,
             continue
         if len(jpeg.data) > room:
             continue
-        try:
-            made.append(_keep(screening, "snapshot", label, jpeg, by=None, now=now))
-        except Conflict:  # two identical snapshots: the audit counts one (a frozen screen)
-            continue
+        made.append(_keep(screening, "snapshot", label, jpeg, by=None, now=now))
         room -= len(jpeg.data)
     return made
 

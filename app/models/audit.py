@@ -60,7 +60,10 @@ class ScreeningEvidence(Synced, db.Model):
     an operator added. Born at the site, it travels up to the hub (docs/sync.md)."""
 
     __tablename__ = "screening_evidence"
-    __table_args__ = (UniqueConstraint("screening_id", "sha256", name="uq_screening_evidence"),)
+    # Three identical snapshots are three rows (the audit counts them: a frozen screen); the
+    # same photo twice is one.
+    __table_args__ = (UniqueConstraint("screening_id", "kind", "label", "sha256",
+                                       name="uq_screening_evidence"),)
 
     screening_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("screenings.id"), index=True)
     site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sites.id"), index=True)

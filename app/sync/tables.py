@@ -161,7 +161,7 @@ SPECS: tuple[Spec, ...] = (
     Spec(PlayLog, (UP,), owner="origin", site_column="site_id", forward=False),
     # The pictures backing a screening (snapshot thumbnails, room photos): up only, the JPEG as
     # base64; a bundle carries at most SYNC_EVIDENCE_MB of them (export.py defers the rest).
-    Spec(ScreeningEvidence, (UP,), natural=("screening_id", "sha256"), owner="origin",
+    Spec(ScreeningEvidence, (UP,), natural=("screening_id", "kind", "label", "sha256"), owner="origin",
          site_column="site_id", forward=False),
     Spec(Attendance, (UP, DOWN), natural=("screening_id", "person_id"), owner="origin",
          scope=lambda s: Attendance.screening_id.in_(_site_screenings(s)), forward=False),

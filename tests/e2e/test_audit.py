@@ -98,13 +98,13 @@ def test_thumbnails_and_a_room_photo_travel_to_the_hub_s_audit_page(
     row = page.locator(f"tr[data-screening='{screening_id}']")
     expect(row).to_contain_text("E2E 审计放映")
     expect(row.locator("li[data-code=frozen_or_black]")).to_have_count(1)
-    expect(row.locator("img[data-kind=snapshot]")).to_have_count(1)  # three black: one picture
+    expect(row.locator("img[data-kind=snapshot]")).to_have_count(3)
     expect(row.locator("img[data-kind=photo]")).to_have_count(1)
     for img in row.locator("img").all():  # the pictures themselves arrived, not only their rows
         assert img.evaluate("i => i.complete && i.naturalWidth > 0")
     shoot(page, "audit")
     row.locator("a").first.click()
-    expect(page.locator("#audit-pictures figure")).to_have_count(2)
+    expect(page.locator("#audit-pictures figure")).to_have_count(4)
     expect(page.locator("#audit-plays")).to_contain_text("55:00")
     box = page.locator("#flag-frozen_or_black")
     box.locator("input[value=confirmed]").check()

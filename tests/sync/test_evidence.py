@@ -48,7 +48,7 @@ def _hold_at_site(site, screening_id, *, snapshots: str = "black", photo: bool =
             with open(snapshot_path(site.app, screening.id, label), "wb") as fh:
                 fh.write(png(snapshots, seed=i))
         made = keep_snapshots(screening, lambda label: snapshot_path(site.app, screening.id, label))
-        assert len(made) == (1 if snapshots == "black" else 3)  # three black: one picture
+        assert len(made) == 3
         if photo:
             add_photo(screening, jpeg(seed=9, size=(1600, 1200), exif=True), by="op1")
         run_audit(screening)
@@ -65,7 +65,7 @@ def test_thumbnails_and_a_photo_reach_the_hub_which_audits_the_screening(hub, ne
 
     summary = import_(hub, export(site, tmp_path / "up.zip") and tmp_path / "up.zip")
 
-    assert summary["tables"]["screening_evidence"]["inserted"] == 2
+    assert summary["tables"]["screening_evidence"]["inserted"] == 4  # three snapshots, a photo
     with hub.ctx() as db:
         arrived = db.session.scalars(select(ScreeningEvidence)).all()
         assert {(e.kind, e.sha256) for e in arrived} == sent
@@ -80,7 +80,7 @@ def test_thumbnails_and_a_photo_reach_the_hub_which_audits_the_screening(hub, ne
     assert import_(hub, tmp_path / "up.zip")["already_imported"] is True
     again = import_(hub, export(site, tmp_path / "full.zip", full=True) and tmp_path / "full.zip")
     assert again["tables"]["screening_evidence"]["inserted"] == 0
-    assert count(hub, ScreeningEvidence) == 2
+    assert count(hub, ScreeningEvidence) == 4
 
 
 def test_a_forged_picture_refuses_the_bundle(hub, new_site, tmp_path):

@@ -65,7 +65,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['screening_id'], ['screenings.id'], ),
     sa.ForeignKeyConstraint(['site_id'], ['sites.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('screening_id', 'sha256', name='uq_screening_evidence')
+    sa.UniqueConstraint('screening_id', 'kind', 'label', 'sha256', name='uq_screening_evidence')
     )
     with op.batch_alter_table('screening_evidence', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_screening_evidence_screening_id'), ['screening_id'], unique=False)
