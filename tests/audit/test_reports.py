@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from app.audit.services import decide, flags_of, run_audit
 from app.clock import local_date
 from app.extensions import db
@@ -35,6 +37,7 @@ def _month_of_two_sessions(make, now):
     return site, first, local_date(start, TZ).replace(day=1)
 
 
+@pytest.mark.both_databases
 def test_a_confirmed_flag_counts_in_the_card_and_the_rating(app, make, clock, now):
     site, first, month = _month_of_two_sessions(make, now)
     rules = rules_from({"verified_sessions": 2})

@@ -57,6 +57,7 @@ def test_a_screening_not_yet_ended_has_no_audit(app, flagged, make, now):
     assert answer.status_code == 404 and "not ended" in answer.json["error"]["message"]
 
 
+@pytest.mark.both_databases
 def test_the_audit_page_lists_only_the_officer_s_sites(app, flagged):
     html = client_of(app, "chengguan").get("/audit").get_data(as_text=True)
     assert "P-001 党课" in html and "P-003 党课" not in html
@@ -96,6 +97,7 @@ def _pictures(s) -> list[ScreeningEvidence]:
         ScreeningEvidence.screening_id == s.id)).all()
 
 
+@pytest.mark.both_databases
 def test_an_operator_adds_a_room_photo_resized_without_exif(app, flagged):
     client = client_of(app, "op-a")
     s = flagged["P-001"]
