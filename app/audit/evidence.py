@@ -12,6 +12,7 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import defer
 
 from ..clock import now as utcnow
 from ..errors import Conflict, Invalid
@@ -97,15 +98,16 @@ def add_photo(screening: Screening, data: bytes, *, by: str,
 
 
 def evidence_of(screening_id) -> list[ScreeningEvidence]:
-    """The screening's pictures: snapshots in playing order, then photos as added."""
+    """The screening's pictures (without their bytes, which the picture's own address serves):
+    snapshots in playing order, then photos as added."""
     order = {label: i for i, label in enumerate(SNAPSHOT_LABELS)}
-    rows = db.session.scalars(select(ScreeningEvidence).where(
-        ScreeningEvidence.screening_id == screening_id)).all()
+    rows = db.session.scalars(select(ScreeningEvidence).options(defer(ScreeningEvidence.jpeg))
+                              .where(ScreeningEvidence.screening_id == screening_id)).all()
     return sorted(rows, key=lambda r: (r.kind != "snapshot", order.get(r.label, 9), r.taken_at))
 
 
 def room_photos(screening: Screening) -> list[ScreeningEvidence]:
     """The photos of the room added to a screening, as added (for the screening page)."""
-    return list(db.session.scalars(select(ScreeningEvidence).where(
-        ScreeningEvidence.screening_id == screening.id, ScreeningEvidence.kind == "photo")
+    return list(db.session.scalars(select(ScreeningEvidence).options(defer(ScreeningEvidence.jpeg))
+        .where(ScreeningEvidence.screening_id == screening.id, ScreeningEvidence.kind == "photo")
         .order_by(ScreeningEvidence.taken_at)))
