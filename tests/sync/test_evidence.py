@@ -170,3 +170,37 @@ def test_many_pictures_stay_within_the_bundle_budget_and_follow_in_the_next(
         import_(hub, tmp_path / f"up{n}.zip")
     assert count(hub, ScreeningEvidence) == 36
     assert n <= 8  # a round trip for every budget's worth, not one for every picture
+
+
+def test_a_site_clock_hours_ahead_is_taken_out_by_the_bundle_s_time(hub, new_site, tmp_path):
+    """The site's clock is 50 hours fast: its paper sheet, typed in half an hour after the end,
+    says 50.5 hours after. The bundle, made "50 hours from now" by the same clock, tells the hub
+    so: no late_paper, and a note on the clock."""
+    from datetime import UTC, datetime
+
+    from app.models import Attendance
+    from app.screenings.single import create_screening
+
+    ids = seed_hub(hub)
+    site = new_site()
+    enroll(hub, site, tmp_path / "enroll.zip")
+    fast, now = timedelta(hours=50), datetime.now(UTC)
+    with site.ctx() as db:
+        p001 = db.session.scalar(select(Site).where(Site.code == "P-001"))
+        start = now - timedelta(minutes=90)
+        screening, _w = create_screening(p001, starts_at=start, ends_at=start + timedelta(hours=1),
+                                         topic="停电", audience="all", force=True)
+        screening.status = "missed"
+        db.session.add(Attendance(screening_id=screening.id, person_id=ids["zhang"],
+                                  method="paper", status="present", signed_at=start,
+                                  created_at=now + fast, updated_at=now + fast,
+                                  recorded_by="op1"))
+        db.session.commit()
+    export(site, tmp_path / "up.zip", now=now + fast)
+    import_(hub, tmp_path / "up.zip")
+    with hub.ctx() as db:
+        flags = {f.code for f in db.session.scalars(select(AuditFlag))}
+        assert flags == {"no_playback"}  # a sign-in and nothing played; not late_paper
+        check = db.session.scalar(select(AuditCheck))
+        assert abs(check.clock_offset_s - fast.total_seconds()) < 120
+        assert [n["code"] for n in check.notes] == ["clock_off"]
