@@ -53,7 +53,8 @@ class Mark:
     method: str  # kiosk, phone, operator, paper
     signed_at: datetime
     created_at: datetime  # when the row was written: a paper sheet's entry
-    device: str | None
+    device: str | None  # a phone's own id; a kiosk's browser (User-Agent)
+    recorded_by: str | None = None  # a kiosk's login
 
 
 @dataclass
@@ -128,7 +129,10 @@ def _short_playback(facts: Facts, played: list[Play], limits: Thresholds) -> Fou
 def _signin_burst(facts: Facts, _played: list[Play], limits: Thresholds) -> Found | None:
     by_device: dict[tuple[str, str], list[datetime]] = defaultdict(list)
     for mark in facts.marks:
-        if mark.method in ("kiosk", "phone"):
+        if mark.method == "kiosk":  # a kiosk is its login and its browser
+            by_device[mark.method, f"{mark.recorded_by or '?'} {mark.device or '?'}"].append(
+                mark.signed_at)
+        elif mark.method == "phone":
             by_device[mark.method, mark.device or "?"].append(mark.signed_at)
     window = timedelta(seconds=limits.burst_seconds)
     worst: dict | None = None

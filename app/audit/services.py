@@ -90,9 +90,10 @@ def facts_of(screening: Screening, *, clock_offset_s: int = 0) -> Facts:
     plays = [Play(row.started_at, row.ended_at, row.played_s or 0.0) for row in db.session.execute(
         select(PlayLog.started_at, PlayLog.ended_at, PlayLog.played_s)
         .where(PlayLog.screening_id == screening.id))]
-    marks = [Mark(row.method, row.signed_at, row.created_at, row.device) for row in
-             db.session.execute(select(Attendance.method, Attendance.signed_at,
-                                       Attendance.created_at, Attendance.device)
+    marks = [Mark(row.method, row.signed_at, row.created_at, row.device, row.recorded_by)
+             for row in db.session.execute(select(Attendance.method, Attendance.signed_at,
+                                                  Attendance.created_at, Attendance.device,
+                                                  Attendance.recorded_by)
                                 .where(Attendance.screening_id == screening.id,
                                        Attendance.status.in_(COUNTED)))]
     snapshots = list(db.session.scalars(

@@ -101,6 +101,16 @@ def test_ten_kiosk_sign_ins_in_twenty_seconds_raise_signin_burst(held, make):
     assert "10 sign-ins from one kiosk within 20 seconds" in audit_dict(s)["flags"][0]["detail"]
 
 
+def test_two_kiosks_side_by_side_are_two_devices(held, make):
+    s, start = held["screening"], held["start"]
+    make.play_log(held["site"], started_at=start, played_s=3500, screening=s)
+    for i, person in enumerate(held["people"][:10]):
+        make.attendance(s, person, method="kiosk", device="Mozilla/5.0 (X11; Linux)",
+                        recorded_by=f"kiosk-{i % 2}", at=start + timedelta(minutes=2, seconds=i))
+    _audit(s)
+    assert _codes(s) == {}
+
+
 def test_nine_kiosk_sign_ins_or_a_slower_queue_raise_nothing(held, make):
     s, start = held["screening"], held["start"]
     make.play_log(held["site"], started_at=start, played_s=3500, screening=s)
