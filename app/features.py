@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-from . import database, distribution, i18n, screenings
+from . import audit, database, distribution, i18n, screenings
 from .auth import access
 from .auth import cli as auth_cli
 from .catalog import cli as catalog_cli
@@ -48,6 +48,7 @@ def init_app(app: Flask, migrations: str) -> None:
     access.init_app(app)
     screenings.init_app(app)  # the features' signals (app/signals.py), connected for this app
     distribution.init_app(app)
+    audit.init_app(app)
     for blueprint in COMMANDS:
         add_commands(app, blueprint)
     database.init_app(app, migrations)  # `init` and `db`

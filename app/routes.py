@@ -15,8 +15,10 @@ from . import views
 from .api import bp as api_bp
 from .attendance import bp as attendance_bp
 from .attendance import views as _attendance_views  # noqa: F401  (the view modules register
+from .audit import bp as audit_bp
+from .audit import views as _audit_views  # noqa: F401                   their pages on their blueprint)
 from .auth import bp as auth_bp
-from .auth import views as _auth_views  # noqa: F401              their pages on their blueprint)
+from .auth import views as _auth_views  # noqa: F401
 from .catalog import bp as catalog_bp
 from .catalog import views as _catalog_views  # noqa: F401
 from .distribution import bp as distribution_bp
@@ -46,7 +48,7 @@ from .terminals import views as _terminals_views  # noqa: F401
 
 BLUEPRINTS = (auth_bp, places_bp, catalog_bp, screenings_bp, player_bp, people_bp, attendance_bp,
               distribution_bp, reports_bp, loans_bp, sync_bp, terminals_bp, teaching_bp, notices_bp,
-              help_bp, api_bp)
+              audit_bp, help_bp, api_bp)
 
 
 def init_app(app: Flask) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from schedules.runner import Due, InstanceLock, Runner
 
 from .attendance.services import close_due_screenings
+from .audit.events import audit_due
 from .catalog.volume_watch import watch_volumes
 from .extensions import db
 from .models import Screening, Site
@@ -84,6 +85,7 @@ class ScreeningRunner:
                 db.session.remove()
         self.reconcile()
         self.check_readiness()
+        self.audit_ended()
         self.record_health()
         self.send_reminders()
 
@@ -95,6 +97,18 @@ class ScreeningRunner:
             except Exception:
                 db.session.rollback()
                 log.exception("sending reminders failed")
+            finally:
+                db.session.remove()
+
+    def audit_ended(self) -> None:
+        """Audit the screenings that ended and were not audited since their records last
+        changed (app/audit/events.py; each on its own, a failure logged)."""
+        with self.app.app_context():
+            try:
+                audit_due()
+            except Exception:
+                db.session.rollback()
+                log.exception("the audit of ended screenings failed")
             finally:
                 db.session.remove()
 

@@ -21,6 +21,7 @@ from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..install import site_code
 from ..models import FileEntry, LibraryRoot, MediaFile, PlayLog, QueueEntry, Screening, Site
+from ..signals import screening_ended
 
 _lock = threading.Lock()
 
@@ -150,6 +151,7 @@ def _screening_ended(app: Flask, screening_id: str, records: list[PlayRecord]) -
             failed = [r.error for r in records if r.error]
             screening.status_reason = failed[0] if failed and not complete else None
             db.session.commit()
+            screening_ended.send(app, screening_id=screening.id)
         db.session.remove()
 
 

@@ -44,7 +44,7 @@ from .card import Card
 from .export import Table, percent
 from .labels import RULE_LABELS
 
-CRITERIA = ("quotas", "coverage", "attendance", "reporting", "plans")
+CRITERIA = ("quotas", "coverage", "attendance", "reporting", "plans", "audit")
 SORTS = ("stars", "stars_asc", "site", "township")
 CRITERION_LABELS = {
     "quotas": _l("Quotas met"),
@@ -52,6 +52,7 @@ CRITERION_LABELS = {
     "attendance": _l("Party member participation"),
     "reporting": _l("Data reported on time"),
     "plans": _l("Teaching plans followed"),
+    "audit": _l("Screenings that pass the audit"),
 }
 # Reporting: full marks when the latest data is at most this many days older than the end of
 # the month (or now, for the month in progress), none from the second number on, linear between.
@@ -247,6 +248,16 @@ def _plans(card: Card) -> tuple[float | None, str]:
         held=card.plan_held, n=card.plan_sessions)
 
 
+def _audit(card: Card) -> tuple[float | None, str]:
+    """The share of held sessions without a confirmed audit flag; counted only where an officer
+    confirmed one this month (a site with none keeps the score of the other criteria)."""
+    if not card.audit_flagged or not card.sessions:
+        return None, _l("No audit flag was confirmed this month: not counted.")
+    return round(card.verified_sessions / card.sessions, 4), _l(
+        "%(n)d of %(of)d held sessions have an audit flag an officer confirmed.",
+        n=card.audit_flagged, of=card.sessions)
+
+
 def _reporting(last: datetime | None, month: date, *, tz: str,
                now: datetime) -> tuple[float, str]:
     if last is None:
@@ -285,6 +296,7 @@ def rate(cards: list[Card], *, month: date, tz: str, weights: dict[str, float],
             "attendance": _attendance(card),
             "reporting": _reporting(last.get(site.id), month, tz=tz, now=now),
             "plans": _plans(card),
+            "audit": _audit(card),
         }
         criteria = [Criterion(name, weight, *scores[name]) for name, weight in weights.items()]
         ratings.append(_combine(card, criteria, township=places.township(site.unit_id),

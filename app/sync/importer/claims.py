@@ -15,7 +15,7 @@ from ..tables import HUB_ORIGIN, Spec
 from .state import Merge, Refused
 
 # Tables whose rows belong to a site through their screening.
-BY_SCREENING = ("attendance", "screening_items", "reflections")
+BY_SCREENING = ("attendance", "screening_items", "reflections", "screening_evidence")
 
 
 def check_claims(spec: Spec, rows: list[dict], found: dict, ctx: Merge) -> None:
