@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
@@ -113,8 +114,14 @@ def init_app(app) -> None:
 
 
 def series_label(name: str | None) -> str:
-    """A series' name in the UI language (an unknown series as it is stored)."""
-    return str(SERIES_LABELS.get(name, name)) if name else ""
+    """A series' name in the UI language (an unknown series as it is stored). The stored name is
+    the Chinese one, so Chinese pages show it as it is."""
+    if not name:
+        return ""
+    locale = get_locale()
+    if locale is not None and locale.language == "zh":
+        return name
+    return str(SERIES_LABELS.get(name, name))
 
 
 def choices(labels: dict) -> list[SelectChoice]:
