@@ -208,7 +208,7 @@ def test_coverage_per_series(net):
     client = client_of(net, "admin")
     rows = {r["Series"]: r for r in csv_rows(client.get("/reports/dashboard/coverage.csv"))}
     assert set(rows) == {"Local teaching material", "Practical rural technology"}
-    tech = rows["Practical rural technology"]  # every playback point must hold every series (the default rule)
+    tech = rows["Practical rural technology"]  # every playback point must hold every series
     # A-1 (kit of T1), B-1 (kit of T3), A-2 (T3 seen); none holds both T1 and T3.
     assert (tech["Titles"], tech["Sites holding it"], tech["Sites required"], tech["Coverage (%)"],
             tech["Holding every title"]) == ("2", "3", "6", "50.0", "0")

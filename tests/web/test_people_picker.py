@@ -129,3 +129,39 @@ def test_a_paper_sheet_signs_in_the_people_picked_for_its_blank_lines(app, sheet
     assert recorded["周山"].method == "paper" and recorded["周山"].status == "present"
     again = _post(operator, url, people=str(zhou.id))  # the same sheet again adds nobody
     assert again.status_code == 302 and len(marks(s)) == 2
+
+
+# --- the new batch form: the title picker instead of a checkbox per title ---------------------
+
+def test_the_batch_form_picks_titles_by_pinyin_without_a_script(app, make):
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Batch
+
+    make.user("admin", "admin")
+    first, second = make.title("果树修剪技术"), make.title("白沙乡红色故事")
+    make.title("家乡的变化")
+    make.title("未审的故事", approved=False)
+    for n in range(12):
+        make.title(f"养殖技术第{n}讲")
+    client = client_of(app, "admin")
+    url = "/distribution/batches/new"
+    page = client.get(url).get_data(as_text=True)
+    assert 'data-picker="titles"' in page and 'type="checkbox" name="titles"' not in page
+    assert '<p class="muted more">' in page  # 8 listed, "type more" shown: not 16 checkboxes
+    fields = {"name": "冬季光盘", "form": "DVD"}
+    html = _post(client, url, titles_q="gs", titles_pick="search", **fields).get_data(as_text=True)
+    found = re.findall(r'<span class="name">([^<]*)</span>',
+                       html.split('class="results"')[1].split("</ul>")[0])
+    assert found == ["白沙乡红色故事", "果树修剪技术"]  # by pinyin; not the one not approved
+    html = _post(client, url, titles=str(second.id), titles_q="gs",
+                 titles_pick=f"add:{first.id}", **fields).get_data(as_text=True)
+    assert 'value="冬季光盘"' in html  # the fields typed survive picking
+    chosen = html.split('class="chosen"')[1].split("</ol>")[0]
+    assert re.findall(r'<span class="name">([^<]*)</span>', chosen) == ["白沙乡红色故事", "果树修剪技术"]
+    assert db.session.scalar(select(db.func.count(Batch.id))) == 0
+    saved = _post(client, url, titles=[str(second.id), str(first.id)], **fields)
+    assert saved.status_code == 302
+    batch = db.session.scalar(select(Batch))
+    assert {i.title_id for i in batch.items} == {first.id, second.id}
