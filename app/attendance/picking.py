@@ -60,9 +60,13 @@ def _pick(person: Person) -> PersonPick:
 
 def find_people(screening: Screening, q: str | None, *, leave_out: Iterable[str] = (),
                 limit: int = RESULTS) -> tuple[list[PersonPick], bool]:
-    """Active people of the screening's township matching `q` (everyone when empty), those of
-    the villages it serves first; and whether more than `limit` matched."""
-    query = search_people(" ".join((q or "").split())[:40], villages=villages_of(screening),
+    """Active people of the screening's township matching `q` (nobody before a search: the
+    roll-call lists the expected people already), those of the villages it serves first; and
+    whether more than `limit` matched."""
+    q = " ".join((q or "").split())[:40]
+    if not q:
+        return [], False
+    query = search_people(q, villages=villages_of(screening),
                           within=sign_in_villages(screening.site, township=True))
     skipped = [p.id for p in (by_id(Person, x) for x in leave_out) if p is not None]
     if skipped:

@@ -129,7 +129,7 @@
         notes(li, {held: item.held_here, approved: item.approved});
         results.appendChild(li);
       });
-      box.querySelector(".none").hidden = items.length > 0;
+      box.querySelector(".none").hidden = items.length > 0 || !input.value.trim();
       box.querySelector(".more").hidden = !more;
       mark(items.length && input.value.trim() ? 0 : -1);
     }
