@@ -24,7 +24,7 @@ from ..pages import save, unit_of_work
 from ..screenings.single import screening_or_404
 from .blueprint import bp
 from .forms import PaperEntryForm, RollCallForm
-from .picking import chosen_people, find_people, people_picker
+from .picking import chosen_people, find_people, people_picker, screening_reach
 from .services import (
     close_if_due,
     closed_by_its_site,
@@ -74,7 +74,8 @@ def rollcall(screening_id: str):
             abort(400)
         rows = roster(screening)
         shown = {r.person.id for r in rows}
-        added = [Row(p, None, False) for p in chosen_people(screening, chosen) if p.id not in shown]
+        added = [Row(p, None, False) for p in chosen_people(screening_reach(screening), chosen)
+                 if p.id not in shown]
         marks = form.marks(request.form, [r.person.id for r in rows])
         marks.update({str(r.person.id): "present" for r in added})  # someone added came
         return save(lambda: mark_rollcall(screening, rows + added, marks,
@@ -92,7 +93,8 @@ def rollcall(screening_id: str):
     return render_template("attendance/rollcall.html", screening=screening, rows=rows,
                            totals=summary(screening, rows), form=form, window=window(screening),
                            statuses=ATTENDANCE_STATUSES, marks=marks,
-                           picker=people_picker(screening, chosen, request.values.get("people_q")))
+                           picker=people_picker(screening_reach(screening), chosen,
+                                                request.values.get("people_q")))
 
 
 def _picking() -> tuple[bool, list[str]]:
@@ -109,7 +111,7 @@ def pick_people(screening_id: str):
     """The people picker's search as JSON: ?q= (characters, pinyin or initials), ?leave_out=
     (ids already chosen, repeated): the screening's villages first, then its township's."""
     screening = load(screening_id)
-    found, more = find_people(screening, request.args.get("q"),
+    found, more = find_people(screening_reach(screening), request.args.get("q"),
                               leave_out=request.args.getlist("leave_out"))
     return jsonify({"items": [p.as_dict() for p in found], "more": more})
 
@@ -144,7 +146,7 @@ def paper_entry(screening_id: str):
         saved = save(lambda: enter_paper_sheet(
                          screening, rows, form.ticked(request.form, [r.person.id for r in rows]),
                          form.walkin_lines(), by=current_user.username,
-                         picked=chosen_people(screening, chosen)),
+                         picked=chosen_people(screening_reach(screening), chosen)),
                      lambda added: ngettext("Saved: %(num)d sign-in from the sheet.",
                                             "Saved: %(num)d sign-ins from the sheet.", added),
                      url_for("attendance.rollcall", screening_id=screening.id),
@@ -157,5 +159,6 @@ def paper_entry(screening_id: str):
         abort(400)
     return render_template("attendance/paper_entry.html", screening=screening, rows=rows,
                            form=form, villages=villages, ticked=request.form.getlist("present"),
-                           picker=people_picker(screening, chosen, request.values.get("people_q"))
+                           picker=people_picker(screening_reach(screening), chosen,
+                                                request.values.get("people_q"))
                            ), 422 if refused or form.errors else 200

@@ -165,3 +165,41 @@ def test_the_batch_form_picks_titles_by_pinyin_without_a_script(app, make):
     assert saved.status_code == 302
     batch = db.session.scalar(select(Batch))
     assert {i.title_id for i in batch.items} == {first.id, second.id}
+
+
+# --- a loan's borrower: one person of the site's village --------------------------------------
+
+def test_a_loans_borrower_is_picked_from_the_villages_roster_without_a_script(app, sheet):
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Loan
+
+    people, zhao, zhou = sheet["people"], sheet["extra"]["赵四"], sheet["extra"]["周山"]
+    operator = client_of(app, "op-a")
+    url = "/sites/P-001/loans"
+    page = operator.get(url).get_data(as_text=True)
+    assert 'data-picker="person"' in page and '<select id="person"' not in page
+    assert _names(page.replace('data-picker="person"', 'data-picker="people"'), "results") == [
+        "李四", "王五", "张三", "赵四"]  # the village's roster before any search, by initials
+    fields = {"item": "投影仪", "kind": "equipment", "borrower": "",
+              "lent_on": date.today().isoformat(),
+              "due_on": (date.today() + timedelta(days=7)).isoformat()}
+    html = _post(operator, url, person_q="zs", person_pick="search", **fields).get_data(as_text=True)
+    box = html.replace('data-picker="person"', 'data-picker="people"')
+    assert _names(box, "results") == ["张三", "赵四"]  # not 周山 of 西村: another village
+    html = _post(operator, url, person=str(people["张三"].id), person_q="zs",
+                 person_pick=f"add:{zhao.id}", **fields).get_data(as_text=True)
+    box = html.replace('data-picker="person"', 'data-picker="people"')
+    assert _names(box, "chosen") == ["赵四"]  # one borrower: the new choice replaces the old
+    assert 'value="投影仪"' in html and db.session.scalar(select(Loan)) is None
+    assert _post(operator, url, person=str(zhao.id), **fields).status_code == 302
+    loan = db.session.scalar(select(Loan))
+    assert (loan.borrower, loan.person_id) == ("赵四", zhao.id)
+    edit = operator.get(f"/sites/P-001/loans/{loan.id}/edit").get_data(as_text=True)
+    box = edit.replace('data-picker="person"', 'data-picker="people"')
+    assert _names(box, "chosen") == ["赵四"]
+    found = operator.get("/sites/P-001/loans/people.json?q=zs").get_json()["items"]
+    assert [i["name"] for i in found] == ["张三", "赵四"] and zhou.name not in str(found)
