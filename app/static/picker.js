@@ -18,6 +18,8 @@
   }
 
   function setUp(box) {
+    if (box.dataset.ready) return;  // each picker macro loads this file: set up once
+    box.dataset.ready = "1";
     var name = box.dataset.picker;
     var form = box.closest("form");
     var input = box.querySelector("input[type=search]");
@@ -202,6 +204,8 @@
   // One title for one form (attach a file to a title): the matches are buttons posting
   // title_id; typing lists them, arrows mark one, Enter posts the one marked (or the text).
   function setUpOne(form) {
+    if (form.dataset.ready) return;
+    form.dataset.ready = "1";
     var input = form.querySelector("input[type=search]");
     var list = form.querySelector("ul.matches");
     var active = -1;
