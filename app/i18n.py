@@ -73,12 +73,14 @@ def pattern(kind: str) -> str:
     return FORMATS.get(language, FORMATS["en"])[kind]
 
 
-def show_time(value: datetime | None, fmt: str = "datetime") -> str:
+def show_time(value: datetime | str | None, fmt: str = "datetime") -> str:
     """A moment in the display timezone, as `fmt` says (datetime by default; `time` for the
     clock only). One stored out of range (its local time may not exist in `datetime`) is shown
     in UTC, said so, rather than failing the page."""
     if not value:
         return ""
+    if isinstance(value, str):  # an ISO 8601 moment from a JSON-shaped row
+        value = datetime.fromisoformat(value)
     kind = kind_of(fmt)
     if kind in ("date", "month", "weekday") or not isinstance(value, datetime):
         return show_date(value, kind if kind != "datetime" and kind != "time" else "date")
