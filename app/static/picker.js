@@ -97,6 +97,8 @@
                   line: button.dataset.line, held: !!button.dataset.held,
                   approved: !!button.dataset.approved};
       if (chosenIds().indexOf(item.id) >= 0) return;
+      var single = !!box.dataset.single;  // a picker of one: the new choice replaces the old
+      if (single) chosen.textContent = "";
       var li = clone("chosen-row");
       li.dataset.id = item.id;
       if (item.duration !== undefined) li.dataset.duration = item.duration;
@@ -109,6 +111,7 @@
       chosen.appendChild(li);
       button.closest("li").remove();
       refresh();
+      if (single) { search(); return; }  // the one replaced may be listed again
       mark(Math.min(active, results.querySelectorAll("button.add").length - 1));
     }
 
