@@ -103,8 +103,10 @@ def test_the_json_search_for_the_script(app, sheet):
 
 def test_another_sites_operator_cannot_search_its_people(app, sheet, make):
     make.user("op-far", "operator", site=make.site("P-903", township="河口乡", village="石桥村"))
+    url = f"/screenings/{sheet['open'].id}/people/pick.json?q=zs"
+    assert "张三" in client_of(app, "op-a").get(url).get_data(as_text=True)
     far = client_of(app, "op-far")
-    response = far.get(f"/screenings/{sheet['open'].id}/people/pick.json?q=zs")
+    response = far.get(url)
     assert response.status_code in (403, 404)
     assert "张三" not in response.get_data(as_text=True)
 
