@@ -49,7 +49,7 @@ def status_dict(site: Site) -> dict:
     status["next_screening"] = None if upcoming is None else {
         "id": str(upcoming.id), "topic": upcoming.topic,
         "starts_at": upcoming.starts_at.isoformat(),
-        "starts_local": show_time(upcoming.starts_at, "yyyy-MM-dd HH:mm")}
+        "starts_local": show_time(upcoming.starts_at)}
     if upcoming is not None:
         known = known_readiness([upcoming]).get(upcoming.id)
         status["next_screening"]["readiness"] = None if known is None else {

@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import LazyString
 from flask_babel import gettext as _
@@ -25,6 +24,8 @@ from ..clock import month_bounds
 from ..distribution.coverage import required_kinds
 from ..errors import Invalid
 from ..extensions import db
+from ..i18n import show_date
+from ..labels import series_label
 from ..models import (
     Attendance,
     BatchItem,
@@ -229,7 +230,7 @@ def _coverage(site: Site, counts: dict[str, int], held: dict[str, int]) -> tuple
     if not missing:
         return score, _l("Holds all %(n)d series it must hold.", n=len(required))
     return score, _l("Holds %(held)d of the %(n)d series it must hold; missing: %(missing)s.",
-                    held=holding, n=len(required), missing=", ".join(missing))
+                    held=holding, n=len(required), missing=", ".join(series_label(s) for s in missing))
 
 
 def _attendance(card: Card) -> tuple[float | None, str]:
@@ -264,7 +265,7 @@ def _reporting(last: datetime | None, month: date, *, tz: str,
         return 0.0, _l("No sign-ins or play logs have ever been received from this site.")
     end = min(month_bounds(month, tz)[1], now)
     lag = (end - last).total_seconds() / 86400
-    when = last.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d")
+    when = show_date(last)
     if lag <= REPORT_ON_TIME_DAYS:
         return 1.0, _l("Latest data received %(when)s: on time (within %(days)d days of the month "
                       "end).", when=when, days=REPORT_ON_TIME_DAYS)
