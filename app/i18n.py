@@ -18,11 +18,11 @@ from flask_login import current_user
 # Babel patterns (https://babel.pocoo.org/en/latest/dates.html#date-fields), one set a language.
 FORMATS = {
     "zh": {"date": "y年M月d日", "datetime": "y年M月d日 HH:mm", "time": "HH:mm",
-           "month": "y年M月", "weekday": "EEE"},
+           "seconds": "HH:mm:ss", "month": "y年M月", "weekday": "EEE"},
     "en": {"date": "d MMM y", "datetime": "d MMM y, HH:mm", "time": "HH:mm",
-           "month": "MMM y", "weekday": "EEE"},
+           "seconds": "HH:mm:ss", "month": "MMM y", "weekday": "EEE"},
 }
-KINDS = ("date", "datetime", "time", "month", "weekday")
+KINDS = ("date", "datetime", "time", "seconds", "month", "weekday")
 
 
 def select_locale() -> str:
@@ -83,7 +83,7 @@ def show_time(value: datetime | str | None, fmt: str = "datetime") -> str:
         value = datetime.fromisoformat(value)
     kind = kind_of(fmt)
     if kind in ("date", "month", "weekday") or not isinstance(value, datetime):
-        return show_date(value, kind if kind != "datetime" and kind != "time" else "date")
+        return show_date(value, kind)
     try:
         return format_datetime(value, pattern(kind))
     except OverflowError:
@@ -95,7 +95,7 @@ def show_date(value: date | datetime | None, fmt: str = "date") -> str:
     if not value:
         return ""
     kind = kind_of(fmt)
-    if kind in ("datetime", "time"):
+    if kind in ("datetime", "time", "seconds"):
         kind = "date"
     try:
         return format_date(value, pattern(kind))

@@ -16,6 +16,7 @@ from ..clock import today
 from ..dates import parse_day
 from ..errors import Invalid
 from ..extensions import db
+from ..i18n import show_date
 from ..lookup import by_id
 from ..models import Unit
 from ..models.notices import REMINDER_STATES
@@ -101,7 +102,7 @@ def loudspeaker_text(unit_id: str):
     text = script(village, day)
     if text is None:
         raise Invalid(_("Nothing is planned for %(village)s on %(day)s: there is no script.",
-                        village=village.name, day=day.isoformat()))
+                        village=village.name, day=show_date(day)))
     name = f"script-{day.isoformat()}.txt"
     return Response(text, mimetype="text/plain; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename={name}"})
