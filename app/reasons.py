@@ -36,6 +36,14 @@ EXACT = {
         _l("damaged disc image: shorter than its volume (cut short?)"),
     "directory already scanned through another link":
         _l("directory already scanned through another link"),
+    # copying a kit onto the PC (media_index/copier.py)
+    "the disk of the target is full": _l("the disk of the target is full"),
+    "the copy differs from the source (SHA-256)": _l("the copy differs from the source (SHA-256)"),
+    "a different file of this name is already in the target":
+        _l("a different file of this name is already in the target"),
+    "the file shrank while it was copied": _l("the file shrank while it was copied"),
+    "differs from the kit's manifest (SHA-256)": _l("differs from the kit's manifest (SHA-256)"),
+    "in the kit's manifest but not on the source": _l("in the kit's manifest but not on the source"),
     # the player and the runner
     "the video could not be played (damaged or unsupported file)":
         _l("the video could not be played (damaged or unsupported file)"),
@@ -79,6 +87,8 @@ PATTERNS = (
      _l("the file is damaged (the integrity check found its content changed): %(path)s")),
     (re.compile(r"^its first seconds do not decode \(damaged file\?\): (?P<path>.+)$"),
      _l("its first seconds do not decode (damaged file?): %(path)s")),
+    (re.compile(r"^insert disc 《(?P<label>.+)》: the file is on it$"),
+     _l("insert disc 《%(label)s》: the file is on it")),
     (re.compile(r"^the player stopped unexpectedly \(signal (?P<n>\d+)\)$"),
      _l("the player stopped unexpectedly (signal %(n)s)")),
     (re.compile(r"^the player stopped unexpectedly \(exit code (?P<n>-?\d+)\)$"),

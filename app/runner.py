@@ -19,9 +19,12 @@ from sqlalchemy import select
 from schedules.runner import Due, InstanceLock, Runner
 
 from .attendance.services import close_due_screenings
+from .audit.events import audit_due
 from .catalog.integrity import run_slice
+from .catalog.volume_watch import watch_volumes
 from .extensions import db
 from .models import Screening, Site
+from .notices import reminders
 from .player.services import player_site_code, recover_interrupted, start_screening
 from .screenings.plans import extend_all_series
 from .screenings.readiness import run_due_checks
@@ -58,8 +61,10 @@ class ScreeningRunner:
         self.runner = Runner(timezone=self.app.config["TIMEZONE"], grace=grace,
                              start=lambda sid, late: start_screening(self.app, sid, late))
         self.runner.start()
-        self.runner.every(INTEGRITY_JOB, float(self.app.config["FSCK_EVERY_MIN"]),
+        self.runner.every(INTEGRITY_JOB, float(self.app.config["FSCK_EVERY_MIN"]) * 60,
                           self.check_integrity)
+        self.runner.every("volumes", float(self.app.config["VOLUME_POLL_S"]),
+                          lambda: watch_volumes(self.app))
         screenings_changed.connect(self._screenings_changed, sender=self.app)
         self.tick()
         threading.Thread(target=self._every_minute, name="screening-tick", daemon=True).start()
@@ -84,7 +89,32 @@ class ScreeningRunner:
                 db.session.remove()
         self.reconcile()
         self.check_readiness()
+        self.audit_ended()
         self.record_health()
+        self.send_reminders()
+
+    def send_reminders(self) -> None:
+        """Queue tomorrow's reminders and send those due (nothing leaves without a gateway)."""
+        with self.app.app_context():
+            try:
+                reminders.run()
+            except Exception:
+                db.session.rollback()
+                log.exception("sending reminders failed")
+            finally:
+                db.session.remove()
+
+    def audit_ended(self) -> None:
+        """Audit the screenings that ended and were not audited since their records last
+        changed (app/audit/events.py; each on its own, a failure logged)."""
+        with self.app.app_context():
+            try:
+                audit_due()
+            except Exception:
+                db.session.rollback()
+                log.exception("the audit of ended screenings failed")
+            finally:
+                db.session.remove()
 
     def record_health(self, now: datetime | None = None) -> None:
         """This site's health report, at the start and every HEALTH_EVERY_MIN (a failure is

@@ -209,6 +209,12 @@ class Runner:
             if not self._scheduler.running:
                 self._scheduler.start()
 
+    def every(self, job_id: str, seconds: float, fn: Callable[[], object]) -> None:
+        """Run `fn` every `seconds` beside the screenings (one run at a time; a run missed while
+        the previous one was still going is skipped)."""
+        self._scheduler.add_job(fn, IntervalTrigger(seconds=seconds), id=job_id,
+                                replace_existing=True, misfire_grace_time=max(1, int(seconds)))
+
     def shutdown(self, wait: bool = True) -> None:
         """Stop the scheduler; with `wait`, let running start callbacks finish first."""
         with self._lock:
@@ -219,17 +225,6 @@ class Runner:
         # returns at once once stopping, rather than wait for a lock held while we wait for it.
         if self._scheduler.running:
             self._scheduler.shutdown(wait=wait)
-
-    def every(self, job_id: str, minutes: float, work: Callable[[], None]) -> None:
-        """Run `work` every `minutes` on the scheduler's executor, one run at a time (a run
-        still going when the next is due makes it skip). Not a screening: reconcile keeps it."""
-        if job_id.startswith(JOB_PREFIX):
-            raise ValueError(f"{JOB_PREFIX!r} names screening jobs")
-        with self._lock:
-            self._scheduler.add_job(
-                work, trigger=IntervalTrigger(minutes=minutes, timezone=self._timezone),
-                id=job_id, name=job_id, replace_existing=True, max_instances=1, coalesce=True,
-                misfire_grace_time=max(1, math.ceil(minutes * 60)))
 
     def reconcile(self, due: Iterable[Due]) -> list[Decision]:
         """Make the jobs exactly the given screenings; start the just-passed ones, return decisions.

@@ -16,6 +16,8 @@ from collections.abc import Callable
 
 from media_index.iso import is_member
 from schedules.disc_media import media_in_image
+from schedules.vlc_log import Sink
+from schedules.vlc_log import route as route_log
 
 EventSink = Callable[..., None]
 """Receives "playing", "ended" or "error" (and, for an error, maybe its reason) on a libvlc
@@ -165,10 +167,13 @@ def _has_screen(vlc_args: str) -> bool:
 class VlcBackend(Backend):
     """Plays through libvlc: one Instance per process, one MediaPlayer reused, fullscreen."""
 
-    def __init__(self, vlc_args: str = "") -> None:
+    def __init__(self, vlc_args: str = "", on_log: Sink | None = None) -> None:
         import vlc
 
         self._instance = _instance(vlc_args)
+        # libvlc's own messages to `on_log` (the player process relays them to the server's
+        # log, rate-limited: schedules/vlc_log.py) instead of this process's stderr
+        self._unroute_log = route_log(self._instance, on_log) if on_log is not None else None
         self.can_snapshot = _has_screen(vlc_args)
         self._player = self._instance.media_player_new()
         self._player.set_fullscreen(True)
@@ -229,6 +234,9 @@ class VlcBackend(Backend):
         for event_type in self._types:
             self._events.event_detach(event_type)
         self._player.release()
+        if self._unroute_log is not None:
+            self._unroute_log()
+            self._unroute_log = None
 
 
 def _ignore(kind: str) -> None:
@@ -251,7 +259,7 @@ def screen_problem(vlc_args: str, environ) -> str | None:
     return NO_SCREEN
 
 
-def make_vlc_backend(vlc_args: str = "") -> Backend:
+def make_vlc_backend(vlc_args: str = "", on_log: Sink | None = None) -> Backend:
     """Return a VlcBackend in this process when libvlc works here, else a NullBackend saying why.
 
     The web server never calls this: its player uses player_process.make_backend, which runs
@@ -264,6 +272,6 @@ def make_vlc_backend(vlc_args: str = "") -> Backend:
     except (ImportError, OSError, NotImplementedError):
         return NullBackend(NOT_INSTALLED)
     try:
-        return VlcBackend(vlc_args)
+        return VlcBackend(vlc_args, on_log)
     except PlayerError as exc:
         return NullBackend(str(exc))

@@ -16,9 +16,10 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db, login_manager
 from ..models import ApiToken, User
 
-# The only endpoints a kiosk login may open (its sign-in pages); everything else is 403.
+# The only endpoints a kiosk login may open (its sign-in pages, and the attendee's guide: the help
+# views refuse a kiosk the staff guides); everything else is 403.
 KIOSK_ENDPOINTS = {"main.home", "main.favicon", "auth.login", "auth.logout", "auth.set_language",
-                   "auth.kiosk", "static",
+                   "auth.kiosk", "static", "help.index", "help.guide",
                    "api.people", "api.attendance", "attendance.kiosk_sign", "attendance.kiosk_undo",
                    "attendance.kiosk_count", "attendance.qr_svg"}
 

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import uuid
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.access import roles_required
 from ..auth.roles import OFFICERS as EDITORS
 from ..auth.roles import STAFF
-from ..auth.scope import can_see_site, site_or_404, visible_sites
+from ..auth.scope import can_change_site, can_see_site, site_or_404, visible_sites
 from ..errors import DianjiaoError
 from ..extensions import db
 from ..lookup import by_id
 from ..models import MediaFile, ScanJob, Site, Title, Unit
 from ..pages import save
 from ..paging import paginate
+from . import copy_views  # noqa: F401 - the Copy page's routes
 from .approval import approve_township, approved_by_township, township_approvals
 from .blueprint import bp
 from .forms import AttachForm, RootForm, ScanForm, TitleForm
@@ -40,6 +41,7 @@ from .titles import (
     titles_matching,
     unassigned_files,
 )
+from .volumes import site_volumes
 
 
 def _title(title_id: str) -> Title:
@@ -223,7 +225,9 @@ def library(code: str):
                            counts=present_counts(roots), entries=entries, page=page,
                            unusable=unusable, unusable_total=unusable_total,
                            damaged=damaged_copies(site),
-                           jobs=recent_scans(site), scan_form=ScanForm())
+                           jobs=recent_scans(site), scan_form=ScanForm(),
+                           volumes=site_volumes(site, current_app.config),
+                           can_change=can_change_site(current_user, site))
 
 
 @bp.route("/sites/<code>/scan", methods=["POST"])

@@ -14,6 +14,7 @@ RULE_LABELS = {
     "attendance": _l("Attendance (present or late)"),
     "participation_rate": _l("Party member participation rate"),
     "plan_compliance": _l("Share of teaching plans' screenings held"),
+    "verified_sessions": _l("Sessions held without a confirmed audit flag"),
     # The terminals' alerts (app/terminals): actual / the limit
     "terminal_silent": _l("Terminal not heard from (days)"),
     "terminal_player_faults": _l("Player faults in 30 days"),

@@ -30,6 +30,7 @@ from schedules.vlc_backend import libvlc_found, screen_problem
 
 from ..catalog.approval import unapproved
 from ..catalog.scanning import entry_files
+from ..catalog.volumes import offline_labels
 from ..clock import now as utcnow
 from ..errors import Conflict, Invalid
 from ..extensions import db
@@ -53,6 +54,7 @@ NOT_HERE = "the file is not at this site"
 OUTSIDE = "the file's path leaves its library folder"
 NOT_APPROVED = "not approved for this site"
 DAMAGED = "the file is damaged (the integrity check found its content changed)"
+INSERT_DISC = "insert disc 《%s》: the file is on it"  # held only on a volume that is out
 NOT_INSTALLED = "libvlc is not installed (apt install libvlc5 vlc-plugin-base libvlc-bin)"
 
 
@@ -210,7 +212,7 @@ def _present(site: Site, media_ids) -> dict[uuid.UUID, FileEntry]:
     rows = db.session.scalars(
         select(FileEntry).join(LibraryRoot)
         .where(LibraryRoot.site_id == site.id, FileEntry.missing.is_(False),
-               FileEntry.media_file_id.in_(media_ids))
+               LibraryRoot.offline_since.is_(None), FileEntry.media_file_id.in_(media_ids))
         .order_by(FileEntry.damaged))  # a sound copy before a damaged one
     found: dict[uuid.UUID, FileEntry] = {}
     for entry in rows:
@@ -237,6 +239,10 @@ def _check_items(screening: Screening, *, full: bool) -> list[Problem]:
         if media is None:
             chosen = candidates[0] if candidates else None
             reason = NOT_HERE if row.media_file is not None else NO_FILE
+            discs = offline_labels(site, [m.id for m in candidates])
+            if discs:
+                chosen = next(m for m in candidates if m.id in discs)
+                reason = INSERT_DISC % discs[chosen.id]
             problems.append(Problem(row.position, chosen.sha256 if chosen else None, reason,
                                     substitutes=substitutes))
             continue

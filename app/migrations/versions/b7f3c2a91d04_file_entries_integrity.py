@@ -1,7 +1,7 @@
 """file entries: damaged state, when found, last integrity check
 
 Revision ID: b7f3c2a91d04
-Revises: 55fc8ad89210
+Revises: 8ad84c044ae7
 Create Date: 2026-12-07 14:45:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7f3c2a91d04'
-down_revision = '55fc8ad89210'
+down_revision = '8ad84c044ae7'
 branch_labels = None
 depends_on = None
 
