@@ -46,11 +46,12 @@ def local_sites() -> list[Site]:
 
 
 def _checkable(site_ids):
-    """Present copies at these sites whose content has a SHA-256 to compare with."""
+    """Present copies at these sites whose content has a SHA-256 to compare with (a volume
+    that is out, a disc not in its drive, is left for when it is back)."""
     return (select(FileEntry).join(LibraryRoot).join(MediaFile,
                                                      FileEntry.media_file_id == MediaFile.id)
             .where(LibraryRoot.site_id.in_(site_ids), FileEntry.missing.is_(False),
-                   MediaFile.sha256.is_not(None)))
+                   LibraryRoot.offline_since.is_(None), MediaFile.sha256.is_not(None)))
 
 
 def soon_media_ids(site_ids, now: datetime) -> set[uuid.UUID]:

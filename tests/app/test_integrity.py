@@ -225,3 +225,15 @@ def test_terminal_health_shows_damaged_files(app, library, make, clock):
     assert "damaged_files" in row.alerts and row.damaged_files == 1
     assert any("1 damaged video file" in text for text in problems(row, limits))
     assert terminal_dict(row)["damaged_files"] == 1
+
+
+def test_a_volume_that_is_out_is_left_for_when_it_is_back(app, library, clock):
+    root = entry("film.mp4").root
+    root.offline_since = clock.now  # what serve's volume watch sets when the stick goes out
+    db.session.commit()
+    summary = run(app, "fsck", "--site", "P-001")
+    assert summary["checked"] == 0 and summary["errors"] == []
+    root = entry("film.mp4").root
+    root.offline_since = None
+    db.session.commit()
+    assert run(app, "fsck", "--site", "P-001")["checked"] == 2
