@@ -168,11 +168,13 @@ def approve_title(title_id: str):
 def pick_titles():
     """The title picker's search as JSON: ?q= (characters, pinyin or initials), ?site=CODE (held
     there first, approved for it), ?leave_out= (ids already chosen, repeated), ?any=1 (approved
-    or not: attaching a file to a title)."""
+    or not: attaching a file to a title). Without a site, a township officer is offered the
+    titles the city or their township approved (their plans' titles)."""
     code = request.args.get("site")
     site = site_or_404(code) if code else None
+    unit = current_user.unit if current_user.role == "township" else None
     found, more = find_titles(site, request.args.get("q"), approved_only=request.args.get("any") != "1",
-                              leave_out=request.args.getlist("leave_out"))
+                              leave_out=request.args.getlist("leave_out"), unit=unit)
     return jsonify({"items": [p.as_dict() for p in found], "more": more})
 
 

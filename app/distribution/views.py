@@ -107,7 +107,8 @@ def new_batch():
     # The title picker (catalog/picking.py): the titles the city approved, by pinyin.
     form.titles.data = apply_pick(request.form.get("titles_pick"), list(form.titles.data or []),
                                   limit=limits.BATCH_TITLES)
-    state = picker(None, form.titles.data, request.values.get("titles_q"))
+    state = picker(None, form.titles.data, request.values.get("titles_q"),
+                   unit=current_user.unit if current_user.role == "township" else None)
     status = 422 if request.method == "POST" and not picking else 200
     return render_template("distribution/batch_form.html", form=form, picker=state), status
 
