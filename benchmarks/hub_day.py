@@ -118,13 +118,17 @@ def seed(hub, args, yesterday: datetime) -> list[dict]:
             **born(hub_origin, yesterday), "sha256": f"{i:064x}", "fingerprint": f"fp{i}",
             "size": 10_000_000 + i, "duration_s": 1800.0, "container": "mp4", "tags": {}})
             for i in range(max(args.items, 1) * 4)]
+        history = _history(sites, people, media, args, yesterday)
         for model, rows in ((Unit, units), (Site, sites), (MediaFile, media), (Person, people),
-                            (TerminalHealth, health)):
+                            (TerminalHealth, health), *history):
             for start in range(0, len(rows), 5000):
                 db.session.execute(insert(model), rows[start:start + 5000])
         hub_code = hub_identity()
         for site in sites:
             enroll_peer(site["code"])
+        db.session.commit()
+        # What autovacuum has done on a hub that has been running: the planner knows the sizes.
+        db.session.connection().exec_driver_sql("ANALYZE")
         db.session.commit()
         keys = {code: (key, version) for code, key, version in db.session.execute(
             select(SyncPeer.code, SyncPeer.key, SyncPeer.key_version).where(
@@ -139,6 +143,43 @@ def seed(hub, args, yesterday: datetime) -> list[dict]:
              "media": media} for s in sites]
 
 
+def _history(sites: list[dict], people: list[dict], media: list[dict], args,
+             before: datetime) -> list[tuple]:
+    """The screenings each site held before the day (--history a site), with their playlists,
+    sign-ins and play logs: the hub of a running county is not empty."""
+    from app.models import Attendance, PlayLog, Screening, ScreeningItem
+
+    by_village: dict = {}
+    for person in people:
+        by_village.setdefault(person["village_id"], []).append(person["id"])
+    screenings, items, signins, logs = [], [], [], []
+    for site in sites:
+        code = site["code"]
+        for n in range(args.history):
+            starts = before - timedelta(days=7 * (n + 1), hours=12)
+            screening = full_row(Screening.__table__, {
+                **born(code, starts), "site_id": site["id"], "starts_at": starts,
+                "ends_at": starts + timedelta(hours=1), "topic": f"第{n + 1}讲",
+                "status": "done", "attendance_closed": True})
+            screenings.append(screening)
+            for position in range(args.items):
+                file = media[(n + position) % len(media)]
+                items.append(full_row(ScreeningItem.__table__, {
+                    **born(code, starts), "screening_id": screening["id"],
+                    "position": position, "media_file_id": file["id"]}))
+                logs.append(full_row(PlayLog.__table__, {
+                    **born(code, starts), "site_id": site["id"], "screening_id": screening["id"],
+                    "media_file_id": file["id"], "sha256": file["sha256"], "started_at": starts,
+                    "ended_at": starts + timedelta(minutes=20), "played_s": 1200.0,
+                    "outcome": "completed"}))
+            for person in by_village[site["unit_id"]][:args.signins]:
+                signins.append(full_row(Attendance.__table__, {
+                    **born(code, starts), "screening_id": screening["id"], "person_id": person,
+                    "method": "kiosk", "status": "present", "signed_at": starts}))
+    return [(Screening, screenings), (ScreeningItem, items), (Attendance, signins),
+            (PlayLog, logs)]
+
+
 def site_day(site: dict, args, day: datetime) -> dict[str, list[dict]]:
     """One site's rows of the day, as its own database holds them (full rows)."""
     code = site["code"]
@@ -150,7 +191,7 @@ def site_day(site: dict, args, day: datetime) -> dict[str, list[dict]]:
     items, logs = [], []
     for position in range(args.items):
         media = site["media"][(hash(code) + position) % len(site["media"])]
-        items.append({**born(code, starts - timedelta(days=1)), "screening_id": screening["id"],
+        items.append({**born(code, starts - timedelta(hours=2)), "screening_id": screening["id"],
                       "position": position, "media_file_id": media["id"]})
         started = starts + timedelta(minutes=25 * position)
         logs.append({**born(code, started + timedelta(minutes=25)), "site_id": site["id"],
@@ -318,14 +359,18 @@ def copy_baseline(url: str, days: list[dict[str, list[dict]]]) -> tuple[int, flo
     return sum(len(r) for r in rows.values()), seconds
 
 
-def held(hub, counts: dict[str, int]) -> dict[str, int]:
-    from sqlalchemy import func, select, text
+def held(hub, day: datetime) -> dict[str, int]:
+    """The rows of each table written on or after `day` (the history is older)."""
+    from sqlalchemy import func, select
 
     from app.extensions import db
 
     with hub.app_context():
-        found = {name: db.session.scalar(select(func.count()).select_from(text(f'"{name}"')))
-                 for name in DAY_TABLES}
+        found = {}
+        for name in DAY_TABLES:
+            table = db.metadata.tables[name]
+            found[name] = db.session.scalar(select(func.count()).select_from(table).where(
+                table.c.updated_at >= day))
         db.session.remove()
         db.engine.dispose()
     return found
@@ -353,6 +398,8 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=30, help="villagers a site")
     parser.add_argument("--signins", type=int, default=25, help="sign-ins a site in the day")
     parser.add_argument("--items", type=int, default=3, help="titles played a site in the day")
+    parser.add_argument("--history", type=int, default=3,
+                        help="screenings each site held before the day (already at the hub)")
     parser.add_argument("--senders", type=int, default=8, help="sites pushing at once")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=4, help="threads a gunicorn worker")
@@ -410,7 +457,7 @@ def main() -> None:
         with hub.app_context():
             extra_bundles = [make_bundle(s, site_day(s, args, day), now) for s in extra]
         profile_imports(hub, extra_bundles)
-    found = held(hub, counts)
+    found = held(hub, day)
     expected = {**counts, "terminal_health": len(sites) + len(extra)}
     if args.profile:
         for name in DAY_TABLES:
