@@ -113,10 +113,11 @@ def attendance(screening_id: str):
         body = load_body()
         device = body.get("device") or request.headers.get("User-Agent")
         with one_writer():
-            answer = quick_sign_in(screening_id, current_user, body, device)
-            if answer is not None:  # the common case, from cached rows in one INSERT
+            quick = quick_sign_in(screening_id, current_user, body, device)
+            if quick is not None:  # the common case, from cached rows in one INSERT
                 db.session.commit()
-                return jsonify({**ATTENDANCE.dump(answer), "replaced": None}), 201
+                answer, status = quick
+                return jsonify({**ATTENDANCE.dump(answer), "replaced": None}), status
         db.session.rollback()  # nothing was written: the full path below says why
     screening = screening_or_404(screening_id, [joinedload(Screening.site)])
     site = screening.site

@@ -6,10 +6,12 @@ it from cached rows (app/hotcache.py: the screening and its site, the person, th
 the site's township) and one `INSERT ... ON CONFLICT DO NOTHING`, which keeps exactly one row
 per person and screening when two devices sign the same person at once.
 
-Anything else (a walk-in, a status sent, a refusal of any kind, a person already signed) gets
-None: the view then runs the full path (`services.sign_in`), which says what is wrong, or what
-the second sign-in changes, exactly as before. The rules are the full path's: the same checks,
-in functions shared with it (`is_open`, `status_for`, `sign_in_villages`, `can_see_site`).
+A person signed in before is answered from their row (200) when signing again changes nothing.
+Anything else (a walk-in, a status sent, a refusal of any kind, an absent or excused mark to
+turn into a sign-in) gets None: the view then runs the full path (`services.sign_in`), which
+says what is wrong, or what the second sign-in changes, exactly as before. The rules are the
+full path's: the same checks, in functions shared with it (`is_open`, `status_for`,
+`sign_in_villages`, `can_see_site`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from ..auth.scope import can_change_site, can_see_site
 from ..extensions import db
 from ..models import Attendance, Person, Screening, Site
 from ..models.base import current_origin
-from .services import SELF_SERVICE, is_open, sign_in_villages, status_for
+from .services import NOT_THERE, SELF_SERVICE, is_open, sign_in_villages, status_for
 from .written import Written, signed
 
 _SCREENINGS = hotcache.cache("screenings")  # screening id → SeenScreening
@@ -67,6 +69,10 @@ def seen_screening(screening_id: uuid.UUID) -> SeenScreening | None:
 _SCREENING = (select(Screening.status, Screening.starts_at, Screening.ends_at, Site.id,
                      Site.unit_id).join(Site, Site.id == Screening.site_id)
               .where(Screening.id == bindparam("id")))
+_EXISTING = select(*(_ATTENDANCE.c[name] for name in (
+    "id", "screening_id", "person_id", "method", "status", "signed_at", "recorded_by",
+    "device"))).where(_ATTENDANCE.c.screening_id == bindparam("screening"),
+                      _ATTENDANCE.c.person_id == bindparam("person"))
 _PERSON = select(Person.name, Person.active, Person.village_id).where(
     Person.id == bindparam("id"))
 
@@ -94,9 +100,11 @@ def _parse(value) -> uuid.UUID | None:
         return None
 
 
-def quick_sign_in(screening_id: str, user, body: dict, device: str | None) -> dict | None:
-    """Sign a roster person in for the first time; return the answer (201), or None for the full
-    path to handle the request (it refuses, or finds the row there already)."""
+def quick_sign_in(screening_id: str, user, body: dict,
+                  device: str | None) -> tuple[dict, int] | None:
+    """Sign a roster person in; return the answer and its status (201 new, 200 signed before
+    and unchanged), or None for the full path to handle the request (it refuses, or turns an
+    absent or excused mark into the sign-in)."""
     if body.get("status") is not None or body.get("walkin_name") or "person_id" not in body:
         return None
     method = body.get("method") or ("kiosk" if user.role == "kiosk" else "operator")
@@ -125,9 +133,19 @@ def quick_sign_in(screening_id: str, user, body: dict, device: str | None) -> di
               "recorded_by": user.username, "device": (device or "")[:120] or None,
               "origin_site": current_origin(), "created_at": written, "updated_at": written}
     if db.session.execute(_statement(), values).first() is None:
-        return None  # signed in before (or just now by another device): the full path answers
+        return _already(screening, person, method)  # signed in before, or just now elsewhere
     signed(Written(screening.id, person.id, values["status"], now))
-    return {**values, "person": {"name": person.name}}
+    return {**values, "person": {"name": person.name}}, 201
+
+
+def _already(screening: SeenScreening, person: SeenPerson, method: str) -> tuple | None:
+    """The row of a person signed in before, when signing again changes nothing (200): a
+    sign-in or a late mark at the kiosk or phone; anything from staff without a status. An
+    absent or excused mark is turned into the sign-in by the full path (None)."""
+    row = db.session.execute(_EXISTING, {"screening": screening.id, "person": person.id}).first()
+    if row is None or (method in SELF_SERVICE and row.status in NOT_THERE):
+        return None
+    return {**row._asdict(), "person": {"name": person.name}}, 200
 
 
 def _statement():
