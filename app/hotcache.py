@@ -32,6 +32,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
 
+from .extensions import db
+
 # The tables whose rows a cache holds: a write to any other table (a sign-in, a play log) keeps
 # every cache as it is.
 WATCHED = frozenset({"users", "api_tokens", "screenings", "sites", "units", "people"})
@@ -61,6 +63,7 @@ class Cache:
 
         A None from `load` (an unknown row) is not stored: the next request asks again."""
         ttl = float(current_app.config.get("HOT_CACHE_TTL_S", 2))
+        key = (db.engine, key)  # two databases in one process (tests, commands) never mix
         entry = self._entries.get(key)
         now = time.monotonic()
         if entry is not None and entry[1] == _generation and now - entry[2] < ttl:
