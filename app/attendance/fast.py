@@ -11,7 +11,7 @@ Anything else (a walk-in, a status sent, a refusal of any kind, an absent or exc
 turn into a sign-in) gets None: the view then runs the full path (`services.sign_in`), which
 says what is wrong, or what the second sign-in changes, exactly as before. The rules are the
 full path's: the same checks, in functions shared with it (`is_open`, `status_for`,
-`sign_in_villages`, `can_see_site`).
+`sign_in_villages`, `can_see_site`, `can_see_person`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from sqlalchemy import bindparam, select
 
 from .. import hotcache
-from ..auth.scope import can_change_site, can_see_site
+from ..auth.scope import can_change_site, can_see_person, can_see_site
 from ..extensions import db
 from ..models import Attendance, Person, Screening, Site
 from ..models.base import current_origin
@@ -122,7 +122,10 @@ def quick_sign_in(screening_id: str, user, body: dict,
     person = seen_person(person_key)
     if person is None or not person.active:
         return None
-    if user.role == "kiosk" and person.village_id not in sign_in_villages(site, township=True):
+    if user.role in ("kiosk", "operator"):  # the site's township, as the kiosk's search
+        if person.village_id not in sign_in_villages(site, township=True):
+            return None
+    elif not can_see_person(user, person):  # a township officer: their own area
         return None
     now = datetime.now(UTC)
     if method in SELF_SERVICE and not is_open(screening, now):
