@@ -50,6 +50,10 @@ class Defaults:
     SIGNIN_OPENS_MIN = 30  # sign-in opens this long before the start...
     SIGNIN_CLOSES_MIN = 30  # ...and closes this long after the end
     LATE_MARGIN_MIN = 10  # signed after the start plus this: late
+    # The sign-in's cached rows (token's user, screening, person: app/hotcache.py) are read again
+    # after this long, so a change made by another process (a command, another gunicorn worker)
+    # is seen within it; a change in this process is seen at once. 0: no cache.
+    HOT_CACHE_TTL_S = 2
     QR_ROTATE_S = 30  # the phone sign-in code changes this often
     # A party member's hours of collective study a year, by roster role ("default": any other):
     # 32, and 56 for branch secretaries and committee members (cadres), after the national plan
