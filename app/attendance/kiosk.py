@@ -68,7 +68,7 @@ DEVICE_MAX_AGE = 5 * 365 * 24 * 3600
 
 
 
-def _phone_limit() -> str:
+def phone_limit() -> str:
     return current_app.config.get("PHONE_RATE_LIMIT", "30 per minute")
 
 
@@ -226,17 +226,17 @@ def phone_shared(screening_id: str):
 
 # --- the phone ---------------------------------------------------------------------------------
 
-def _message(template_status: int, title: str, message: str, screening: Screening | None = None):
+def message_page(template_status: int, title: str, message: str, screening: Screening | None = None):
     return render_template("attendance/phone_message.html", title=title, message=message,
                            screening=screening), template_status
 
 
 def _expired():
-    return _message(403, _("The code has expired"), _("The code has expired, scan again."))
+    return message_page(403, _("The code has expired"), _("The code has expired, scan again."))
 
 
-def _closed(screening: Screening):
-    return _message(409, _("Sign-in is closed"),
+def closed_page(screening: Screening):
+    return message_page(409, _("Sign-in is closed"),
                     _("Sign-in for this screening is closed."), screening)
 
 
@@ -244,13 +244,13 @@ def _granted(screening_id: str, now: datetime) -> bool:
     return session.get("phone", {}).get(str(screening_id), 0) > now.timestamp()
 
 
-def _device() -> str | None:
+def request_device() -> str | None:
     value = request.cookies.get(DEVICE_COOKIE, "")
     return value if 16 <= len(value) <= 64 and value.isalnum() else None
 
 
 @bp.route("/s/<screening_id>/<code>")
-@limiter.shared_limit(_phone_limit, scope="phone")
+@limiter.shared_limit(phone_limit, scope="phone")
 def phone_entry(screening_id: str, code: str):
     """Where the QR code leads: check the code, let this phone in for a while, set its device id."""
     now = clock.now()
@@ -258,56 +258,56 @@ def phone_entry(screening_id: str, code: str):
     if screening is None or not qr.accepts(screening.id, code, now):
         return _expired()
     if not is_open(screening, now):
-        return _closed(screening)
+        return closed_page(screening)
     grants = {k: v for k, v in session.get("phone", {}).items() if v > now.timestamp()}
     grants[str(screening.id)] = now.timestamp() + PHONE_GRANT_S
     session["phone"] = grants
     response = redirect(url_for("attendance.phone_page", screening_id=screening.id), 303)
-    if _device() is None:
+    if request_device() is None:
         response.set_cookie(DEVICE_COOKIE, secrets.token_hex(16), max_age=DEVICE_MAX_AGE,
                             httponly=True, samesite="Lax",
                             secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response
 
 
-def _phone_screening(screening_id: str, now: datetime):
+def phone_screening(screening_id: str, now: datetime):
     """The screening a phone may use now, or the page to show instead."""
     screening = by_id(Screening, screening_id)
     if screening is not None and not is_open(screening, now):
-        return None, _closed(screening)  # scanning again would not help
-    if screening is None or not _granted(screening.id, now) or _device() is None:
+        return None, closed_page(screening)  # scanning again would not help
+    if screening is None or not _granted(screening.id, now) or request_device() is None:
         return None, _expired()
     return screening, None
 
 
 def _phone_page(screening: Screening, *, q: str = "", other: bool = False,
                 result: str | None = None, person: Person | None = None, status: int = 200):
-    mine = phone_sign_in(screening, _device())
+    mine = phone_sign_in(screening, request_device())
     return render_template("attendance/phone.html", screening=screening, q=q, other=other,
                            results=people_to_sign(q, screening, township=other, limit=MAX_RESULTS),
                            result=result, person=person, mine=mine), status
 
 
 @bp.route("/s/<screening_id>", methods=["GET"])
-@limiter.shared_limit(_phone_limit, scope="phone")
+@limiter.shared_limit(phone_limit, scope="phone")
 def phone_page(screening_id: str):
     """Find your name (people of the screening's villages, at most 20)."""
-    screening, refusal = _phone_screening(screening_id, clock.now())
+    screening, refusal = phone_screening(screening_id, clock.now())
     if refusal is not None:
         return refusal
     return _phone_page(screening, q=request.args.get("q", ""), other=_other_villages())
 
 
 @bp.route("/s/<screening_id>", methods=["POST"])
-@limiter.shared_limit(_phone_limit, scope="phone")
+@limiter.shared_limit(phone_limit, scope="phone")
 def phone_sign(screening_id: str):
     """Sign one person in from this phone: one person per phone per screening."""
     now = clock.now()
-    screening, refusal = _phone_screening(screening_id, now)
+    screening, refusal = phone_screening(screening_id, now)
     if refusal is not None:
         return refusal
     person = signable_person(request.form.get("person_id"), screening.site)
-    device = _device()
+    device = request_device()
     mine = phone_sign_in(screening, device)
     if mine is not None and mine.person_id != person.id and not screening.phone_shared:
         return _phone_page(screening, result="refused", person=mine.person, status=409)
@@ -315,5 +315,5 @@ def phone_sign(screening_id: str):
         with unit_of_work(one_at_a_time=True):
             result = sign_in(screening, method="phone", person=person, device=device, now=now)
     except Conflict:
-        return _closed(screening)
+        return closed_page(screening)
     return _phone_page(screening, result="signed" if result.signed_now else "already", person=person)

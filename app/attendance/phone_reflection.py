@@ -15,31 +15,31 @@ from ..models import Attendance, Person
 from ..notices.reflections import write_reflection
 from ..pages import unit_of_work
 from .blueprint import bp
-from .kiosk import _closed, _device, _message, _phone_limit, _phone_screening
+from .kiosk import closed_page, message_page, phone_limit, phone_screening, request_device
 
 
 @bp.route("/s/<screening_id>/reflection", methods=["POST"])
-@limiter.shared_limit(_phone_limit, scope="phone")
+@limiter.shared_limit(phone_limit, scope="phone")
 def phone_reflection(screening_id: str):
     """Keep the reflection of a person this phone signed in at the screening."""
-    screening, refusal = _phone_screening(screening_id, clock.now())
+    screening, refusal = phone_screening(screening_id, clock.now())
     if refusal is not None:
         return refusal
     person = by_id(Person, request.form.get("person_id"))
     signed = person is not None and db.session.scalar(select(Attendance.id).where(
         Attendance.screening_id == screening.id, Attendance.person_id == person.id,
-        Attendance.method == "phone", Attendance.device == _device()).limit(1)) is not None
+        Attendance.method == "phone", Attendance.device == request_device()).limit(1)) is not None
     if not signed:
-        return _message(403, _("Not signed in on this phone"),
+        return message_page(403, _("Not signed in on this phone"),
                         _("Only the person this phone signed in can write a reflection here."),
                         screening)
     try:
         with unit_of_work(one_at_a_time=True):
             write_reflection(screening, person, request.form.get("text"), method="phone")
     except Invalid as exc:
-        return _message(422, _("The reflection was not saved"), exc.message, screening)
+        return message_page(422, _("The reflection was not saved"), exc.message, screening)
     except Conflict:
-        return _closed(screening)
-    return _message(200, _("Thank you"),
+        return closed_page(screening)
+    return message_page(200, _("Thank you"),
                     _("Your reflection is saved, %(name)s. You can close this page now.",
                       name=person.name), screening)
