@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from media_index.copier import CopyProgress
@@ -73,13 +74,14 @@ def start_copy(site: Site, src: str, to: str | None, by: str) -> CopyJob:
             if old.status not in ("queued", "running"):
                 del _jobs[old.id]
     app = current_app._get_current_object()
-    threading.Thread(target=_run, args=(app, job, site.id, plan), daemon=True,
+    locale = str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])  # the thread speaks it too
+    threading.Thread(target=_run, args=(app, job, site.id, plan, locale), daemon=True,
                      name=f"copy-{site.code}").start()
     return job
 
 
-def _run(app: Flask, job: CopyJob, site_id: uuid.UUID, plan: CopyPlan) -> None:
-    with app.app_context():
+def _run(app: Flask, job: CopyJob, site_id: uuid.UUID, plan: CopyPlan, locale: str) -> None:
+    with app.app_context(), force_locale(locale):
         job.status = "running"
 
         def progress(p: CopyProgress) -> None:
@@ -93,6 +95,6 @@ def _run(app: Flask, job: CopyJob, site_id: uuid.UUID, plan: CopyPlan) -> None:
             job.status, job.error = "failed", exc.message
         except Exception as exc:  # the page must say why, whatever went wrong
             db.session.rollback()
-            job.status, job.error = "failed", str(exc)
+            job.status, job.error = "failed", _("The copy stopped: %(reason)s", reason=str(exc))
         finally:
             db.session.remove()

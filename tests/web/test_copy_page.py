@@ -79,3 +79,21 @@ def test_only_the_sites_own_operator_or_an_admin_may_copy(app, make, client, log
     assert client.get("/sites/P-001/copy").status_code == 403
     login("officer")
     assert client.get("/sites/P-001/copy").status_code == 403
+
+
+def test_a_copy_that_stops_says_why_in_the_pages_language(operator, disc, tmp_path):
+    """The copy runs on a worker thread: its refusal is in the language of whoever started it."""
+    target = tmp_path / "videos" / "cdrom"
+    target.mkdir(parents=True)
+    (target / "果树修剪.mp4").write_bytes(b"another film of the same name")
+    operator.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
+    response = post(operator, {"source": str(disc), "to": str(tmp_path / "videos")})
+    url = response.headers["Location"]
+    for _ in range(600):
+        state = operator.get(url + ".json").json
+        if state["status"] not in ("queued", "running"):
+            break
+        time.sleep(0.05)
+    assert state["status"] == "failed", state
+    assert "复制" in state["error"] and "stopped" not in state["error"], state["error"]
+    assert (target / "果树修剪.mp4").read_bytes() == b"another film of the same name"
