@@ -20,6 +20,7 @@ from ..models.base import current_origin
 from ..models.people import ATTENDANCE_METHODS, ATTENDANCE_STATUSES, COUNTED
 from ..people.services import clean_name, create_person, require_text
 from ..places.tree import subtree_ids
+from ..reports import touches as figures
 from ..sync.services import enrolled_site_ids
 
 SELF_SERVICE = ("kiosk", "phone")  # refused outside the sign-in window; operator and paper are not
@@ -134,6 +135,7 @@ def sign_in(screening: Screening, *, method: str, person: Person | None = None,
         .on_conflict_do_nothing(index_elements=["screening_id", "person_id"])
         .returning(Attendance))
     if inserted is not None:
+        figures.signed_in(screening.id, person.id)  # the kept monthly figures, at commit
         return SignIn(inserted, True)
     return SignIn(_existing(screening, person), False)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .catalog import FileEntry, LibraryRoot, MediaFile, ScanJob, Title, TitleApproval
 from .distribution import Batch, BatchItem, BatchManifest, Shipment
+from .figures import SiteMonth
 from .loans import Loan
 from .people import Attendance, Person
 from .places import Site, Unit
@@ -16,7 +17,7 @@ from .users import ApiToken, User
 __all__ = [
     "ApiToken", "Attendance", "Batch", "BatchItem", "BatchManifest", "Bundle", "FileEntry",
     "LibraryRoot", "Loan", "MediaFile", "PlayLog", "Person", "QueueEntry", "ReadinessCheck",
-    "ScanJob", "Screening", "ScreeningItem", "Series", "Shipment", "Site", "SyncArrival",
+    "ScanJob", "Screening", "ScreeningItem", "Series", "Shipment", "Site", "SiteMonth", "SyncArrival",
     "SyncConflict", "SyncIdMap", "SyncPeer", "TeachingPlan", "TeachingSession", "TerminalHealth",
     "Title", "TitleApproval", "Unit", "User",
 ]

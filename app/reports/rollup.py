@@ -16,7 +16,8 @@ from ..models import Site, Unit
 from ..places.tree import subtree_ids
 from ..terminals.services import rollup_alerts
 from .alerts import LEVELS, Alert, alert_dict, escalate
-from .card import Card, Figures, card_dict
+from .card import Card, card_dict
+from .kept_card import KeptFigures
 from .months import elapsed, last_complete
 from .rules import Rules, as_rules
 
@@ -55,7 +56,7 @@ def rollup(township: Unit | None, month: date, *, tz: str,
     sites = db.session.scalars(query).all()
     _attach_places(sites)
     months = [shift(month, -back) for back in range(len(LEVELS))]
-    figures = Figures(sites, months, tz=tz, now=now)
+    figures = KeptFigures(sites, months, tz=tz, now=now)
     cards = [figures.card(site, month, rules) for site in sites]
     floors = figures.floors(months[-1])
     alerts = [a for card in cards for a in escalate(

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.errors import Forbidden, Invalid
 from app.extensions import db
 from app.models import Screening, Site
-from app.reports.card import monthly_card
+from app.reports.kept_card import monthly_card
 from app.reports.rating import rate
 from app.screenings.single import cancel_screening, update_screening
 from app.teaching.changes import update_plan
