@@ -34,15 +34,16 @@ from ..models.figures import FIGURES, SiteMonth
 from ..models.screenings import HELD_SCREENINGS
 from .card import Figures
 from .rules import Rules
-from .touches import KEY, Touched, app_zone, month_of, old_attendees, on_flush
+from .touches import KEY, Touched, after_flush, app_zone, month_of, old_attendees, on_flush
 
 NO_RULES = Rules()  # the figures alone: no quota is judged when a cell is computed
 
 
 def _on_commit(session: Session) -> None:
-    if not has_app_context() or not session.info.get(KEY):
+    if not has_app_context():
         return
-    session.flush()
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # the commit's own flush would come after this listener
     t = session.info.pop(KEY, None)
     if t:
         keep(t)
@@ -54,7 +55,8 @@ def _on_rollback(session: Session) -> None:
 
 def init_app(app: Flask) -> None:
     """Listen to the app's sessions (once: the session class is shared by every app)."""
-    for name, fn in (("before_flush", on_flush), ("before_commit", _on_commit),
+    for name, fn in (("before_flush", on_flush), ("after_flush", after_flush),
+                     ("before_commit", _on_commit),
                      ("after_rollback", _on_rollback)):
         if not event.contains(Session, name, fn):
             event.listen(Session, name, fn)

@@ -129,43 +129,55 @@ def _sign_of(t: Touched, screening_id, person_id, zone, gone: bool) -> None:
 
 
 def on_flush(session: Session, _context, _instances) -> None:
+    """Before a flush: the rows changed or deleted, as they were (their old cells)."""
     if not has_app_context():
         return
     zone = app_zone()
     t = touched(session)
     with session.no_autoflush:
-        for obj in list(session.new) + list(session.dirty) + list(session.deleted):
-            new, gone = obj in session.new, obj in session.deleted
+        for obj in list(session.dirty) + list(session.deleted):
+            gone = obj in session.deleted
             if isinstance(obj, Screening):
-                if not (new or gone or _changed(obj, SCREENING_FIELDS)):
+                if not (gone or _changed(obj, SCREENING_FIELDS)):
                     continue
                 t.screenings.add(obj.id)
-                if not new:  # where it was: its cell, and its people's study there
-                    site_id, starts_at = _before(obj, "site_id"), _before(obj, "starts_at")
-                    t.cells.add((site_id, month_of(starts_at, zone)))
-                    old_attendees(t, obj.id, month_of(starts_at, zone))
+                # where it was: its cell, and its people's study there
+                site_id, starts_at = _before(obj, "site_id"), _before(obj, "starts_at")
+                t.cells.add((site_id, month_of(starts_at, zone)))
+                old_attendees(t, obj.id, month_of(starts_at, zone))
             elif isinstance(obj, Attendance):
-                if not (new or gone or _changed(obj, ATTENDANCE_FIELDS)):
-                    continue
-                if not new:
+                if gone or _changed(obj, ATTENDANCE_FIELDS):
                     _sign_of(t, _before(obj, "screening_id"), _before(obj, "person_id"), zone,
                              gone=True)
-                if not gone:
-                    t.signs.add((obj.screening_id, obj.person_id))
             elif isinstance(obj, PlayLog):
-                if not (new or gone or _changed(obj, ("screening_id", "played_s"))):
-                    continue
-                for screening_id in {obj.screening_id, None if new else
-                                     _before(obj, "screening_id")} - {None}:
-                    t.screenings.add(screening_id)
-                    if gone:
+                if gone or _changed(obj, ("screening_id", "played_s")):
+                    screening_id = _before(obj, "screening_id")
+                    if screening_id is not None:
+                        t.screenings.add(screening_id)
                         _sign_of_screening(t, screening_id, zone)
-            elif isinstance(obj, Site) and not new and _changed(obj, ("unit_id",)):
+            elif isinstance(obj, Site) and _changed(obj, ("unit_id",)):
                 t.sites.add(obj.id)
-            elif isinstance(obj, Person) and not new and _changed(obj, PERSON_FIELDS):
+            elif isinstance(obj, Person) and _changed(obj, PERSON_FIELDS):
                 t.persons.add(obj.id)
                 if _before(obj, "village_id") is not None:
                     t.villages.add(_before(obj, "village_id"))
+
+
+def after_flush(session: Session, _context) -> None:
+    """After a flush (ids given, the lists as they were): the rows new or changed, as they are."""
+    if not has_app_context():
+        return
+    t = touched(session)
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, Screening) and (obj in session.new
+                                           or _changed(obj, SCREENING_FIELDS)):
+            t.screenings.add(obj.id)
+        elif isinstance(obj, Attendance) and (obj in session.new
+                                              or _changed(obj, ATTENDANCE_FIELDS)):
+            t.signs.add((obj.screening_id, obj.person_id))
+        elif isinstance(obj, PlayLog) and obj.screening_id is not None and (
+                obj in session.new or _changed(obj, ("screening_id", "played_s"))):
+            t.screenings.add(obj.screening_id)
 
 
 def _sign_of_screening(t: Touched, screening_id, zone) -> None:
