@@ -265,8 +265,9 @@ def _demo_player_site() -> str:
 @click.option("--if-empty", is_flag=True, help="Do nothing when sites already exist.")
 @click.option("--years", default=1, show_default=True, type=click.IntRange(1, 50),
               help="Years of screenings, play logs and sign-ins in the network's history.")
-@click.option("--scale", default=1.0, show_default=True, type=click.FloatRange(0, 1),
-              help="Share of the seed's network to build around the named demo (0: none).")
+@click.option("--scale", default=1.0, show_default=True, type=click.FloatRange(0, 10),
+              help="Times the seed's network to build around the named demo (0: none; 10: "
+                   "about 16,000 sites and 48,000 people).")
 @with_appcontext
 @plain_errors
 def demo_command(if_empty, years, scale):
