@@ -135,7 +135,7 @@ def sign_in(screening: Screening, *, method: str, person: Person | None = None,
         .on_conflict_do_nothing(index_elements=["screening_id", "person_id"])
         .returning(Attendance))
     if inserted is not None:
-        figures.signed_in(screening.id, person.id)  # the kept monthly figures, at commit
+        figures.signed_in(screening, person, values["status"])  # the kept monthly figures
         return SignIn(inserted, True)
     return SignIn(_existing(screening, person), False)
 

@@ -7,7 +7,6 @@ rows of a sync import). Only models are imported, so that any service may call i
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 from ..extensions import db
 from ..models import Attendance, Person, PlayLog, Screening, Site
 from ..models.people import COUNTED
+from ..models.screenings import HELD_SCREENINGS
 
 KEY = "kept_figures"
 SCREENING_FIELDS = ("site_id", "starts_at", "ends_at", "status", "audience",
@@ -62,9 +62,34 @@ def app_zone() -> ZoneInfo:
 
 # --- what the Core writes say ------------------------------------------------------------------
 
-def signed_in(screening_id: uuid.UUID, person_id: uuid.UUID) -> None:
-    """A sign-in written with Core (attendance.services.sign_in): its cells are kept at commit."""
-    touched(db.session()).signs.add((screening_id, person_id))
+def signed_in(screening: Screening, person: Person, status: str) -> None:
+    """A new sign-in written with Core (attendance.services.sign_in): its cells are kept at commit.
+
+    Most sign-ins change no figure yet, and are passed over without a query where the rows in
+    hand say so: an absence or an excuse counts nowhere; at a screening not yet held (a kiosk's
+    burst while it plays) only a party member's study minutes can change, and only when it
+    has played something already or overlaps another screening they attended.
+    """
+    if status not in COUNTED:
+        return
+    if screening.status not in HELD_SCREENINGS:
+        if not (person.party_member and person.active and not person.walkin):
+            return
+        if not _may_change_study(screening, person):
+            return
+    touched(db.session()).signs.add((screening.id, person.id))
+
+
+def _may_change_study(screening: Screening, person: Person) -> bool:
+    played = db.session.scalar(select(PlayLog.id).where(
+        PlayLog.screening_id == screening.id, PlayLog.played_s > 0).limit(1))
+    if played is not None:
+        return True
+    return db.session.scalar(
+        select(Attendance.id).join(Screening, Screening.id == Attendance.screening_id)
+        .where(Attendance.person_id == person.id, Attendance.status.in_(COUNTED),
+               Screening.id != screening.id, Screening.starts_at < screening.ends_at,
+               Screening.ends_at > screening.starts_at).limit(1)) is not None
 
 
 def rows_merged(table: str, inserted: list[dict], updated: list[tuple[Mapping, dict]]) -> None:
