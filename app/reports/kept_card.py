@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import clock
 from ..clock import month_bounds
@@ -44,25 +44,26 @@ class KeptFigures(Figures):
         self.sites = {s.id: s for s in sites}
         units = Tree()
         self.served = {s.id: units.subtree(s.unit_id) for s in sites}
-        self._members: dict = {}
-        self.people_of: dict = defaultdict(list)
-        self.role_of: dict = {}
+        # the party members of each unit, counted by role (a site's are those of its units)
+        self.roles_of: dict = defaultdict(dict)
         places = sorted(set().union(*self.served.values())) if sites else []
         member = (Person.active.is_(True), Person.walkin.is_(False), Person.party_member.is_(True))
-        query = select(Person.id, Person.village_id, Person.role).where(*member)
+        query = select(Person.village_id, Person.role, func.count()).where(*member)
         if len(sites) <= FEW_SITES:
             query = query.where(Person.village_id.in_(places))
-        for person_id, village_id, role in db.session.execute(query):
-            self.people_of[village_id].append(person_id)
-            self.role_of[person_id] = role
+        for village_id, role, count in db.session.execute(
+                query.group_by(Person.village_id, Person.role)):
+            self.roles_of[village_id][role] = count
+        self._roles: dict = {}
         self.kept: dict = {}
-        rows = select(SiteMonth).where(SiteMonth.month.in_(self.months))
+        table = SiteMonth.__table__  # plain rows: a city's are read ten times faster than objects
+        rows = select(table).where(table.c.month.in_(self.months))
         if len(sites) <= FEW_SITES:
             for chunk in chunks(list(self.sites)):
-                for row in db.session.scalars(rows.where(among(SiteMonth.site_id, chunk))):
+                for row in db.session.execute(rows.where(among(table.c.site_id, chunk))):
                     self.kept[row.site_id, row.month] = row
         else:
-            for row in db.session.scalars(rows):
+            for row in db.session.execute(rows):
                 if row.site_id in self.sites:
                     self.kept[row.site_id, row.month] = row
         self.first_in_span: dict = {}
@@ -80,17 +81,28 @@ class KeptFigures(Figures):
                 setattr(card, name, getattr(row, name))
             card.hours = round(row.minutes / 60, 2)
             study = row.study_minutes
-        members, _ids = self.members(site)
-        card.party_members = len(members)
+        roles = self.roles(site)
+        members = card.party_members = sum(roles.values())
         if members:
-            card.participation_rate = round(card.participants / len(members), 4)
-            card.study_hours = round(study / len(members) / 60, 2)
-            card.study_target = round(sum(monthly_target(self.role_of.get(person), rules.targets)
-                                          for person in members) / len(members), 2)
+            card.participation_rate = round(card.participants / members, 4)
+            card.study_hours = round(study / members / 60, 2)
+            card.study_target = round(sum(monthly_target(role, rules.targets) * count
+                                          for role, count in roles.items()) / members, 2)
         if card.plan_sessions:
             card.plan_compliance = round(card.plan_held / card.plan_sessions, 4)
         card.quotas = self._quotas(card, rules.of(site.kind))
         return card
+
+
+    def roles(self, site: Site) -> dict[str, int]:
+        """The site's party members, counted by role."""
+        if site.id not in self._roles:
+            found: dict[str, int] = defaultdict(int)
+            for unit_id in self.served[site.id]:
+                for role, count in self.roles_of.get(unit_id, {}).items():
+                    found[role] += count
+            self._roles[site.id] = found
+        return self._roles[site.id]
 
 
 def monthly_card(site: Site, month: date, *, tz: str, rules: Rules | list,
