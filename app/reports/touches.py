@@ -17,7 +17,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from ..extensions import db
-from ..models import Attendance, Person, PlayLog, Screening, Site
+from ..models import Attendance, Person, PlayLog, Screening, Site, Unit
 from ..models.people import COUNTED
 from ..models.screenings import HELD_SCREENINGS
 
@@ -182,6 +182,9 @@ def on_flush(session: Session, _context, _instances) -> None:
                         _sign_of_screening(t, screening_id, zone)
             elif isinstance(obj, Site) and _changed(obj, ("unit_id",)):
                 t.sites.add(obj.id)
+            elif isinstance(obj, Unit) and _changed(obj, ("parent_id",)):
+                # a village moved to another township: the sites above it, there and here
+                t.villages.update({_before(obj, "parent_id"), obj.parent_id} - {None})
             elif isinstance(obj, Person) and _changed(obj, PERSON_FIELDS):
                 t.persons.add(obj.id)
                 if _before(obj, "village_id") is not None:

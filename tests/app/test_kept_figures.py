@@ -66,7 +66,8 @@ def assert_kept_equal_recomputed(done=()):
 
 
 OPERATIONS = ("kiosk", "operator", "paper", "undo", "delete_mark", "status", "cancel", "edit",
-              "play", "replay", "new_screening", "move_site", "person", "rollback")
+              "play", "replay", "new_screening", "move_site", "move_village", "person",
+              "rollback")
 
 
 def step(rng: random.Random, op: str, sites, people, edges, now) -> None:
@@ -119,6 +120,11 @@ def step(rng: random.Random, op: str, sites, people, edges, now) -> None:
             site = rng.choice(sites)
             site.unit_id = rng.choice(db.session.scalars(select(Unit.id).where(
                 Unit.kind != "city")).all())
+        elif op == "move_village":
+            village = rng.choice(db.session.scalars(select(Unit).where(
+                Unit.kind == "village")).all())
+            village.parent_id = rng.choice(db.session.scalars(select(Unit.id).where(
+                Unit.kind == "township")).all())
         elif op == "person":
             person = db.session.get(Person, person.id)
             if rng.random() < 0.5:
