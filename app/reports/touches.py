@@ -16,7 +16,8 @@ from flask import current_app, has_app_context
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from ..extensions import db
+from ..extensions import among, db
+from ..lookup import chunks
 from ..models import Attendance, Person, PlayLog, Screening, Site, Unit
 from ..models.people import COUNTED
 from ..models.screenings import HELD_SCREENINGS
@@ -90,6 +91,27 @@ def _may_change_study(screening: Screening, person: Person) -> bool:
         .where(Attendance.person_id == person.id, Attendance.status.in_(COUNTED),
                Screening.id != screening.id, Screening.starts_at < screening.ends_at,
                Screening.ends_at > screening.starts_at).limit(1)) is not None
+
+
+def screenings_changing(ids: list) -> None:
+    """Screenings about to be inserted, updated or moved with Core (teaching plans): their cells
+    where they are now, their people's study there, and their cells where they will be."""
+    t = touched(db.session())
+    zone = app_zone()
+    t.screenings.update(ids)
+    for chunk in chunks(ids):
+        months = {}
+        for screening_id, site_id, starts_at in db.session.execute(
+                select(Screening.id, Screening.site_id, Screening.starts_at)
+                .where(among(Screening.id, chunk))):
+            months[screening_id] = month_of(starts_at, zone)
+            t.cells.add((site_id, months[screening_id]))
+        if months:
+            t.people.update((person_id, months[screening_id]) for screening_id, person_id in
+                            db.session.execute(select(Attendance.screening_id,
+                                                      Attendance.person_id).where(
+                                among(Attendance.screening_id, list(months)),
+                                Attendance.status.in_(COUNTED))))
 
 
 def rows_merged(table: str, inserted: list[dict], updated: list[tuple[Mapping, dict]]) -> None:
