@@ -55,6 +55,7 @@ class KeptFigures(Figures):
                 query.group_by(Person.village_id, Person.role)):
             self.roles_of[village_id][role] = count
         self._roles: dict = {}
+        self._elapsed: dict = {}
         self.kept: dict = {}
         table = SiteMonth.__table__  # plain rows: a city's are read ten times faster than objects
         rows = select(table).where(table.c.month.in_(self.months))
@@ -73,7 +74,9 @@ class KeptFigures(Figures):
 
     def card(self, site: Site, month: date, rules: Rules | list) -> Card:
         rules = as_rules(rules)
-        card = Card(site=site, month=month, elapsed=elapsed(month, self.tz, self.now))
+        if month not in self._elapsed:
+            self._elapsed[month] = elapsed(month, self.tz, self.now)
+        card = Card(site=site, month=month, elapsed=self._elapsed[month])
         row = self.kept.get((site.id, month))
         study = 0.0
         if row is not None:
