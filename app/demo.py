@@ -140,9 +140,9 @@ def _kept_figures() -> str:
     the kept monthly figures of every month once, as `dianjiao reports rebuild` does."""
     started = perf_counter()
     months = cells = 0
-    for _month, written in kept.rebuild():
+    for group, written in kept.rebuild():
         db.session.commit()
-        months, cells = months + 1, cells + written
+        months, cells = months + len(group), cells + written
     db.session.commit()
     return f"Monthly figures of {months} months kept ({cells} site-months, {perf_counter() - started:.0f} s)."
 

@@ -29,10 +29,11 @@ def rebuild_command(month, as_json):
     started = perf_counter()
     chosen = dates.parse_month(month) if month else None
     months = cells = 0
-    for each, written in kept.rebuild(chosen):
+    for group, written in kept.rebuild(chosen):
         db.session.commit()
-        months, cells = months + 1, cells + written
-        click.echo(f"{each:%Y-%m}: {written} site-months.", err=True)
+        months, cells = months + len(group), cells + written
+        span = f"{group[0]:%Y-%m}" + (f" to {group[-1]:%Y-%m}" if len(group) > 1 else "")
+        click.echo(f"{span}: {written} site-months.", err=True)
     db.session.commit()
     seconds = round(perf_counter() - started, 1)
     if as_json:
