@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app
 from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session
 
@@ -34,14 +34,23 @@ from ..models.figures import FIGURES, SiteMonth
 from ..models.screenings import HELD_SCREENINGS
 from .card import Figures
 from .rules import Rules
-from .touches import KEY, Touched, after_flush, app_zone, month_of, old_attendees, on_flush
+from .touches import (
+    KEY,
+    Touched,
+    after_flush,
+    app_zone,
+    month_of,
+    old_attendees,
+    on_flush,
+    ours,
+)
 
 REBUILD_MONTHS = 4  # months a rebuild reads at once: fewer queries, the sign-ins of 4 in memory
 NO_RULES = Rules()  # the figures alone: no quota is judged when a cell is computed
 
 
 def _on_commit(session: Session) -> None:
-    if not has_app_context():
+    if not ours(session):
         return
     if session.new or session.dirty or session.deleted:
         session.flush()  # the commit's own flush would come after this listener

@@ -47,6 +47,11 @@ class Touched:
                     self.villages, self.persons))
 
 
+def ours(session: Session) -> bool:
+    """The app's own session of this app context (the listeners hear every Session)."""
+    return has_app_context() and db.session.registry.has() and db.session.registry() is session
+
+
 def touched(session: Session) -> Touched:
     return session.info.setdefault(KEY, Touched())
 
@@ -177,7 +182,7 @@ def _sign_of(t: Touched, screening_id, person_id, zone, gone: bool) -> None:
 
 def on_flush(session: Session, _context, _instances) -> None:
     """Before a flush: the rows changed or deleted, as they were (their old cells)."""
-    if not has_app_context():
+    if not ours(session):
         return
     zone = app_zone()
     t = touched(session)
@@ -215,7 +220,7 @@ def on_flush(session: Session, _context, _instances) -> None:
 
 def after_flush(session: Session, _context) -> None:
     """After a flush (ids given, the lists as they were): the rows new or changed, as they are."""
-    if not has_app_context():
+    if not ours(session):
         return
     t = touched(session)
     for obj in list(session.new) + list(session.dirty):
