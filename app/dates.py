@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from wtforms.validators import ValidationError
 
 from .errors import Invalid
+from .i18n import show_date
 
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2099, 12, 31)
@@ -43,13 +44,13 @@ def moment_in_range(moment: datetime, tz: str | None = None) -> bool:
 
 def range_text() -> str:
     """The range in words, for a form field's error."""
-    return _("Give a date from %(first)s to %(last)s.", first=EARLIEST.isoformat(),
-             last=LATEST.isoformat())
+    return _("Give a date from %(first)s to %(last)s.", first=show_date(EARLIEST),
+             last=show_date(LATEST))
 
 
 def out_of_range(field: str) -> Invalid:
     return Invalid(_("%(field)s must be a date from %(first)s to %(last)s.", field=field,
-                     first=EARLIEST.isoformat(), last=LATEST.isoformat()))
+                     first=show_date(EARLIEST), last=show_date(LATEST)))
 
 
 def check_day(day: date, field: str) -> date:

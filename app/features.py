@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-from . import database, distribution, i18n, screenings
+from . import audit, database, distribution, i18n, screenings
 from .auth import access
 from .auth import cli as auth_cli
 from .catalog import cli as catalog_cli
 from .cli_support import LazyCommand
 from .extensions import babel
+from .notices import cli as notices_cli
 from .people import cli as people_cli
 from .places import cli as places_cli
 from .reports import cli as reports_cli
@@ -24,9 +25,9 @@ from .screenings import cli as screenings_cli
 from .sync import bp as sync_bp
 
 # The blueprints with commands: each cli.py adds its own (`users`, `scan`, `people`, `sites`,
-# `readiness`); sync's blueprint names `sync`, imported when it runs.
+# `readiness`, `reminders`, `reports`); sync's blueprint names `sync`, imported when it runs.
 COMMANDS = (auth_cli.bp, catalog_cli.bp, people_cli.bp, places_cli.bp, reports_cli.bp,
-            screenings_cli.bp, sync_bp)
+            screenings_cli.bp, sync_bp, notices_cli.bp)
 # What `dianjiao demo` says of itself, so that listing it does not import app/demo.py (PyAV and the
 # whole demo network); tests/app/test_startup.py compares.
 DEMO_HELP = "Load the demo: the named sites, titles, users and videos, and the seed's network."
@@ -49,6 +50,7 @@ def init_app(app: Flask, migrations: str) -> None:
     access.init_app(app)
     screenings.init_app(app)  # the features' signals (app/signals.py), connected for this app
     distribution.init_app(app)
+    audit.init_app(app)
     kept.init_app(app)  # the kept monthly figures follow every write (app/reports/kept.py)
     for blueprint in COMMANDS:
         add_commands(app, blueprint)

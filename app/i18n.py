@@ -1,12 +1,28 @@
-"""Locale choice (user, session, browser) and time display in the configured timezone."""
+"""Locale choice (user, session, browser) and how dates and times are shown.
+
+Every date and time a person reads goes through `show_date`, `show_time` or `show_month` (the
+templates' `date`, `time` and `month` filters): one shape per language, defined once in
+`FORMATS` (docs/conventions.md, "Dates and times"). Machine formats (ISO 8601) stay in CSV,
+JSON, the API, URLs and `<input type=date>` values.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, current_app, has_app_context, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
+
+# Babel patterns (https://babel.pocoo.org/en/latest/dates.html#date-fields), one set a language.
+FORMATS = {
+    "zh": {"date": "y年M月d日", "datetime": "y年M月d日 HH:mm", "time": "HH:mm",
+           "seconds": "HH:mm:ss", "month": "y年M月", "weekday": "EEE"},
+    "en": {"date": "d MMM y", "datetime": "d MMM y, HH:mm", "time": "HH:mm",
+           "seconds": "HH:mm:ss", "month": "MMM y", "weekday": "EEE"},
+}
+KINDS = ("date", "datetime", "time", "seconds", "month", "weekday")
 
 
 def select_locale() -> str:
@@ -30,20 +46,80 @@ def select_timezone() -> str:
     return current_app.config["TIMEZONE"]
 
 
-def show_time(value: datetime | None, fmt: str = "short") -> str:
-    """A time in the display timezone; one stored out of range (its local time may not exist in
-    `datetime`) is shown in UTC, said so, rather than failing the page."""
+def kind_of(fmt: str | None) -> str:
+    """The house kind for `fmt`: a kind itself, or an older Babel pattern or name read by shape
+    ('yyyy-MM-dd HH:mm' → datetime, 'HH:mm' → time), so that no page keeps a shape of its own."""
+    if not fmt or fmt in ("short", "medium", "long", "full"):
+        return "datetime"
+    if fmt in KINDS:
+        return fmt
+    has_day, has_clock = "d" in fmt, "H" in fmt or "h" in fmt
+    if has_clock:
+        return "datetime" if has_day or "M" in fmt else "time"
+    if has_day:
+        return "date"
+    if "M" in fmt:
+        return "month"
+    return "weekday" if "E" in fmt else "date"
+
+
+def pattern(kind: str) -> str:
+    """The Babel pattern of `kind` in the current language (the default language outside a
+    request)."""
+    language = "zh"
+    if has_app_context():
+        locale = get_locale()
+        language = locale.language if locale else current_app.config["BABEL_DEFAULT_LOCALE"]
+    return FORMATS.get(language, FORMATS["en"])[kind]
+
+
+def show_time(value: datetime | str | None, fmt: str = "datetime") -> str:
+    """A moment in the display timezone, as `fmt` says (datetime by default; `time` for the
+    clock only). One stored out of range (its local time may not exist in `datetime`) is shown
+    in UTC, said so, rather than failing the page."""
     if not value:
         return ""
+    if isinstance(value, str):  # an ISO 8601 moment from a JSON-shaped row
+        value = datetime.fromisoformat(value)
+    kind = kind_of(fmt)
+    if kind in ("date", "month", "weekday") or not isinstance(value, datetime):
+        return show_date(value, kind)
     try:
-        return format_datetime(value, fmt)
+        return format_datetime(value, pattern(kind))
     except OverflowError:
-        return format_datetime(value.astimezone(UTC), fmt, rebase=False) + " UTC"
+        return format_datetime(value.astimezone(UTC), pattern(kind), rebase=False) + " UTC"
+
+
+def show_date(value: date | datetime | None, fmt: str = "date") -> str:
+    """A calendar day (a moment: its day in the display timezone), or its month or weekday."""
+    if not value:
+        return ""
+    kind = kind_of(fmt)
+    if kind in ("datetime", "time", "seconds"):
+        kind = "date"
+    try:
+        return format_date(value, pattern(kind))
+    except OverflowError:
+        return format_date(value.astimezone(UTC), pattern(kind), rebase=False)
+
+
+def show_month(value: date | datetime | None) -> str:
+    """A month: 2026年12月, Dec 2026."""
+    return show_date(value, "month")
+
+
+def machine_time(value: datetime | None) -> str:
+    """A moment for a download (CSV, XLSX): ISO 8601 in the display timezone, to the minute."""
+    if not value:
+        return ""
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    return value.astimezone(zone).isoformat(timespec="minutes")
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["time"] = show_time
-    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["date"] = show_date
+    app.jinja_env.filters["month"] = show_month
 
     @app.context_processor
     def _locale():

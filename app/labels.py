@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
@@ -39,10 +40,12 @@ AUDIENCE_LABELS = {
     "cadres": _l("Cadres"),
     "villagers": _l("Villagers"),
 }
+# The series the station uses are a fixed vocabulary (models.catalog.SERIES), stored in Chinese;
+# pages show them in the UI language, the API and downloads of raw rows keep the stored name.
 SERIES_LABELS = {
-    "乡土教材": _l("Local teaching material (乡土教材)"),
-    "农村实用科技": _l("Practical rural technology (农村实用科技)"),
-    "自制片": _l("Self-produced (自制片)"),
+    "乡土教材": _l("Local teaching material"),
+    "农村实用科技": _l("Practical rural technology"),
+    "自制片": _l("Self-produced"),
 }
 SCAN_STATUS_LABELS = {
     "queued": _l("queued"),
@@ -97,6 +100,7 @@ def init_app(app) -> None:
         TOPIC_LABELS=TOPIC_LABELS,
         AUDIENCE_LABELS=AUDIENCE_LABELS,
         SERIES_LABELS=SERIES_LABELS,
+        series_label=series_label,
         ROLE_LABELS=ROLE_LABELS,
         SCAN_STATUS_LABELS=SCAN_STATUS_LABELS,
         SCREENING_STATUS_LABELS=SCREENING_STATUS_LABELS,
@@ -107,6 +111,17 @@ def init_app(app) -> None:
         timedelta=timedelta,
     )
     app.jinja_env.filters["reason"] = show_reason
+
+
+def series_label(name: str | None) -> str:
+    """A series' name in the UI language (an unknown series as it is stored). The stored name is
+    the Chinese one, so Chinese pages show it as it is."""
+    if not name:
+        return ""
+    locale = get_locale()
+    if locale is not None and locale.language == "zh":
+        return name
+    return str(SERIES_LABELS.get(name, name))
 
 
 def choices(labels: dict) -> list[SelectChoice]:

@@ -48,6 +48,10 @@ SITE_KINDS = 6  # kinds of site named in one consignment (there are six)
 CHOSEN_SITES = 5000  # site codes, townships or villages named in one consignment
 WALKINS = 50  # walk-in rows saved at once on the roll-call page
 
+# A picture of a screening's evidence in a bundle, as base64 (~375 KB of JPEG at most; a
+# screening's pictures are capped lower by EVIDENCE_KB_PER_SCREENING).
+EVIDENCE_B64 = 500_000
+
 # --- what the sync importer holds rows to, beyond the size of String(n) columns -----------------
 # (table, column): characters of a text column, or items of a list kept as JSON
 SYNCED_COLUMNS = {
@@ -55,6 +59,7 @@ SYNCED_COLUMNS = {
     ("sites", "notes"): NOTES, ("batches", "notes"): NOTES, ("loans", "notes"): LOAN_NOTES,
     ("series", "notes"): NOTES, ("series", "playlist"): PLAYLIST_ITEMS,
     ("screenings", "notes"): NOTES, ("screenings", "discussion"): DISCUSSION,
+    ("screening_evidence", "jpeg"): EVIDENCE_B64,
 }
 
 # --- requests ------------------------------------------------------------------------------------

@@ -27,8 +27,23 @@ EXACT = {
     "input/output error (damaged disc or failing drive?)":
         _l("input/output error (damaged disc or failing drive?)"),
     "file name too long": _l("file name too long"),
+    # disc images (media_index/iso.py)
+    "not a readable ISO 9660 image (damaged or another format)":
+        _l("not a readable ISO 9660 image (damaged or another format)"),
+    "not a video disc image (no MPEGAV or VIDEO_TS folder with videos)":
+        _l("not a video disc image (no MPEGAV or VIDEO_TS folder with videos)"),
+    "damaged disc image: shorter than its volume (cut short?)":
+        _l("damaged disc image: shorter than its volume (cut short?)"),
     "directory already scanned through another link":
         _l("directory already scanned through another link"),
+    # copying a kit onto the PC (media_index/copier.py)
+    "the disk of the target is full": _l("the disk of the target is full"),
+    "the copy differs from the source (SHA-256)": _l("the copy differs from the source (SHA-256)"),
+    "a different file of this name is already in the target":
+        _l("a different file of this name is already in the target"),
+    "the file shrank while it was copied": _l("the file shrank while it was copied"),
+    "differs from the kit's manifest (SHA-256)": _l("differs from the kit's manifest (SHA-256)"),
+    "in the kit's manifest but not on the source": _l("in the kit's manifest but not on the source"),
     # the player and the runner
     "the video could not be played (damaged or unsupported file)":
         _l("the video could not be played (damaged or unsupported file)"),
@@ -67,8 +82,13 @@ PATTERNS = (
      _l("the file changed since it was scanned (its SHA-256 no longer matches): %(path)s")),
     (re.compile(r"^the file changed since it was scanned: (?P<path>.+)$"),
      _l("the file changed since it was scanned: %(path)s")),
+    (re.compile(r"^the file is damaged \(the integrity check found its content changed\): "
+                r"(?P<path>.+)$"),
+     _l("the file is damaged (the integrity check found its content changed): %(path)s")),
     (re.compile(r"^its first seconds do not decode \(damaged file\?\): (?P<path>.+)$"),
      _l("its first seconds do not decode (damaged file?): %(path)s")),
+    (re.compile(r"^insert disc 《(?P<label>.+)》: the file is on it$"),
+     _l("insert disc 《%(label)s》: the file is on it")),
     (re.compile(r"^the player stopped unexpectedly \(signal (?P<n>\d+)\)$"),
      _l("the player stopped unexpectedly (signal %(n)s)")),
     (re.compile(r"^the player stopped unexpectedly \(exit code (?P<n>-?\d+)\)$"),

@@ -19,8 +19,12 @@ from sqlalchemy import select
 from schedules.runner import Due, InstanceLock, Runner
 
 from .attendance.services import close_due_screenings
+from .audit.events import audit_due
+from .catalog.integrity import run_slice
+from .catalog.volume_watch import watch_volumes
 from .extensions import db
 from .models import Screening, Site
+from .notices import reminders
 from .player.services import player_site_code, recover_interrupted, start_screening
 from .screenings.plans import extend_all_series
 from .screenings.readiness import run_due_checks
@@ -29,6 +33,7 @@ from .sync.net import SyncJob, start_job
 from .terminals.services import record_health
 
 log = logging.getLogger(__name__)
+INTEGRITY_JOB = "integrity"  # the scheduler job of the rolling integrity check
 LOOKAHEAD = timedelta(days=2)  # jobs exist for this window; the minute tick moves it on
 
 
@@ -56,6 +61,10 @@ class ScreeningRunner:
         self.runner = Runner(timezone=self.app.config["TIMEZONE"], grace=grace,
                              start=lambda sid, late: start_screening(self.app, sid, late))
         self.runner.start()
+        self.runner.every(INTEGRITY_JOB, float(self.app.config["FSCK_EVERY_MIN"]) * 60,
+                          self.check_integrity)
+        self.runner.every("volumes", float(self.app.config["VOLUME_POLL_S"]),
+                          lambda: watch_volumes(self.app))
         screenings_changed.connect(self._screenings_changed, sender=self.app)
         self.tick()
         threading.Thread(target=self._every_minute, name="screening-tick", daemon=True).start()
@@ -80,7 +89,32 @@ class ScreeningRunner:
                 db.session.remove()
         self.reconcile()
         self.check_readiness()
+        self.audit_ended()
         self.record_health()
+        self.send_reminders()
+
+    def send_reminders(self) -> None:
+        """Queue tomorrow's reminders and send those due (nothing leaves without a gateway)."""
+        with self.app.app_context():
+            try:
+                reminders.run()
+            except Exception:
+                db.session.rollback()
+                log.exception("sending reminders failed")
+            finally:
+                db.session.remove()
+
+    def audit_ended(self) -> None:
+        """Audit the screenings that ended and were not audited since their records last
+        changed (app/audit/events.py; each on its own, a failure logged)."""
+        with self.app.app_context():
+            try:
+                audit_due()
+            except Exception:
+                db.session.rollback()
+                log.exception("the audit of ended screenings failed")
+            finally:
+                db.session.remove()
 
     def record_health(self, now: datetime | None = None) -> None:
         """This site's health report, at the start and every HEALTH_EVERY_MIN (a failure is
@@ -97,6 +131,19 @@ class ScreeningRunner:
             except Exception:
                 db.session.rollback()
                 log.exception("recording the terminal's health failed")
+            finally:
+                db.session.remove()
+
+    def check_integrity(self) -> dict | None:
+        """A slice of the rolling integrity check (app/catalog/integrity.py): the due copies,
+        paced at FSCK_MAX_MBPS, for at most FSCK_SLICE_MIN; stopped when serve stops."""
+        with self.app.app_context():
+            try:
+                return run_slice(should_stop=self._stop.is_set)
+            except Exception:
+                db.session.rollback()
+                log.exception("integrity check failed")
+                return None
             finally:
                 db.session.remove()
 

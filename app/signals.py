@@ -17,3 +17,7 @@ scan_finished = _signals.signal("scan-finished")
 # A commit changed screenings (planned, moved, cancelled): sent after the commit, so receivers
 # read the table as committed.
 screenings_changed = _signals.signal("screenings-changed")
+
+# A screening the player played has ended (done or partial): sent with screening_id=UUID after
+# the commit of its status, in a fresh app context on the player's thread.
+screening_ended = _signals.signal("screening-ended")

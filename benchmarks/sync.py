@@ -205,14 +205,15 @@ def read_bundle_plain(path) -> int:
     return rows
 
 
-def bare_copies(meta):
-    """The four volume tables with their columns, indexes and unique constraints, no FKs."""
+def bare_copies(meta, names=VOLUME):
+    """The tables (the four volume tables unless named) with their columns, indexes and unique
+    constraints, no FKs."""
     from sqlalchemy import Column, Index, Table, UniqueConstraint
 
     from app.extensions import db
 
     copies = {}
-    for name in VOLUME:
+    for name in names:
         table = db.metadata.tables[name]
         copy = Table(name, meta, *[Column(c.name, c.type, primary_key=c.primary_key,
                                           nullable=c.nullable) for c in table.columns])

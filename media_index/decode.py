@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
+from .iso import is_member, open_part
 from .reasons import read_error_reason
 
 UNDECODABLE = "its first seconds do not decode (damaged file?)"
@@ -21,7 +22,7 @@ def first_seconds_decode(parts: Sequence[bytes | str], seconds: float = 3.0) -> 
 
     if not parts:
         return "no file"
-    path = os.fsdecode(parts[0])
+    path = open_part(parts[0]) if is_member(parts[0]) else os.fsdecode(parts[0])
     try:
         with av.open(path, timeout=15.0, metadata_errors="surrogateescape") as container:
             streams = container.streams.video or container.streams.audio

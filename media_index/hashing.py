@@ -18,6 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TypeVar
 
+from .iso import open_part, part_size
 from .reasons import read_error_reason
 
 K = TypeVar("K")
@@ -57,7 +58,7 @@ def sha256_parts(
     buf = bytearray(bufsize)
     view = memoryview(buf)
     for part in parts:
-        with open(part, "rb", buffering=0) as f:
+        with open_part(part) as f:  # a file, or a video inside a disc image
             while n := f.readinto(buf):
                 digest.update(view[:n])  # hashlib drops the GIL for buffers over 2 KiB
                 if on_bytes is not None:
@@ -86,7 +87,7 @@ def quick_fingerprint(parts: Sequence[Part], size: int) -> str:
     offsets = []
     start = 0
     for part in parts:
-        length = os.stat(part).st_size
+        length = part_size(part)
         offsets.append((start, start + length, part))
         start += length
     if start != size:
@@ -96,7 +97,7 @@ def quick_fingerprint(parts: Sequence[Part], size: int) -> str:
         for pstart, pend, part in offsets:
             a, b = max(lo, pstart), min(hi, pend)
             if a < b:
-                with open(part, "rb", buffering=0) as f:
+                with open_part(part) as f:
                     f.seek(a - pstart)
                     data = f.read(b - a)
                 if len(data) != b - a:
@@ -126,7 +127,7 @@ def digest_parts(
     edges = [bytearray() for _ in ranges]
     offset = 0
     for part in parts:
-        with open(part, "rb", buffering=0) as f:
+        with open_part(part) as f:  # a file, or a video inside a disc image
             while n := f.readinto(buf):
                 digest.update(view[:n])
                 for (lo, hi), edge in zip(ranges, edges, strict=True):

@@ -26,6 +26,7 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .iso import is_member, open_part, part_size
 from .names import display_name
 from .reasons import read_error_reason
 
@@ -116,24 +117,29 @@ def _probe_one(part: bytes | str) -> ProbeResult:
     """Probe one file."""
     path = os.fsdecode(part)
     shown = display_name(os.fsencode(part))
+    inside_image = is_member(part)  # a video inside a disc image: read through its range
     try:
-        st = os.stat(path)
-        if not stat.S_ISREG(st.st_mode):
+        if not inside_image and not stat.S_ISREG(os.stat(path).st_mode):
             raise ProbeError(shown, "not a regular file")
-        if st.st_size == 0:
+        size = part_size(part)
+        if size == 0:
             raise ProbeError(shown, "empty file (0 bytes)")
-        with open(path, "rb") as f:
+        with open_part(part) as f:
             head = f.read(512)
-            _check_complete(f, head, st.st_size, shown)
+            _check_complete(f, head, size, shown)
     except OSError as exc:
         raise ProbeError(shown, read_error_reason(exc)) from exc
     try:
-        facts = _read_streams(path, shown)
+        if inside_image:
+            with open_part(part) as f:
+                facts = _read_streams(f, shown)
+        else:
+            facts = _read_streams(path, shown)
     except ProbeError as exc:
         if exc.reason.startswith("unrecognised") and _looks_like_text(head):
             raise ProbeError(shown, "not a video file (it contains text)") from exc
         raise
-    if facts.container in ("mp4", "asf"):
+    if facts.container in ("mp4", "asf") and not inside_image:
         facts.tags.update(_mutagen_tags(path))
     return facts
 

@@ -22,6 +22,7 @@ _PROFILES: dict[str, tuple[str, str, str, int]] = {
     "mkv": ("matroska", "libx264", "aac", 44100),
     "flv": ("flv", "flv", "aac", 44100),
     "asf": ("asf", "wmv2", "wmav2", 44100),
+    "rm": ("rm", "rv20", "ac3", 44100),  # RealMedia (.rm, .rmvb): RealVideo 2 and AC-3
 }
 
 # file extension or container alias -> profile name
@@ -31,6 +32,7 @@ _ALIASES = {
     "dvd": "vob",
     "matroska": "mkv",
     "wmv": "asf",
+    "rmvb": "rm", "realmedia": "rm",
 }
 
 # MPEG-1/2 video only allows these frame rates.
@@ -57,7 +59,7 @@ def make_video(
     """Write a small real video of about `seconds` and return `path`.
 
     `container`: mp4, mpeg (MPEG-PS, also mpg, dat, vcd), vob (also dvd), avi, mkv, flv,
-    asf (also wmv); by default the file extension decides. `codec` overrides the video codec.
+    asf (also wmv), rm (also rmvb); by default the file extension decides. `codec` overrides the video codec.
     `path` may be bytes (a GBK name, say): the file is written under a temporary name first.
     """
     fs_path = os.fsdecode(path) if isinstance(path, bytes) else os.fspath(path)

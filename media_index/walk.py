@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .formats import extension, is_video_name
+from .iso import IsoError, disc_videos, member
 from .names import display_name
 from .reasons import os_error_reason
 
@@ -128,6 +129,10 @@ def _scan_dir(
                 visited.add(key)
                 subdirs.append((erel, ancestors | {key}))
             continue
+        if extension(name) == "iso" and not name.startswith(b"._"):
+            if stat.S_ISREG(est.st_mode):
+                results.extend(_disc_image(broot, erel, est))
+            continue
         if name.startswith(b"._") or not is_video_name(name):
             continue
         if not stat.S_ISREG(est.st_mode):
@@ -182,6 +187,22 @@ def _items(
         )
     items.sort(key=lambda item: item.raw_relpath)
     return items
+
+
+def _disc_image(broot: bytes, erel: bytes, st: os.stat_result) -> list[Item | WalkError]:
+    """The videos inside a VCD or DVD image (media_index/iso.py), or why there are none."""
+    image = broot.rstrip(b"/") + b"/" + erel
+    try:
+        videos = disc_videos(image)
+    except IsoError as exc:
+        return [WalkError(readable(erel), exc.reason)]
+    except OSError as exc:
+        return [WalkError(readable(erel), os_error_reason(exc))]
+    return [Item(relpath=f"{readable(erel)}/{video.relpath}",
+                 raw_relpath=erel + b"/" + video.relpath.encode(),
+                 parts=tuple(member(image, e.path) for e in video.extents),
+                 size=video.size, mtime_ns=st.st_mtime_ns, layout=video.layout)
+            for video in videos]
 
 
 def _is_title_part(match: re.Match[bytes]) -> bool:

@@ -41,6 +41,7 @@ class PlanItem:
     held_here: bool
     held_at: tuple[str, ...] = ()
     on_the_way: tuple[str, ...] = ()
+    on_discs: tuple[str, ...] = ()  # held here only on volumes (discs, sticks) that are out
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,14 @@ def check_plan(slot: Slot, items: Sequence[PlanItem], others: Iterable[Slot]) ->
             {"names": unknown},
         ))
     for item in items:
-        if not item.held_here:
+        if not item.held_here and item.on_discs:
+            warnings.append(PlanWarning(
+                "insert_disc",
+                f"{item.name} is only on disc {_listing(item.on_discs)}: insert it before the "
+                "screening.",
+                {"name": item.name, "discs": list(item.on_discs)},
+            ))
+        elif not item.held_here:
             where = f"held at {_listing(item.held_at)}" if item.held_at else "held at no other site"
             coming = f"on its way: {_listing(item.on_the_way)}" if item.on_the_way else "none on its way"
             warnings.append(PlanWarning(

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from media_index.iso import split_member
 from schedules.adhoc import AdhocQueue
 from schedules.heartbeat import Heartbeat
 from schedules.items import Item, PlayRecord
@@ -324,6 +325,9 @@ class PlayerMachine:
         if not item.files:
             return item.problem or "this item has no file"
         for path in item.files:
+            inside = split_member(path)  # a video inside a disc image: the image must be there
+            if inside is not None:
+                path = os.fsdecode(inside[0])
             if not os.path.exists(path):
                 return f"file not found: {path}"
             if not os.path.isfile(path):

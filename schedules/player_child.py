@@ -12,10 +12,12 @@ import time
 
 from schedules.player_process import BEAT_S
 from schedules.vlc_backend import Backend, EventSink, PlayerError, make_vlc_backend
+from schedules.vlc_log import route_alsa
 
 
 def _child_main(vlc_args: str) -> int:
-    """Serve the protocol on the original stdout; libvlc's own printing goes to stderr."""
+    """Serve the protocol on the original stdout; libvlc's log messages go to the server as `log`
+    events, and whatever else libvlc's libraries print goes to stderr."""
     protocol = os.fdopen(os.dup(1), "wb", buffering=0)
     os.dup2(2, 1)
     out = threading.Lock()
@@ -24,12 +26,20 @@ def _child_main(vlc_args: str) -> int:
         with out:
             protocol.write(json.dumps(message).encode() + b"\n")
 
-    backend = make_vlc_backend(vlc_args)
+    inbox: queue.Queue = queue.Queue()
+
+    def log(level: str, module: str, message: str) -> None:
+        # On a libvlc thread: only queue it; the command loop sends it to the server, which
+        # logs it, rate-limited (schedules/vlc_log.py)
+        inbox.put(("log", {"event": "log", "level": level, "module": module,
+                           "message": message}))
+
+    route_alsa(log)  # before libvlc loads its ALSA output
+    backend = make_vlc_backend(vlc_args, on_log=log)
     send({"event": "ready", "available": backend.available, "reason": backend.unavailable_reason,
           "can_snapshot": backend.can_snapshot, "libvlc": _libvlc_version()})
     if not backend.available:
         return 0
-    inbox: queue.Queue = queue.Queue()
 
     def read() -> None:
         for raw in sys.stdin.buffer:
@@ -56,7 +66,9 @@ def _child_main(vlc_args: str) -> int:
             raw = b""
         if raw is None:
             break
-        if isinstance(raw, tuple):
+        if isinstance(raw, tuple) and raw[0] == "log":
+            send(raw[1])
+        elif isinstance(raw, tuple):
             _, load, kind = raw
             if load == state["load"]:
                 send({"event": kind, **where()})

@@ -11,6 +11,7 @@ VlcBackend, and talks to it over the child's stdin and stdout, one JSON document
                      {"event": "ready", "available": ..., "reason": ..., "can_snapshot": ..., "libvlc": ...}
                      {"event": "playing" | "ended" | "error", "load": 3, "position_s": ..., "length_s": ...}
                      {"event": "position", "load": 3, "position_s": ..., "length_s": ...}
+                     {"event": "log", "level": "warning" | "error", "module": "alsa", "message": "..."}
 
 The child sends a `position` event every BEAT_S from its command loop, playing or not: it is
 also its heartbeat. The parent supervises it: when the child dies (a signal, an exit) or sends
@@ -22,6 +23,8 @@ and says so as its `unavailable_reason`.
 
 The child's own stdout is moved onto its stderr before libvlc loads, so nothing libvlc prints
 (the ASCII-art output writes to stdout) can corrupt the protocol; its stderr goes to `log_path`.
+libvlc's own log messages (warnings and errors) come as `log` events instead, and the parent
+writes them to the logger "dianjiao.libvlc" at most `BURST` alike a minute (schedules/vlc_log.py).
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from schedules.vlc_backend import (
     libvlc_found,
     screen_problem,
 )
+from schedules.vlc_log import LibvlcLog
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +95,10 @@ class ProcessBackend(Backend):
     def __init__(self, vlc_args: str = "", *, log_path: str | None = None,
                  answer_timeout_s: float = ANSWER_TIMEOUT_S,
                  on_fault: Callable[[str], None] | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 libvlc_log: LibvlcLog | None = None) -> None:
         self.vlc_args = vlc_args
+        self.libvlc_log = libvlc_log or LibvlcLog()
         self.log_path = log_path
         self.answer_timeout_s = answer_timeout_s
         self.on_fault = on_fault
@@ -185,6 +191,7 @@ class ProcessBackend(Backend):
         if not child.gone.wait(5):
             child.popen.kill()
             child.gone.wait(5)
+        self.libvlc_log.flush(everything=True)
 
     # -- the child -------------------------------------------------------------------------------
 
@@ -249,6 +256,9 @@ class ProcessBackend(Backend):
                         future.set_exception(PlayerError(message.get("error") or "player error"))
             elif message.get("event") == "ready":
                 child.ready.set_result(message)
+            elif message.get("event") == "log":
+                self.libvlc_log.message(str(message.get("level")), str(message.get("module") or ""),
+                                        str(message.get("message") or ""))
             else:
                 self._event(message)
         child.popen.wait()
@@ -309,6 +319,7 @@ class ProcessBackend(Backend):
         """Kill a child that stopped answering (its heartbeat is BEAT_S)."""
         while not self._closed:
             time.sleep(BEAT_S)
+            self.libvlc_log.flush()
             child = self._child
             if child is None or child.gone.is_set() or not child.ready.done():
                 continue

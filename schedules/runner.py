@@ -20,6 +20,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 JOB_PREFIX = "screening:"
 # A start less than this after its time is on time: the reconcile that races a job, or a
@@ -207,6 +208,12 @@ class Runner:
                 raise RuntimeError("this runner was shut down; make a new one")
             if not self._scheduler.running:
                 self._scheduler.start()
+
+    def every(self, job_id: str, seconds: float, fn: Callable[[], object]) -> None:
+        """Run `fn` every `seconds` beside the screenings (one run at a time; a run missed while
+        the previous one was still going is skipped)."""
+        self._scheduler.add_job(fn, IntervalTrigger(seconds=seconds), id=job_id,
+                                replace_existing=True, misfire_grace_time=max(1, int(seconds)))
 
     def shutdown(self, wait: bool = True) -> None:
         """Stop the scheduler; with `wait`, let running start callbacks finish first."""

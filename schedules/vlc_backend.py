@@ -14,6 +14,11 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 
+from media_index.iso import is_member
+from schedules.disc_media import media_in_image
+from schedules.vlc_log import Sink
+from schedules.vlc_log import route as route_log
+
 EventSink = Callable[..., None]
 """Receives "playing", "ended" or "error" (and, for an error, maybe its reason) on a libvlc
 thread, or the player process's reader thread; it must only queue them."""
@@ -162,10 +167,13 @@ def _has_screen(vlc_args: str) -> bool:
 class VlcBackend(Backend):
     """Plays through libvlc: one Instance per process, one MediaPlayer reused, fullscreen."""
 
-    def __init__(self, vlc_args: str = "") -> None:
+    def __init__(self, vlc_args: str = "", on_log: Sink | None = None) -> None:
         import vlc
 
         self._instance = _instance(vlc_args)
+        # libvlc's own messages to `on_log` (the player process relays them to the server's
+        # log, rate-limited: schedules/vlc_log.py) instead of this process's stderr
+        self._unroute_log = route_log(self._instance, on_log) if on_log is not None else None
         self.can_snapshot = _has_screen(vlc_args)
         self._player = self._instance.media_player_new()
         self._player.set_fullscreen(True)
@@ -184,8 +192,10 @@ class VlcBackend(Backend):
             self._on_event(kind)
 
     def play(self, path: str, on_event: EventSink) -> None:
-        # Bytes, so that names in a legacy encoding (GBK) reach libvlc unchanged.
-        media = self._instance.media_new_path(os.fsencode(path))
+        if is_member(path):  # a video inside a disc image: libvlc reads its byte range
+            media = media_in_image(self._instance, path)
+        else:  # bytes, so that names in a legacy encoding (GBK) reach libvlc unchanged
+            media = self._instance.media_new_path(os.fsencode(path))
         if media is None:
             raise PlayerError(f"libvlc could not open {path}")
         self._player.set_media(media)
@@ -224,6 +234,9 @@ class VlcBackend(Backend):
         for event_type in self._types:
             self._events.event_detach(event_type)
         self._player.release()
+        if self._unroute_log is not None:
+            self._unroute_log()
+            self._unroute_log = None
 
 
 def _ignore(kind: str) -> None:
@@ -246,7 +259,7 @@ def screen_problem(vlc_args: str, environ) -> str | None:
     return NO_SCREEN
 
 
-def make_vlc_backend(vlc_args: str = "") -> Backend:
+def make_vlc_backend(vlc_args: str = "", on_log: Sink | None = None) -> Backend:
     """Return a VlcBackend in this process when libvlc works here, else a NullBackend saying why.
 
     The web server never calls this: its player uses player_process.make_backend, which runs
@@ -259,6 +272,6 @@ def make_vlc_backend(vlc_args: str = "") -> Backend:
     except (ImportError, OSError, NotImplementedError):
         return NullBackend(NOT_INSTALLED)
     try:
-        return VlcBackend(vlc_args)
+        return VlcBackend(vlc_args, on_log)
     except PlayerError as exc:
         return NullBackend(str(exc))

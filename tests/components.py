@@ -49,3 +49,10 @@ def need_xvfb() -> str:
     need(path is not None,
          "Xvfb is not installed (apt install xvfb vlc-plugin-video-output)")
     return path
+
+
+def iso_maker(name: str = "genisoimage") -> str:
+    """Return genisoimage or xorriso, the Debian tools that make ISO 9660 images."""
+    path = shutil.which(name)
+    need(path is not None, f"{name} is not installed (apt install genisoimage xorriso)")
+    return path

@@ -214,7 +214,10 @@ def app(backend, tmp_path, request):
 
     config = {"INSTANCE": str(tmp_path / "instance"), "SECRET_KEY": "test-secret",
               "TESTING": True, "TIMEZONE": "Asia/Shanghai", "SITE": None,
-              "PASSWORD_HASH_METHOD": FAST_PASSWORD_HASH}
+              "PASSWORD_HASH_METHOD": FAST_PASSWORD_HASH,
+              # removable volumes come from a mount table a test writes (tests/app/test_volumes.py),
+              # never the machine's: a CI runner may have a disk mounted on /mnt
+              "VOLUME_MOUNTS": str(tmp_path / "no-mounts")}
     os.makedirs(config["INSTANCE"])
     if backend == "sqlite":
         target = os.path.join(config["INSTANCE"], "dianjiao.sqlite")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from . import (  # noqa: F401  (they register the resources on bp)
+    audit,
     distribution,
     errors,
     loans,

@@ -9,13 +9,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from ..attendance.fast import quick_sign_in
 from ..attendance.services import (
     sign_in,
     sign_in_villages,
     signable_person,
     villages_of,
 )
-from ..auth.scope import can_change_site, can_see_site, visible_units
+from ..auth.scope import can_change_site, can_see_person, can_see_site, visible_units
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db, one_writer
 from ..models import Attendance, Person, Screening, Site
@@ -108,6 +109,16 @@ def attendance(screening_id: str):
         409: {$ref: '#/components/responses/Error'}
         422: {$ref: '#/components/responses/Error'}
     """
+    if request.method == "POST":
+        body = load_body()
+        device = body.get("device") or request.headers.get("User-Agent")
+        with one_writer():
+            quick = quick_sign_in(screening_id, current_user, body, device)
+            if quick is not None:  # the common case, from cached rows in one INSERT
+                db.session.commit()
+                answer, status = quick
+                return jsonify({**ATTENDANCE.dump(answer), "replaced": None}), status
+        db.session.rollback()  # nothing was written: the full path below says why
     screening = screening_or_404(screening_id, [joinedload(Screening.site)])
     site = screening.site
     if not can_see_site(current_user, site):
@@ -116,7 +127,6 @@ def attendance(screening_id: str):
         query = db.select(Attendance).where(Attendance.screening_id == screening.id).order_by(
             Attendance.signed_at)
         return page_of(query, ATTENDANCE.dump)
-    body = load_body()
     method = body.get("method") or ("kiosk" if current_user.role == "kiosk" else "operator")
     if current_user.role == "kiosk" and method != "kiosk":
         raise Forbidden(_("A kiosk signs in with method kiosk."))
@@ -124,13 +134,12 @@ def attendance(screening_id: str):
         raise Forbidden(_("A kiosk does not set the status: it follows from the time of sign-in."))
     if current_user.role != "kiosk" and not can_change_site(current_user, site):
         raise Forbidden(_("This site is outside your area."))
-    person = _person_to_sign(body, site if current_user.role == "kiosk" else None)
+    person = _person_to_sign(body, site)
     with one_writer():
         result = sign_in(screening, method=method, person=person,
                          walkin_name=body.get("walkin_name"), village=body.get("village"),
                          recorded_by=current_user.username,
-                         device=body.get("device") or request.headers.get("User-Agent"),
-                         status=body.get("status"))
+                         device=device, status=body.get("status"))
         answer = ATTENDANCE.dump(result.attendance)  # before the commit expires the rows
         answer["replaced"] = result.replaced  # the absent or excused mark it replaced, or null
         db.session.commit()
@@ -138,18 +147,19 @@ def attendance(screening_id: str):
     return jsonify(answer), 201 if result.signed_now else 200
 
 
-def _person_to_sign(body: dict, kiosk_site: Site | None = None) -> Person | None:
-    """The roster person named by person_id (active ones only, as at the kiosk; for a kiosk, of
-    its site's township only, as its search), or None for a walk-in."""
+def _person_to_sign(body: dict, site: Site) -> Person | None:
+    """The roster person named by person_id, or None for a walk-in. Active people only, as at
+    the kiosk; a kiosk or an operator reaches the site's township (as the kiosk's search), a
+    township officer its own area; anyone else is unknown (404), as a person who does not exist."""
     if "person_id" in body:
         try:
             person_id = uuid.UUID(str(body["person_id"]))
         except ValueError as exc:
             raise Invalid(_("person_id is not a valid id.")) from exc
-        if kiosk_site is not None:
-            return signable_person(person_id, kiosk_site)
+        if current_user.role in ("kiosk", "operator"):
+            return signable_person(person_id, site)
         person = db.session.get(Person, person_id)
-        if person is None or not person.active:
+        if person is None or not person.active or not can_see_person(current_user, person):
             raise NotFound(_("No such person."))
         return person
     if not body.get("walkin_name"):

@@ -49,7 +49,7 @@ def status_dict(site: Site) -> dict:
     status["next_screening"] = None if upcoming is None else {
         "id": str(upcoming.id), "topic": upcoming.topic,
         "starts_at": upcoming.starts_at.isoformat(),
-        "starts_local": show_time(upcoming.starts_at, "yyyy-MM-dd HH:mm")}
+        "starts_local": show_time(upcoming.starts_at)}
     if upcoming is not None:
         known = known_readiness([upcoming]).get(upcoming.id)
         status["next_screening"]["readiness"] = None if known is None else {
@@ -94,7 +94,7 @@ def player_queue():
     if "items" in change:
         if change.get("mode", "append") not in ("append", "replace"):
             raise Invalid(_('Send {"items": [{"sha256": ...}], "mode": "append" or "replace"}.'))
-        media = [media_for_spec(spec) for spec in change["items"]]
+        media = [media_for_spec(spec, site) for spec in change["items"]]
         if refused := require_approved([m.title for m in media], site):  # warn mode: noted
             warnings.append(refusal(refused, site))
         items = [item_for(m, site) for m in media]

@@ -10,6 +10,7 @@ from ..auth.access import roles_required
 from ..auth.roles import STAFF
 from ..errors import DianjiaoError
 from ..models.people import ATTENDANCE_STATUSES
+from ..notices.reflections import reflections_of
 from ..pages import save
 from ..screenings.played import logged_titles, play_logs
 from .blueprint import bp
@@ -41,6 +42,6 @@ def record(screening_id: str):
     return render_template(
         "attendance/record.html", screening=screening, logs=logs, titles=logged_titles(logs),
         played=played_minutes(screening), rows=rows, totals=summary(screening, everyone),
-        statuses=ATTENDANCE_STATUSES, form=form,
+        statuses=ATTENDANCE_STATUSES, form=form, reflections=reflections_of(screening),
         slot=(screening.ends_at - screening.starts_at).total_seconds() / 60,
     ), 422 if form.errors else 200

@@ -7,7 +7,7 @@ expected people nobody marked as absent, as the minute tick would.
 
 from __future__ import annotations
 
-from flask import abort, flash, render_template, request, url_for
+from flask import abort, flash, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from ..auth.access import roles_required
 from ..auth.roles import STAFF
 from ..auth.scope import site_or_404
+from ..catalog.picking import apply_pick
 from ..errors import DianjiaoError
 from ..models import Screening
 from ..models.people import ATTENDANCE_STATUSES
@@ -23,6 +24,7 @@ from ..pages import save, unit_of_work
 from ..screenings.single import screening_or_404
 from .blueprint import bp
 from .forms import PaperEntryForm, RollCallForm
+from .picking import chosen_people, find_people, people_picker, screening_reach
 from .services import (
     close_if_due,
     closed_by_its_site,
@@ -30,9 +32,10 @@ from .services import (
     screening_villages,
     window,
 )
-from .sheet import enter_paper_sheet, mark_rollcall, roster, summary
+from .sheet import Row, enter_paper_sheet, mark_rollcall, roster, summary
 
 BLANK_LINES = 10
+PICKED_AT_ONCE = 50  # people added through the picker in one save
 
 
 def load(screening_id: str, *, change: bool = False) -> Screening:
@@ -65,12 +68,18 @@ def rollcall(screening_id: str):
     """Everyone expected, each with present / late / excused / absent, saved with one button."""
     screening = load(screening_id, change=request.method == "POST")
     form = RollCallForm()
-    if request.method == "POST":
+    picking, chosen = _picking()
+    if request.method == "POST" and not picking:
         if not form.validate_on_submit():
             abort(400)
         rows = roster(screening)
+        shown = {r.person.id for r in rows}
+        added = [Row(p, None, False) for p in chosen_people(screening_reach(screening), chosen)
+                 if p.id not in shown]
         marks = form.marks(request.form, [r.person.id for r in rows])
-        return save(lambda: mark_rollcall(screening, rows, marks, by=current_user.username),
+        marks.update({str(r.person.id): "present" for r in added})  # someone added came
+        return save(lambda: mark_rollcall(screening, rows + added, marks,
+                                          by=current_user.username),
                     lambda changed: ngettext("Saved: %(num)d mark changed.",
                                              "Saved: %(num)d marks changed.", changed),
                     url_for("attendance.rollcall", screening_id=screening.id), back=True)
@@ -80,9 +89,31 @@ def rollcall(screening_id: str):
                        "Sign-in has closed: %(num)d people not marked are now absent.", auto),
               "warning")
     rows = roster(screening)
+    marks = form.marks(request.form, [r.person.id for r in rows]) if picking else {}
     return render_template("attendance/rollcall.html", screening=screening, rows=rows,
                            totals=summary(screening, rows), form=form, window=window(screening),
-                           statuses=ATTENDANCE_STATUSES)
+                           statuses=ATTENDANCE_STATUSES, marks=marks,
+                           picker=people_picker(screening_reach(screening), chosen,
+                                                request.values.get("people_q")))
+
+
+def _picking() -> tuple[bool, list[str]]:
+    """Whether a people picker button was pressed (the page is shown again, nothing saved), and
+    the people chosen in it after that button."""
+    op = request.form.get("people_pick") if request.method == "POST" else None
+    chosen = apply_pick(op, request.form.getlist("people"), limit=PICKED_AT_ONCE)
+    return bool(op), chosen
+
+
+@bp.route("/screenings/<screening_id>/people/pick.json")
+@roles_required(*STAFF)
+def pick_people(screening_id: str):
+    """The people picker's search as JSON: ?q= (characters, pinyin or initials), ?leave_out=
+    (ids already chosen, repeated): the screening's villages first, then its township's."""
+    screening = load(screening_id)
+    found, more = find_people(screening_reach(screening), request.args.get("q"),
+                              leave_out=request.args.getlist("leave_out"))
+    return jsonify({"items": [p.as_dict() for p in found], "more": more})
 
 
 @bp.route("/screenings/<screening_id>/paper")
@@ -109,11 +140,13 @@ def paper_entry(screening_id: str):
         for row in form.walkins:
             row.form.village.data = screening.site.unit.name
     rows = [r for r in roster(screening) if r.expected]
+    picking, chosen = _picking()
     refused = False
-    if form.validate_on_submit():
+    if not picking and form.validate_on_submit():
         saved = save(lambda: enter_paper_sheet(
                          screening, rows, form.ticked(request.form, [r.person.id for r in rows]),
-                         form.walkin_lines(), by=current_user.username),
+                         form.walkin_lines(), by=current_user.username,
+                         picked=chosen_people(screening_reach(screening), chosen)),
                      lambda added: ngettext("Saved: %(num)d sign-in from the sheet.",
                                             "Saved: %(num)d sign-ins from the sheet.", added),
                      url_for("attendance.rollcall", screening_id=screening.id),
@@ -122,7 +155,10 @@ def paper_entry(screening_id: str):
         if saved is not None:
             return saved
         refused = True
-    elif request.method == "POST" and not form.errors.get("walkins"):
+    elif request.method == "POST" and not picking and not form.errors.get("walkins"):
         abort(400)
     return render_template("attendance/paper_entry.html", screening=screening, rows=rows,
-                           form=form, villages=villages), 422 if refused or form.errors else 200
+                           form=form, villages=villages, ticked=request.form.getlist("present"),
+                           picker=people_picker(screening_reach(screening), chosen,
+                                                request.values.get("people_q"))
+                           ), 422 if refused or form.errors else 200

@@ -11,6 +11,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, text
 
+from .. import hotcache
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..jobs import each_alone
@@ -20,9 +21,10 @@ from ..models.base import current_origin
 from ..models.people import ATTENDANCE_METHODS, ATTENDANCE_STATUSES, COUNTED
 from ..people.services import clean_name, create_person, require_text
 from ..places.tree import subtree_ids
-from ..reports import touches as figures
 from ..sync.services import enrolled_site_ids
+from .written import Written, signed
 
+_VILLAGES = hotcache.cache("sign-in villages", 1024)  # (unit id, township) → village ids
 SELF_SERVICE = ("kiosk", "phone")  # refused outside the sign-in window; operator and paper are not
 NOT_THERE = ("absent", "excused")  # marks that a person who comes and signs in replaces
 VILLAGE_KINDS = ("village", "community")
@@ -67,14 +69,20 @@ def villages_of(screening: Screening) -> set[uuid.UUID]:
     return subtree_ids(unit.id)
 
 
-def sign_in_villages(site: Site, *, township: bool = False) -> set[uuid.UUID]:
+def sign_in_villages(site: Site, *, township: bool = False) -> frozenset[uuid.UUID]:
     """The villages whose people a site's kiosk and phone page offer: those the site serves, or,
     on an explicit search for someone from another village, every village of its township.
-    Never the whole network: a kiosk or a phone has no business with other townships' people."""
-    unit = site.unit
+    Never the whole network: a kiosk or a phone has no business with other townships' people.
+
+    `site` needs only its `unit_id`. Kept in a cache (app/hotcache.py): every sign-in asks."""
+    return _VILLAGES.read((site.unit_id, township), lambda: _villages(site.unit_id, township))
+
+
+def _villages(unit_id: uuid.UUID, township: bool) -> frozenset[uuid.UUID]:
+    unit = db.session.get(Unit, unit_id)
     if township:
         unit = unit.ancestor("township") or unit  # a site above any township keeps its own area
-    return subtree_ids(unit.id)
+    return frozenset(subtree_ids(unit.id))
 
 
 def signable_person(value, site: Site) -> Person:
@@ -135,7 +143,7 @@ def sign_in(screening: Screening, *, method: str, person: Person | None = None,
         .on_conflict_do_nothing(index_elements=["screening_id", "person_id"])
         .returning(Attendance))
     if inserted is not None:
-        figures.signed_in(screening, person, values["status"])  # the kept monthly figures
+        signed(Written(screening.id, person.id, inserted.status, inserted.signed_at))
         return SignIn(inserted, True)
     return SignIn(_existing(screening, person), False)
 
@@ -164,11 +172,14 @@ def _sign_again(screening: Screening, row: Attendance, *, method: str, recorded_
         row.status = status_for(screening, now) if method in SELF_SERVICE else status or "present"
         row.recorded_by, row.device = recorded_by, _device(device)
         row.updated_at = datetime.now(UTC)
+        signed(Written(screening.id, row.person_id, row.status, now, replaced))
         return SignIn(row, False, replaced)
     if method == "paper":
         return SignIn(row, False)
     if method not in SELF_SERVICE and status and row.status != status:
+        before = row.status
         row.status, row.recorded_by = status, corrected_by(row, recorded_by)
+        signed(Written(screening.id, row.person_id, status, row.signed_at, before))
     return SignIn(row, False)
 
 

@@ -74,10 +74,11 @@ def mark_rollcall(screening: Screening, rows: list[Row], marks: dict[str, str], 
 
 
 def enter_paper_sheet(screening: Screening, rows: list[Row], ticked: list[str],
-                      lines: list[tuple[str, str]], *, by: str) -> int:
-    """Record a filled sheet: the ticked people (ids among `rows`) not yet signed in, then the
-    blank lines written in (name, village); every line is checked first, so nothing is saved
-    if one is bad. How many signed now."""
+                      lines: list[tuple[str, str]], *, by: str, picked: list[Person] = ()) -> int:
+    """Record a filled sheet: the ticked people (ids among `rows`) not yet signed in, the roster
+    people `picked` for names on the blank lines, then the blank lines written in (name,
+    village); every line is checked first, so nothing is saved if one is bad. How many signed
+    now."""
     people = {str(r.person.id): r for r in rows}
     added = 0
     too_early(screening, "present", datetime.now(UTC))  # a sheet is filled in at the screening
@@ -89,6 +90,13 @@ def enter_paper_sheet(screening: Screening, rows: list[Row], ticked: list[str],
         if row.attendance is None or row.attendance.status == "absent":
             added += sign_in(screening, method="paper", person=row.person,
                              status="present", recorded_by=by).signed_now
+    marked = {r.person.id: r.attendance for r in rows}
+    for person in picked:
+        mark = marked.get(person.id) or db.session.scalar(select(Attendance).where(
+            Attendance.screening_id == screening.id, Attendance.person_id == person.id))
+        if mark is None or mark.status == "absent":
+            added += sign_in(screening, method="paper", person=person, status="present",
+                             recorded_by=by).signed_now
     for name, village in lines:
         added += sign_in(screening, method="paper", walkin_name=name, village=village,
                          status="present", recorded_by=by).signed_now

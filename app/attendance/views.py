@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from . import kiosk, record, rollcall  # noqa: F401
+from . import kiosk, phone_reflection, record, rollcall  # noqa: F401

@@ -1,4 +1,5 @@
-"""`dianjiao scan`: index video folders of a site into the catalog."""
+"""`dianjiao scan`: index video folders of a site into the catalog; `dianjiao copy`: copy a kit
+onto this computer, verified, and index it."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from ..errors import NotFound
 from ..extensions import db
 from ..models import Site
 from .blueprint import bp
+from .copying import copy_folder
+from .fsck_cli import fsck_command
 from .scanning import scan_paths
 
 
@@ -57,4 +60,51 @@ def scan_command(paths, site_code, as_json, quick):
             click.echo(f"  {error['path']}: {error['error']}", err=True)
 
 
+def _site(code: str) -> Site:
+    site = db.session.scalar(select(Site).where(Site.code == code))
+    if site is None:
+        raise NotFound(_("No site with code %(code)s.", code=code))
+    return site
+
+
+@click.command("copy")
+@click.argument("src", type=click.Path())
+@click.option("--site", "site_code", required=True, help="Code of the site the copy is for.")
+@click.option("--to", "to", type=click.Path(), default=None,
+              help="Library folder to copy into (default: COPY_ROOT, else instance/library/CODE).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@with_appcontext
+@plain_errors
+def copy_command(src, site_code, to, as_json):
+    """Copy a kit or folder onto this computer, verified by SHA-256 and resumable, then scan it."""
+    from tqdm import tqdm
+
+    site = _site(site_code)
+    bar = tqdm(total=0, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr,
+               desc="copy", dynamic_ncols=True, disable=None)
+
+    def progress(p):
+        if bar.total != p.bytes_total:
+            bar.total = p.bytes_total
+        bar.n = p.bytes_done
+        bar.set_postfix_str(f"{p.files_done}/{p.files_total} files", refresh=False)
+        bar.refresh()
+
+    try:
+        summary = copy_folder(site, src, to=to, on_progress=progress)
+    finally:
+        bar.close()
+    if as_json:
+        emit_json(summary)
+    else:
+        click.echo(f"{summary['files']} files into {summary['target']}: {summary['copied']} "
+                   f"copied, {summary['resumed']} resumed, {summary['skipped']} verified before; "
+                   f"all verified by SHA-256 in {summary['seconds']} s"
+                   + (f"; kit {summary['kit']}" if summary["kit"] else ""))
+    for error in summary["errors"]:
+        click.echo(f"  {error['path']}: {error['error']}", err=True)
+
+
 bp.cli.add_command(scan_command)
+bp.cli.add_command(fsck_command)
+bp.cli.add_command(copy_command)

@@ -16,7 +16,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import limits
 from ..formlimits import text
-from ..labels import AUDIENCE_LABELS, SERIES_LABELS, TOPIC_LABELS, choices
+from ..labels import AUDIENCE_LABELS, SERIES_LABELS, TOPIC_LABELS, choices, series_label
 from .titles import FIRST_YEAR, LAST_YEAR, MAX_TITLE
 
 
@@ -29,6 +29,12 @@ class TitleForm(FlaskForm):
     producer = StringField(_l("Producer"), validators=[Optional(), Length(max=MAX_TITLE)])
     year = IntegerField(_l("Year"), validators=[Optional(), NumberRange(FIRST_YEAR, LAST_YEAR)])
     summary = TextAreaField(_l("Summary"), validators=[Optional(), text(limits.SUMMARY)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # In the page's language (a Chinese page shows the stored Chinese names).
+        self.series.choices = [SelectChoice("", "—")] + [
+            SelectChoice(code, series_label(code)) for code in SERIES_LABELS]
 
 
 class AttachForm(FlaskForm):
@@ -45,3 +51,10 @@ class RootForm(FlaskForm):
 
 class ScanForm(FlaskForm):
     quick = BooleanField(_l("Quick (full hashes later)"))
+
+
+class CopyForm(FlaskForm):
+    source = StringField(_l("Copy from (a disc, a USB stick or a folder)"),
+                         validators=[DataRequired(), Length(max=1000)])
+    to = StringField(_l("Into the library folder (empty: the usual one)"),
+                     validators=[Optional(), Length(max=1000)])

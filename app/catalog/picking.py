@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..lookup import by_id
-from ..models import FileEntry, LibraryRoot, MediaFile, Site, Title, TitleApproval
+from ..models import FileEntry, LibraryRoot, MediaFile, Site, Title, TitleApproval, Unit
 from .approval import unapproved
 from .titles import search_titles
 
@@ -77,12 +77,21 @@ def _present(site: Site | None, titles: Iterable[Title]) -> set[uuid.UUID]:
                FileEntry.media_file_id.in_(ids))))
 
 
-def _picks(site: Site | None, titles: list[Title]) -> list[Pick]:
+def _approved_in(unit: Unit):
+    """A subquery of the ids of the titles a township (or the unit's lineage) approved."""
+    return select(TitleApproval.title_id).where(
+        TitleApproval.unit_id.in_([u.id for u in unit.lineage()]),
+        TitleApproval.withdrawn_at.is_(None))
+
+
+def _picks(site: Site | None, titles: list[Title], unit: Unit | None = None) -> list[Pick]:
     """The titles as picks; a title's length is that of its file held here, else of its first
-    file (what the planning checks count). Without a site, approved means by the city."""
+    file (what the planning checks count). Without a site, approved means by the city, or by
+    `unit` (a township planning for its sites)."""
     present = _present(site, titles)
     if site is None:
-        refused = {t.id for t in titles if not t.approved}
+        local = set(db.session.scalars(_approved_in(unit))) if unit is not None else set()
+        refused = {t.id for t in titles if not t.approved and t.id not in local}
     else:
         refused = {t.id for t in unapproved(titles, [site]).get(site.id, [])}
     picks = []
@@ -96,37 +105,38 @@ def _picks(site: Site | None, titles: list[Title]) -> list[Pick]:
 
 
 def find_titles(site: Site | None, q: str | None, *, limit: int = RESULTS,
-                leave_out: Iterable[str] = (), approved_only: bool = True
-                ) -> tuple[list[Pick], bool]:
+                leave_out: Iterable[str] = (), approved_only: bool = True,
+                unit: Unit | None = None) -> tuple[list[Pick], bool]:
     """The titles approved for the site matching `q` (all of them when empty), held there
     first, then by pinyin; and whether more than `limit` matched. Titles in `leave_out` (the
     ones already chosen) are not listed. Without a site (a batch for many sites): the titles
-    the city approved, by pinyin. `approved_only=False` lists titles approved or not (a file
-    is attached to a title whatever its approval)."""
+    the city approved, or `unit` (a township's plan for its sites), by pinyin.
+    `approved_only=False` lists titles approved or not (a file is attached to a title whatever
+    its approval)."""
     query = search_titles(q=q).options(selectinload(Title.files))
     if site is None:
-        if approved_only:
+        if approved_only and unit is not None:
+            query = query.where(Title.approved.is_(True) | Title.id.in_(_approved_in(unit)))
+        elif approved_only:
             query = query.where(Title.approved.is_(True))
     elif not approved_only:
         query = query.order_by(None).order_by(
             case((Title.id.in_(_held(site)), 0), else_=1), Title.name_pinyin)
     else:
-        townships = select(TitleApproval.title_id).where(
-            TitleApproval.unit_id.in_([u.id for u in site.unit.lineage()]),
-            TitleApproval.withdrawn_at.is_(None))
-        query = (query.where(Title.approved.is_(True) | Title.id.in_(townships)).order_by(None)
+        query = (query.where(Title.approved.is_(True) | Title.id.in_(_approved_in(site.unit)))
+                 .order_by(None)
                  .order_by(case((Title.id.in_(_held(site)), 0), else_=1), Title.name_pinyin))
     skipped = [i for i in (_uuid(x) for x in leave_out) if i is not None]
     if skipped:
         query = query.where(Title.id.not_in(skipped))
     titles = list(db.session.scalars(query.limit(limit + 1)))
-    return _picks(site, titles[:limit]), len(titles) > limit
+    return _picks(site, titles[:limit], unit), len(titles) > limit
 
 
-def chosen_titles(site: Site | None, ids: Iterable[str]) -> list[Pick]:
+def chosen_titles(site: Site | None, ids: Iterable[str], unit: Unit | None = None) -> list[Pick]:
     """The chosen titles in their order (ids of no title are left out)."""
     titles = [t for t in (by_id(Title, i) for i in ids) if t is not None]
-    return _picks(site, titles)
+    return _picks(site, titles, unit)
 
 
 def apply_pick(op: str | None, chosen: list[str], *, limit: int) -> list[str]:
@@ -148,11 +158,11 @@ def apply_pick(op: str | None, chosen: list[str], *, limit: int) -> list[str]:
 
 
 def picker(site: Site | None, chosen: list[str], q: str | None, *,
-           slot_s: float | None = None) -> Picker:
+           slot_s: float | None = None, unit: Unit | None = None) -> Picker:
     """The picker's state for a page: the search's results and the chosen titles."""
-    results, more = find_titles(site, q, leave_out=chosen)
+    results, more = find_titles(site, q, leave_out=chosen, unit=unit)
     return Picker(q=(q or "").strip(), results=results, more=more,
-                  chosen=chosen_titles(site, chosen), slot_s=slot_s)
+                  chosen=chosen_titles(site, chosen, unit), slot_s=slot_s)
 
 
 def _uuid(value: str) -> uuid.UUID | None:

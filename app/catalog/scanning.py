@@ -21,13 +21,17 @@ from sqlalchemy.orm import selectinload
 
 import media_index
 from media_index import FileResult, Known, Progress, WalkError
+from media_index.iso import item_parts
+from media_index.volumes import fingerprint_items
 
 from ..errors import Conflict, Invalid
 from ..extensions import db
 from ..models import FileEntry, LibraryRoot, MediaFile, ScanJob, Site
 from ..signals import scan_finished
+from .volumes import root_mounted, volume_root
 
 ProgressCallback = Callable[[Progress], None]
+DISC_IMAGE_LAYOUTS = ("isovcd", "isodvd")  # videos inside a VCD or DVD image (media_index/iso.py)
 
 
 def add_root(site: Site, path: str, label: str | None = None) -> LibraryRoot:
@@ -35,6 +39,9 @@ def add_root(site: Site, path: str, label: str | None = None) -> LibraryRoot:
     path = os.path.realpath(os.path.expanduser(path))
     if not os.path.isdir(path):
         raise Invalid(_("%(path)s is not a folder on this computer.", path=path))
+    on_volume = volume_root(site, path, label, current_app.config)
+    if on_volume is not None:
+        return on_volume
     root = db.session.scalar(
         select(LibraryRoot).where(LibraryRoot.site_id == site.id, LibraryRoot.path == path)
     )
@@ -89,6 +96,11 @@ def entry_files(entry: FileEntry) -> list[str]:
     A title set whose parts are gone gives its own path, so that the player says it is missing.
     """
     path = entry_path(entry)
+    if entry.layout in DISC_IMAGE_LAYOUTS:  # a video inside a disc image: its member paths
+        try:
+            return [os.fsdecode(part) for part in item_parts(path)] or [path]
+        except OSError:  # the image is gone or unreadable: the player says so
+            return [path]
     if entry.layout != "dvd":
         return [path]
     try:
@@ -166,6 +178,9 @@ def scan_root(root: LibraryRoot, *, quick: bool = False,
     """Scan one library root and return its counts (see scan_paths)."""
     batch = current_app.config["SCAN_BATCH"]
     now = datetime.now(UTC)
+    counts = {"files": 0, "new": 0, "changed": 0, "unchanged": 0, "moved": 0, "missing": 0}
+    if not root_mounted(root, current_app.config):
+        return _volume_out(root, now, counts, [])
     # Plain rows, not ORM objects: a rescan of 10,000 unchanged files must stay cheap.
     ids: dict[str, uuid.UUID] = {}
     known: dict[str, Known] = {}
@@ -182,8 +197,8 @@ def scan_root(root: LibraryRoot, *, quick: bool = False,
     probed = set(db.session.scalars(
         select(MediaFile.sha256).where(MediaFile.sha256.is_not(None),
                                        MediaFile.duration_s.is_not(None))))
-    counts = {"files": 0, "new": 0, "changed": 0, "unchanged": 0, "moved": 0, "missing": 0}
     errors: list[dict] = []
+    contents: list[tuple[bytes, int]] = []  # a volume's fingerprint
     seen: set[str] = set()
     new_paths: dict[str, str] = {}
     written: dict[str, FileEntry] = {}
@@ -198,7 +213,11 @@ def scan_root(root: LibraryRoot, *, quick: bool = False,
             walk_errors.append({"path": result.relpath, "error": result.error})
             continue
         item = result.item
+        if result.status == "error" and root.on_volume and not root_mounted(
+                root, current_app.config):
+            return _volume_out(root, now, counts, walk_errors + errors)  # pulled out mid-scan
         seen.add(item.relpath)
+        contents.append((item.raw_relpath, item.size))
         counts["files"] += 1
         if result.status == "unchanged":
             counts["unchanged"] += 1
@@ -216,6 +235,7 @@ def scan_root(root: LibraryRoot, *, quick: bool = False,
         entry.raw_relpath_hex = _raw_hex(item)
         entry.layout, entry.size, entry.mtime_ns = item.layout, item.size, item.mtime_ns
         entry.last_seen, entry.missing = now, False
+        entry.damaged, entry.damaged_at = False, None  # read again whole: what it holds now
         if result.status == "error":
             entry.error, entry.media_file = result.error, None
             errors.append({"path": item.relpath, "error": result.error})
@@ -238,6 +258,10 @@ def scan_root(root: LibraryRoot, *, quick: bool = False,
             db.session.commit()
             committed.update(written)
             pending = 0
+    if not root_mounted(root, current_app.config):  # the disc went out during the scan
+        return _volume_out(root, now, counts, walk_errors + errors)
+    if root.on_volume:
+        root.volume_fingerprint = fingerprint_items(contents)
     gone = {p: known[p].sha256 for p in known if p not in seen}
     moved, _gone = media_index.classify_moves(new_paths, {p: s for p, s in gone.items() if s})
     for new_path, old_path in moved.items():
@@ -260,6 +284,13 @@ def scan_root(root: LibraryRoot, *, quick: bool = False,
     db.session.commit()
     counts["errors"] = walk_errors + errors
     return counts
+
+
+def _volume_out(root: LibraryRoot, now: datetime, counts: dict, errors: list) -> dict:
+    """A volume root whose volume is out: offline, and nothing of it marked missing."""
+    root.offline_since = root.offline_since or now
+    db.session.commit()
+    return {**counts, "errors": errors}
 
 
 def _move(old: FileEntry, new: FileEntry, *, keep_both: bool = False) -> None:
@@ -311,7 +342,8 @@ _running_lock = threading.Lock()
 def start_background_scan(site: Site, by: str, *, quick: bool = False) -> ScanJob:
     """Queue a scan of every root of a site on a worker thread and return its job row."""
     roots = [r.path for r in db.session.scalars(
-        select(LibraryRoot).where(LibraryRoot.site_id == site.id))]
+        select(LibraryRoot).where(LibraryRoot.site_id == site.id))
+        if not r.on_volume or os.path.isdir(r.path)]  # not a disc or stick that is out
     if not roots:
         raise Invalid(_("Add a library folder before scanning."))
     with _running_lock:

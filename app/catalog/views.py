@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import uuid
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.access import roles_required
 from ..auth.roles import OFFICERS as EDITORS
 from ..auth.roles import STAFF
-from ..auth.scope import can_see_site, site_or_404, visible_sites
+from ..auth.scope import can_change_site, can_see_site, site_or_404, visible_sites
 from ..errors import DianjiaoError
 from ..extensions import db
 from ..lookup import by_id
 from ..models import MediaFile, ScanJob, Site, Title, Unit
 from ..pages import save
 from ..paging import paginate
+from . import copy_views  # noqa: F401 - the Copy page's routes
 from .approval import approve_township, approved_by_township, township_approvals
 from .blueprint import bp
 from .forms import AttachForm, RootForm, ScanForm, TitleForm
+from .integrity import damaged_copies
 from .library import library_roots, present_counts, recent_scans
 from .library import scan_job as find_scan_job
 from .picking import RESULTS, find_titles
@@ -39,6 +41,7 @@ from .titles import (
     titles_matching,
     unassigned_files,
 )
+from .volumes import site_volumes
 
 
 def _title(title_id: str) -> Title:
@@ -165,11 +168,13 @@ def approve_title(title_id: str):
 def pick_titles():
     """The title picker's search as JSON: ?q= (characters, pinyin or initials), ?site=CODE (held
     there first, approved for it), ?leave_out= (ids already chosen, repeated), ?any=1 (approved
-    or not: attaching a file to a title)."""
+    or not: attaching a file to a title). Without a site, a township officer is offered the
+    titles the city or their township approved (their plans' titles)."""
     code = request.args.get("site")
     site = site_or_404(code) if code else None
+    unit = current_user.unit if current_user.role == "township" else None
     found, more = find_titles(site, request.args.get("q"), approved_only=request.args.get("any") != "1",
-                              leave_out=request.args.getlist("leave_out"))
+                              leave_out=request.args.getlist("leave_out"), unit=unit)
     return jsonify({"items": [p.as_dict() for p in found], "more": more})
 
 
@@ -221,7 +226,10 @@ def library(code: str):
     return render_template("catalog/library.html", site=site, form=form, roots=roots,
                            counts=present_counts(roots), entries=entries, page=page,
                            unusable=unusable, unusable_total=unusable_total,
-                           jobs=recent_scans(site), scan_form=ScanForm())
+                           damaged=damaged_copies(site),
+                           jobs=recent_scans(site), scan_form=ScanForm(),
+                           volumes=site_volumes(site, current_app.config),
+                           can_change=can_change_site(current_user, site))
 
 
 @bp.route("/sites/<code>/scan", methods=["POST"])

@@ -72,11 +72,6 @@ def recent_batches(limit: int = RECENT) -> list[Batch]:
                               .limit(limit)).all()
 
 
-def title_choices() -> list[Title]:
-    """Every title a batch may carry, by series then name."""
-    return db.session.scalars(select(Title).order_by(Title.series, Title.name_pinyin)).all()
-
-
 def batch_townships(user: User, batch: Batch) -> list[tuple[str, int]]:
     """The townships this batch was consigned to (in the caller's area), with their kit counts."""
     places = Tree()

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..auth.scope import visible_sites
 from ..extensions import db
+from ..labels import series_label
 from ..models import Site, User
 from ..models.places import SITE_KINDS
 from ..places.tree import Tree
@@ -78,7 +79,7 @@ def township_lines(series: str, rows: list[CoverageRow]) -> list[dict]:
         lines.append({"township": township,
                       "kinds": [{"kind": r.kind, "holding": r.holding, "total": r.total}
                                 for r in group],
-                      "line": f"{series}: {parts}"})
+                      "line": f"{series_label(series)}: {parts}"})
     return lines
 
 

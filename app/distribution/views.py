@@ -10,9 +10,11 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from .. import limits
 from ..auth.access import roles_required
 from ..auth.roles import OFFICERS, STAFF
 from ..auth.scope import site_or_404
+from ..catalog.picking import apply_pick, picker
 from ..catalog.titles import titles_matching
 from ..errors import DianjiaoError, Forbidden
 from ..extensions import db
@@ -31,7 +33,6 @@ from .batches import (
     create_batch,
     kits_by_township,
     recent_batches,
-    title_choices,
 )
 from .blueprint import bp
 from .coverage import KIND_PLURALS, coverage, series_whereis, township_lines
@@ -93,9 +94,8 @@ def _prefill(args) -> dict:
 @roles_required(*OFFICERS)
 def new_batch():
     form = BatchForm(**_prefill(request.args))
-    titles = title_choices()
-    form.titles.choices = [(str(t.id), t.name) for t in titles]
-    if form.validate_on_submit():
+    picking = request.method == "POST" and bool(request.form.get("titles_pick"))
+    if not picking and form.validate_on_submit():
         saved = save(lambda: create_batch(form.name.data, form.form.data, form.titles.data or [],
                                           made_on=form.made_on.data, notes=form.notes.data),
                      _("Batch made. Now consign it to sites."),
@@ -104,8 +104,13 @@ def new_batch():
                                            _anchor="consign" if form.sites.data else None))
         if saved is not None:
             return saved
-    status = 422 if request.method == "POST" else 200
-    return render_template("distribution/batch_form.html", form=form, titles=titles), status
+    # The title picker (catalog/picking.py): the titles the city approved, by pinyin.
+    form.titles.data = apply_pick(request.form.get("titles_pick"), list(form.titles.data or []),
+                                  limit=limits.BATCH_TITLES)
+    state = picker(None, form.titles.data, request.values.get("titles_q"),
+                   unit=current_user.unit if current_user.role == "township" else None)
+    status = 422 if request.method == "POST" and not picking else 200
+    return render_template("distribution/batch_form.html", form=form, picker=state), status
 
 
 def _batch(batch_id: str) -> Batch:

@@ -49,8 +49,8 @@ def _checked(site: Site, fields: LoanFields) -> tuple[LoanFields, Person | None]
     person = None
     if fields.person_id:
         person = by_id(Person, fields.person_id)
-        # the roster offered is the site's village (site_people): anyone else's name is not the
-        # site's to read, nor to write into its register
+        # the roster offered is the site's village (the borrower picker's reach): anyone
+        # else's name is not the site's to read, nor to write into its register
         if person is None or person.village_id != site.unit_id:
             raise Invalid(_("No such person in the roster."))
         borrower = borrower or person.name[:BORROWER_MAX]
@@ -147,10 +147,3 @@ def open_and_returned(site: Site, *, returned_limit: int = 200) -> tuple[list[Lo
         select(Loan).where(Loan.site_id == site.id, Loan.returned_on.is_not(None))
         .order_by(Loan.returned_on.desc(), Loan.created_at.desc()).limit(returned_limit)).all()
     return list(open_loans), list(returned)
-
-
-def site_people(site: Site, limit: int = 500) -> list[Person]:
-    """People of the site's own village (or township unit), to pick a borrower from."""
-    return list(db.session.scalars(
-        select(Person).where(Person.village_id == site.unit_id, Person.active.is_(True))
-        .order_by(Person.pinyin).limit(limit)))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request, url_for
+from flask import abort, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..attendance.picking import Reach, apply_one, find_people, people_picker
 from ..auth.access import roles_required
 from ..auth.roles import STAFF
 from ..auth.scope import can_change_site, site_or_404
@@ -22,7 +23,6 @@ from .services import (
     loan_or_404,
     mark_returned,
     open_and_returned,
-    site_people,
     update,
 )
 
@@ -32,8 +32,21 @@ def _labels():
     return {"LOAN_KIND_LABELS": KIND_LABELS}
 
 
-def _people_choices(form: LoanForm, site: Site) -> None:
-    form.person.choices = [("", "—")] + [(str(p.id), p.name) for p in site_people(site)]
+def _reach(site: Site) -> Reach:
+    """The borrowers offered: the people of the site's own village (services._checked)."""
+    return Reach(frozenset([site.unit_id]), frozenset([site.unit_id]), browse=True)
+
+
+def _picking(form: LoanForm, site: Site, chosen: list[str] | None = None):
+    """The borrower picker (one person, attendance/picking.py): whether one of its buttons was
+    pressed (the page is shown again, nothing saved), and its state; the one chosen is the
+    form's `person`."""
+    op = request.form.get("person_pick") if request.method == "POST" else None
+    if chosen is None:
+        chosen = request.form.getlist("person")[:1] if request.method == "POST" else []
+    chosen = [c for c in apply_one(op, chosen) if c]
+    form.person.data = chosen[0] if chosen else ""
+    return bool(op), people_picker(_reach(site), chosen, request.values.get("person_q"))
 
 
 def _fields(form: LoanForm) -> LoanFields:
@@ -43,11 +56,11 @@ def _fields(form: LoanForm) -> LoanFields:
                       returned_on=getattr(form, "returned_on", None) and form.returned_on.data)
 
 
-def _register(site: Site, form: LoanForm, status: int = 200):
+def _register(site: Site, form: LoanForm, picker, status: int = 200):
     open_loans, returned = open_and_returned(site)
     return render_template("loans/register.html", site=site, form=form, open_loans=open_loans,
                            returned=returned, today=today(), confirm=ConfirmForm(),
-                           can_change=can_change_site(current_user, site)), status
+                           can_change=can_change_site(current_user, site), picker=picker), status
 
 
 def _loan(site: Site, loan_id: str) -> Loan:
@@ -62,10 +75,12 @@ def _loan(site: Site, loan_id: str) -> Loan:
 def register(code: str):
     site = site_or_404(code, change=request.method == "POST")
     form = LoanForm()
-    _people_choices(form, site)
+    picking, picker = _picking(form, site)
     if request.method == "GET":
         form.lent_on.data = today()
-        return _register(site, form)
+        return _register(site, form, picker)
+    if picking:
+        return _register(site, form, picker)
     if form.validate_on_submit():
         saved = save(lambda: lend(site, _fields(form)),
                      lambda loan: _("%(item)s lent to %(borrower)s.", item=loan.item,
@@ -73,7 +88,7 @@ def register(code: str):
                      url_for("loans.register", code=site.code))
         if saved is not None:
             return saved
-    return _register(site, form, 422)
+    return _register(site, form, picker, 422)
 
 
 @bp.post("/sites/<code>/loans/<loan_id>/return")
@@ -94,13 +109,24 @@ def edit(code: str, loan_id: str):
     site = site_or_404(code, change=True)
     loan = _loan(site, loan_id)
     form = EditLoanForm(obj=loan if request.method == "GET" else None)
-    _people_choices(form, site)
-    if request.method == "GET":
-        form.person.data = str(loan.person_id) if loan.person_id else ""
-        return render_template("loans/edit.html", site=site, loan=loan, form=form)
+    first = [str(loan.person_id)] if request.method == "GET" and loan.person_id else None
+    picking, picker = _picking(form, site, first)
+    if request.method == "GET" or picking:
+        return render_template("loans/edit.html", site=site, loan=loan, form=form, picker=picker)
     if form.validate_on_submit():
         saved = save(lambda: update(loan, _fields(form)), _("Loan saved."),
                      url_for("loans.register", code=site.code))
         if saved is not None:
             return saved
-    return render_template("loans/edit.html", site=site, loan=loan, form=form), 422
+    return render_template("loans/edit.html", site=site, loan=loan, form=form, picker=picker), 422
+
+
+@bp.route("/sites/<code>/loans/people.json")
+@roles_required(*STAFF)
+def pick_people(code: str):
+    """The borrower picker's search as JSON: ?q= (characters, pinyin or initials) among the
+    people of the site's village, ?leave_out= (the one chosen)."""
+    site = site_or_404(code)
+    found, more = find_people(_reach(site), request.args.get("q"),
+                              leave_out=request.args.getlist("leave_out"))
+    return jsonify({"items": [p.as_dict() for p in found], "more": more})

@@ -107,7 +107,19 @@ class LibraryRoot(Synced, db.Model):
     # What the last scan found but could not index, not being a file ({path, error}, path
     # under the root): a pipe, a dangling link, a link loop. Files that fail have FileEntries.
     walk_errors: Mapped[list | None] = mapped_column(JSON)
+    # A root on a removable volume (USB stick, disc): who the volume is (app/catalog/volumes.py)
+    # and the root's folder inside it. While the volume is out, `offline_since` is set and its
+    # files are offline ("on disc X"), not missing.
+    volume_label: Mapped[str | None] = mapped_column(String(200))
+    volume_uuid: Mapped[str | None] = mapped_column(String(100), index=True)
+    volume_fingerprint: Mapped[str | None] = mapped_column(String(80))
+    volume_subpath: Mapped[str | None] = mapped_column(String(1000))
+    offline_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     entries: Mapped[list[FileEntry]] = relationship(back_populates="root")
+
+    @property
+    def on_volume(self) -> bool:
+        return self.volume_subpath is not None
 
 
 class FileEntry(Synced, db.Model):
@@ -131,6 +143,11 @@ class FileEntry(Synced, db.Model):
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
     missing: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     error: Mapped[str | None] = mapped_column(String(300))
+    # The integrity check (app/catalog/integrity.py): a copy whose bytes no longer hash to its
+    # MediaFile's sha256 though its size and mtime are unchanged is damaged, since damaged_at.
+    damaged: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    damaged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the last re-hash
 
 
 class ScanJob(Synced, db.Model):

@@ -36,10 +36,11 @@ class SiteMonth(db.Model):
     cancelled: Mapped[int] = mapped_column(Integer, default=0)
     plan_sessions: Mapped[int] = mapped_column(Integer, default=0)
     plan_held: Mapped[int] = mapped_column(Integer, default=0)
+    audit_flagged: Mapped[int] = mapped_column(Integer, default=0)  # held, a flag confirmed
     participants: Mapped[int] = mapped_column(Integer, default=0)  # members reached (distinct)
     study_minutes: Mapped[float] = mapped_column(Float, default=0.0)  # of its party members, summed
 
 
 FIGURES = ("screenings", "sessions", "group_sessions", "minutes", "days_open", "six_days",
            "six_day_sessions", "attendance", "missed", "planned", "cancelled", "plan_sessions",
-           "plan_held", "participants", "study_minutes")
+           "plan_held", "audit_flagged", "participants", "study_minutes")

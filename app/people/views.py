@@ -17,6 +17,7 @@ from ..auth.scope import can_see_person, visible_sites, visible_units
 from ..errors import DianjiaoError
 from ..extensions import db
 from ..models import Person, Site, Unit
+from ..notices.reflections import reflections_of_person
 from ..pages import save
 from ..paging import page_for, paginate
 from ..places.services import read_table
@@ -156,7 +157,8 @@ def detail(person_id: str):
     history, minutes = attendance_history(person, HISTORY_ROWS)
     return render_template("people/detail.html", person=person, form=form, namesake=namesake,
                            hours=hours, history=history, minutes=minutes, today=today,
-                           action=ActionForm(), history_limit=HISTORY_ROWS), status
+                           action=ActionForm(), history_limit=HISTORY_ROWS,
+                           reflections=reflections_of_person(person)), status
 
 
 @bp.route("/people/<person_id>/active", methods=["POST"])

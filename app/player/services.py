@@ -21,6 +21,7 @@ from ..errors import Invalid, NotFound
 from ..extensions import db
 from ..install import site_code
 from ..models import FileEntry, LibraryRoot, MediaFile, PlayLog, QueueEntry, Screening, Site
+from ..signals import screening_ended
 
 _lock = threading.Lock()
 
@@ -150,6 +151,7 @@ def _screening_ended(app: Flask, screening_id: str, records: list[PlayRecord]) -
             failed = [r.error for r in records if r.error]
             screening.status_reason = failed[0] if failed and not complete else None
             db.session.commit()
+            screening_ended.send(app, screening_id=screening.id)
         db.session.remove()
 
 
@@ -177,7 +179,9 @@ def item_for(media: MediaFile, site: Site, name: str | None = None) -> Item:
     entry = db.session.scalar(
         select(FileEntry).join(LibraryRoot)
         .where(LibraryRoot.site_id == site.id, FileEntry.media_file_id == media.id,
-               FileEntry.missing.is_(False)).limit(1))
+               FileEntry.missing.is_(False))
+        # a disc in the drive first, then a sound copy before a damaged one
+        .order_by(LibraryRoot.offline_since.is_not(None), FileEntry.damaged).limit(1))
     files: list[str] = []
     problem = None
     if entry is not None:
@@ -255,13 +259,20 @@ def save_queue(player: Player, site: Site) -> None:
             db.session.add(QueueEntry(site_id=site.id, position=position, media_file_id=media.id))
 
 
-def media_for_spec(spec: dict) -> MediaFile:
+def media_for_spec(spec: dict, site: Site) -> MediaFile:
+    """The file a queue request names, held at `site` (a copy there, present or not).
+
+    A file held only at another site answers as one that does not exist, so the player's API
+    does not tell an operator what other sites hold."""
+    held = (select(FileEntry.media_file_id).join(LibraryRoot)
+            .where(LibraryRoot.site_id == site.id))
+    query = select(MediaFile).where(MediaFile.id.in_(held))
     media = None
     if isinstance(spec, dict) and spec.get("sha256"):
-        media = db.session.scalar(select(MediaFile).where(
+        media = db.session.scalar(query.where(
             MediaFile.sha256 == str(spec["sha256"]).strip().lower()))
-    elif isinstance(spec, dict) and spec.get("file_id"):
-        media = _media(spec["file_id"])
+    elif isinstance(spec, dict) and spec.get("file_id") and (found := _media(spec["file_id"])):
+        media = db.session.scalar(query.where(MediaFile.id == found.id))
     if media is None:
-        raise NotFound(_("No such file in the catalog."))
+        raise NotFound(_("No such file at this site."))
     return media

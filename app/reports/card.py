@@ -21,7 +21,7 @@ from ..attendance.services import study_total
 from ..clock import month_bounds
 from ..extensions import among, db
 from ..lookup import chunks
-from ..models import Attendance, Person, PlayLog, Screening, Site
+from ..models import Attendance, AuditFlag, Person, PlayLog, Screening, Site
 from ..models.people import COUNTED
 from ..models.screenings import HELD_SCREENINGS
 from ..places.tree import Tree, subtree_ids
@@ -76,6 +76,9 @@ class Card:
     plan_sessions: int = 0
     plan_held: int = 0
     plan_compliance: float | None = None
+    # The audit: held sessions with a flag an officer confirmed, and those without one.
+    audit_flagged: int = 0
+    verified_sessions: int = 0
     # the average monthly study target of its party members (their yearly target by role / 12)
     study_target: float = 0.0
     elapsed: float = 1.0  # the share of the month gone by when the card was computed
@@ -182,6 +185,10 @@ class Figures:
         else:
             rows = db.session.execute(screenings.where(*in_span)).all()
             signs = _by_screening([row.id for row in rows], key)
+        # Screenings with a flag of the audit an officer confirmed (app/audit).
+        self.confirmed = set(db.session.scalars(
+            select(key(AuditFlag.screening_id)).join(Screening, Screening.id == AuditFlag.screening_id)
+            .where(AuditFlag.state == "confirmed", *in_span)))
         played = {}
         for chunk in chunks({row.id for row in rows}, 5000):
             played.update(db.session.execute(
@@ -229,11 +236,13 @@ class Figures:
                 card.cancelled += s.status == "cancelled"
                 continue
             card.sessions += 1
+            card.audit_flagged += s.id in self.confirmed
             card.group_sessions += s.audience in GROUP_AUDIENCES
             minutes += self.minutes[s.id]
             days.append(s.starts_at.astimezone(self.zone).date())
             signed += self.signed.get(s.id, ())
         card.hours = round(minutes / 60, 2)
+        card.verified_sessions = card.sessions - card.audit_flagged
         card.days_open = len(set(days))
         six = [d for d in days if d.day in SIX_DAYS]
         card.six_day_sessions = len(six)
@@ -353,5 +362,6 @@ def card_dict(card: Card, *, tz: str) -> dict:
         "days_open": card.days_open, "missed": card.missed, "planned": card.planned,
         "cancelled": card.cancelled, "plan_sessions": card.plan_sessions,
         "plan_held": card.plan_held, "plan_compliance": card.plan_compliance,
+        "audit_flagged": card.audit_flagged, "verified_sessions": card.verified_sessions,
     }
 

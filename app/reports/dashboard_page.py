@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from ..auth.scope import Area
 from ..clock import local_date
-from ..labels import SITE_KIND_LABELS
+from ..labels import SITE_KIND_LABELS, series_label
 from ..models import User
 from . import charts
 from .dashboard import (
@@ -60,7 +60,7 @@ def titles_table(titles: list[TitleFigures]) -> Table:
     return Table("titles", _("Most watched titles"), [
         ("rank", _("Rank")), ("title", _("Title")), ("series", _("Series")),
         ("viewers", _("Viewers")), ("plays", _("Plays")), ("hours", _("Hours played")),
-    ], [{"rank": i, "title": t.name, "series": t.series, "viewers": t.viewers, "plays": t.plays,
+    ], [{"rank": i, "title": t.name, "series": series_label(t.series), "viewers": t.viewers, "plays": t.plays,
          "hours": t.hours} for i, t in enumerate(titles, start=1)])
 
 
@@ -71,7 +71,7 @@ def idle_table(rows: list[IdleSite], *, now: datetime, tz: str) -> Table:
         ("last_held", _("Last screening held")), ("days_idle", _("Days without a screening")),
     ], [{"site": r.code, "name": r.name, "kind": str(SITE_KIND_LABELS.get(r.kind, r.kind)),
          "township": r.township, "village": r.village,
-         "last_held": local_date(r.last_held, tz).isoformat() if r.last_held else _("never"),
+         "last_held": local_date(r.last_held, tz) if r.last_held else _("never"),
          "days_idle": r.days_idle(now)} for r in rows])
 
 
@@ -81,7 +81,7 @@ def coverage_table(lines: list[SeriesCoverage]) -> Table:
         ("holding", _("Sites holding it")), ("required", _("Sites required")),
         ("rate", _("Coverage (%)")), ("complete", _("Holding every title")),
         ("all_holding", _("All sites holding it")), ("all_sites", _("All sites")),
-    ], [{"series": c.series, "titles": c.titles,
+    ], [{"series": series_label(c.series), "titles": c.titles,
          "kinds": join(str(SITE_KIND_LABELS.get(k, k)) for k in c.kinds) or "—",
          "holding": c.holding, "required": c.required, "rate": percent(c.rate),
          "complete": c.complete, "all_holding": c.all_holding, "all_sites": c.all_sites}
@@ -143,7 +143,7 @@ def dashboard_page(user: User, scope: Area, params: Params) -> Page:
             hours_label=_("Hours played"), rate_label=_("Participation rate (%)"),
             title=_("Hours played and party member participation"), no_data=no_data),
         "coverage": charts.coverage_chart(
-            [c.series for c in lines if c.required], [c.rate for c in lines if c.required],
+            [series_label(c.series) for c in lines if c.required], [c.rate for c in lines if c.required],
             label=_("Coverage (%)"), title=_("Distribution coverage"),
             no_data=_("No series is required here")),
     }

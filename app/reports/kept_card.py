@@ -27,7 +27,7 @@ from .rules import Rules, as_rules, monthly_target
 
 COPIED = ("sessions", "group_sessions", "days_open", "six_days", "six_day_sessions",
           "attendance", "missed", "planned", "cancelled", "plan_sessions", "plan_held",
-          "participants")
+          "participants", "audit_flagged")
 
 
 class KeptFigures(Figures):
@@ -83,6 +83,7 @@ class KeptFigures(Figures):
             for name in COPIED:
                 setattr(card, name, getattr(row, name))
             card.hours = round(row.minutes / 60, 2)
+            card.verified_sessions = card.sessions - card.audit_flagged
             study = row.study_minutes
         roles = self.roles(site)
         members = card.party_members = sum(roles.values())

@@ -14,10 +14,12 @@ RULE_LABELS = {
     "attendance": _l("Attendance (present or late)"),
     "participation_rate": _l("Party member participation rate"),
     "plan_compliance": _l("Share of teaching plans' screenings held"),
+    "verified_sessions": _l("Sessions held without a confirmed audit flag"),
     # The terminals' alerts (app/terminals): actual / the limit
     "terminal_silent": _l("Terminal not heard from (days)"),
     "terminal_player_faults": _l("Player faults in 30 days"),
     "terminal_disk_low": _l("Free disk on the terminal (GB)"),
+    "terminal_damaged_files": _l("Damaged video files on the terminal"),
     "terminal_clock_off": _l("Terminal clock off (minutes)"),
     "terminal_next_at_risk": _l("Next screening at risk"),
 }

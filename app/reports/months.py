@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from .. import clock, dates
 from ..errors import Invalid
+from ..i18n import show_month
 
 
 def last_complete(tz: str, now: datetime | None = None) -> date:
@@ -25,7 +26,7 @@ def parse_month(value: str | None, *, tz: str, now: datetime | None = None) -> d
     month = dates.parse_month(value)
     if month > this_month:
         raise Invalid(_("%(month)s is in the future; a report card covers a month that has begun.",
-                        month=month.strftime("%Y-%m")))
+                        month=show_month(month)))
     return month
 
 

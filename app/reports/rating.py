@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import LazyString
 from flask_babel import gettext as _
@@ -25,6 +24,8 @@ from ..clock import month_bounds
 from ..distribution.coverage import required_kinds
 from ..errors import Invalid
 from ..extensions import db
+from ..i18n import show_date
+from ..labels import series_label
 from ..models import (
     Attendance,
     BatchItem,
@@ -44,7 +45,7 @@ from .card import Card
 from .export import Table, percent
 from .labels import RULE_LABELS
 
-CRITERIA = ("quotas", "coverage", "attendance", "reporting", "plans")
+CRITERIA = ("quotas", "coverage", "attendance", "reporting", "plans", "audit")
 SORTS = ("stars", "stars_asc", "site", "township")
 CRITERION_LABELS = {
     "quotas": _l("Quotas met"),
@@ -52,6 +53,7 @@ CRITERION_LABELS = {
     "attendance": _l("Party member participation"),
     "reporting": _l("Data reported on time"),
     "plans": _l("Teaching plans followed"),
+    "audit": _l("Screenings that pass the audit"),
 }
 # Reporting: full marks when the latest data is at most this many days older than the end of
 # the month (or now, for the month in progress), none from the second number on, linear between.
@@ -228,7 +230,7 @@ def _coverage(site: Site, counts: dict[str, int], held: dict[str, int]) -> tuple
     if not missing:
         return score, _l("Holds all %(n)d series it must hold.", n=len(required))
     return score, _l("Holds %(held)d of the %(n)d series it must hold; missing: %(missing)s.",
-                    held=holding, n=len(required), missing=", ".join(missing))
+                    held=holding, n=len(required), missing=", ".join(series_label(s) for s in missing))
 
 
 def _attendance(card: Card) -> tuple[float | None, str]:
@@ -247,13 +249,23 @@ def _plans(card: Card) -> tuple[float | None, str]:
         held=card.plan_held, n=card.plan_sessions)
 
 
+def _audit(card: Card) -> tuple[float | None, str]:
+    """The share of held sessions without a confirmed audit flag; counted only where an officer
+    confirmed one this month (a site with none keeps the score of the other criteria)."""
+    if not card.audit_flagged or not card.sessions:
+        return None, _l("No audit flag was confirmed this month: not counted.")
+    return round(card.verified_sessions / card.sessions, 4), _l(
+        "%(n)d of %(of)d held sessions have an audit flag an officer confirmed.",
+        n=card.audit_flagged, of=card.sessions)
+
+
 def _reporting(last: datetime | None, month: date, *, tz: str,
                now: datetime) -> tuple[float, str]:
     if last is None:
         return 0.0, _l("No sign-ins or play logs have ever been received from this site.")
     end = min(month_bounds(month, tz)[1], now)
     lag = (end - last).total_seconds() / 86400
-    when = last.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d")
+    when = show_date(last)
     if lag <= REPORT_ON_TIME_DAYS:
         return 1.0, _l("Latest data received %(when)s: on time (within %(days)d days of the month "
                       "end).", when=when, days=REPORT_ON_TIME_DAYS)
@@ -285,6 +297,7 @@ def rate(cards: list[Card], *, month: date, tz: str, weights: dict[str, float],
             "attendance": _attendance(card),
             "reporting": _reporting(last.get(site.id), month, tz=tz, now=now),
             "plans": _plans(card),
+            "audit": _audit(card),
         }
         criteria = [Criterion(name, weight, *scores[name]) for name, weight in weights.items()]
         ratings.append(_combine(card, criteria, township=places.township(site.unit_id),

@@ -18,8 +18,10 @@ from flask_babel import gettext as _
 from ..errors import Invalid
 from ..models.places import SITE_KINDS
 
+# The figures a quota rule may require. verified_sessions: sessions held without a flag of the
+# audit an officer confirmed (app/audit).
 RULES = ("sessions", "group_sessions", "hours", "study_hours", "six_days", "days_open",
-         "attendance", "participation_rate", "plan_compliance")  # the figures a quota rule may require
+         "attendance", "participation_rate", "plan_compliance", "verified_sessions")
 DEFAULT = "default"
 TARGET = "target"  # REPORT_RULES' study_hours: the members' own targets
 SIX_DAYS = (6, 16, 26)

@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 from sqlalchemy import inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ..extensions import among, db
 from ..lookup import chunks
-from ..models import Attendance, Person, PlayLog, Screening, Site, Unit
+from ..models import Attendance, AuditFlag, Person, PlayLog, Screening, Site, Unit
 from ..models.people import COUNTED
 from ..models.screenings import HELD_SCREENINGS
 
@@ -68,34 +68,42 @@ def app_zone() -> ZoneInfo:
 
 # --- what the Core writes say ------------------------------------------------------------------
 
-def signed_in(screening: Screening, person: Person, status: str) -> None:
-    """A new sign-in written with Core (attendance.services.sign_in): its cells are kept at commit.
+def signed_in(change) -> None:
+    """A sign-in written (app/attendance/written.py `Written`): its cells are kept at commit.
 
-    Most sign-ins change no figure yet, and are passed over without a query where the rows in
-    hand say so: an absence or an excuse counts nowhere; at a screening not yet held (a kiosk's
-    burst while it plays) only a party member's study minutes can change, and only when it
-    has played something already or overlaps another screening they attended.
+    Most sign-ins change no figure yet, and are passed over without a query where what the
+    writer knows says so: an absence or an excuse (new, or replacing one) counts nowhere; at a
+    screening not yet held (a kiosk's burst while it plays) only a party member's study minutes
+    can change, and only when it has played something already or overlaps another screening
+    they attended.
     """
-    if status not in COUNTED:
+    if change.status not in COUNTED and change.replaced not in COUNTED:
         return
-    if screening.status not in HELD_SCREENINGS:
-        if not (person.party_member and person.active and not person.walkin):
-            return
-        if not _may_change_study(screening, person):
-            return
-    touched(db.session()).signs.add((screening.id, person.id))
+    held, member = change.held, change.member
+    if held is None or member is None:  # the full path's rows are in the session already
+        screening = db.session.get(Screening, change.screening_id)
+        person = db.session.get(Person, change.person_id)
+        held = screening is not None and screening.status in HELD_SCREENINGS
+        member = person is not None and bool(person.party_member and person.active
+                                             and not person.walkin)
+    if not held and (not member or not _may_change_study(change.screening_id,
+                                                         change.person_id)):
+        return
+    touched(db.session()).signs.add((change.screening_id, change.person_id))
 
 
-def _may_change_study(screening: Screening, person: Person) -> bool:
+def _may_change_study(screening_id, person_id) -> bool:
     played = db.session.scalar(select(PlayLog.id).where(
-        PlayLog.screening_id == screening.id, PlayLog.played_s > 0).limit(1))
+        PlayLog.screening_id == screening_id, PlayLog.played_s > 0).limit(1))
     if played is not None:
         return True
+    this, other = aliased(Screening), aliased(Screening)
     return db.session.scalar(
-        select(Attendance.id).join(Screening, Screening.id == Attendance.screening_id)
-        .where(Attendance.person_id == person.id, Attendance.status.in_(COUNTED),
-               Screening.id != screening.id, Screening.starts_at < screening.ends_at,
-               Screening.ends_at > screening.starts_at).limit(1)) is not None
+        select(Attendance.id).join(other, other.id == Attendance.screening_id)
+        .join(this, this.id == screening_id)
+        .where(Attendance.person_id == person_id, Attendance.status.in_(COUNTED),
+               other.id != screening_id, other.starts_at < this.ends_at,
+               other.ends_at > this.starts_at).limit(1)) is not None
 
 
 def screenings_changing(ids: list) -> None:
@@ -207,6 +215,8 @@ def on_flush(session: Session, _context, _instances) -> None:
                     if screening_id is not None:
                         t.screenings.add(screening_id)
                         _sign_of_screening(t, screening_id, zone)
+            elif isinstance(obj, AuditFlag) and (gone or _changed(obj, ("state",))):
+                t.screenings.add(obj.screening_id)  # a confirmed flag: not a verified session
             elif isinstance(obj, Site) and _changed(obj, ("unit_id",)):
                 t.sites.add(obj.id)
             elif isinstance(obj, Unit) and _changed(obj, ("parent_id",)):
@@ -230,6 +240,8 @@ def after_flush(session: Session, _context) -> None:
         elif isinstance(obj, Attendance) and (obj in session.new
                                               or _changed(obj, ATTENDANCE_FIELDS)):
             t.signs.add((obj.screening_id, obj.person_id))
+        elif isinstance(obj, AuditFlag) and obj in session.new:
+            t.screenings.add(obj.screening_id)
         elif isinstance(obj, PlayLog) and obj.screening_id is not None and (
                 obj in session.new or _changed(obj, ("screening_id", "played_s"))):
             t.screenings.add(obj.screening_id)

@@ -52,6 +52,9 @@ def warning_text(w: PlanWarning) -> str:
             message += " " + _("A consignment is on its way (%(kits)s).",
                                kits=", ".join(p["on_the_way"]))
         return message
+    if w.code == "insert_disc":
+        return _("%(name)s is only on disc 《%(discs)s》, which is not in the drive: insert it "
+                 "before the screening.", name=p["name"], discs="》《".join(p["discs"]))
     if w.code == "empty_playlist":
         return _("The playlist is empty: nothing will play at this screening.")
     if w.code == "not_approved":

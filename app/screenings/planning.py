@@ -14,6 +14,7 @@ from schedules.checks import PlanWarning
 from schedules.recurrence import preset_rule
 
 from ..errors import Conflict
+from ..i18n import show_date, show_time
 from ..models import Screening, Site, User
 from .checks import check, warning_text
 from .plans import create_series, gap_text, plan_overlaps
@@ -47,8 +48,8 @@ def next_day_note(starts_at: datetime, ends_at: datetime, tz: str) -> str | None
     end = ends_at.astimezone(zone)
     if end.date() == starts_at.astimezone(zone).date():
         return None
-    return _("Ends the next day, %(date)s at %(time)s.", date=end.strftime("%Y-%m-%d"),
-             time=end.strftime("%H:%M"))
+    return _("Ends the next day, %(date)s at %(time)s.", date=show_date(end),
+             time=show_time(end, "time"))
 
 
 def repeat_rule(repeat: str | None, custom: str | None, starts_at: datetime,

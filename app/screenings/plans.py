@@ -30,6 +30,7 @@ from ..catalog.approval import require_approved
 from ..dates import check_moment
 from ..errors import Conflict, DianjiaoError, Invalid
 from ..extensions import db
+from ..i18n import show_date, show_time
 from ..jobs import each_alone
 from ..models import Attendance, Screening, Series, Site
 from ..models.base import current_origin
@@ -88,13 +89,12 @@ def _overlaps(site: Site, wanted: list[tuple[datetime, datetime]],
 def gap_text(gap: Gap) -> str:
     """One date of a plan that overlaps, in the UI language."""
     return _("%(when)s: overlaps %(topic)s.",
-             when=gap.starts_at.astimezone(_zone()).strftime("%Y-%m-%d %H:%M"),
+             when=show_time(gap.starts_at),
              topic="、".join(slot.topic or "—" for slot in gap.overlaps))
 
 
 def _overlap_conflict(gaps: list[Gap]) -> Conflict:
-    zone = _zone()
-    dates = ", ".join(g.starts_at.astimezone(zone).strftime("%Y-%m-%d") for g in gaps)
+    dates = ", ".join(show_date(g.starts_at) for g in gaps)
     return Conflict(
         _("Screenings of this plan would overlap other screenings at this site on %(dates)s.",
           dates=dates),

@@ -13,6 +13,7 @@ from schedules.checks import PlanItem
 from ..auth.scope import visible_sites
 from ..catalog.approval import approved_for, unapproved
 from ..catalog.titles import file_visible
+from ..catalog.volumes import offline_labels
 from ..errors import Invalid
 from ..extensions import db
 from ..lookup import by_id
@@ -31,12 +32,12 @@ from ..models import (
 
 
 def _media_at_site(site: Site):
-    """A subquery of the media file ids present at a site now."""
+    """A subquery of the media file ids present at a site now (not on a volume that is out)."""
     return (
         select(FileEntry.media_file_id)
         .join(LibraryRoot, FileEntry.root_id == LibraryRoot.id)
         .where(LibraryRoot.site_id == site.id, FileEntry.missing.is_(False),
-               FileEntry.media_file_id.is_not(None))
+               LibraryRoot.offline_since.is_(None), FileEntry.media_file_id.is_not(None))
     )
 
 
@@ -110,6 +111,7 @@ def plan_item(site: Site, row: ScreeningItem, viewer: User | None = None) -> Pla
         if viewer is not None:  # never name a site the planner may not see
             query = query.where(Site.id.in_(visible_sites(viewer).with_only_columns(Site.id)))
         holders = sorted(set(db.session.scalars(query)))
+    discs = sorted(set(offline_labels(site, [f.id for f in files]).values())) if not here else []
     on_the_way = []
     if not here and row.title is not None:
         on_the_way = sorted(db.session.scalars(
@@ -120,7 +122,8 @@ def plan_item(site: Site, row: ScreeningItem, viewer: User | None = None) -> Pla
         key=str(row.media_file.sha256 if row.media_file else row.title.id), name=name,
         duration_s=chosen.duration_s if chosen else None,
         approved=bool(row.title and approved_for(row.title, site)), held_here=bool(here),
-        held_at=tuple(holders), on_the_way=tuple(s or "" for s in on_the_way))
+        held_at=tuple(holders), on_the_way=tuple(s or "" for s in on_the_way),
+        on_discs=tuple(discs))
 
 
 def file_name(media: MediaFile) -> str:

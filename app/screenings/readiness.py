@@ -24,11 +24,13 @@ from sqlalchemy import select
 
 from media_index.decode import first_seconds_decode
 from media_index.hashing import FileChangedError, quick_fingerprint, sha256_parts
+from media_index.iso import part_size
 from media_index.reasons import read_error_reason
 from schedules.vlc_backend import libvlc_found, screen_problem
 
 from ..catalog.approval import unapproved
 from ..catalog.scanning import entry_files
+from ..catalog.volumes import offline_labels
 from ..clock import now as utcnow
 from ..errors import Conflict, Invalid
 from ..extensions import db
@@ -51,6 +53,8 @@ NO_FILE = "no file of this title at the site"
 NOT_HERE = "the file is not at this site"
 OUTSIDE = "the file's path leaves its library folder"
 NOT_APPROVED = "not approved for this site"
+DAMAGED = "the file is damaged (the integrity check found its content changed)"
+INSERT_DISC = "insert disc 《%s》: the file is on it"  # held only on a volume that is out
 NOT_INSTALLED = "libvlc is not installed (apt install libvlc5 vlc-plugin-base libvlc-bin)"
 
 
@@ -208,7 +212,8 @@ def _present(site: Site, media_ids) -> dict[uuid.UUID, FileEntry]:
     rows = db.session.scalars(
         select(FileEntry).join(LibraryRoot)
         .where(LibraryRoot.site_id == site.id, FileEntry.missing.is_(False),
-               FileEntry.media_file_id.in_(media_ids)))
+               LibraryRoot.offline_since.is_(None), FileEntry.media_file_id.in_(media_ids))
+        .order_by(FileEntry.damaged))  # a sound copy before a damaged one
     found: dict[uuid.UUID, FileEntry] = {}
     for entry in rows:
         found.setdefault(entry.media_file_id, entry)
@@ -234,6 +239,10 @@ def _check_items(screening: Screening, *, full: bool) -> list[Problem]:
         if media is None:
             chosen = candidates[0] if candidates else None
             reason = NOT_HERE if row.media_file is not None else NO_FILE
+            discs = offline_labels(site, [m.id for m in candidates])
+            if discs:
+                chosen = next(m for m in candidates if m.id in discs)
+                reason = INSERT_DISC % discs[chosen.id]
             problems.append(Problem(row.position, chosen.sha256 if chosen else None, reason,
                                     substitutes=substitutes))
             continue
@@ -254,8 +263,10 @@ def _check_file(media: MediaFile, entry: FileEntry, *, full: bool) -> Problem | 
     except Invalid:
         return problem(OUTSIDE)
     shown = entry.relpath
+    if entry.damaged:
+        return problem(DAMAGED, shown)
     try:
-        size = sum(os.stat(f).st_size for f in files)
+        size = sum(part_size(f) for f in files)
     except FileNotFoundError:
         return problem("file not found", shown)
     except OSError as exc:

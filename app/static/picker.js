@@ -1,4 +1,4 @@
-// The title picker (templates/_picker.html): without this script every button posts the form and
+// The title and people pickers (templates/_picker.html): without this script every button posts the form and
 // the page comes back changed; with it, the search asks the JSON endpoint as one types, and add,
 // up, down and remove act in the page. Keyboard: in the search box, arrows move through the
 // results and Enter adds the one marked (or searches at once); the chosen list's buttons are
@@ -18,6 +18,8 @@
   }
 
   function setUp(box) {
+    if (box.dataset.ready) return;  // each picker macro loads this file: set up once
+    box.dataset.ready = "1";
     var name = box.dataset.picker;
     var form = box.closest("form");
     var input = box.querySelector("input[type=search]");
@@ -52,16 +54,22 @@
       return length ? length * 60 : null;
     }
 
+    function text(root, selector, value) {  // a row's part, when this kind of row has it
+      var el = root.querySelector(selector);
+      if (el) el.textContent = value;
+    }
+
     function refresh() {
       var total = 0;
       var rows = chosen.querySelectorAll("li");
       rows.forEach(function (li, n) {
         total += Number(li.dataset.duration || 0);
-        li.querySelector("button.up").disabled = n === 0;
-        li.querySelector("button.down").disabled = n === rows.length - 1;
+        var up = li.querySelector("button.up"), down = li.querySelector("button.down");
+        if (up) up.disabled = n === 0;
+        if (down) down.disabled = n === rows.length - 1;
       });
       box.querySelector(".empty").hidden = rows.length > 0;
-      box.querySelector(".sum").textContent = clock(total);
+      text(box, ".sum", clock(total));
       var slot = slotSeconds();
       var shown = box.querySelector(".slot");
       if (shown) {
@@ -86,19 +94,24 @@
 
     function add(button) {
       var item = {id: button.dataset.id, name: button.dataset.name, duration: button.dataset.duration,
-                  held: !!button.dataset.held, approved: !!button.dataset.approved};
+                  line: button.dataset.line, held: !!button.dataset.held,
+                  approved: !!button.dataset.approved};
       if (chosenIds().indexOf(item.id) >= 0) return;
+      var single = !!box.dataset.single;  // a picker of one: the new choice replaces the old
+      if (single) chosen.textContent = "";
       var li = clone("chosen-row");
       li.dataset.id = item.id;
-      li.dataset.duration = item.duration;
+      if (item.duration !== undefined) li.dataset.duration = item.duration;
       li.querySelector("input[type=hidden]").value = item.id;
       li.querySelector(".name").textContent = item.name;
-      li.querySelector(".duration").textContent = clock(item.duration);
+      text(li, ".duration", clock(item.duration));
+      text(li, ".line", item.line || "");
       li.querySelectorAll("button").forEach(function (b) { b.value = b.value.split(":")[0] + ":" + item.id; });
       notes(li, item);
       chosen.appendChild(li);
       button.closest("li").remove();
       refresh();
+      if (single) { search(); return; }  // the one replaced may be listed again
       mark(Math.min(active, results.querySelectorAll("button.add").length - 1));
     }
 
@@ -111,15 +124,17 @@
         b.value = "add:" + item.id;
         b.dataset.id = item.id;
         b.dataset.name = item.name;
-        b.dataset.duration = item.duration_s === null ? "" : item.duration_s;
+        b.dataset.duration = item.duration_s == null ? "" : item.duration_s;
         b.dataset.held = item.held_here ? "1" : "";
         b.dataset.approved = item.approved ? "1" : "";
+        if (item.line !== undefined) b.dataset.line = item.line;
         li.querySelector(".name").textContent = item.name;
-        li.querySelector(".duration").textContent = clock(item.duration_s);
+        text(li, ".duration", clock(item.duration_s));
+        text(li, ".line", item.line || "");
         notes(li, {held: item.held_here, approved: item.approved});
         results.appendChild(li);
       });
-      box.querySelector(".none").hidden = items.length > 0;
+      box.querySelector(".none").hidden = items.length > 0 || !input.value.trim();
       box.querySelector(".more").hidden = !more;
       mark(items.length && input.value.trim() ? 0 : -1);
     }
@@ -192,6 +207,8 @@
   // One title for one form (attach a file to a title): the matches are buttons posting
   // title_id; typing lists them, arrows mark one, Enter posts the one marked (or the text).
   function setUpOne(form) {
+    if (form.dataset.ready) return;
+    form.dataset.ready = "1";
     var input = form.querySelector("input[type=search]");
     var list = form.querySelector("ul.matches");
     var active = -1;

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import case, or_, select, update
 
 from ..clock import now as utcnow
 from ..errors import Conflict
 from ..extensions import db
 from ..install import is_site
-from ..models import ScreeningItem, Site, SyncArrival, SyncPeer, Unit, User
+from ..models import ScreeningEvidence, ScreeningItem, Site, SyncArrival, SyncPeer, Unit, User
 from .bundle import write_bundle
 from .services import hub_identity, hub_peer, my_code, site_by_code, site_peer
 from .tables import CODECS, DOWN, HUB_ORIGIN, SPECS, UP, scope_clause
@@ -58,8 +60,29 @@ def _units_parents_first(query) -> list:
     return ordered
 
 
-def gather(peer: SyncPeer, site: Site, *, since: datetime | None) -> dict[str, tuple[int, bytes]]:
-    """The rows of every table travelling to `peer`, changed after `since` (None: all)."""
+def _within(rows, budget: int, deferred: list, acked: datetime | None) -> Iterator:
+    """The pictures that fit in `budget` bytes, in the query's order; the ids of those left out
+    that the peer has not acknowledged go to `deferred` (export_bundle marks them changed now,
+    so the next bundle carries them). One the peer acknowledged (re-sent only for the overlap)
+    is simply left out: marking it would send it again and again ahead of new ones."""
+    for row in rows:
+        size = len(row.jpeg or b"")
+        if size > budget:
+            if acked is None or row.updated_at > acked:
+                deferred.append(row.id)
+            continue
+        budget -= size
+        yield row
+
+
+def gather(peer: SyncPeer, site: Site, *, since: datetime | None,
+           deferred: list | None = None) -> dict[str, tuple[int, bytes]]:
+    """The rows of every table travelling to `peer`, changed after `since` (None: all).
+
+    Pictures (screening_evidence) beyond SYNC_EVIDENCE_MB are left for the next bundle, their
+    ids put in `deferred`: a bundle stays within the size the hub accepts (SYNC_MAX_BUNDLE_MB).
+    """
+    deferred = [] if deferred is None else deferred
     direction = UP if is_site() else DOWN
     parts: dict[str, tuple[int, bytes]] = {}
     for spec in SPECS:
@@ -86,9 +109,16 @@ def gather(peer: SyncPeer, site: Site, *, since: datetime | None) -> dict[str, t
                 changed = table.c.screening_id.in_(
                     select(table.c.screening_id).where(changed).correlate(None))
             query = query.where(changed)
+        if spec.model is ScreeningEvidence and since is not None:
+            # Pictures the peer has not acknowledged first: those in the overlap were most
+            # likely carried before, and must not take the budget of new ones bundle after bundle.
+            query = query.order_by(case((table.c.updated_at > since + OVERLAP, 0), else_=1))
         query = query.order_by(table.c.created_at, table.c.id)
         rows = (_units_parents_first(query) if spec.model is Unit
                 else db.session.execute(query.execution_options(yield_per=STREAM)))
+        if spec.model is ScreeningEvidence:
+            rows = _within(rows, int(float(current_app.config["SYNC_EVIDENCE_MB"]) * 1024 * 1024),
+                           deferred, since + OVERLAP if since is not None else None)
         parts[spec.name] = _lines(spec, rows)
     return parts
 
@@ -121,7 +151,15 @@ def export_bundle(target, *, to: str | None = None, full: bool = False, enroll: 
         since = None
         warnings.append(_("This computer's clock went back since the last bundle; this "
                           "bundle carries everything again."))
-    parts = gather(peer, site, since=since)
+    deferred: list = []
+    parts = gather(peer, site, since=since, deferred=deferred)
+    if deferred:
+        # Changed just after this bundle's watermark: the next bundle carries them, first,
+        # even once the peer acknowledges this one.
+        db.session.execute(update(ScreeningEvidence).where(ScreeningEvidence.id.in_(deferred))
+                           .values(updated_at=now + timedelta(microseconds=1)))
+        warnings.append(_("%(n)d pictures did not fit in this bundle; the next one carries "
+                          "them.", n=len(deferred)))
     peer.out_seq += 1
     key, version = peer.key, peer.key_version
     manifest = {

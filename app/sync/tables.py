@@ -6,13 +6,15 @@ rules here are the whole policy of docs/sync.md, "What travels" and "Merging".
 
 from __future__ import annotations
 
+import base64
+import binascii
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import JSON, Date, Table, Uuid, select, true
+from sqlalchemy import JSON, Date, LargeBinary, Table, Uuid, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from .. import limits
@@ -28,7 +30,9 @@ from ..models import (
     MediaFile,
     Person,
     PlayLog,
+    Reflection,
     Screening,
+    ScreeningEvidence,
     ScreeningItem,
     Series,
     Shipment,
@@ -156,8 +160,16 @@ SPECS: tuple[Spec, ...] = (
          site_column="site_id", ranks={"status": SHIPMENT_RANK},
          site_fields=frozenset({"received_at", "received_by", "verified_at"})),
     Spec(PlayLog, (UP,), owner="origin", site_column="site_id", forward=False),
+    # The pictures backing a screening (snapshot thumbnails, room photos): up only, the JPEG as
+    # base64; a bundle carries at most SYNC_EVIDENCE_MB of them (export.py defers the rest).
+    Spec(ScreeningEvidence, (UP,), natural=("screening_id", "kind", "label", "sha256"), owner="origin",
+         site_column="site_id", forward=False),
     Spec(Attendance, (UP, DOWN), natural=("screening_id", "person_id"), owner="origin",
          scope=lambda s: Attendance.screening_id.in_(_site_screenings(s)), forward=False),
+    # A person's reflection on a screening: typed at the site (phone or operator) or at the hub;
+    # the newer change wins. Checked like attendance: a site sends those of its own screenings.
+    Spec(Reflection, (UP, DOWN), natural=("screening_id", "person_id"),
+         scope=lambda s: Reflection.screening_id.in_(_site_screenings(s)), forward=False),
     Spec(Loan, (UP, DOWN), owner="origin", scope=lambda s: Loan.site_id == s.id,
          site_column="site_id"),
     # A site's hourly health report: one row a site, its own to write. A bundle newer than any
@@ -203,6 +215,8 @@ def _encoder(column) -> Callable:
         return lambda v: None if v is None else v.isoformat()
     if isinstance(kind, Date):
         return lambda v: None if v is None else v.isoformat()
+    if isinstance(kind, LargeBinary):
+        return lambda v: None if v is None else base64.b64encode(v).decode("ascii")
     return lambda v: v
 
 
@@ -258,6 +272,8 @@ def _plain_decoder(column) -> Callable:
         return to_date
     if isinstance(kind, JSON):
         return lambda v: v
+    if isinstance(kind, LargeBinary):
+        return _jpeg
     python = getattr(kind, "python_type", None)
     if python in (int, float, bool, str):
         def checked(v, python=python):
@@ -266,6 +282,22 @@ def _plain_decoder(column) -> Callable:
             raise ValueError(f"{v!r} is not a {python.__name__}")
         return checked
     return lambda v: v
+
+
+def _jpeg(value):
+    """A picture's bytes from base64: a JPEG, or the row is refused (its size is held to
+    limits.EVIDENCE_B64 before)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{type(value).__name__} is not base64 text")
+    try:
+        data = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("a picture that is not base64") from exc
+    if not data.startswith(b"\xff\xd8\xff"):
+        raise ValueError("a picture that is not a JPEG")
+    return data
 
 
 class Codec:

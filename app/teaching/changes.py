@@ -19,6 +19,7 @@ from ..catalog.approval import require_approved_all
 from ..clock import now as utcnow
 from ..errors import Conflict, Forbidden, Invalid
 from ..extensions import among, db
+from ..i18n import show_date
 from ..lookup import chunks
 from ..models import Attendance, Screening, ScreeningItem, User
 from ..models.base import current_origin
@@ -70,7 +71,7 @@ def update_plan(plan: TeachingPlan, body: dict, *, user: User,
     except IntegrityError as exc:
         db.session.rollback()
         raise Conflict(_("A plan named %(name)s from %(day)s was issued already.",
-                         name=plan.name, day=plan.starts_on.isoformat())) from exc
+                         name=plan.name, day=show_date(plan.starts_on))) from exc
     result = Changed()
     if changed:
         _follow(plan, changed, now=now, by=user.username, force=bool(body.get("force")),
@@ -104,8 +105,8 @@ def _sessions(plan: TeachingPlan, value) -> list[TeachingSession]:
     for session in changed:
         if not session_days(session, plan):
             raise Invalid(_("Session %(topic)s: its day rule has no date from %(first)s to "
-                            "%(last)s.", topic=session.topic, first=plan.starts_on.isoformat(),
-                            last=plan.ends_on.isoformat()))
+                            "%(last)s.", topic=session.topic, first=show_date(plan.starts_on),
+                            last=show_date(plan.ends_on)))
     return changed
 
 

@@ -15,6 +15,7 @@ from ..catalog.approval import require_approved_all
 from ..dates import parse_day
 from ..errors import Conflict, Invalid
 from ..extensions import db
+from ..i18n import show_date
 from ..lookup import by_id
 from ..models import Title, User
 from ..models.teaching import TeachingPlan, TeachingSession
@@ -99,8 +100,8 @@ def clean_sessions(value, first: date, last: date) -> list[dict]:
         probe = TeachingSession(rule=session["rule"])
         if not session_days(probe, TeachingPlan(starts_on=first, ends_on=last)):
             raise Invalid(_("Session %(n)d (%(topic)s): its day rule has no date from %(first)s "
-                            "to %(last)s.", n=n, topic=session["topic"], first=first.isoformat(),
-                            last=last.isoformat()))
+                            "to %(last)s.", n=n, topic=session["topic"], first=show_date(first),
+                            last=show_date(last)))
         sessions.append(session)
     return sessions
 
@@ -136,7 +137,7 @@ def issue_plan(body: dict, *, user: User, now: datetime | None = None,
     except IntegrityError as exc:
         db.session.rollback()
         raise Conflict(_("A plan named %(name)s from %(day)s was issued already.", name=name,
-                         day=first.isoformat())) from exc
+                         day=show_date(first))) from exc
     maker = Maker(plan, sites, now=now, by=user.username, force=force)
     for session in plan.sessions:
         days = session_days(session, plan)

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from ..auth.roles import OPERATOR
 from ..errors import Forbidden, Invalid
+from ..i18n import show_date
 from ..install import is_site
 from ..models import Screening, User
 
@@ -45,7 +46,7 @@ def check_move(screening: Screening, starts_at: datetime, ends_at: datetime) -> 
     days = window_days(screening)
     if abs(starts_at - planned) > timedelta(days=days):
         raise Invalid(_("A plan's screening can move by at most %(days)d days from %(date)s.",
-                        days=days, date=planned.isoformat()[:10]),
+                        days=days, date=show_date(planned)),
                       details=[{"code": "move_window", "days": days,
                                 "planned_at": planned.isoformat()}])
 

@@ -1,13 +1,11 @@
-"""Titles picked on the new plan form by typing: each title offered once by its name (a name
-several titles share is told apart by the start of the title's id), with its pinyin and
-initials as the option's label, so a browser's list finds 果树修剪技术 by "gsxj"."""
+"""The titles of a plan's session as the form sends them: ids from the title picker
+(app/catalog/picking.py), or names typed (a name several titles share is told apart by the
+start of the title's id, "生猪养殖 #1a2b3c4d")."""
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections import Counter
-from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -17,21 +15,6 @@ from ..extensions import db
 from ..models import Title
 
 _TAGGED = re.compile(r"(.+) #([0-9a-f]{8})")
-
-
-@dataclass(frozen=True)
-class Pick:
-    value: str  # what the input holds once chosen
-    keys: str  # what else finds it: initials and full pinyin
-
-
-def title_picks() -> list[Pick]:
-    """Every title, as the form's list offers it, by pinyin."""
-    rows = db.session.execute(select(Title.id, Title.name, Title.name_initials, Title.name_pinyin)
-                              .order_by(Title.name_pinyin)).all()
-    shared = Counter(row.name for row in rows)
-    return [Pick(row.name if shared[row.name] == 1 else f"{row.name} #{str(row.id)[:8]}",
-                 f"{row.name_initials} {row.name_pinyin}") for row in rows]
 
 
 def picked_ids(values: list[str]) -> list[str]:

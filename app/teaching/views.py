@@ -6,8 +6,10 @@ from flask import abort, flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import limits
 from ..auth.access import roles_required
 from ..auth.roles import OFFICERS
+from ..catalog.picking import apply_pick, picker
 from ..errors import DianjiaoError
 from ..extensions import db
 from ..models.places import SITE_KINDS
@@ -17,13 +19,12 @@ from ..reports.export import download
 from .blueprint import bp
 from .issue import issue_plan
 from .lacks import batch_link
-from .picks import picked_ids, title_picks
+from .picks import picked_ids
 from .progress import OUTCOME_LABELS, plan_progress, progress_table
 from .rules import describe
 from .shape import plan_or_404, visible_plans
 
 FORM_SESSIONS = 4  # session rows on the new plan form
-TITLE_SLOTS = 3  # title inputs of a session on the form
 
 
 def _plan(plan_id: str) -> TeachingPlan:
@@ -76,11 +77,26 @@ def index():
     return render_template("teaching/index.html", plans=plans)
 
 
+def _pickers(form) -> tuple[list, bool]:
+    """Each session's title picker after the button pressed (if any), and whether a picker
+    button sent the form (it is then shown again with that session's titles changed)."""
+    unit = current_user.unit if current_user.role == "township" else None
+    states, picking = [], False
+    for n in range(FORM_SESSIONS):
+        name = f"titles-{n}"
+        op = form.get(f"{name}_pick")
+        picking = picking or bool(op)
+        chosen = apply_pick(op, form.getlist(name), limit=limits.PLAYLIST_ITEMS)
+        states.append(picker(None, chosen, form.get(f"{name}_q"), unit=unit))
+    return states, picking
+
+
 @bp.route("/teaching-plans/new", methods=["GET", "POST"])
 @roles_required(*OFFICERS)
 def new():
     status = 200
-    if request.method == "POST":
+    pickers, picking = _pickers(request.form)
+    if request.method == "POST" and not picking:
         try:
             with unit_of_work():
                 issued = issue_plan(body_from(request.form), user=current_user,
@@ -93,9 +109,8 @@ def new():
                     sites=issued.sites), "success")
             return render_template("teaching/issued.html", issued=issued,
                                    batch_url=batch_link(issued.plan, issued.lacks))
-    return render_template("teaching/form.html", picks=title_picks(), kinds=SITE_KINDS,
-                           rows=range(FORM_SESSIONS), slots=range(TITLE_SLOTS),
-                           form=request.form), status
+    return render_template("teaching/form.html", pickers=pickers, kinds=SITE_KINDS,
+                           rows=range(FORM_SESSIONS), form=request.form), status
 
 
 @bp.route("/teaching-plans/<plan_id>")

@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
 
+from ..catalog.integrity import damaged_count
 from ..extensions import db
 from ..models import Bundle, PlayLog, Screening, Site, SyncPeer, TerminalHealth
 from ..models.base import current_origin
@@ -42,7 +43,8 @@ GB = 10**9
 # Alert codes, worst first, with the weight that sorts the list.
 SILENT, AT_RISK, FAULTS, DISK, CLOCK = "silent", "next_at_risk", "player_faults", "disk_low", \
     "clock_off"
-WEIGHTS = {SILENT: 16, AT_RISK: 8, FAULTS: 4, DISK: 2, CLOCK: 1}
+DAMAGED = "damaged_files"  # the integrity check found damaged copies in its library
+WEIGHTS = {SILENT: 16, AT_RISK: 8, FAULTS: 4, DAMAGED: 3, DISK: 2, CLOCK: 1}
 
 
 # --- at the site -------------------------------------------------------------------------------
@@ -131,6 +133,7 @@ class Terminal:
     silent_days: int | None  # whole days since last heard (or since enrolled, never heard)
     clock_offset_s: int | None  # the site's clock minus ours
     clock_at_least: bool = False  # a lower bound (from a bundle made "in the future")
+    damaged_files: int = 0  # copies in its library the integrity check found damaged
     alerts: list[str] = field(default_factory=list)
 
     @property
@@ -175,6 +178,7 @@ def terminals(sites_query, *, now: datetime, limits: Limits) -> list[Terminal]:
     sites = [s for s in db.session.scalars(sites_query.order_by(Site.code))
              if s.code in peers or s.id in healths]
     bundles = _latest_bundles(s.code for s in sites if s.code in peers)
+    damaged = damaged_count([s.id for s in sites])
     here = current_origin()
     out = []
     for site in sites:
@@ -188,7 +192,8 @@ def terminals(sites_query, *, now: datetime, limits: Limits) -> list[Terminal]:
         offset, at_least = (0, False) if local else clock_offset(peer, bundles.get(site.code))
         row = Terminal(site=site, health=health, peer=peer, last_heard_at=last,
                        silent_days=(now - since).days if since else None,
-                       clock_offset_s=offset, clock_at_least=at_least)
+                       clock_offset_s=offset, clock_at_least=at_least,
+                       damaged_files=damaged.get(site.id, 0))
         row.alerts = _alerts(row, since, now=now, limits=limits)
         out.append(row)
     out.sort(key=lambda t: (-t.weight, -(t.silent_days or 0), t.site.code))
@@ -205,6 +210,9 @@ def _alerts(row: Terminal, since: datetime | None, *, now: datetime, limits: Lim
             alerts.append(AT_RISK)
         if (h.player_faults_30d or 0) >= 1:
             alerts.append(FAULTS)
+    if row.damaged_files:
+        alerts.append(DAMAGED)
+    if h is not None:
         if h.free_disk_bytes is not None and h.free_disk_bytes < limits.min_free_bytes:
             alerts.append(DISK)
     if row.clock_offset_s is not None and abs(row.clock_offset_s) > limits.clock_max_s:
@@ -255,6 +263,11 @@ def problems(row: Terminal, limits: Limits) -> list[str]:
             words.append(ngettext("the player stopped %(num)d time in 30 days",
                                   "the player stopped %(num)d times in 30 days",
                                   h.player_faults_30d))
+        elif code == DAMAGED:
+            words.append(ngettext("%(num)d damaged video file (the integrity check): copy it "
+                                  "again from the kit",
+                                  "%(num)d damaged video files (the integrity check): copy them "
+                                  "again from the kit", row.damaged_files))
         elif code == DISK:
             words.append(_("only %(gb)s GB free on the disk (under %(min)s GB)",
                            gb=f"{gigabytes(h.free_disk_bytes):g}",
@@ -281,7 +294,7 @@ def terminal_dict(row: Terminal) -> dict:
         "last_played_at": h.last_played_at.isoformat() if h and h.last_played_at else None,
         "uptime_s": h.uptime_s if h else None,
         "clock_offset_s": row.clock_offset_s, "clock_offset_at_least": row.clock_at_least,
-        "next_screening": nxt, "alerts": list(row.alerts),
+        "next_screening": nxt, "alerts": list(row.alerts), "damaged_files": row.damaged_files,
     }
 
 
@@ -336,6 +349,8 @@ def rollup_alerts(sites: list[Site], *, now: datetime) -> list:
                 required, actual = limits.silent_days, float(days)
             elif code == FAULTS:
                 actual = float(h.player_faults_30d)
+            elif code == DAMAGED:
+                actual = float(row.damaged_files)
             elif code == DISK:
                 required = gigabytes(limits.min_free_bytes)
                 actual = gigabytes(h.free_disk_bytes)

@@ -10,7 +10,7 @@ from flask_login import current_user
 from ..auth.access import roles_required
 from ..auth.roles import OFFICERS
 from ..auth.scope import visible_sites
-from ..i18n import show_time
+from ..i18n import machine_time
 from ..paging import page_for
 from ..reports.export import download
 from .blueprint import bp
@@ -47,4 +47,4 @@ def index():
 @roles_required(*OFFICERS)
 def export(fmt: str):
     rows, limits = _rows()
-    return download(terminals_table(rows, limits, show_time=show_time), fmt, "terminals")
+    return download(terminals_table(rows, limits, show_time=machine_time), fmt, "terminals")

@@ -14,7 +14,16 @@ from app.attendance.services import sign_in, undo
 from app.clock import month_bounds, shift
 from app.errors import DianjiaoError
 from app.extensions import db
-from app.models import Attendance, Person, PlayLog, Screening, Site, SiteMonth, Unit
+from app.models import (
+    Attendance,
+    AuditFlag,
+    Person,
+    PlayLog,
+    Screening,
+    Site,
+    SiteMonth,
+    Unit,
+)
 from app.models.figures import FIGURES
 from app.places.services import get_or_make_unit
 from app.reports import kept
@@ -67,7 +76,7 @@ def assert_kept_equal_recomputed(done=()):
 
 OPERATIONS = ("kiosk", "operator", "paper", "undo", "delete_mark", "status", "cancel", "edit",
               "play", "replay", "new_screening", "move_site", "move_village", "person",
-              "rollback")
+              "audit", "rollback")
 
 
 def step(rng: random.Random, op: str, sites, people, edges, now) -> None:
@@ -120,6 +129,14 @@ def step(rng: random.Random, op: str, sites, people, edges, now) -> None:
             site = rng.choice(sites)
             site.unit_id = rng.choice(db.session.scalars(select(Unit.id).where(
                 Unit.kind != "city")).all())
+        elif op == "audit":  # an officer confirms (or reopens) a flag: not a verified session
+            flag = db.session.scalar(select(AuditFlag).where(
+                AuditFlag.screening_id == screening.id))
+            if flag is None:
+                db.session.add(AuditFlag(screening_id=screening.id, code="no_playback",
+                                         severity="high", state="confirmed"))
+            else:
+                flag.state = "open" if flag.state == "confirmed" else "confirmed"
         elif op == "move_village":
             village = rng.choice(db.session.scalars(select(Unit).where(
                 Unit.kind == "village")).all())

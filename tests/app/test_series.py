@@ -183,9 +183,9 @@ def test_a_plan_overlapping_other_screenings_is_refused_unless_forced(app, make)
         create_series(site, rule="FREQ=WEEKLY;BYDAY=TU", first=TUESDAY, duration_min=90,
                       topic="周二放映", now=NOW)
     db.session.rollback()
-    assert "2027-01-19" in caught.value.message and "2027-02-02" in caught.value.message
+    assert "19 Jan 2027" in caught.value.message and "2 Feb 2027" in caught.value.message
     assert [d["message"] for d in caught.value.details] == [
-        "2027-01-19 19:00: overlaps 农技培训.", "2027-02-02 19:00: overlaps 电影."]
+        "19 Jan 2027, 19:00: overlaps 农技培训.", "2 Feb 2027, 19:00: overlaps 电影."]
     assert db.session.scalar(select(db.func.count(Series.id))) == 0
     plan, made = create_series(site, rule="FREQ=WEEKLY;BYDAY=TU", first=TUESDAY,
                                duration_min=90, topic="周二放映", now=NOW, force=True)
@@ -206,7 +206,7 @@ def test_changing_a_plan_into_an_overlap_is_refused_unless_forced(app, make):
     with pytest.raises(Conflict) as caught:
         update_series(plan, {"dtstart": TUESDAY + timedelta(hours=1)}, now=NOW)
     db.session.rollback()
-    assert "2027-01-19" in caught.value.message
+    assert "19 Jan 2027" in caught.value.message
     assert {(s.starts_at + timedelta(hours=8)).hour for s in made} == {19}
     update_series(plan, {"dtstart": TUESDAY + timedelta(hours=1)}, now=NOW, force=True)
     db.session.commit()

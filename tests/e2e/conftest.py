@@ -82,6 +82,9 @@ def live_server(tmp_path_factory):
         "DIANJIAO_LOGIN_RATE_LIMIT": "1000 per minute",
         # the player plays for real, into libvlc's dummy outputs (no screen, no sound card)
         "DIANJIAO_VLC_ARGS": "--vout=dummy --aout=dummy",
+        # removable volumes come from a mount table the tests write, not the machine's (a CI
+        # runner may have a disk mounted on /mnt)
+        "DIANJIAO_VOLUME_MOUNTS": str(root / "no-mounts"),
     })
     dianjiao = os.path.join(os.path.dirname(sys.executable), "dianjiao")
     LIVE.update(env=env, dianjiao=dianjiao, root=root)

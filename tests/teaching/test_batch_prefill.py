@@ -24,7 +24,7 @@ def test_the_lacking_titles_batch_is_pre_filled_through_to_the_consignment(app, 
     town = client_of(app, "town")
     page = town.get(link).get_data(as_text=True)
     assert form_value(page, "name") == "月计划"
-    checked = re.findall(r'<input type="checkbox" name="titles" value="([^"]+)" checked>', page)
+    checked = re.findall(r'<input type="hidden" name="titles" value="([^"]+)">', page)  # picker
     assert checked == [str(net["lacking"].id)]
     assert 'id="prefilled-sites"' in page and form_value(page, "sites") == "P-001, P-002"
 
@@ -45,4 +45,5 @@ def test_the_lacking_titles_batch_is_pre_filled_through_to_the_consignment(app, 
 
 def test_a_plain_new_batch_form_is_empty(app, net):
     page = client_of(app, "town").get("/distribution/batches/new").get_data(as_text=True)
-    assert 'checked>' not in page and 'id="prefilled-sites"' not in page
+    assert not re.findall(r'name="titles" value="([^"]+)"', page)  # nothing chosen in the picker
+    assert 'id="prefilled-sites"' not in page

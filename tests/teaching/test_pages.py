@@ -30,6 +30,9 @@ def test_issue_from_the_form_and_see_progress(app, net, now):
     plan_url = re.search(r'href="/teaching-plans/([0-9a-f-]{36})"', listing).group(1)
     progress = town.get(f"/teaching-plans/{plan_url}")
     assert progress.status_code == 200 and "P-002" in progress.get_data(as_text=True)
+    text = progress.get_data(as_text=True)  # planned times in the house shape, local time
+    assert re.search(r"\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}", text)
+    assert not re.search(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}", text)
     csv = town.get(f"/teaching-plans/{plan_url}/progress.csv")
     assert csv.status_code == 200 and "P-001" in csv.get_data(as_text=True)
     xlsx = town.get(f"/teaching-plans/{plan_url}/progress.xlsx")

@@ -106,6 +106,30 @@ def test_kiosk_may_not_use_other_methods_or_other_sites(app, make, world):
     assert api.get("/api/v1/sites").status_code == 403
 
 
+def test_staff_sign_in_only_people_of_their_area(app, make, world):
+    """An operator reaches the people of the site's township, a township officer those of its
+    own; a person beyond is unknown, as one who does not exist, and nothing is written."""
+    make.user("op-a", "operator", site=world["site"])
+    other = make.site("P-003", township="河口乡", village="石桥村")
+    make.user("town-b", "township", township="河口乡")
+    (stranger,) = make.people("石桥村", "李四").values()
+    url = f"/api/v1/screenings/{world['open'].id}/attendance"
+    operator = token_client(app, "op-a")
+    refused = operator.post(url, json={"person_id": str(stranger.id), "method": "operator"})
+    assert refused.status_code == 404
+    assert refused.json == operator.post(url, json={"person_id": str(uuid.uuid4()),
+                                                    "method": "operator"}).json
+    neighbour = str(world["people"]["张三"].id)
+    assert operator.post(url, json={"person_id": neighbour, "method": "operator"}).status_code == 201
+    there = make.screening(other, start=datetime.now(UTC), topic="x")
+    officer = token_client(app, "town-b")
+    assert officer.post(f"/api/v1/screenings/{there.id}/attendance",
+                        json={"person_id": neighbour, "method": "operator"}).status_code == 404
+    assert officer.post(f"/api/v1/screenings/{there.id}/attendance",
+                        json={"person_id": str(stranger.id), "method": "operator"}).status_code == 201
+    assert db.session.scalar(select(func.count(Attendance.id))) == 2
+
+
 def test_simultaneous_sign_ins_of_one_person_store_one_row(app, world, backend):
     url = f"/api/v1/screenings/{world['open'].id}/attendance"
     person = str(world["people"]["欧阳娜娜"].id)

@@ -207,18 +207,18 @@ def test_idle_sites(net):
 def test_coverage_per_series(net):
     client = client_of(net, "admin")
     rows = {r["Series"]: r for r in csv_rows(client.get("/reports/dashboard/coverage.csv"))}
-    assert set(rows) == {"乡土教材", "农村实用科技"}
-    tech = rows["农村实用科技"]  # every playback point must hold every series (the default rule)
+    assert set(rows) == {"Local teaching material", "Practical rural technology"}
+    tech = rows["Practical rural technology"]  # every playback point must hold every series
     # A-1 (kit of T1), B-1 (kit of T3), A-2 (T3 seen); none holds both T1 and T3.
     assert (tech["Titles"], tech["Sites holding it"], tech["Sites required"], tech["Coverage (%)"],
             tech["Holding every title"]) == ("2", "3", "6", "50.0", "0")
-    local = rows["乡土教材"]  # A-1's kit; B-1's file of it is missing now
+    local = rows["Local teaching material"]  # A-1's kit; B-1's file of it is missing now
     assert (local["Sites holding it"], local["Sites required"], local["Holding every title"]) == (
         "1", "6", "1")
     township = {r["Series"]: r for r in csv_rows(
         client_of(net, "officer-c").get("/reports/dashboard/coverage.csv"))}
-    assert (township["农村实用科技"]["Sites holding it"],
-            township["农村实用科技"]["Sites required"]) == ("2", "2")
+    assert (township["Practical rural technology"]["Sites holding it"],
+            township["Practical rural technology"]["Sites required"]) == ("2", "2")
 
 
 def test_the_page_draws_charts_inline(net):
@@ -255,7 +255,7 @@ def test_xlsx_opens_with_the_same_rows(net):
     sheet = load_workbook(io.BytesIO(response.get_data())).active
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert values[0] == ["Rank", "Title", "Series", "Viewers", "Plays", "Hours played"]
-    assert values[1] == [1, "果树修剪技术", "农村实用科技", 5, 3, 8.17]
+    assert values[1] == [1, "果树修剪技术", "Practical rural technology", 5, 3, 8.17]
     assert len(values) == 4
     idle = load_workbook(io.BytesIO(client.get("/reports/dashboard/idle.xlsx").get_data())).active
     assert [row[0] for row in idle.iter_rows(min_row=2, values_only=True)] == [

@@ -156,14 +156,14 @@ def test_the_administrator_sees_counts_per_township(app, make, network):
 
 def test_each_role_has_its_menu(app, network):
     operator = _nav(_home(app, "op-a"))
-    assert operator == ["Today", "Screenings", "Library", "Player", "People", "Incoming kits",
-                        "Reports"]  # Sync only on a site's own install
+    assert operator == ["Today", "Screenings", "Library", "Player", "People", "Notices",
+                        "Incoming kits", "Reports"]  # Sync only on a site's own install
     township = _nav(_home(app, "chengguan"))
-    assert township == ["Home", "Screenings", "Sites", "Titles", "People", "Distribution",
-                        "Teaching plans", "Reports", "Terminals", "Sync"]
+    assert township == ["Home", "Screenings", "Sites", "Titles", "People", "Notices", "Distribution",
+                        "Teaching plans", "Reports", "Terminals", "Audit", "Sync"]
     admin = _nav(_home(app, "admin"))
     assert {"Overview", "Sites", "Places", "Titles", "Unassigned files", "People", "Player",
-            "Distribution", "Teaching plans", "Reports", "Sync", "Terminals"} <= set(admin)
+            "Distribution", "Teaching plans", "Reports", "Sync", "Terminals", "Audit"} <= set(admin)
 
 
 def test_pages_out_of_the_menu_still_open(app, network):

@@ -426,7 +426,7 @@ def test_person_page_shows_history_and_hand_computed_study_hours(app, studied, r
         assert words in history, words
     rows = re.findall(r'<td data-label="Minutes">([^<]*)</td>', history)
     assert rows == ["—", "30", "48", "10"]
-    assert first.strftime("%Y-%m-%d") + " 09:00" in history
+    assert f"{first.day} {first:%b %Y}, 09:00" in history  # the house date-time (app/i18n.py)
 
 
 def test_overlapping_screenings_count_the_time_they_span_once(app, world, roster):

@@ -4,6 +4,7 @@ people only, and proof of play written for ad-hoc playing."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -98,6 +99,20 @@ def test_bad_queue_requests_are_4xx(api, body):
     response = api.post("/api/v1/player/queue", json=body)
     assert response.status_code in (404, 422)
     assert response.json["error"]["message"]
+
+
+def test_a_file_held_only_at_another_site_answers_as_unknown(app, api, corpus, tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    elsewhere = other / "elsewhere.avi"
+    elsewhere.write_bytes((Path(corpus[0]) / "lesson.avi").read_bytes() + b"another copy")
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["scan", str(other), "--site", "P-002"]).exit_code == 0
+    held_elsewhere = api.post("/api/v1/player/queue", json={"items": [{"sha256": sha("elsewhere.avi")}]})
+    unknown = api.post("/api/v1/player/queue", json={"items": [{"sha256": "0" * 64}]})
+    assert held_elsewhere.status_code == unknown.status_code == 404
+    assert held_elsewhere.json["error"] == unknown.json["error"]
+    assert api.get("/api/v1/player/status").json["queue"] == []
 
 
 def test_bad_transport_requests(api):

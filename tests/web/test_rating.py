@@ -147,9 +147,9 @@ def test_reasons_are_plain_sentences(net):
     assert reasons["coverage"] == "Holds all 2 series it must hold."
     assert reasons["attendance"] == "1 of 2 party members (50%) attended a held session this month."
     assert reasons["reporting"] == (
-        "Latest data received 2025-02-01, 58 days before the month end: late.")
+        "Latest data received 1 Feb 2025, 58 days before the month end: late.")
     r1 = {c["criterion"]: c["reason"] for c in items["R-1"]["criteria"]}
-    assert r1["coverage"] == "Holds 1 of the 2 series it must hold; missing: 乡土教材."
+    assert r1["coverage"] == "Holds 1 of the 2 series it must hold; missing: Local teaching material."
     assert r1["quotas"] == "Met all 2 quotas of the monthly card."
     r4 = {c["criterion"]: c["reason"] for c in items["R-4"]["criteria"]}
     assert "not counted" in r4["coverage"] and "not counted" in r4["attendance"]

@@ -308,14 +308,14 @@ def plan_form(client, **fields):
 def test_the_form_plans_a_film_night_across_midnight(app, planner):
     """An end earlier than the start is the next morning; the page says so."""
     checked = plan_form(planner, start="22:30", end="00:30", action="check").get_data(as_text=True)
-    assert "Ends the next day, 2027-01-07 at 00:30." in checked
+    assert "Ends the next day, 7 Jan 2027 at 00:30." in checked
     saved = plan_form(planner, start="22:30", end="00:30", topic="电影之夜")
     assert saved.status_code == 302
     row = db.session.scalar(select(Screening))
     assert (row.starts_at, row.ends_at) == (datetime(2027, 1, 6, 14, 30, tzinfo=UTC),
                                             datetime(2027, 1, 6, 16, 30, tzinfo=UTC))
     page = planner.get(saved.location).get_data(as_text=True)
-    assert "2027-01-06 22:30–2027-01-07 00:30" in page
+    assert "6 Jan 2027, 22:30–7 Jan 2027, 00:30" in page
     edit = f"/screenings/{row.id}/edit"
     assert 'value="00:30"' in planner.get(edit).get_data(as_text=True)
     moved = planner.post(edit, data={
@@ -339,10 +339,10 @@ def test_a_recurring_plan_from_the_form_is_refused_where_it_overlaps(app, planne
     weekly = {"day": (day - timedelta(days=7)).isoformat(), "start": "20:00", "end": "21:30",
               "topic": "周放映", "repeat": "weekly"}
     checked = plan_form(planner, **weekly, action="check").get_data(as_text=True)
-    assert f"{day.isoformat()} 20:00: overlaps 农技培训." in checked
+    assert f"{day.day} {day:%b %Y}, 20:00: overlaps 农技培训." in checked
     refused = plan_form(planner, **weekly)
     assert refused.status_code == 409
-    assert f"{day.isoformat()} 20:00: overlaps 农技培训." in refused.get_data(as_text=True)
+    assert f"{day.day} {day:%b %Y}, 20:00: overlaps 农技培训." in refused.get_data(as_text=True)
     assert db.session.scalar(select(db.func.count(Series.id))) == 0
     assert plan_form(planner, **weekly, force="y").status_code == 302
     assert db.session.scalar(select(db.func.count(Series.id))) == 1
@@ -360,7 +360,7 @@ def test_the_plan_page_refuses_an_overlap_unless_forced(app, planner):
             "rule": plan_row.rrule, "csrf_token": csrf_token(planner, url)}
     refused = planner.post(url, data=data)
     assert refused.status_code == 409
-    assert f"{day.isoformat()} 20:00: overlaps 农技培训." in refused.get_data(as_text=True)
+    assert f"{day.day} {day:%b %Y}, 20:00: overlaps 农技培训." in refused.get_data(as_text=True)
     assert {(s.starts_at + timedelta(hours=8)).hour for s in db.session.scalars(
         select(Screening).where(Screening.series_id == plan_row.id))} == {19}
     assert planner.post(url, data={**data, "force": "y"}).status_code == 302
@@ -388,7 +388,7 @@ def test_the_plan_page_lists_the_dates_it_left_unplanned(app, planner):
                      ends_at=taken + timedelta(minutes=90), topic="县里来人放映")
     db.session.commit()
     page = planner.get(f"/series/{plan_row.id}").get_data(as_text=True)
-    assert f"{taken:%Y-%m-%d} 19:00: overlaps 县里来人放映." in page
+    assert f"{taken.day} {taken:%b %Y}, 19:00: overlaps 县里来人放映." in page
 
 
 def test_the_edit_page_saves_a_24_hour_screening_unchanged(app, api, future, login, client):

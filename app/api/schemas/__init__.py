@@ -5,6 +5,7 @@ turns a refused body into one plain 422."""
 
 from __future__ import annotations
 
+from .audit import Audit
 from .base import listing
 from .catalog import File, Site, Title, TitleIn
 from .distribution import (
@@ -58,7 +59,7 @@ COMPONENTS = {
     "TeachingPlanIn": TeachingPlanIn(), "TeachingPlanPatch": TeachingPlanPatch(partial=True),
     "TeachingPlan": TeachingPlan, "TeachingPlanList": listing(TeachingPlan),
     "TeachingPlanIssued": TeachingPlanIssued, "TeachingPlanChanged": TeachingPlanChanged,
-    "TeachingPlanProgress": TeachingPlanProgress,
+    "TeachingPlanProgress": TeachingPlanProgress, "Audit": Audit,
 }
 # Written inline in the operations that answer them, as they always were: RatingList
 # (reports.py), LoanList (loans.py).

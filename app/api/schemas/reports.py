@@ -42,6 +42,10 @@ ReportCard = Out.from_dict({
     "complete": fields.Boolean(metadata={
         "description": "the month has ended: its quotas are judged"}),
     "elapsed": fields.Float(metadata={"description": "the share of the month gone by, 0..1"}),
+    "audit_flagged": fields.Integer(metadata={
+        "description": "held sessions with an audit flag an officer confirmed"}),
+    "verified_sessions": fields.Integer(metadata={
+        "description": "held sessions without a confirmed audit flag"}),
     "study_target": fields.Float(metadata={
         "description": "the average monthly study target of the site's party members "
                        "(STUDY_TARGET_HOURS_YEAR / 12)"}),
@@ -83,7 +87,7 @@ ReportRollup = Out.from_dict({
 
 class Criterion(Out):
     criterion = fields.String(required=True, metadata={
-        "enum": ["quotas", "coverage", "attendance", "reporting", "plans"]})
+        "enum": ["quotas", "coverage", "attendance", "reporting", "plans", "audit"]})
     weight = fields.Float(required=True, metadata={
         "description": "the configured weight, the weights scaled to sum to 1"})
     score = fields.Float(required=True, allow_none=True, metadata={

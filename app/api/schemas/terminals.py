@@ -36,4 +36,7 @@ class Terminal(Out):
         "description": "true: a lower bound, from a bundle made later than the hub imported it"})
     next_screening = fields.Nested(NextScreening, required=True, allow_none=True)
     alerts = fields.List(fields.String(metadata={"enum": [
-        "silent", "next_at_risk", "player_faults", "disk_low", "clock_off"]}), required=True)
+        "silent", "next_at_risk", "player_faults", "damaged_files", "disk_low", "clock_off"]}),
+        required=True)
+    damaged_files = fields.Integer(metadata={
+        "description": "copies in the site's library the integrity check found damaged"})

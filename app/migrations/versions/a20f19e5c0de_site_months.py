@@ -1,7 +1,7 @@
 """kept monthly figures of each site (site_months)
 
 Revision ID: a20f19e5c0de
-Revises: 55fc8ad89210
+Revises: b7f3c2a91d04
 Create Date: 2026-12-07 14:40:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a20f19e5c0de'
-down_revision = '55fc8ad89210'
+down_revision = 'b7f3c2a91d04'
 branch_labels = None
 depends_on = None
 
@@ -33,6 +33,7 @@ def upgrade():
     sa.Column('cancelled', sa.Integer(), nullable=False),
     sa.Column('plan_sessions', sa.Integer(), nullable=False),
     sa.Column('plan_held', sa.Integer(), nullable=False),
+    sa.Column('audit_flagged', sa.Integer(), nullable=False),
     sa.Column('participants', sa.Integer(), nullable=False),
     sa.Column('study_minutes', sa.Float(), nullable=False),
     sa.ForeignKeyConstraint(['site_id'], ['sites.id'], ),

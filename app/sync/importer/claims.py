@@ -14,6 +14,9 @@ from ...places.tree import subtree_ids
 from ..tables import HUB_ORIGIN, Spec
 from .state import Merge, Refused
 
+# Tables whose rows belong to a site through their screening.
+BY_SCREENING = ("attendance", "screening_items", "reflections", "screening_evidence")
+
 
 def check_claims(spec: Spec, rows: list[dict], found: dict, ctx: Merge) -> None:
     """A site may send only its own rows (and changes to the hub's rows about it).
@@ -42,7 +45,7 @@ def check_claims(spec: Spec, rows: list[dict], found: dict, ctx: Merge) -> None:
     if column and any(row.get(column) != site.id for row in rows):
         refuse(_("The bundle of %(site)s carries %(table)s of another site. Nothing was "
                  "imported.", site=site.code, table=spec.name))
-    if spec.name in ("attendance", "screening_items") and not {
+    if spec.name in BY_SCREENING and not {
             row["screening_id"] for row in rows if "screening_id" in row} <= ctx.site_screenings:
         refuse(_("The bundle of %(site)s carries %(table)s of a screening at another site. "
                  "Nothing was imported.", site=site.code, table=spec.name))
@@ -81,7 +84,7 @@ def held_elsewhere(spec: Spec, rows: list[dict], found: dict, ctx: Merge) -> set
         if ctx.site_villages is None:
             ctx.site_villages = subtree_ids(site.unit_id)
         column, allowed = "village_id", ctx.site_villages
-    elif spec.name in ("attendance", "screening_items"):
+    elif spec.name in BY_SCREENING:
         learn_site_rows(spec, [dict(h) for h in held], ctx)
         column, allowed = "screening_id", ctx.site_screenings
     elif spec.name == "file_entries":
@@ -105,7 +108,7 @@ def learn_site_rows(spec: Spec, rows: list[dict], ctx: Merge) -> None:
     """Look up, in one query a chunk, which screenings or library roots named are the site's."""
     site = ctx.site
     assert site is not None
-    if spec.name in ("attendance", "screening_items"):
+    if spec.name in BY_SCREENING:
         known, model, column = ctx.site_screenings, Screening, "screening_id"
     elif spec.name == "file_entries":
         known, model, column = ctx.site_roots, LibraryRoot, "root_id"

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from ...dates import moment_in_range
 from ...extensions import db
+from ...i18n import show_date
 from ...install import Role
 from ...models import SyncPeer
 from ..bundle import BundleError, Opened
@@ -70,7 +71,7 @@ def check_link(opened: Opened, role: Role, me: str) -> SyncPeer:
     if peer.revoked_at is not None:
         raise Refused(_("Site %(origin)s was revoked on %(day)s; its bundles are refused. "
                         "Enroll it again to give it a new key.", origin=peer.code,
-                        day=peer.revoked_at.date().isoformat()), reason="revoked", status=403)
+                        day=show_date(peer.revoked_at)), reason="revoked", status=403)
     keys = []
     if m["key_version"] == peer.key_version:
         keys.append(peer.key)

@@ -8,6 +8,7 @@ which install.become_site makes its role only once the import is committed.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime
 
@@ -16,6 +17,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ... import install
+from ...audit.services import audit_screenings, site_clock_offset
 from ...clock import now as utcnow
 from ...extensions import db
 from ...install import Role
@@ -29,6 +31,8 @@ from .playlists import whole_playlists
 from .rows import merge_spec
 from .state import Merge, Refused, bundle_message
 from .watermarks import acknowledged, advance
+
+log = logging.getLogger(__name__)
 
 
 def import_bundle(source: str | bytes, *, now: datetime | None = None) -> dict:
@@ -95,6 +99,8 @@ def _merge(opened: Opened, role: Role, now: datetime) -> tuple[dict, Role]:
                                             SyncIdMap.local_id)):
         ctx.idmap[mapped.table][mapped.remote_id] = mapped.local_id
     _merge_parts(opened, ctx)
+    if ctx.incoming == "site":
+        _audit(ctx, manifest_time(m["created"], "created"))
     if incoming == "hub" and m.get("users") is not None:
         _retire_users(m["users"], ctx)
     if ctx.conflicts:
@@ -140,6 +146,20 @@ def _merge_parts(opened: Opened, ctx: Merge) -> None:
         merge_spec(spec, rows, ctx)
         if spec.name == "sites" and ctx.site is None and ctx.role.is_site:
             ctx.site = db.session.scalar(select(Site).where(Site.code == ctx.code))
+
+
+def _audit(ctx: Merge, created: datetime) -> None:
+    """On the hub: audit again the screenings whose records this bundle brought, with the
+    site's clock judged by this bundle's time (docs/township.md, "Audit"). An audit that fails
+    is logged and undone alone: it never refuses a bundle."""
+    if not ctx.touched or ctx.site is None:
+        return
+    try:
+        with db.session.begin_nested():
+            audit_screenings(ctx.touched, now=ctx.now, clock_offset_s=site_clock_offset(
+                ctx.site, bundle_created=created, now=ctx.now))
+    except Exception:
+        log.exception("the audit after bundle %s failed", ctx.digest)
 
 
 def _retire_users(listed: list[str], ctx: Merge) -> None:

@@ -177,6 +177,7 @@ def merge_spec(spec: Spec, lines, ctx: Merge) -> None:
         if spec.name in figures.TABLES:  # the kept monthly figures, at commit
             figures.rows_merged(spec.name, inserts, [(found[i]._mapping, c) for i, c in updates])
         tally.updated += len(updates)
+        _touch(spec, inserts, [found[row_id] for row_id, _c in updates], ctx)
         if not ctx.role.is_site and spec.forward and DOWN in spec.directions:
             ctx.arrivals.extend({"table": spec.name, "row_id": r["id"], "source": ctx.peer.code,
                                  "arrived_at": ctx.now} for r in inserts)
@@ -184,6 +185,15 @@ def merge_spec(spec: Spec, lines, ctx: Merge) -> None:
                                  "arrived_at": ctx.now} for i, _c in updates)
     if waiting:
         insert_rows(table, waiting)
+
+
+def _touch(spec: Spec, inserts: list[dict], updated: list, ctx: Merge) -> None:
+    """Note the screenings whose rows changed (ctx.touched), for the audit after the import."""
+    column = "id" if spec.name == "screenings" else "screening_id"
+    if column not in spec.table.c:
+        return
+    ctx.touched.update(row.get(column) for row in inserts)
+    ctx.touched.update(local._mapping[column] for local in updated)
 
 
 def match_natural(spec: Spec, unknown: list[dict], found: dict, ctx: Merge) -> bool:

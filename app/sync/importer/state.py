@@ -84,6 +84,9 @@ class Merge:
     # acknowledgement, our clock), and we hold theirs changed up to `we_have` (their clock).
     they_have: datetime | None = None
     we_have: datetime | None = None
+    # The screenings whose rows (their own, sign-ins, play logs, pictures) this bundle inserted
+    # or changed: the hub audits them again once the rows are in.
+    touched: set[uuid.UUID] = field(default_factory=set)
 
     def conflict(self, table: str, row_id, field: str, local, incoming, *, kept: str,
                  reason: str) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from ...clock import now as utcnow
 from ...errors import DianjiaoError
 from ...extensions import db
+from ...i18n import show_date
 from ...models import SyncPeer
 from ..bundle import sign
 
@@ -70,7 +71,7 @@ def check_pull(headers, now: datetime | None = None) -> SyncPeer:
                           code="unknown")
     if peer.revoked_at is not None:
         raise PullRefused(_("Site %(code)s was revoked on %(day)s; enroll it again to give it "
-                            "a new key.", code=code, day=peer.revoked_at.date().isoformat()),
+                            "a new key.", code=code, day=show_date(peer.revoked_at)),
                           code="revoked")
     expected = [request_signature(key, "GET", PULL_PATH, code, stamp)
                 for key in (peer.key, peer.previous_key) if key]

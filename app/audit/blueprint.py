@@ -1,0 +1,8 @@
+"""The audit blueprint. A module of its own: the pages register on it without importing the
+package that imports them."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("audit", __name__, cli_group=None)

@@ -1,0 +1,8 @@
+"""The help blueprint. A module of its own: the pages register on it without importing the package
+that imports them."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("help", __name__)
