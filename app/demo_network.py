@@ -43,6 +43,7 @@ from .demo_words import (
     LOCAL_THEMES,
     NAMED_TOWNSHIPS,
     NAMED_VILLAGES,
+    NUMERALS,
     OWN_FILMS,
     PARTY_LESSONS,
     PLANTING,
@@ -57,13 +58,8 @@ from .demo_words import (
     VILLAGE_PLACES,
 )
 from .extensions import db
-from .models import (
-    MediaFile,
-    Person,
-    Site,
-    Title,
-    Unit,
-)
+from .models import MediaFile, Person, Site, Title, Unit
+from .sync.bulk import insert_rows
 from .text import SURNAME_READINGS, pinyin_keys
 
 
@@ -148,7 +144,7 @@ class Builder(KitsStage, HistoryStage):
     def insert(self, model, rows: list[dict]) -> None:
         table = model.__table__
         for start in range(0, len(rows), CHUNK):
-            db.session.execute(table.insert(), rows[start:start + CHUNK])
+            insert_rows(table, rows[start:start + CHUNK])  # COPY on PostgreSQL
         self.rows += len(rows)
 
     def count(self, seed_count: int, named: int) -> int:
@@ -175,6 +171,8 @@ class Builder(KitsStage, HistoryStage):
         townships = TOWNSHIPS[:max(1, min(len(TOWNSHIPS), round(len(TOWNSHIPS) * self.scale)))]
         names = sorted({s + "家" + e + "村" for s in list(SURNAMES)[:40] for e in VILLAGE_ENDS}
                        | {p + "村" for p in VILLAGE_PLACES})
+        if self.scale > 1:  # a network bigger than the seed's: more townships, more names
+            townships, names = self.more_places(playback)
         self.rng.shuffle(names)
         names = [n for n in names if n not in NAMED_VILLAGES][:playback]
         at = self.since - timedelta(days=400)
@@ -195,6 +193,18 @@ class Builder(KitsStage, HistoryStage):
         self.insert(Unit, units)
         return (f"{len(townships)} more townships with {len(names)} villages "
                 f"({len(NAMED_TOWNSHIPS) + len(townships)} townships in all).")
+
+    def more_places(self, villages: int) -> tuple[list[str], list[str]]:
+        """Townships and village names for `scale` times the seed's network: each township of
+        the seed again with a number (红旗二镇, 红旗三镇, ...), each village name again with a
+        quarter (东, 西, 南, 北)."""
+        count = round(len(TOWNSHIPS) * self.scale)
+        townships = [t if k < len(TOWNSHIPS) else t[:-1] + NUMERALS[k // len(TOWNSHIPS) - 1] + t[-1]
+                     for k in range(count) for t in [TOWNSHIPS[k % len(TOWNSHIPS)]]]
+        base = {s + "家" + e + "村" for s in SURNAMES for e in VILLAGE_ENDS} | {
+            p + "村" for p in VILLAGE_PLACES}
+        names = base | {n[:-1] + q + "村" for n in base for q in "东西南北"}
+        return townships, sorted(names)[:max(villages * 2, len(base))]
 
     def person_name(self, taken: set[str]) -> str:
         surnames, weights = list(SURNAMES), list(SURNAMES.values())

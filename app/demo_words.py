@@ -64,3 +64,4 @@ PARTY_TOPICS = ["党员集中学习日", "主题党日", "三会一课", "党员
 TECH_TOPICS = {"planting": "种植技术培训", "breeding": "养殖技术培训", "processing": "农产品加工讲座",
                "pest_control": "病虫害防治讲座"}
 POLICY_TOPICS = ["以案说法", "政策宣讲", "乡风文明讲座", "法律进村"]
+NUMERALS = "二三四五六七八九十"  # the second to tenth township of a name, for --scale above 1

@@ -19,13 +19,15 @@ from .extensions import babel
 from .notices import cli as notices_cli
 from .people import cli as people_cli
 from .places import cli as places_cli
+from .reports import cli as reports_cli
+from .reports import kept
 from .screenings import cli as screenings_cli
 from .sync import bp as sync_bp
 
 # The blueprints with commands: each cli.py adds its own (`users`, `scan`, `people`, `sites`,
-# `readiness`, `reminders`); sync's blueprint names `sync`, imported when it runs.
-COMMANDS = (auth_cli.bp, catalog_cli.bp, people_cli.bp, places_cli.bp, screenings_cli.bp, sync_bp,
-            notices_cli.bp)
+# `readiness`, `reminders`, `reports`); sync's blueprint names `sync`, imported when it runs.
+COMMANDS = (auth_cli.bp, catalog_cli.bp, people_cli.bp, places_cli.bp, reports_cli.bp,
+            screenings_cli.bp, sync_bp, notices_cli.bp)
 # What `dianjiao demo` says of itself, so that listing it does not import app/demo.py (PyAV and the
 # whole demo network); tests/app/test_startup.py compares.
 DEMO_HELP = "Load the demo: the named sites, titles, users and videos, and the seed's network."
@@ -49,6 +51,7 @@ def init_app(app: Flask, migrations: str) -> None:
     screenings.init_app(app)  # the features' signals (app/signals.py), connected for this app
     distribution.init_app(app)
     audit.init_app(app)
+    kept.init_app(app)  # the kept monthly figures follow every write (app/reports/kept.py)
     for blueprint in COMMANDS:
         add_commands(app, blueprint)
     database.init_app(app, migrations)  # `init` and `db`

@@ -6,7 +6,8 @@ from flask import current_app, jsonify, request
 from flask_login import current_user
 
 from ..auth.scope import township_for
-from ..reports.card import card_dict, monthly_card
+from ..reports.card import card_dict
+from ..reports.kept_card import monthly_card
 from ..reports.months import parse_month
 from ..reports.rating import parse_sort, rate, sort_ratings, weights_from
 from ..reports.rollup import rollup, rollup_dict

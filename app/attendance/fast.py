@@ -27,6 +27,7 @@ from ..auth.scope import can_change_site, can_see_person, can_see_site
 from ..extensions import db
 from ..models import Attendance, Person, Screening, Site
 from ..models.base import current_origin
+from ..models.screenings import HELD_SCREENINGS
 from .services import NOT_THERE, SELF_SERVICE, is_open, sign_in_villages, status_for
 from .written import Written, signed
 
@@ -60,6 +61,7 @@ class SeenPerson:
     name: str
     active: bool
     village_id: uuid.UUID | None
+    member: bool = False  # a party member, not a walk-in: the kept figures ask (written.py)
 
 
 def seen_screening(screening_id: uuid.UUID) -> SeenScreening | None:
@@ -73,8 +75,8 @@ _EXISTING = select(*(_ATTENDANCE.c[name] for name in (
     "id", "screening_id", "person_id", "method", "status", "signed_at", "recorded_by",
     "device"))).where(_ATTENDANCE.c.screening_id == bindparam("screening"),
                       _ATTENDANCE.c.person_id == bindparam("person"))
-_PERSON = select(Person.name, Person.active, Person.village_id).where(
-    Person.id == bindparam("id"))
+_PERSON = select(Person.name, Person.active, Person.village_id,
+                 Person.party_member & ~Person.walkin).where(Person.id == bindparam("id"))
 
 
 def _screening(screening_id: uuid.UUID) -> SeenScreening | None:
@@ -137,7 +139,8 @@ def quick_sign_in(screening_id: str, user, body: dict,
               "origin_site": current_origin(), "created_at": written, "updated_at": written}
     if db.session.execute(_statement(), values).first() is None:
         return _already(screening, person, method)  # signed in before, or just now elsewhere
-    signed(Written(screening.id, person.id, values["status"], now))
+    signed(Written(screening.id, person.id, values["status"], now,
+                   held=screening.status in HELD_SCREENINGS, member=person.member))
     return {**values, "person": {"name": person.name}}, 201
 
 

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from ..clock import shift
 from ..extensions import db
 from ..models import Screening, Site
-from .card import Card, Figures
+from .card import Card
+from .kept_card import KeptFigures
 
 LEVELS = ("site", "township", "city")  # an alert after 1, 2 and 3+ months missed running
 
@@ -68,7 +69,7 @@ def alerts_for(card: Card, *, tz: str, rules, now: datetime | None = None) -> li
     if not card.shortfalls:
         return []
     months = [shift(card.month, -back) for back in range(len(LEVELS))]
-    figures = Figures([card.site], months, tz=tz, now=now)
+    figures = KeptFigures([card.site], months, tz=tz, now=now)
     floor = figures.floors(months[-1])[card.site.id]
     return escalate(card, floor, lambda month: figures.card(card.site, month, rules))
 

@@ -5,4 +5,4 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-bp = Blueprint("reports", __name__)
+bp = Blueprint("reports", __name__, cli_group=None)

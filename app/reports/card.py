@@ -29,7 +29,7 @@ from ..screenings.plans import PLAN_DROPPED  # a date its plan no longer has: co
 from .months import elapsed
 from .rules import RULES, SIX_DAYS, Rules, as_rules, due_by_now, monthly_target, rules_from, verdict
 
-__all__ = ["RULES", "Card", "Figures", "Quota", "card_dict", "monthly_card", "rules_from"]
+__all__ = ["RULES", "Card", "Figures", "Quota", "card_dict", "computed_card", "rules_from"]
 
 GROUP_AUDIENCES = ("party_members", "cadres", "all")  # a group study open to party members
 FEW_SITES = 20  # up to this many sites, a roll-up reads their own rows rather than the span's
@@ -111,9 +111,10 @@ def party_members_of(site: Site) -> list[Person]:
         Person.village_id.in_(subtree_ids(site.unit_id)))).all()
 
 
-def monthly_card(site: Site, month: date, *, tz: str, rules: Rules | list,
-                 now: datetime | None = None) -> Card:
-    """Compute a site's card for a local calendar month (judged as it stands at `now`)."""
+def computed_card(site: Site, month: date, *, tz: str, rules: Rules | list,
+                  now: datetime | None = None) -> Card:
+    """Compute a site's card for a local calendar month (judged as it stands at `now`) from its
+    rows; the reports read the kept figures instead (reports.kept_card.monthly_card)."""
     return Figures([site], [month], tz=tz, now=now).card(site, month, rules)
 
 

@@ -17,8 +17,8 @@ from . import dashboard as dash
 from . import dashboard_page as dash_page
 from .alerts import LEVELS
 from .blueprint import bp
-from .card import monthly_card
 from .export import download
+from .kept_card import monthly_card
 from .labels import LEVEL_LABELS, RULE_LABELS
 from .months import elapsed, parse_month
 from .rating import CRITERION_LABELS, parse_sort, rate, rating_table, sort_ratings, weights_from

@@ -24,6 +24,7 @@ from ..lookup import chunks
 from ..models import Attendance, Screening, ScreeningItem, User
 from ..models.base import current_origin
 from ..models.teaching import ALL_AREA, TeachingPlan, TeachingSession
+from ..reports import touches as figures
 from ..screenings import events
 from ..screenings.plans import PLAN_DROPPED
 from ..sync.bulk import insert_rows
@@ -169,6 +170,7 @@ def _follow(plan: TeachingPlan, sessions: list[TeachingSession], *, now: datetim
             maker.add(session, site, sorted(days - taken[site.id]))
     stamp = utcnow()
     table = Screening.__table__
+    figures.screenings_changing([move["_id"] for move in moves] + list(drops))  # kept figures
     if moves:
         for move in moves:
             move["updated_at"] = stamp

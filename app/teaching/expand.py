@@ -19,6 +19,7 @@ from ..lookup import chunks
 from ..models import Screening, ScreeningItem
 from ..models.base import current_origin
 from ..models.teaching import TeachingPlan, TeachingSession
+from ..reports import touches as figures
 from ..screenings import events
 from ..screenings.checks import OPEN_STATUSES
 from ..sync.bulk import insert_rows
@@ -139,6 +140,7 @@ class Maker:
         db.session.flush()
         if self.screenings:
             insert_rows(Screening.__table__, self.screenings)
+            figures.screenings_changing([row["id"] for row in self.screenings])
         if self.items:
             insert_rows(ScreeningItem.__table__, self.items)
         self.made.rows = len(self.screenings)

@@ -27,7 +27,8 @@ from app.models import (
 )
 from app.reports import card as report_card
 from app.reports.alerts import alert_dict, alerts_for
-from app.reports.card import card_dict, monthly_card
+from app.reports.card import card_dict
+from app.reports.kept_card import monthly_card
 from app.reports.rollup import rollup, rollup_dict
 
 pytestmark = pytest.mark.both_databases  # see tests/conftest.py

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.errors import Forbidden, Invalid
 from app.extensions import db
 from app.models import Screening, Site
-from app.reports.card import monthly_card
+from app.reports.kept_card import monthly_card
 from app.reports.rating import rate
 from app.screenings.single import cancel_screening, update_screening
 from app.teaching.changes import update_plan
@@ -123,3 +123,19 @@ def test_progress_card_and_rating(issued, make):
     rating = rate([card], month=date(2027, 3, 1), tz="Asia/Shanghai",
                   weights={"plans": 1.0}, now=later)[0]
     assert rating.criteria[0].score == 0.5
+
+
+def test_issuing_and_changing_a_plan_keep_the_monthly_figures(issued):
+    """The plan's screenings go in and move with Core statements: the kept figures follow."""
+    from app.models import SiteMonth
+    from tests.app.test_kept_figures import assert_kept_equal_recomputed
+
+    assert db.session.scalar(select(db.func.sum(SiteMonth.planned))) == 8  # as issued
+    assert_kept_equal_recomputed()
+    sessions = [{"id": str(s.id), "topic": s.topic, "audience": s.audience, "titles": s.titles,
+                 "rule": s.rule, "start_time": s.start_time, "minutes": s.minutes}
+                for s in issued.plan.sessions]
+    sessions[0].update(rule={"kind": "dates", "dates": ["2027-03-06", "2027-03-29"]})
+    update_plan(issued.plan, {"sessions": sessions}, user=user("town"), now=NOW)
+    db.session.commit()
+    assert_kept_equal_recomputed()

@@ -18,7 +18,8 @@ from app.config import Defaults
 from app.extensions import db
 from app.people.services import create_person
 from app.reports.alerts import alerts_for
-from app.reports.card import card_dict, monthly_card
+from app.reports.card import card_dict
+from app.reports.kept_card import monthly_card
 from app.reports.months import elapsed, last_complete, parse_month
 from app.reports.rating import rate, weights_from
 from app.reports.rollup import rollup, rollup_dict

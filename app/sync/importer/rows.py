@@ -13,6 +13,7 @@ from sqlalchemy import Row, and_, select, tuple_, update
 
 from ...extensions import among, db
 from ...lookup import chunks
+from ...reports import touches as figures
 from ..bulk import id_key, insert_rows, set_aside_unchanged
 from ..tables import DOWN, SYSTEM, Codec, Spec, field_owner
 from .claims import check_claims, held_elsewhere
@@ -173,6 +174,8 @@ def merge_spec(spec: Spec, lines, ctx: Merge) -> None:
             waiting = []
         for row_id, changes in updates:
             db.session.execute(update(table).where(table.c.id == row_id).values(**changes))
+        if spec.name in figures.TABLES:  # the kept monthly figures, at commit
+            figures.rows_merged(spec.name, inserts, [(found[i]._mapping, c) for i, c in updates])
         tally.updated += len(updates)
         _touch(spec, inserts, [found[row_id] for row_id, _c in updates], ctx)
         if not ctx.role.is_site and spec.forward and DOWN in spec.directions:
