@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app.i18n import FORMATS
 from tests.components import chromium_path
 
 ADMIN_PASSWORD = "admin-pass-1"
@@ -192,3 +193,14 @@ def planned_open_screening(new_page, logged_in, topic: str):
     response = admin.request.patch(f"/api/v1/screenings/{screening_id}",
                                    headers={"X-CSRFToken": token}, data={"status": "cancelled"})
     assert response.status == 200, response.text()
+
+
+def shown(value, lang: str, kind: str = "date") -> str:
+    """A date or moment as the pages show it in `lang` (app/i18n.py FORMATS, one shape a
+    language), to compare with what Chromium reads."""
+    from babel.dates import format_date, format_datetime
+
+    pattern = FORMATS[lang][kind]
+    if kind in ("date", "month", "weekday"):
+        return format_date(value, pattern, locale=lang)
+    return format_datetime(value, pattern, locale=lang)

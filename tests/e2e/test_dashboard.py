@@ -32,7 +32,8 @@ def test_dashboard(admin, lang, shoot):
     expect(charts).to_have_count(3)
     expect(charts.first).to_be_visible()
     # Chinese data reads in the charts: the series names of the coverage chart.
-    expect(admin.locator("#chart-coverage svg")).to_contain_text("农村实用科技")
+    expect(admin.locator("#chart-coverage svg")).to_contain_text(
+        "农村实用科技" if lang == "zh" else "Practical rural technology")
     idle = admin.locator("#table-idle tbody tr")
     expect(idle.first).to_be_visible()
     assert idle.count() > 10  # the demo network has idle sites
@@ -76,7 +77,7 @@ def test_printed_report_card(new_page, logged_in, shoot):
     # A playback point's default rules: group sessions, the 6th/16th/26th, hours, study hours
     expect(rows).to_have_count(4)
     expect(rows.first).to_contain_text(re.compile("✓|✗"))
-    expect(page.locator("#rating .reasons li")).to_have_count(5)  # four criteria and teaching plans
+    expect(page.locator("#rating .reasons li")).to_have_count(6)  # four criteria, teaching plans, the audit
     expect(page.locator(".signatures")).to_be_visible()
     shoot(page, "report-card-print")
 
@@ -90,4 +91,4 @@ def test_rating_page(admin, lang):
     expect(admin).to_have_url(re.compile(r"sort=stars(&|$)"))
     assert int(rows.first.get_attribute("data-stars")) >= first
     rows.first.locator("details summary").click()
-    expect(rows.first.locator(".reasons li")).to_have_count(5)  # four criteria and teaching plans
+    expect(rows.first.locator(".reasons li")).to_have_count(6)  # four criteria, teaching plans, the audit

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import shown
+
 pytestmark = pytest.mark.browser
 
 TZ = ZoneInfo("Asia/Shanghai")  # the server's DIANJIAO_TIMEZONE default
@@ -74,7 +76,7 @@ def study_days(first: date, last: date) -> list[date]:
 
 
 def week_day(page, day: date):
-    return page.locator("ol.week > li").filter(has=page.locator("h3", has_text=day.isoformat()))
+    return page.locator(f"ol.week > li[data-day='{day.isoformat()}']")
 
 
 def month_cell(page, day: date):
@@ -120,8 +122,8 @@ def test_site_calendar_week_and_month(operator, lang, shoot):
     week = week_of(today())
     days = page.locator("ol.week > li")
     expect(days.locator("h3")).to_have_text(
-        [f"{d.isoformat()} {name}" for d, name in zip(week, t["weekdays"].split(), strict=True)])
-    expect(page.locator("ol.week > li.today h3")).to_contain_text(today().isoformat())
+        [f"{shown(d, lang)} {name}" for d, name in zip(week, t["weekdays"].split(), strict=True)])
+    expect(page.locator("ol.week > li.today h3")).to_contain_text(shown(today(), lang))
     assert expect_week_shows_demo(page, t, week) >= 1  # two days ago or tomorrow is always here
     shoot(page, f"calendar-week-{lang}")
     tomorrow = today() + timedelta(days=1)
@@ -200,7 +202,8 @@ def test_plan_check_save_and_cancel(operator, lang, shoot):
     expect(page.locator(".flash.success")).to_have_text(t["planned_flash"])
     expect(page.locator("h1")).to_have_text(topic)
     main = page.locator("main")
-    expect(main).to_contain_text(f"{tomorrow.isoformat()} {start}–{end}")
+    starts = datetime.combine(tomorrow, datetime.strptime(start, "%H:%M").time())
+    expect(main).to_contain_text(f"{shown(starts, lang, 'datetime')}–{end}")
     expect(main.locator(".status")).to_have_text(t["planned"])
     expect(page.locator("h2", has_text=t["playlist"])).to_be_visible()
     expect(page.locator("h2 + ol li")).to_have_text([HELD])
@@ -231,7 +234,7 @@ def test_township_day_by_day(new_page, logged_in, shoot):
             t = TEXT[lang]
             expect(page.locator("h1")).to_have_text(t["township"])
             expect(page.locator("table.township thead th")).to_have_text(
-                [t["site"]] + [f"{d.month}/{d.day}" for d in days])
+                [t["site"]] + [re.compile("^" + re.escape(shown(d, lang))) for d in days])
             rows = page.locator("table.township tbody tr")
             expect(rows).to_have_count(1)  # only P-001 has screenings; the idle sites are counted
             expect(rows.first.locator("td").first).to_have_text("P-001 东村播放点")
