@@ -19,6 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from .. import limits
 from ..dates import EARLIEST, LATEST, in_range, moment_in_range
+from ..extensions import db
 from ..models import (
     Attendance,
     Batch,
@@ -95,8 +96,30 @@ def _villages(site: Site) -> set[uuid.UUID]:
     return subtree_ids(site.unit_id)
 
 
+def _guests(site: Site):
+    """The people signed in (or reflecting) at the site's screenings: their rows travel with
+    the site's attendance, wherever they live (a kiosk signs in the whole township)."""
+    screenings = _site_screenings(site)
+    return (select(Attendance.person_id).where(Attendance.screening_id.in_(screenings),
+                                               Attendance.person_id.is_not(None))
+            .union(select(Reflection.person_id).where(Reflection.screening_id.in_(screenings)))
+            .scalar_subquery())
+
+
+def _people(site: Site):
+    return Person.village_id.in_(_villages(site)) | Person.id.in_(_guests(site))
+
+
 def _lineage(site: Site) -> set[uuid.UUID]:
-    return {u.id for u in site.unit.lineage()} | _villages(site)
+    """The units a site's rows refer to: its own lineage and villages, and the villages (with
+    their lineage) of the guests of its screenings."""
+    units = {u.id for u in site.unit.lineage()} | _villages(site)
+    guest_villages = set(db.session.scalars(select(Person.village_id).where(
+        Person.id.in_(_guests(site)), Person.village_id.is_not(None)).distinct())) - units
+    for village in (db.session.get(Unit, v) for v in guest_villages):
+        if village is not None:
+            units |= {u.id for u in village.lineage()}
+    return units
 
 
 def _site_screenings(site: Site):
@@ -137,7 +160,7 @@ SPECS: tuple[Spec, ...] = (
     Spec(LibraryRoot, (UP,), natural=("site_id", "path"), owner="origin",
          site_column="site_id", forward=False),
     Spec(FileEntry, (UP,), natural=("root_id", "relpath"), owner="origin", forward=False),
-    Spec(Person, (UP, DOWN), scope=lambda s: Person.village_id.in_(_villages(s))),
+    Spec(Person, (UP, DOWN), scope=_people),
     Spec(Series, (UP, DOWN), scope=lambda s: Series.site_id == s.id, site_column="site_id"),
     # A township's teaching plan comes down to the sites it has screenings at.
     Spec(TeachingPlan, (DOWN,), owner="hub", scope=lambda s: TeachingPlan.id.in_(_site_plans(s))),

@@ -1,4 +1,4 @@
-"""Evidence at the hub, end to end: P-003, a fresh install enrolled by bundle, holds a screening
+"""Evidence at the hub, end to end: P-004, a fresh install enrolled by bundle, holds a screening
 whose player saved three black snapshots (the screening-ended hook makes their thumbnails and
 audits it); its operator adds a photo of the room from the screening page; the site's bundle goes
 to the hub, whose Audit page lists the screening with the thumbnails and the photo, and shows its
@@ -18,7 +18,7 @@ from .conftest import ADMIN_PASSWORD, LIVE, LOCALES, login, served
 
 pytestmark = pytest.mark.browser
 
-# Run in the site's install: a screening of P-003 held yesterday, what played, three black
+# Run in the site's install: a screening of P-004 held yesterday, what played, three black
 # snapshots where the player leaves them, then the signal the player sends when it ends.
 HELD_AT_SITE = """
 import io, os, sys
@@ -35,7 +35,7 @@ from app.signals import screening_ended
 
 app = create_app(pages=False)
 with app.app_context():
-    site = db.session.scalar(select(Site).where(Site.code == "P-003"))
+    site = db.session.scalar(select(Site).where(Site.code == "P-004"))
     start = now() - timedelta(days=1)
     s, _w = create_screening(site, starts_at=start, ends_at=start + timedelta(hours=1),
                              topic="E2E 审计放映", audience="all", force=True)
@@ -62,13 +62,17 @@ def cli(env: dict, *args: str) -> str:
 def test_thumbnails_and_a_room_photo_travel_to_the_hub_s_audit_page(
         live_server, browser, logged_in, tmp_path, shoot):
     hub_env = LIVE["env"]
-    enroll = tmp_path / "enroll-P-003.zip"
-    cli(hub_env, "sync", "enroll", "P-003", "--to", str(enroll))
+    enroll = tmp_path / "enroll-P-004.zip"
+    cli(hub_env, "sync", "enroll", "P-004", "--to", str(enroll))
     instance = tmp_path / "site"
     instance.mkdir()
     site_env = {**hub_env, "DIANJIAO_INSTANCE": str(instance)}
     cli(site_env, "init")
     cli(site_env, "sync", "import", str(enroll))
+    # P-004 (not P-003, whose week of silence the Terminals test reads on this shared hub) has
+    # no demo operator: one made at the site's own install.
+    cli(site_env, "users", "add", "op-p004", "--role", "operator", "--site", "P-004",
+        "--password", "demo-pass-1")
     held = subprocess.run([sys.executable, "-c", HELD_AT_SITE], env=site_env, capture_output=True,
                           text=True, timeout=300)
     assert held.returncode == 0, held.stderr
@@ -79,14 +83,14 @@ def test_thumbnails_and_a_room_photo_travel_to_the_hub_s_audit_page(
         site = browser.new_context(base_url=site_url, locale=LOCALES["en"])
         site.set_default_timeout(60_000)
         op = site.new_page()
-        login(op, "op-p003")
+        login(op, "op-p004", "demo-pass-1")
         op.goto(f"/screenings/{screening_id}")
         op.set_input_files("#room-photos input[type=file]", str(photo))
         op.locator("#room-photos button").click()
         expect(op.locator("main")).to_contain_text("The photo was added")
         expect(op.locator("#room-photos img")).to_have_count(1)
         site.close()
-    up = tmp_path / "P-003.zip"
+    up = tmp_path / "P-004.zip"
     cli(site_env, "sync", "export", "--to", str(up))
     cli(hub_env, "sync", "import", str(up))
 

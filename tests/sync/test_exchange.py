@@ -177,3 +177,28 @@ def test_a_change_made_on_one_side_only_is_no_conflict(hub, new_site, tmp_path):
             assert db.session.get(Screening, ids["screening"]).notes == "现场备注"
             assert db.session.get(Person, walkin).phone == "13900000002"
             assert db.session.scalars(select(SyncConflict)).all() == []
+
+
+def test_enrollment_carries_the_guests_of_the_sites_screenings(hub, new_site, tmp_path):
+    """A kiosk signs in anyone of the township: a neighbour village's person signed in at P-001
+    comes down with P-001's attendance (and their village), or the site's enrollment would fail
+    on the attendance row's person."""
+    from app.models import Unit
+    from app.people.services import create_person
+    from app.places.services import get_or_make_unit
+
+    ids = seed_hub(hub)
+    with hub.ctx() as db:
+        town = db.session.scalar(select(Unit).where(Unit.name == "城关镇"))
+        neighbour_village = get_or_make_unit("南村", "village", town)
+        neighbour = create_person("王五", village=neighbour_village)
+        stranger = create_person("赵六", village=neighbour_village)
+        db.session.commit()
+        neighbour_id, stranger_id = neighbour.id, stranger.id
+    sign_in(hub, ids["screening"], neighbour_id)
+    site = new_site()
+    enroll(hub, site, tmp_path / "enroll.zip")
+    with site.ctx() as db:
+        signed = db.session.scalar(select(Attendance).where(Attendance.person_id == neighbour_id))
+        assert signed is not None and signed.person.village.name == "南村"
+        assert db.session.get(Person, stranger_id) is None  # only the guests, not the village
