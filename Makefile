@@ -29,7 +29,7 @@ run: install libvlc
 WORKERS ?= 2
 test: install
 	$(BIN)/ruff check app media_index schedules tests benchmarks
-	$(BIN)/python -m pytest -q -n $(WORKERS)
+	$(BIN)/python -m pytest -q -n $(WORKERS) --durations=25
 
 # Extract the marked strings, merge them into zh and en (translations kept, new ones empty, none
 # guessed as fuzzy), compile the .mo files (tracked, so a clone runs without this step). Running it

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 from flask import Flask, current_app
 from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session
 
 from .. import clock
+from ..dates import EARLIEST, LATEST, in_range
 from ..extensions import among, db
 from ..lookup import chunks
 from ..models import Attendance, Person, Screening, Site, Unit
@@ -117,7 +118,8 @@ def keep(t: Touched) -> int:
     for site_id, month in cells:
         by_month[month].add(site_id)
     for month, site_ids in sorted(by_month.items()):
-        write_month(month, site_ids)
+        if in_range(month):  # a screening stored out of range (raw SQL) is in no report
+            write_month(month, site_ids)
     return len(cells)
 
 
@@ -212,7 +214,9 @@ def rebuild(month: date | None = None) -> Iterator[tuple[list[date], int]]:
     zone = app_zone()
     if month is None:
         first, last = db.session.execute(
-            select(func.min(Screening.starts_at), func.max(Screening.starts_at))).one()
+            select(func.min(Screening.starts_at), func.max(Screening.starts_at))
+            .where(Screening.starts_at >= datetime.combine(EARLIEST, time(), UTC),
+                   Screening.starts_at < datetime.combine(LATEST, time.max, UTC))).one()
         db.session.execute(delete(SiteMonth.__table__))
         if first is None:
             return

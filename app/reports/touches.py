@@ -59,7 +59,11 @@ def touched(session: Session) -> Touched:
 def month_of(moment: datetime, zone: ZoneInfo) -> date:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(zone).date().replace(day=1)
+    try:
+        moment = moment.astimezone(zone)
+    except OverflowError:  # stored at the calendar's edge (raw SQL): its UTC month, in no report
+        pass
+    return moment.date().replace(day=1)
 
 
 def app_zone() -> ZoneInfo:

@@ -9,7 +9,7 @@ import pytest
 from app.audit.services import decide, flags_of, run_audit
 from app.clock import local_date
 from app.extensions import db
-from app.reports.card import monthly_card
+from app.reports.kept_card import monthly_card
 from app.reports.rating import rate, weights_from
 from app.reports.rules import rules_from
 from tests.conftest import client_of
