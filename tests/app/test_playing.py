@@ -75,8 +75,9 @@ def test_runner_plays_a_screening_at_its_time_in_order(app, site):
         assert [p.outcome for p in played] == ["completed", "completed"]
         assert [p.sha256 for p in played] == [sha(app, "lesson.avi"),
                                               sha(app, "VCD/MPEGAV/AVSEQ01.DAT")]
-        assert played[0].played_s == pytest.approx(2.0, abs=0.7)
-        assert played[1].played_s == pytest.approx(3.0, abs=0.7)
+        # played_s is the player's wall time from start to end: a busy machine adds to it
+        assert played[0].played_s == pytest.approx(2.0, abs=1.0)
+        assert played[1].played_s == pytest.approx(3.0, abs=1.0)
         assert played[0].started_at >= screening.starts_at - timedelta(seconds=1)
     finally:
         runner.stop()

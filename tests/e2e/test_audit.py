@@ -105,7 +105,8 @@ def test_thumbnails_and_a_room_photo_travel_to_the_hub_s_audit_page(
     expect(row.locator("img[data-kind=snapshot]")).to_have_count(3)
     expect(row.locator("img[data-kind=photo]")).to_have_count(1)
     for img in row.locator("img").all():  # the pictures themselves arrived, not only their rows
-        assert img.evaluate("i => i.complete && i.naturalWidth > 0")
+        img.scroll_into_view_if_needed()  # they load lazily
+        page.wait_for_function("i => i.complete && i.naturalWidth > 0", arg=img.element_handle())
     shoot(page, "audit")
     row.locator("a").first.click()
     expect(page.locator("#audit-pictures figure")).to_have_count(4)
