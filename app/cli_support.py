@@ -1,9 +1,12 @@
-"""What every feature's commands share: plain errors (exit 1), JSON on stdout, lazy commands."""
+"""What every feature's commands share: plain errors (exit 1), JSON on stdout, a progress bar
+of bytes, lazy commands."""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 
 import click
@@ -33,6 +36,29 @@ def plain_errors(fn):
 
 def emit_json(document) -> None:
     click.echo(json.dumps(document, ensure_ascii=False, indent=2, default=str))
+
+
+@contextmanager
+def byte_progress(desc: str) -> Iterator[Callable[[int, int, int, int], None]]:
+    """A progress bar of bytes on stderr (hidden when stderr is not a terminal) for a long
+    command over files (scan, copy, fsck); yields show(files_done, files_total, bytes_done,
+    bytes_total)."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr,
+               desc=desc, dynamic_ncols=True, disable=None)
+
+    def show(files_done: int, files_total: int, bytes_done: int, bytes_total: int) -> None:
+        if bar.total != bytes_total:
+            bar.total = bytes_total
+        bar.n = bytes_done
+        bar.set_postfix_str(f"{files_done}/{files_total} files", refresh=False)
+        bar.refresh()
+
+    try:
+        yield show
+    finally:
+        bar.close()
 
 
 class LazyCommand(click.Command):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime
+
+from media_index.iso import split_member
 
 
 @dataclass(frozen=True)
@@ -34,3 +37,19 @@ class PlayRecord:
     played_s: float
     outcome: str  # completed | skipped | stopped | error
     error: str | None = None
+
+
+def unopenable(item: Item) -> str | None:
+    """Why the files of `item` cannot be opened (none, one missing or not a file), or None. A
+    video inside a disc image needs the image."""
+    if not item.files:
+        return item.problem or "this item has no file"
+    for path in item.files:
+        inside = split_member(path)
+        if inside is not None:
+            path = os.fsdecode(inside[0])
+        if not os.path.exists(path):
+            return f"file not found: {path}"
+        if not os.path.isfile(path):
+            return f"not a regular file: {path}"
+    return None

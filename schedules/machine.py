@@ -5,16 +5,14 @@ the Player's worker thread (schedules/player.py), which owns the backend."""
 from __future__ import annotations
 
 import logging
-import os
 import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from media_index.iso import split_member
 from schedules.adhoc import AdhocQueue
 from schedules.heartbeat import Heartbeat
-from schedules.items import Item, PlayRecord
+from schedules.items import Item, PlayRecord, unopenable
 from schedules.loaded import Loaded, ScreeningRun
 from schedules.snapshots import Snapshots, middle_at
 from schedules.vlc_backend import NOT_INSTALLED, Backend
@@ -322,17 +320,7 @@ class PlayerMachine:
         """Return why `item` cannot even be handed to the backend, or None."""
         if not self._backend.available:
             return self._backend.unavailable_reason or NOT_INSTALLED
-        if not item.files:
-            return item.problem or "this item has no file"
-        for path in item.files:
-            inside = split_member(path)  # a video inside a disc image: the image must be there
-            if inside is not None:
-                path = os.fsdecode(inside[0])
-            if not os.path.exists(path):
-                return f"file not found: {path}"
-            if not os.path.isfile(path):
-                return f"not a regular file: {path}"
-        return None
+        return unopenable(item)
 
     def _finish(self, outcome: str, error: str | None = None) -> None:
         """Stop the item playing and hand over its record."""

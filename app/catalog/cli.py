@@ -3,14 +3,12 @@ onto this computer, verified, and index it."""
 
 from __future__ import annotations
 
-import sys
-
 import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..cli_support import emit_json, plain_errors
+from ..cli_support import byte_progress, emit_json, plain_errors
 from ..errors import NotFound
 from ..extensions import db
 from ..models import Site
@@ -29,25 +27,10 @@ from .scanning import scan_paths
 @plain_errors
 def scan_command(paths, site_code, as_json, quick):
     """Index video folders of a site into the catalog."""
-    from tqdm import tqdm
-
-    site = db.session.scalar(select(Site).where(Site.code == site_code))
-    if site is None:
-        raise NotFound(_("No site with code %(code)s.", code=site_code))
-    bar = tqdm(total=0, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr,
-               desc="scan", dynamic_ncols=True, disable=None)
-
-    def progress(p):
-        if bar.total != p.bytes_total:
-            bar.total = p.bytes_total
-        bar.n = p.bytes_done
-        bar.set_postfix_str(f"{p.files_done}/{p.files_total} files", refresh=False)
-        bar.refresh()
-
-    try:
-        summary = scan_paths(site, list(paths), quick=quick, on_progress=progress)
-    finally:
-        bar.close()
+    site = _site(site_code)
+    with byte_progress("scan") as show:
+        summary = scan_paths(site, list(paths), quick=quick, on_progress=lambda p: show(
+            p.files_done, p.files_total, p.bytes_done, p.bytes_total))
     if as_json:
         emit_json(summary)
     else:
@@ -77,23 +60,10 @@ def _site(code: str) -> Site:
 @plain_errors
 def copy_command(src, site_code, to, as_json):
     """Copy a kit or folder onto this computer, verified by SHA-256 and resumable, then scan it."""
-    from tqdm import tqdm
-
     site = _site(site_code)
-    bar = tqdm(total=0, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr,
-               desc="copy", dynamic_ncols=True, disable=None)
-
-    def progress(p):
-        if bar.total != p.bytes_total:
-            bar.total = p.bytes_total
-        bar.n = p.bytes_done
-        bar.set_postfix_str(f"{p.files_done}/{p.files_total} files", refresh=False)
-        bar.refresh()
-
-    try:
-        summary = copy_folder(site, src, to=to, on_progress=progress)
-    finally:
-        bar.close()
+    with byte_progress("copy") as show:
+        summary = copy_folder(site, src, to=to, on_progress=lambda p: show(
+            p.files_done, p.files_total, p.bytes_done, p.bytes_total))
     if as_json:
         emit_json(summary)
     else:

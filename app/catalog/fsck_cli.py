@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..cli_support import emit_json, plain_errors
+from ..cli_support import byte_progress, emit_json, plain_errors
 from ..errors import NotFound
 from ..extensions import db
 from ..models import Site
@@ -26,8 +24,6 @@ from .integrity import local_sites, run_pass
 @plain_errors
 def fsck_command(site_code, as_json, max_mbps):
     """Re-hash every scanned video now and report the damaged ones."""
-    from tqdm import tqdm
-
     if site_code:
         site = db.session.scalar(select(Site).where(Site.code == site_code))
         if site is None:
@@ -35,20 +31,8 @@ def fsck_command(site_code, as_json, max_mbps):
         sites = [site]
     else:
         sites = local_sites()
-    bar = tqdm(total=0, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr,
-               desc="fsck", dynamic_ncols=True, disable=None)
-
-    def progress(files_done, files_total, bytes_done, bytes_total):
-        if bar.total != bytes_total:
-            bar.total = bytes_total
-        bar.n = bytes_done
-        bar.set_postfix_str(f"{files_done}/{files_total} files", refresh=False)
-        bar.refresh()
-
-    try:
-        summary = run_pass(sites, max_mbps=max_mbps, on_progress=progress)
-    finally:
-        bar.close()
+    with byte_progress("fsck") as show:
+        summary = run_pass(sites, max_mbps=max_mbps, on_progress=show)
     if as_json:
         emit_json(summary)
         return
