@@ -33,7 +33,7 @@ import shutil
 import time
 from urllib.parse import quote
 
-from _common import PG_BASE, bench_app, finish, say, workdir
+from _common import PG_BASE, bench_app, finish, say, timed, workdir
 
 PG_NAME = "dianjiao_bench"
 SERIES = "乡土教材"
@@ -114,21 +114,6 @@ def counts() -> dict:
                                 ("kits", Shipment))}
 
 
-def timed(runs: int, fn) -> tuple[float, object]:
-    """Best wall time in ms of `runs` calls after a warm-up, each in a fresh session."""
-    from app.extensions import db
-
-    result = fn()
-    db.session.remove()
-    best = float("inf")
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-        db.session.remove()
-    return round(best * 1000, 1), result
-
-
 def measure(app, runs: int) -> dict:
     from sqlalchemy import select, text
 
@@ -138,7 +123,8 @@ def measure(app, runs: int) -> dict:
     from app.extensions import db
     from app.models import Site, Unit, User
     from app.reports.alerts import alerts_for
-    from app.reports.card import monthly_card, rules_from
+    from app.reports.card import rules_from
+    from app.reports.kept_card import monthly_card
     from app.reports.rollup import rollup, rollup_dict
 
     rules = rules_from(app.config["REPORT_RULES"])

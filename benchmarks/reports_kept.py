@@ -33,7 +33,7 @@ import re
 import shutil
 import time
 
-from _common import PG_BASE, bench_app, finish, say, workdir
+from _common import PG_BASE, bench_app, finish, say, timed, workdir
 
 PG_NAME = "dianjiao_bench_kept"
 GOAL_MS = 100
@@ -85,21 +85,6 @@ def build(years: int, scale: float) -> dict:
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("ANALYZE"))
     return {"build_s": round(seconds, 1)}
-
-
-def timed(runs: int, fn) -> tuple[float, object]:
-    """Best wall time in ms of `runs` calls after a warm-up, each in a fresh session."""
-    from app.extensions import db
-
-    result = fn()
-    db.session.remove()
-    best = float("inf")
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-        db.session.remove()
-    return round(best * 1000, 1), result
 
 
 def measure(app, runs: int) -> dict:
