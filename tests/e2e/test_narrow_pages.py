@@ -25,6 +25,7 @@ def open_screening(new_page, logged_in):
 
 
 def scroll_width(page) -> int:
+    page.wait_for_load_state("load")  # a page reached by a click may not have its stylesheet yet
     return page.evaluate("document.documentElement.scrollWidth")
 
 
@@ -69,7 +70,9 @@ def test_planning_form_fits_a_phone(new_page, logged_in, lang, shoot):
 
 
 def fits(page, width: int = 360) -> None:
-    """Nothing in main sticks out sideways: the page does not scroll, and no box is cut off."""
+    """Nothing in main sticks out sideways: the page does not scroll, and no box is cut off.
+    Measured once the page has loaded (scroll_width): a page reached by a click can show its rows
+    before its stylesheet applies, and an unstyled table is wider than the phone."""
     assert scroll_width(page) <= width
     wider = page.evaluate("""w => [...document.querySelectorAll('main *')]
         .filter(e => e.getBoundingClientRect().right > w + 0.5)

@@ -150,5 +150,6 @@ def test_rollcall_mark_save_reload(new_page, logged_in, screening, lang, shoot):
     expect(phone.locator(".flash.success")).to_have_text(t["saved_1"])
     expect_counts(phone, present=2, late=0, excused=1, absent=0)
     expect(mark(phone, "李秀英", t["present"])).to_be_checked()
+    phone.wait_for_load_state("load")  # measured with the stylesheet applied
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     shoot(phone, f"rollcall-phone-{lang}")
