@@ -26,7 +26,9 @@ from .catalog.approval import approve_township
 from .catalog.scanning import scan_paths
 from .catalog.titles import create_title
 from .cli_support import plain_errors
+from .clock import shift
 from .demo_network import TOWNSHIPS, build_network
+from .demo_years import copy_earlier_years
 from .extensions import db
 from .models import MediaFile, Person, Screening, Series, Site, TerminalHealth, Title, Unit, User
 from .people.services import create_person, village_named
@@ -131,8 +133,15 @@ def load_demo(*, years: int = 1, scale: float = 1.0, today: date | None = None) 
     yield _demo_player_site()
     yield from _demo_terminals()
     if scale > 0:
-        yield from _demo_network(years=years, scale=scale, today=today)
+        built = False
+        for line in _demo_network(years=years, scale=scale, today=today):
+            built = True
+            yield line
         yield _kept_figures()
+        if built:  # the years before the last, copied from it (generated: the last year only)
+            tz = current_app.config["TIMEZONE"]
+            first = shift((today or datetime.now(ZoneInfo(tz)).date()).replace(day=1), -12)
+            yield from copy_earlier_years(first, years, tz)
 
 
 def _kept_figures() -> str:

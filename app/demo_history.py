@@ -28,6 +28,11 @@ if TYPE_CHECKING:
     from .demo_network import DemoSite, Film
 
 
+# The months generated row by row: the last twelve and the one in progress. The years before are
+# copies of them in the database (demo_years.copy_earlier_years), minutes instead of hours.
+GENERATED = 13
+
+
 class HistoryStage:
     """Builder's history stage; it uses the Builder's generator, ids and bulk inserts."""
 
@@ -42,7 +47,10 @@ class HistoryStage:
             self.pool[film.series].append(film)
         totals = defaultdict(int)
         buffers: dict[type, list[dict]] = defaultdict(list)
-        for index, month in enumerate(self.months()):
+        months = self.months()
+        for index, month in enumerate(months):
+            if index < len(months) - GENERATED:  # earlier years: copied (demo_years)
+                continue
             for site in self.sites:
                 if site.created > month.replace(day=28) or site.idle[0] <= index < site.idle[1]:
                     continue
@@ -51,7 +59,7 @@ class HistoryStage:
             for model in (Screening, ScreeningItem, PlayLog, Attendance):
                 totals[model] += len(buffers[model])
                 self.insert(model, buffers.pop(model, []))
-            if month.month == 12 or index == len(self.months()) - 1:
+            if month.month == 12 or index == len(months) - 1:
                 db.session.commit()
                 yield (f"History to {month:%Y-%m}: {totals[Screening]} screenings, "
                        f"{totals[PlayLog]} play logs, {totals[Attendance]} sign-ins.")

@@ -100,13 +100,14 @@ class KeptFigures(Figures):
 
     def roles(self, site: Site) -> dict[str, int]:
         """The site's party members, counted by role."""
-        if site.id not in self._roles:
+        # by the site's unit: the center households of a village all serve the same people
+        if site.unit_id not in self._roles:
             found: dict[str, int] = defaultdict(int)
             for unit_id in self.served[site.id]:
                 for role, count in self.roles_of.get(unit_id, {}).items():
                     found[role] += count
-            self._roles[site.id] = found
-        return self._roles[site.id]
+            self._roles[site.unit_id] = found
+        return self._roles[site.unit_id]
 
 
 def monthly_card(site: Site, month: date, *, tz: str, rules: Rules | list,

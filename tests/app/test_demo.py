@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -154,3 +155,57 @@ def test_card_by_card_and_all_at_once_agree(app, monkeypatch):
         alerts = alerts_for(card, tz="Asia/Shanghai", rules=RULES)
         assert sorted(map(str, (alert_dict(a) for a in alerts))) == sorted(
             str(a) for a in many["alerts"] if a["site"] == code)
+
+
+def test_earlier_years_are_the_last_one_copied_back_with_their_kept_figures(app):
+    """`--years 3`: the last twelve months (and the one in progress) are generated, the two years
+    before them copied in the database (demo_years). A copied month holds the rows of the same
+    month two years later, at the same local days and hours, with new ids; its kept figures are
+    what a rebuild counts from the copied rows."""
+    from app.clock import month_bounds
+    from app.models.figures import SiteMonth
+    from app.reports import kept
+
+    lines = load(years=3)
+    assert any(line.startswith("History of 2022-06 to 2023-05 copied") for line in lines)
+    start, end = (month_bounds(date(2024, 6, 1), "Asia/Shanghai")[0],
+                  month_bounds(date(2025, 6, 1), "Asia/Shanghai")[0])
+    signed = select(func.count()).select_from(Attendance).join(
+        Screening, Screening.id == Attendance.screening_id)
+    generated_year = db.session.scalar(signed.where(Screening.starts_at >= start,
+                                                    Screening.starts_at < end))
+    this_month = db.session.scalar(signed.where(Screening.starts_at >= end))
+
+    def month_rows(month: date) -> tuple[int, int, list]:
+        start, end = month_bounds(month, "Asia/Shanghai")
+        held = select(Screening.id).where(Screening.starts_at >= start, Screening.starts_at < end)
+        return (db.session.scalar(select(func.count()).select_from(held.subquery())),
+                db.session.scalar(select(func.count()).where(Attendance.screening_id.in_(held))),
+                sorted((s.day, s.hour, s.minute) for s in (
+                    t.astimezone(ZoneInfo("Asia/Shanghai")) for t in db.session.scalars(
+                        select(Screening.starts_at).where(Screening.starts_at >= start,
+                                                          Screening.starts_at < end)))))
+
+    # March 2023 holds what March 2025 holds, two years earlier, under new ids
+    generated, copied = month_rows(date(2025, 3, 1)), month_rows(date(2023, 3, 1))
+    assert copied == generated and copied[0] > 0 and copied[1] > 0
+    ids = db.session.scalars(select(Attendance.id)).all()
+    assert len(ids) == len(set(ids))
+    assert db.session.scalar(select(func.count()).select_from(Attendance)) == 3 * generated_year + this_month
+    # nothing before the first month of the history
+    assert db.session.scalar(select(func.min(Screening.starts_at))) >= month_bounds(
+        date(2022, 6, 1), "Asia/Shanghai")[0]
+
+    # the copied kept figures are those a rebuild of the month counts from the copied rows
+    table = SiteMonth.__table__
+
+    def kept_rows(month: date) -> list:
+        return sorted(tuple(row) for row in db.session.execute(
+            select(table).where(table.c.month == month)))
+
+    for month in (date(2023, 3, 1), date(2024, 1, 1)):
+        before = kept_rows(month)
+        assert before
+        for _group, _written in kept.rebuild(month):
+            pass
+        assert kept_rows(month) == before
