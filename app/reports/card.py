@@ -18,7 +18,7 @@ from sqlalchemy import String, cast, exists, func, select, type_coerce
 
 from .. import clock
 from ..attendance.services import study_total
-from ..clock import month_bounds
+from ..clock import month_bounds, shift
 from ..extensions import among, db
 from ..lookup import chunks
 from ..models import Attendance, AuditFlag, Person, PlayLog, Screening, Site
@@ -286,9 +286,9 @@ class Figures:
         """
         floors: dict[uuid.UUID, date | None] = {}
         recent = []
+        after = month_bounds(shift(lookback, 1), self.tz)[0]  # recorded in `lookback` or before
         for site_id, site in self.sites.items():
-            recorded = self._local_month(site.created_at) if site.created_at else None
-            if recorded is not None and recorded <= lookback:
+            if site.created_at is not None and site.created_at < after:
                 floors[site_id] = None
             else:
                 recent.append(site_id)

@@ -68,9 +68,10 @@ class KeptFigures(Figures):
                 if row.site_id in self.sites:
                     self.kept[row.site_id, row.month] = row
         self.first_in_span: dict = {}
+        starts = dict(zip(self.months, (start for start, _end in self.bounds), strict=True))
         for (site_id, month), row in sorted(self.kept.items(), key=lambda kv: kv[0][1]):
             if row.screenings:
-                self.first_in_span.setdefault(site_id, month_bounds(month, tz)[0])
+                self.first_in_span.setdefault(site_id, starts[month])
 
     def card(self, site: Site, month: date, rules: Rules | list) -> Card:
         rules = as_rules(rules)

@@ -172,11 +172,15 @@ def _latest_bundles(codes: Iterable[str]) -> dict[str, Bundle]:
 
 def terminals(sites_query, *, now: datetime, limits: Limits) -> list[Terminal]:
     """The enrolled or health-reporting sites among `sites_query`, with alerts, worst first."""
+    return _terminals(db.session.scalars(sites_query.order_by(Site.code)), now=now, limits=limits)
+
+
+def _terminals(candidates, *, now: datetime, limits: Limits) -> list[Terminal]:
+    """terminals() of sites already read (the roll-up's: not read a second time)."""
     peers = {p.code: p for p in db.session.scalars(select(SyncPeer).where(
         SyncPeer.kind == "site", SyncPeer.revoked_at.is_(None)))}
     healths = {h.site_id: h for h in db.session.scalars(select(TerminalHealth))}
-    sites = [s for s in db.session.scalars(sites_query.order_by(Site.code))
-             if s.code in peers or s.id in healths]
+    sites = [s for s in candidates if s.code in peers or s.id in healths]
     bundles = _latest_bundles(s.code for s in sites if s.code in peers)
     damaged = damaged_count([s.id for s in sites])
     here = current_origin()
@@ -335,12 +339,9 @@ def rollup_alerts(sites: list[Site], *, now: datetime) -> list:
     if not sites:
         return []
     limits = Limits.from_config(current_app.config)
-    rows = terminals(select(Site).where(Site.id.in_([s.id for s in sites])), now=now,
-                     limits=limits)
-    by_id = {s.id: s for s in sites}
     out = []
-    for row in rows:
-        site, h = by_id.get(row.site.id, row.site), row.health
+    for row in _terminals(sorted(sites, key=lambda s: s.code), now=now, limits=limits):
+        site, h = row.site, row.health
         for code in row.alerts:
             months, start, required, actual = 1, "site", 0.0, 1.0
             if code == SILENT:
