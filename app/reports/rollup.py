@@ -37,6 +37,10 @@ class Rollup:
     quotas: list[dict]  # {rule, required, sites_met, sites, sites_on_track, sites_behind}
     townships: list[dict] = field(default_factory=list)  # the city's per-township lines
     complete: bool = True  # the month has ended; else its quotas are on track or behind
+    # all the sites and alerts, counted (reports.summary lists only a page of them)
+    sites: int = 0
+    alert_count: int = 0
+    levels: Counter = field(default_factory=Counter)
 
 
 
@@ -67,7 +71,8 @@ def rollup(township: Unit | None, month: date, *, tz: str, rules: Rules | list,
     alerts.sort(key=lambda a: (-LEVELS.index(a.level), -a.months, a.site.code, a.rule))
     result = Rollup(name=township.name if township else None, month=month, cards=cards,
                     alerts=alerts, totals=_totals(cards), quotas=_quota_counts(cards, rules),
-                    complete=elapsed(month, tz, now) >= 1.0)
+                    complete=elapsed(month, tz, now) >= 1.0, sites=len(cards),
+                    alert_count=len(alerts), levels=Counter(a.level for a in alerts))
     if township is None:
         by_township: dict[str, list[Card]] = defaultdict(list)
         for card in cards:
@@ -113,7 +118,7 @@ def _quota_counts(cards: list[Card], rules: Rules) -> list[dict]:
 def rollup_dict(result: Rollup, *, tz: str) -> dict:
     return {
         "township": result.name, "month": result.month.strftime("%Y-%m"), "timezone": tz,
-        "sites": len(result.cards), "complete": result.complete, **result.totals,
+        "sites": result.sites, "complete": result.complete, **result.totals,
         "quotas": result.quotas,
         "alerts": [alert_dict(a) for a in result.alerts],
         "cards": [card_dict(c, tz=tz) for c in result.cards],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import UTC, datetime
 
 from flask import abort, current_app, redirect, render_template, request, url_for
@@ -24,6 +23,7 @@ from .months import elapsed, parse_month
 from .rating import CRITERION_LABELS, parse_sort, rate, rating_table, sort_ratings, weights_from
 from .rollup import rollup
 from .rules import Rules, settings_rules
+from .summary import summary
 
 RATING_PAGE = 100  # sites a page of the rating list; the download has them all
 
@@ -72,14 +72,22 @@ def township():
     tz, rules = _settings()
     month = parse_month(request.args.get("month"), tz=tz)
     unit = township_for(current_user, request.args.get("name"))
-    result = rollup(unit, month, tz=tz, rules=rules)
-    page = page_for(len(result.cards), anchor="site-cards")
-    alerts_page = page_for(len(result.alerts), arg="alerts_page", anchor="alerts")
-    levels = Counter(alert.level for alert in result.alerts)
+    pages = {}
+
+    def pick(name: str, **options):
+        def made(total: int) -> slice:
+            page = pages[name] = page_for(total, **options)
+            return slice(page.offset, page.offset + page.size)
+        return made
+
+    # counted by the database; only the page's cards and alerts are built (reports/summary.py)
+    result = summary(unit, month, tz=tz, rules=rules, cards=pick("cards", anchor="site-cards"),
+                     alerts=pick("alerts", arg="alerts_page", anchor="alerts"))
+    levels = result.levels
     return render_template("reports/township.html", result=result, month=month, tz=tz,
                            elapsed=elapsed(month, tz),
-                           cards=page.of(result.cards), page=page,
-                           alerts=alerts_page.of(result.alerts), alerts_page=alerts_page,
+                           cards=result.cards, page=pages["cards"],
+                           alerts=result.alerts, alerts_page=pages["alerts"],
                            levels={level: levels[level] for level in reversed(LEVELS) if levels[level]})
 
 

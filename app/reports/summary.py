@@ -1,0 +1,380 @@
+"""The roll-up of a township or the city as its page shows it, counted by the database.
+
+rollup() builds every site's card in Python, and the cards of the two months before for its
+alerts: at ten times the seed's network that is 16,000 cards and seconds. The page shows totals,
+a line per township, how many sites met each quota, and one page of alerts and of cards. Here
+those counts are made by the database from the kept monthly figures (site_months), each site's
+quotas judged in SQL as Figures._quotas judges them; Python works per unit (the party members a
+site serves depend on its unit alone), per alert and per card of the page, not per site.
+tests/app/test_rollup_summary.py checks every figure against rollup().
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    Float,
+    Integer,
+    Numeric,
+    String,
+    Uuid,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    values,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql import column
+
+from .. import clock
+from ..clock import month_bounds, shift
+from ..extensions import db
+from ..models import Person, Site, Unit
+from ..models.figures import SiteMonth
+from ..places.tree import Tree
+from ..terminals.services import rollup_alerts
+from .alerts import LEVELS, Alert
+from .kept_card import KeptFigures
+from .months import elapsed, last_complete
+from .rollup import SUMMED, Rollup, _attach_places
+from .rules import DEFAULT, Rules, as_rules, due_by_now, monthly_target
+
+
+@dataclass
+class Place:
+    """What an alert shows of its site (code and name), without loading the site."""
+
+    code: str
+    name: str
+
+
+Pick = slice | Callable[[int], slice]  # a slice, or one made from the number of rows
+
+
+def summary(township: Unit | None, month: date, *, tz: str, rules: Rules | list,
+            now: datetime | None = None, cards: Pick = slice(0, 50),
+            alerts: Pick = slice(0, 50)) -> Rollup:
+    """rollup() with only `cards` of the cards (by site code) and `alerts` of the alerts (worst
+    first); the counts (Rollup.sites, .alert_count, .levels) are of all of them. A page is a
+    slice, or a function of the count giving it (the page asked for, clamped to the pages)."""
+    now = now or datetime.now(UTC)
+    rules = as_rules(rules)
+    share = elapsed(month, tz, now)
+    complete = share >= 1.0
+    tree = Tree()
+    scope = tree.subtree(township.id) if township is not None else None
+    units = _units(tree, scope, rules, share, clock.today(tz, now).day)
+    result = Rollup(name=township.name if township else None, month=month, cards=[], alerts=[],
+                    totals={}, quotas=[], complete=complete)
+    if not units:
+        result.totals = _totals([])
+        result.quotas = [_quota(rule, []) for rule in rules.names]
+        return result
+    unit = _unit_table(units)
+    lines = _lines(unit, month, rules, complete, share, clock.today(tz, now).day)
+    result.sites = sum(line["sites"] for line in lines)
+    result.totals = _totals(lines)
+    result.quotas = [_quota(rule, [line["quotas"][rule] for line in lines]) for rule in rules.names]
+    if township is None:
+        result.townships = [{"township": line["township"] or None, "sites": line["sites"],
+                             **_totals([line]),
+                             "quotas": [_quota(rule, [line["quotas"][rule]])
+                                        for rule in rules.names]}
+                            for line in sorted(lines, key=lambda line: line["township"])]
+    found = _alerts(unit, month, rules, tz) if complete else []
+    if month >= last_complete(tz, now):  # terminals: as they are now, on the latest months
+        found += rollup_alerts(_terminal_sites(unit), now=now)
+    found.sort(key=lambda a: (-LEVELS.index(a.level), -a.months, a.site.code, a.rule))
+    result.alert_count, result.levels = len(found), Counter(a.level for a in found)
+    result.alerts = found[alerts if isinstance(alerts, slice) else alerts(len(found))]
+    result.cards = _cards(unit, month, tz, rules, now,
+                          cards if isinstance(cards, slice) else cards(result.sites))
+    return result
+
+
+# --- per unit ------------------------------------------------------------------------------------
+
+def _units(tree: Tree, scope, rules: Rules, share: float, day: int) -> list[tuple]:
+    """(unit, township, party members, study target, target due by now) of every unit holding an
+    active site in scope: a site's party members are those of its unit's subtree."""
+    held = set(db.session.scalars(select(Site.unit_id).where(Site.active.is_(True)).distinct()))
+    if scope is not None:
+        held &= scope
+    roles_of: dict = defaultdict(Counter)
+    for village_id, role, count in db.session.execute(
+            select(Person.village_id, Person.role, func.count()).where(
+                Person.active.is_(True), Person.walkin.is_(False), Person.party_member.is_(True))
+            .group_by(Person.village_id, Person.role)):
+        roles_of[village_id][role] += count
+    out = []
+    for unit_id in held:
+        roles: Counter = Counter()
+        for below in tree.subtree(unit_id):
+            roles.update(roles_of.get(below, {}))
+        members = sum(roles.values())
+        target = (round(sum(monthly_target(role, rules.targets) * n for role, n in roles.items())
+                        / members, 2) if members else 0.0)
+        due = due_by_now("study_hours", target, share, day)
+        out.append((unit_id, tree.township(unit_id) or "", members, target, due))
+    return out
+
+
+def _unit_table(units: list[tuple]):
+    """The units as a table in the query: unnest of arrays on PostgreSQL (five parameters), a
+    VALUES list in a WITH elsewhere (SQLite names no columns of a VALUES in FROM)."""
+    names = ("unit_id", "township", "members", "target", "due")
+    types = (Uuid(), String(), Integer(), Float(), Float())
+    if db.session.get_bind().dialect.name == "postgresql":
+        arrays = [literal([row[i] for row in units], ARRAY(types[i])) for i in range(5)]
+        return select(*[func.unnest(a).label(n) for a, n in zip(arrays, names, strict=True)]
+                      ).subquery("u")
+    return values(*[column(n, t) for n, t in zip(names, types, strict=True)],
+                  name="u").data(units).cte("u")
+
+
+# --- the quotas in SQL -----------------------------------------------------------------------------
+
+def _round(value, places: int):
+    if db.session.get_bind().dialect.name == "postgresql":  # round(double, int) is not defined
+        return cast(func.round(cast(value, Numeric), places), Float)
+    return func.round(value, places)
+
+
+def _actual(rule: str, kept, unit):
+    """A rule's figure of a site's card from its kept row (none: every count 0)."""
+    def count(name):
+        return func.coalesce(kept.c[name], 0)
+
+    if rule == "hours":
+        return _round(count("minutes") / 60.0, 2)
+    if rule == "verified_sessions":
+        return count("sessions") - count("audit_flagged")
+    if rule == "participation_rate":
+        return case((unit.c.members > 0, _round(count("participants") * 1.0 / unit.c.members, 4)),
+                    else_=0.0)
+    if rule == "plan_compliance":
+        return case((count("plan_sessions") > 0,
+                     _round(count("plan_held") * 1.0 / count("plan_sessions"), 4)), else_=0.0)
+    if rule == "study_hours":
+        return case((unit.c.members > 0,
+                     _round(count("study_minutes") / unit.c.members / 60.0, 2)), else_=0.0)
+    return count(rule)
+
+
+def _kinds(rules: Rules, rule: str) -> dict[str, float | None]:
+    """The kinds of site with this rule and what each requires (None: the members' targets);
+    DEFAULT stands for every kind the rules do not name (Rules.of)."""
+    found = {kind: dict(pairs)[rule] for kind, pairs in rules.kinds.items() if rule in dict(pairs)}
+    if rule in dict(rules.default):
+        found[DEFAULT] = dict(rules.default)[rule]
+    return found
+
+
+def _kind_in(kind_column, kinds, rules: Rules):
+    named = [kind for kind in kinds if kind != DEFAULT]
+    condition = kind_column.in_(named) if named else literal(False)
+    if DEFAULT in kinds:
+        condition = or_(condition, ~kind_column.in_(list(rules.kinds)))
+    return condition
+
+
+def _kind_case(kinds: dict, value, kind_column):
+    whens = [(kind_column == kind, value(required)) for kind, required in kinds.items()
+             if kind != DEFAULT]
+    fallback = value(kinds[DEFAULT]) if DEFAULT in kinds else literal(0.0)
+    return case(*whens, else_=fallback) if whens else fallback
+
+
+@dataclass
+class Judged:
+    """A rule's quota of a site as SQL expressions: does it apply, the figure, what it requires
+    and the part due by now (Figures._quotas)."""
+
+    applies: object
+    actual: object
+    required: object
+    due: object
+
+
+def _judged(rule: str, rules: Rules, kept, unit, kind_column, share: float, day: int) -> Judged:
+    kinds = _kinds(rules, rule)
+    applies = _kind_in(kind_column, kinds, rules)
+    by_target = [kind for kind, value in kinds.items() if value is None]
+    if by_target:  # the members' own targets: a site without party members has no such quota
+        applies = and_(applies, or_(unit.c.members > 0, ~_kind_in(kind_column, by_target, rules)))
+
+    def required(value):
+        return unit.c.target if value is None else literal(float(value))
+
+    def due(value):
+        return unit.c.due if value is None else literal(
+            float(due_by_now(rule, float(value), share, day)))
+
+    return Judged(applies, _actual(rule, kept, unit), _kind_case(kinds, required, kind_column),
+                  _kind_case(kinds, due, kind_column))
+
+
+def _kept(month: date):
+    table = SiteMonth.__table__.alias(f"k{month:%Y%m}")
+    return table, and_(table.c.site_id == Site.id, table.c.month == month)
+
+
+# --- the lines of the township or the city --------------------------------------------------------
+
+def _lines(unit, month: date, rules: Rules, complete: bool, share: float, day: int) -> list[dict]:
+    """Per township: the sites, the sums of their figures, and per rule the sites it applies
+    to, met, on track, behind, and the least and most it requires."""
+    kept, on = _kept(month)
+
+    def count(name):
+        return func.coalesce(kept.c[name], 0)
+
+    sums = {name: func.sum(count(name)) for name in SUMMED
+            if name not in ("hours", "party_members")}
+    sums["hours"] = func.sum(_round(count("minutes") / 60.0, 2))
+    sums["party_members"] = func.sum(unit.c.members)
+    columns = [unit.c.township, func.count().label("sites")]
+    columns += [value.label(name) for name, value in sums.items()]
+    for rule in rules.names:
+        j = _judged(rule, rules, kept, unit, Site.kind, share, day)
+        met = and_(j.applies, j.actual >= j.required)
+        behind = and_(j.applies, j.actual < j.required, j.actual < j.due)
+        columns += [
+            func.sum(case((j.applies, 1), else_=0)).label(f"{rule}__sites"),
+            func.sum(case((met, 1), else_=0)).label(f"{rule}__met"),
+            func.sum(case((behind, 1), else_=0)).label(f"{rule}__behind"),
+            func.min(case((j.applies, j.required))).label(f"{rule}__least"),
+            func.max(case((j.applies, j.required))).label(f"{rule}__most"),
+        ]
+    query = (select(*columns).select_from(Site).join(unit, unit.c.unit_id == Site.unit_id)
+             .outerjoin(kept, on).where(Site.active.is_(True)).group_by(unit.c.township))
+    lines = []
+    for row in db.session.execute(query).mappings():
+        line = {"township": row["township"], "sites": row["sites"],
+                **{name: row[name] or 0 for name in sums}, "quotas": {}}
+        for rule in rules.names:
+            sites, met = row[f"{rule}__sites"] or 0, row[f"{rule}__met"] or 0
+            behind = 0 if complete else row[f"{rule}__behind"] or 0
+            line["quotas"][rule] = {
+                "sites": sites, "met": met, "behind": behind,
+                "on_track": 0 if complete else sites - met - behind,
+                "least": row[f"{rule}__least"], "most": row[f"{rule}__most"]}
+        lines.append(line)
+    return lines
+
+
+def _totals(lines: list[dict]) -> dict[str, float]:
+    totals: dict[str, float] = {key: sum(line[key] for line in lines) for key in SUMMED}
+    totals["hours"] = round(totals["hours"], 2)
+    totals["participation_rate"] = (round(totals["participants"] / totals["party_members"], 4)
+                                    if totals["party_members"] else 0.0)
+    return totals
+
+
+def _quota(rule: str, counts: list[dict]) -> dict:
+    """rollup._quota_counts from the lines' counts: `required` when every site has the same."""
+    least = [c["least"] for c in counts if c["sites"]]
+    most = [c["most"] for c in counts if c["sites"]]
+    same = least and min(least) == max(most)
+    return {"rule": rule, "required": float(min(least)) if same else None,
+            "sites": sum(c["sites"] for c in counts),
+            "sites_met": sum(c["met"] for c in counts),
+            "sites_on_track": sum(c["on_track"] for c in counts),
+            "sites_behind": sum(c["behind"] for c in counts)}
+
+
+# --- alerts ---------------------------------------------------------------------------------------
+
+def _alerts(unit, month: date, rules: Rules, tz: str) -> list[Alert]:
+    """The quotas missed this month (it has ended), each with the months running it was missed
+    (escalate(): not before the site's first month)."""
+    months = [shift(month, -back) for back in range(len(LEVELS))]
+    kept = [_kept(m) for m in months]
+    judged = {rule: [_judged(rule, rules, table, unit, Site.kind, 1.0, 1) for table, _on in kept]
+              for rule in rules.names}
+    columns = [Site.id, Site.code, Site.name, Site.created_at]
+    columns += [func.coalesce(table.c.screenings, 0).label(f"screenings{n}")
+                for n, (table, _on) in enumerate(kept)]
+    short_now = []
+    for rule, by_month in judged.items():
+        for n, j in enumerate(by_month):
+            short = and_(j.applies, j.actual < j.required)
+            columns.append(case((short, 1), else_=0).label(f"{rule}__short{n}"))
+            if n == 0:
+                short_now.append(short)
+                columns += [j.actual.label(f"{rule}__actual"), j.required.label(f"{rule}__required")]
+    query = select(*columns).select_from(Site).join(unit, unit.c.unit_id == Site.unit_id)
+    for table, on in kept:
+        query = query.outerjoin(table, on)
+    rows = db.session.execute(query.where(Site.active.is_(True), or_(*short_now))).mappings().all()
+    starts = [month_bounds(m, tz)[0] for m in months]  # m, m-1, m-2
+    recorded_by = month_bounds(shift(months[-1], 1), tz)[0]  # recorded by m-2: no floor
+    recent = [row["id"] for row in rows if row["created_at"] is None
+              or row["created_at"] >= recorded_by]
+    earlier = _screened_before(recent, months[-1])
+    out = []
+    for row in rows:
+        screened = [row[f"screenings{n}"] for n in range(len(months))]
+        floor_free = (row["id"] not in recent or row["id"] in earlier
+                      or (row["created_at"] is None and not any(screened)))
+        # a month counts from the site's first: its record's, or its first screening in the span
+        counts = [floor_free or (row["created_at"] is not None and row["created_at"] < (
+            starts[n - 1] if n else month_bounds(shift(months[0], 1), tz)[0]))
+            or any(screened[n:])
+            for n in range(len(months))]
+        if not counts[0]:
+            continue
+        place = Place(row["code"], row["name"])
+        for rule in rules.names:
+            if not row[f"{rule}__short0"]:
+                continue
+            running = 1
+            for n in range(1, len(months)):
+                if not counts[n] or not row[f"{rule}__short{n}"]:
+                    break
+                running += 1
+            out.append(Alert(place, rule, float(row[f"{rule}__required"]),
+                             float(row[f"{rule}__actual"]), running))
+    return out
+
+
+def _screened_before(site_ids: list, month: date) -> set:
+    """The sites among these with a screening before `month` (a kept row with screenings)."""
+    if not site_ids:
+        return set()
+    table = SiteMonth.__table__
+    return set(db.session.scalars(select(table.c.site_id).where(
+        table.c.site_id.in_(site_ids), table.c.month < month, table.c.screenings > 0).distinct()))
+
+
+def _terminal_sites(unit) -> list[Site]:
+    """The sites in scope a terminal alert may concern (the others have no terminal)."""
+    from ..models import SyncPeer, TerminalHealth
+
+    known = or_(Site.code.in_(select(SyncPeer.code).where(SyncPeer.kind == "site")),
+                exists().where(TerminalHealth.site_id == Site.id))
+    return db.session.scalars(select(Site).join(unit, unit.c.unit_id == Site.unit_id).where(
+        Site.active.is_(True), known)).all()
+
+
+# --- the page's cards -----------------------------------------------------------------------------
+
+def _cards(unit, month: date, tz: str, rules: Rules, now: datetime, page: slice) -> list:
+    query = (select(Site).join(unit, unit.c.unit_id == Site.unit_id)
+             .where(Site.active.is_(True)).order_by(Site.code))
+    if page.stop is not None:
+        query = query.limit(page.stop - (page.start or 0))
+    sites = db.session.scalars(query.offset(page.start or 0)).all()
+    _attach_places(sites)
+    figures = KeptFigures(sites, [month], tz=tz, now=now)
+    return [figures.card(site, month, rules) for site in sites]
+
