@@ -14,6 +14,9 @@ the last full month:
 - the city's roll-up, `rollup(None, month)` + `rollup_dict`, from the kept figures; its baseline
   in the same run is the same call computing every card from the rows (`recompute=True`, as
   before the figures were kept); goal < 100 ms;
+- the city's roll-up page, `summary(None, month)` (reports/summary.py: counted by the database,
+  a page of 50 cards and alerts), for the last full month and the same month five years before;
+  goal < 100 ms;
 - the monthly card of the busiest playback point, `monthly_card` + `card_dict`, against
   `computed_card` (from its rows); goal < 100 ms;
 - `SELECT count(*) FROM attendance`, one pass over the biggest table, for scale;
@@ -32,6 +35,7 @@ import argparse
 import re
 import shutil
 import time
+from datetime import date
 
 from _common import PG_BASE, bench_app, finish, say, timed, workdir
 
@@ -96,6 +100,7 @@ def measure(app, runs: int) -> dict:
     from app.reports.card import card_dict, computed_card, rules_from
     from app.reports.kept_card import monthly_card
     from app.reports.rollup import rollup, rollup_dict
+    from app.reports.summary import summary
 
     rules = rules_from(app.config["REPORT_RULES"])
     month = shift(today(TZ).replace(day=1), -1)
@@ -117,6 +122,15 @@ def measure(app, runs: int) -> dict:
         ms, (sites, alerts, attendance) = timed(repeat, lambda r=recompute: city(r))
         figures[key] = {"ms": ms, "sites": sites, "alerts": alerts, "attendance": attendance}
 
+    def page(of: date):  # the roll-up page: counted by the database, a page of cards and alerts
+        result = summary(None, of, tz=TZ, rules=rules)
+        return result.sites, result.alert_count, result.totals["attendance"]
+
+    for key, of in (("city_page", month), ("city_page_5_years_ago", shift(month, -60))):
+        ms, (sites, alerts, attendance) = timed(runs, lambda m=of: page(m))
+        figures[key] = {"ms": ms, "sites": sites, "alerts": alerts, "attendance": attendance,
+                        "month": of.strftime("%Y-%m")}
+
     def card(fn):
         site = db.session.get(Site, busiest)
         return card_dict(fn(site, month, tz=TZ, rules=rules), tz=TZ)
@@ -134,8 +148,9 @@ def measure(app, runs: int) -> dict:
 
     ms, lines = timed(runs, sums)
     figures["city_sums_sql"] = {"ms": ms, "units": len(lines)}
-    figures["same_answers"] = (figures["city_kept"]["attendance"]
-                               == figures["city_recomputed"]["attendance"]
+    city_answers = [(figures[k]["sites"], figures[k]["alerts"], figures[k]["attendance"])
+                    for k in ("city_kept", "city_recomputed", "city_page")]
+    figures["same_answers"] = (city_answers[0] == city_answers[1] == city_answers[2]
                                and figures["card_kept"]["attendance"]
                                == figures["card_recomputed"]["attendance"])
     figures.update(signin(busiest, month))
@@ -213,6 +228,11 @@ def main() -> None:
             kept_ms, base_ms = f[f"{kind}_kept"]["ms"], f[f"{kind}_recomputed"]["ms"]
             say(f"  {label}, {f['month']}: kept {kept_ms} ms, recomputed (baseline) {base_ms} ms; "
                 f"goal < {GOAL_MS} ms {'met' if kept_ms < GOAL_MS else 'NOT met'}")
+        for key in ("city_page", "city_page_5_years_ago"):
+            page = f[key]
+            say(f"  city roll-up page (counted in SQL, 50 cards and alerts), {page['month']}: "
+                f"{page['ms']} ms against the recomputed roll-up's {f['city_recomputed']['ms']} ms; "
+                f"goal < {GOAL_MS} ms {'met' if page['ms'] < GOAL_MS else 'NOT met'}")
         say(f"  the city's sums alone from the kept rows (one GROUP BY by unit): "
             f"{f['city_sums_sql']['ms']} ms")
         say(f"  same answers: {f['same_answers']}; a sign-in and its commit: "

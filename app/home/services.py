@@ -25,8 +25,8 @@ from ..places.tree import Tree
 from ..reports.alerts import Alert
 from ..reports.dashboard import IdleSite, idle_sites, silent_sites
 from ..reports.months import parse_month
-from ..reports.rollup import rollup
 from ..reports.rules import settings_rules
+from ..reports.summary import summary
 from ..screenings.agenda import by_day, screenings_between
 from ..screenings.readiness import known_readiness
 from ..sync.status import not_reporting
@@ -88,7 +88,8 @@ def operator_today(site: Site, *, now: datetime, tz: str) -> Today:
 class TownshipHome:
     township: Unit
     month: date  # the month the alerts judge (the reports' default)
-    alerts: list[Alert]
+    alerts: list[Alert]  # the first SHOWN of them, worst first
+    alert_count: int
     sites: int
     idle: list[IdleSite]
     idle_days: int
@@ -103,15 +104,16 @@ class TownshipHome:
 def township_home(township: Unit, *, now: datetime, tz: str) -> TownshipHome:
     config = current_app.config
     month = parse_month(None, tz=tz, now=now)
-    alerts = rollup(township, month, tz=tz, rules=settings_rules(config),
-                    now=now).alerts
+    counted = summary(township, month, tz=tz, rules=settings_rules(config), now=now,
+                      cards=slice(0, 0), alerts=slice(0, SHOWN))
     area = Area(township=township)
     site_ids = db.session.scalars(area.sites()).all()
     days = _week(today(tz, now))
     week = by_day(_live(screenings_between(site_ids, days[0], days[-1], tz)), tz)
     idle_days, silent_days = int(config["IDLE_DAYS"]), int(config["SYNC_STALE_DAYS"])
     return TownshipHome(
-        township=township, month=month, alerts=alerts, sites=len(site_ids),
+        township=township, month=month, alerts=counted.alerts, alert_count=counted.alert_count,
+        sites=len(site_ids),
         idle=idle_sites(area, days=idle_days, now=now), idle_days=idle_days,
         days=days, per_day={day: len(week.get(day, [])) for day in days},
         today=week.get(days[0], []), kits=kits_in_transit(area.sites()),

@@ -38,7 +38,7 @@ from sqlalchemy.sql import column
 from .. import clock
 from ..clock import month_bounds, shift
 from ..extensions import db
-from ..models import Person, Site, Unit
+from ..models import Person, Site, SyncPeer, TerminalHealth, Unit
 from ..models.figures import SiteMonth
 from ..places.tree import Tree
 from ..terminals.services import rollup_alerts
@@ -358,8 +358,6 @@ def _screened_before(site_ids: list, month: date) -> set:
 
 def _terminal_sites(unit) -> list[Site]:
     """The sites in scope a terminal alert may concern (the others have no terminal)."""
-    from ..models import SyncPeer, TerminalHealth
-
     known = or_(Site.code.in_(select(SyncPeer.code).where(SyncPeer.kind == "site")),
                 exists().where(TerminalHealth.site_id == Site.id))
     return db.session.scalars(select(Site).join(unit, unit.c.unit_id == Site.unit_id).where(
