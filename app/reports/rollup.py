@@ -119,7 +119,7 @@ def rollup_dict(result: Rollup, *, tz: str) -> dict:
     return {
         "township": result.name, "month": result.month.strftime("%Y-%m"), "timezone": tz,
         "sites": result.sites, "complete": result.complete, **result.totals,
-        "quotas": result.quotas,
+        "quotas": result.quotas, "alert_count": result.alert_count,
         "alerts": [alert_dict(a) for a in result.alerts],
         "cards": [card_dict(c, tz=tz) for c in result.cards],
         **({"townships": result.townships} if result.name is None else {}),

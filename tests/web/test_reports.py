@@ -179,6 +179,19 @@ def test_city_rollup(net):
     assert [(t["township"], t["sites"]) for t in body["townships"]] == [("城关镇", 2), ("河口乡", 1)]
 
 
+def test_a_page_of_the_rollup_counted_by_the_database(net):
+    """limit/offset: the same counts, and that page of the cards and of the alerts."""
+    client = client_of(net, "admin")
+    whole = client.get(f"/api/v1/reports/township?month={MARCH}").json
+    page = client.get(f"/api/v1/reports/township?month={MARCH}&limit=2&offset=1").json
+    assert page["cards"] == whole["cards"][1:3] and page["alerts"] == whole["alerts"][1:3]
+    assert page["alert_count"] == whole["alert_count"] == len(whole["alerts"]) > 3
+    for key in ("sites", "sessions", "hours", "attendance", "quotas", "townships"):
+        assert page[key] == whole[key], key
+    assert client.get(f"/api/v1/reports/township?month={MARCH}&limit=0").status_code == 422
+    assert client.get(f"/api/v1/reports/township?month={MARCH}&offset=x").status_code == 422
+
+
 @pytest.mark.parametrize("url", ["/api/v1/reports/monthly?site=A-1&month={m}",
                                  "/api/v1/reports/township?name=城关镇&month={m}",
                                  "/reports/monthly?site=A-1&month={m}"])

@@ -79,8 +79,11 @@ ReportRollup = Out.from_dict({
         "description": "the month has ended; else no quota alerts"}),
     **_figures([n for n in INTEGERS + NUMBERS if n not in NOT_ROLLED_UP]),
     "quotas": fields.List(fields.Nested(QuotaCount)),
-    "alerts": fields.List(fields.Nested(ReportAlert)),
-    "cards": fields.List(fields.Nested(ReportCard)),
+    "alert_count": fields.Integer(metadata={"description": "every alert, also those not listed"}),
+    "alerts": fields.List(fields.Nested(ReportAlert), metadata={
+        "description": "worst first; with limit/offset, that page of them"}),
+    "cards": fields.List(fields.Nested(ReportCard), metadata={
+        "description": "by site code; with limit/offset, that page of them"}),
     "townships": fields.List(fields.Dict(), metadata={
         "description": "the city's lines per township"})}, name="ReportRollup")
 
