@@ -58,7 +58,7 @@ def rollup(township: Unit | None, month: date, *, tz: str, rules: Rules | list,
     if township is not None:
         query = query.where(Site.unit_id.in_(subtree_ids(township.id)))
     sites = db.session.scalars(query).all()
-    _attach_places(sites)
+    attach_places(sites)
     months = [shift(month, -back) for back in range(len(LEVELS))]
     # the kept monthly figures; `recompute` reads every row instead (the benchmark's baseline)
     figures = (Figures if recompute else KeptFigures)(sites, months, tz=tz, now=now)
@@ -84,7 +84,7 @@ def rollup(township: Unit | None, month: date, *, tz: str, rules: Rules | list,
     return result
 
 
-def _attach_places(sites: list[Site]) -> None:
+def attach_places(sites: list[Site]) -> None:
     """Read every unit once, so each site's township and village need no query of their own."""
     units = db.session.scalars(select(Unit)).all()
     for site in sites:

@@ -45,7 +45,7 @@ from ..terminals.services import rollup_alerts
 from .alerts import LEVELS, Alert
 from .kept_card import KeptFigures
 from .months import elapsed, last_complete
-from .rollup import SUMMED, Rollup, _attach_places
+from .rollup import SUMMED, Rollup, attach_places
 from .rules import DEFAULT, Rules, as_rules, due_by_now, monthly_target
 
 
@@ -372,7 +372,7 @@ def _cards(unit, month: date, tz: str, rules: Rules, now: datetime, page: slice)
     if page.stop is not None:
         query = query.limit(page.stop - (page.start or 0))
     sites = db.session.scalars(query.offset(page.start or 0)).all()
-    _attach_places(sites)
+    attach_places(sites)
     figures = KeptFigures(sites, [month], tz=tz, now=now)
     return [figures.card(site, month, rules) for site in sites]
 
