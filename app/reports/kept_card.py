@@ -21,9 +21,13 @@ from ..lookup import chunks
 from ..models import Person, Site
 from ..models.figures import SiteMonth
 from ..places.tree import Tree
-from .card import FEW_SITES, Card, Figures
+from .card import Card, Figures
 from .months import elapsed
 from .rules import Rules, as_rules, monthly_target
+
+# Up to this many sites (a card, a page of a roll-up), their kept rows and their members are read
+# by their ids; more (a township, the city), the month's rows and the roster are read whole.
+FEW_SITES = 1000
 
 COPIED = ("sessions", "group_sessions", "days_open", "six_days", "six_day_sessions",
           "attendance", "missed", "planned", "cancelled", "plan_sessions", "plan_held",

@@ -334,7 +334,7 @@ def _alerts(unit, month: date, rules: Rules, tz: str) -> list[Alert]:
         if not counts[0]:
             continue
         place = Place(row["code"], row["name"])
-        for rule in rules.names:
+        for rule in judged:
             if not row[f"{rule}__short0"]:
                 continue
             running = 1
