@@ -19,17 +19,17 @@ from datetime import UTC, date, datetime
 from sqlalchemy import (
     Float,
     Integer,
-    Numeric,
     String,
     Uuid,
     and_,
     case,
-    cast,
     exists,
     func,
     literal,
     or_,
     select,
+    text,
+    union_all,
     values,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -37,7 +37,7 @@ from sqlalchemy.sql import column
 
 from .. import clock
 from ..clock import month_bounds, shift
-from ..extensions import db
+from ..extensions import among, db
 from ..models import Person, Site, SyncPeer, TerminalHealth, Unit
 from ..models.figures import SiteMonth
 from ..places.tree import Tree
@@ -79,8 +79,14 @@ def summary(township: Unit | None, month: date, *, tz: str, rules: Rules | list,
         result.totals = _totals([])
         result.quotas = [_quota(rule, []) for rule in rules.names]
         return result
+    if db.session.get_bind().dialect.name == "postgresql":
+        # JIT-compiling these wide expressions costs more (~180 ms, measured at x10) than
+        # running them over a few thousand rows; for this transaction only
+        db.session.execute(text("SET LOCAL jit = off"))
     unit = _unit_table(units)
-    lines = _lines(unit, month, rules, complete, share, clock.today(tz, now).day)
+    day = clock.today(tz, now).day
+    rows = _site_rows(unit, month, rules, complete, share, day, tz)
+    lines, levels = _lines(rows, rules, complete)
     result.sites = sum(line["sites"] for line in lines)
     result.totals = _totals(lines)
     result.quotas = [_quota(rule, [line["quotas"][rule] for line in lines]) for rule in rules.names]
@@ -90,12 +96,15 @@ def summary(township: Unit | None, month: date, *, tz: str, rules: Rules | list,
                              "quotas": [_quota(rule, [line["quotas"][rule]])
                                         for rule in rules.names]}
                             for line in sorted(lines, key=lambda line: line["township"])]
-    found = _alerts(unit, month, rules, tz) if complete else []
-    if month >= last_complete(tz, now):  # terminals: as they are now, on the latest months
-        found += rollup_alerts(_terminal_sites(unit), now=now)
+    terminal = (rollup_alerts(_terminal_sites(unit), now=now)
+                if month >= last_complete(tz, now) else [])  # as they are now, latest months
+    result.alert_count = sum(levels.values()) + len(terminal)
+    result.levels = levels + Counter(a.level for a in terminal)
+    wanted = alerts if isinstance(alerts, slice) else alerts(result.alert_count)
+    first = result.alert_count if wanted.stop is None else min(wanted.stop, result.alert_count)
+    found = _alert_page(rows, rules, first) + terminal
     found.sort(key=lambda a: (-LEVELS.index(a.level), -a.months, a.site.code, a.rule))
-    result.alert_count, result.levels = len(found), Counter(a.level for a in found)
-    result.alerts = found[alerts if isinstance(alerts, slice) else alerts(len(found))]
+    result.alerts = found[wanted]
     result.cards = _cards(unit, month, tz, rules, now,
                           cards if isinstance(cards, slice) else cards(result.sites))
     return result
@@ -144,8 +153,12 @@ def _unit_table(units: list[tuple]):
 # --- the quotas in SQL -----------------------------------------------------------------------------
 
 def _round(value, places: int):
-    if db.session.get_bind().dialect.name == "postgresql":  # round(double, int) is not defined
-        return cast(func.round(cast(value, Numeric), places), Float)
+    """round(value, places) as Python rounds a float: to the nearest, in binary floating point
+    (PostgreSQL's round(numeric) would first print the float to 15 digits: 1.00499999... is
+    1.005 there and 1.01 once rounded, where Python says 1.0; and casting costs time)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        scale = 10.0 ** places
+        return func.round(value * scale) / scale
     return func.round(value, places)
 
 
@@ -228,48 +241,99 @@ def _kept(month: date):
     return table, and_(table.c.site_id == Site.id, table.c.month == month)
 
 
-# --- the lines of the township or the city --------------------------------------------------------
+# --- each site judged, then counted -------------------------------------------------------------
 
-def _lines(unit, month: date, rules: Rules, complete: bool, share: float, day: int) -> list[dict]:
-    """Per township: the sites, the sums of their figures, and per rule the sites it applies
-    to, met, on track, behind, and the least and most it requires."""
-    kept, on = _kept(month)
+def _site_rows(unit, month: date, rules: Rules, complete: bool, share: float, day: int, tz: str):
+    """One row per active site in scope: its township and code, the figures the roll-up sums,
+    and per rule whether it applies, is met, is behind, what it requires, the figure, and the
+    months running it was missed (0: no alert; escalate(): not before the site's first month;
+    a month in progress raises none)."""
+    months = [shift(month, -back) for back in range(len(LEVELS))]  # m, m-1, m-2
+    kept = [_kept(m) for m in months]
+    now_kept = kept[0][0]
 
     def count(name):
-        return func.coalesce(kept.c[name], 0)
+        return func.coalesce(now_kept.c[name], 0)
 
-    sums = {name: func.sum(count(name)) for name in SUMMED
-            if name not in ("hours", "party_members")}
-    sums["hours"] = func.sum(_round(count("minutes") / 60.0, 2))
-    sums["party_members"] = func.sum(unit.c.members)
-    columns = [unit.c.township, func.count().label("sites")]
-    columns += [value.label(name) for name, value in sums.items()]
+    columns = [Site.code.label("code"), Site.name.label("name"), unit.c.township,
+               unit.c.members.label("party_members"),
+               _round(count("minutes") / 60.0, 2).label("hours")]
+    columns += [count(name).label(name) for name in SUMMED
+                if name not in ("hours", "party_members")]
+    counts = _counted_months(months, [table for table, _on in kept], tz)
     for rule in rules.names:
-        j = _judged(rule, rules, kept, unit, Site.kind, share, day)
-        met = and_(j.applies, j.actual >= j.required)
-        behind = and_(j.applies, j.actual < j.required, j.actual < j.due)
+        j = [_judged(rule, rules, table, unit, Site.kind, share, day) for table, _on in kept]
+        now = j[0]
+        short = [and_(x.applies, x.actual < x.required) for x in j]
+        running = literal(0)
+        if complete:
+            running = case((and_(short[0], counts[0]), 1 + case(
+                (and_(short[1], counts[1]), 1 + case((and_(short[2], counts[2]), 1), else_=0)),
+                else_=0)), else_=0)
         columns += [
-            func.sum(case((j.applies, 1), else_=0)).label(f"{rule}__sites"),
-            func.sum(case((met, 1), else_=0)).label(f"{rule}__met"),
-            func.sum(case((behind, 1), else_=0)).label(f"{rule}__behind"),
-            func.min(case((j.applies, j.required))).label(f"{rule}__least"),
-            func.max(case((j.applies, j.required))).label(f"{rule}__most"),
+            case((now.applies, 1), else_=0).label(f"{rule}__applies"),
+            case((and_(now.applies, now.actual >= now.required), 1), else_=0).label(f"{rule}__met"),
+            case((and_(now.applies, now.actual < now.required, now.actual < now.due), 1),
+                 else_=0).label(f"{rule}__behind"),
+            case((now.applies, now.required)).label(f"{rule}__required"),
+            now.actual.label(f"{rule}__actual"),
+            running.label(f"{rule}__months"),
         ]
-    query = (select(*columns).select_from(Site).join(unit, unit.c.unit_id == Site.unit_id)
-             .outerjoin(kept, on).where(Site.active.is_(True)).group_by(unit.c.township))
-    lines = []
-    for row in db.session.execute(query).mappings():
+    query = select(*columns).select_from(Site).join(unit, unit.c.unit_id == Site.unit_id)
+    for table, on in kept:
+        query = query.outerjoin(table, on)
+    rows = query.where(Site.active.is_(True)).cte("judged")
+    if db.session.get_bind().dialect.name == "postgresql":
+        rows = rows.prefix_with("MATERIALIZED")  # read by each rule's alerts: computed once
+    return rows
+
+
+def _counted_months(months: list[date], kept: list, tz: str) -> list:
+    """Per month looked at (m, m-1, m-2): does it count toward an alert of the site? Not before
+    the site's first month: its record's, or its first screening's (KeptFigures.floors)."""
+    screened = [func.coalesce(table.c.screenings, 0) > 0 for table in kept]
+    ends = [month_bounds(shift(m, 1), tz)[0] for m in months]  # a month's end: the next's start
+    # a site recorded since m-1 began counts from its first screening: one before the months
+    # looked at counts them all (read for those sites alone, not as a subquery of every site)
+    table = SiteMonth.__table__
+    recent = select(Site.id).where(or_(Site.created_at.is_(None), Site.created_at >= ends[-1]))
+    before = list(db.session.scalars(select(table.c.site_id).where(
+        table.c.site_id.in_(recent), table.c.month < months[-1], table.c.screenings > 0
+    ).distinct()))
+    never = and_(Site.created_at.is_(None), ~or_(*screened))
+    earlier = among(Site.id, before) if before else literal(False)
+    return [or_(Site.created_at < ends[n], *screened[n:], never, earlier)
+            for n in range(len(months))]
+
+
+def _lines(rows, rules: Rules, complete: bool) -> tuple[list[dict], Counter]:
+    """Per township: the sites, the sums of their figures, and per rule the sites it applies
+    to, met, on track, behind, the least and most it requires; and the alerts by level."""
+    sums = [name for name in SUMMED]
+    columns = [rows.c.township, func.count().label("sites")]
+    columns += [func.sum(rows.c[name]).label(name) for name in sums]
+    for rule in rules.names:
+        columns += [func.sum(rows.c[f"{rule}__{what}"]).label(f"{rule}__{what}")
+                    for what in ("applies", "met", "behind")]
+        columns += [func.min(rows.c[f"{rule}__required"]).label(f"{rule}__least"),
+                    func.max(rows.c[f"{rule}__required"]).label(f"{rule}__most")]
+        columns += [func.sum(case((rows.c[f"{rule}__months"] == n, 1), else_=0)).label(
+            f"{rule}__alerts{n}") for n in range(1, len(LEVELS) + 1)]
+    lines, levels = [], Counter()
+    for row in db.session.execute(select(*columns).group_by(rows.c.township)).mappings():
         line = {"township": row["township"], "sites": row["sites"],
                 **{name: row[name] or 0 for name in sums}, "quotas": {}}
         for rule in rules.names:
-            sites, met = row[f"{rule}__sites"] or 0, row[f"{rule}__met"] or 0
+            sites, met = row[f"{rule}__applies"] or 0, row[f"{rule}__met"] or 0
             behind = 0 if complete else row[f"{rule}__behind"] or 0
             line["quotas"][rule] = {
                 "sites": sites, "met": met, "behind": behind,
                 "on_track": 0 if complete else sites - met - behind,
                 "least": row[f"{rule}__least"], "most": row[f"{rule}__most"]}
+            for n, level in enumerate(LEVELS, start=1):
+                levels[level] += row[f"{rule}__alerts{n}"] or 0
         lines.append(line)
-    return lines
+    return lines, +levels
 
 
 def _totals(lines: list[dict]) -> dict[str, float]:
@@ -294,66 +358,19 @@ def _quota(rule: str, counts: list[dict]) -> dict:
 
 # --- alerts ---------------------------------------------------------------------------------------
 
-def _alerts(unit, month: date, rules: Rules, tz: str) -> list[Alert]:
-    """The quotas missed this month (it has ended), each with the months running it was missed
-    (escalate(): not before the site's first month)."""
-    months = [shift(month, -back) for back in range(len(LEVELS))]
-    kept = [_kept(m) for m in months]
-    judged = {rule: [_judged(rule, rules, table, unit, Site.kind, 1.0, 1) for table, _on in kept]
-              for rule in rules.names}
-    columns = [Site.id, Site.code, Site.name, Site.created_at]
-    columns += [func.coalesce(table.c.screenings, 0).label(f"screenings{n}")
-                for n, (table, _on) in enumerate(kept)]
-    short_now = []
-    for rule, by_month in judged.items():
-        for n, j in enumerate(by_month):
-            short = and_(j.applies, j.actual < j.required)
-            columns.append(case((short, 1), else_=0).label(f"{rule}__short{n}"))
-            if n == 0:
-                short_now.append(short)
-                columns += [j.actual.label(f"{rule}__actual"), j.required.label(f"{rule}__required")]
-    query = select(*columns).select_from(Site).join(unit, unit.c.unit_id == Site.unit_id)
-    for table, on in kept:
-        query = query.outerjoin(table, on)
-    rows = db.session.execute(query.where(Site.active.is_(True), or_(*short_now))).mappings().all()
-    starts = [month_bounds(m, tz)[0] for m in months]  # m, m-1, m-2
-    recorded_by = month_bounds(shift(months[-1], 1), tz)[0]  # recorded by m-2: no floor
-    recent = [row["id"] for row in rows if row["created_at"] is None
-              or row["created_at"] >= recorded_by]
-    earlier = _screened_before(recent, months[-1])
-    out = []
-    for row in rows:
-        screened = [row[f"screenings{n}"] for n in range(len(months))]
-        floor_free = (row["id"] not in recent or row["id"] in earlier
-                      or (row["created_at"] is None and not any(screened)))
-        # a month counts from the site's first: its record's, or its first screening in the span
-        counts = [floor_free or (row["created_at"] is not None and row["created_at"] < (
-            starts[n - 1] if n else month_bounds(shift(months[0], 1), tz)[0]))
-            or any(screened[n:])
-            for n in range(len(months))]
-        if not counts[0]:
-            continue
-        place = Place(row["code"], row["name"])
-        for rule in judged:
-            if not row[f"{rule}__short0"]:
-                continue
-            running = 1
-            for n in range(1, len(months)):
-                if not counts[n] or not row[f"{rule}__short{n}"]:
-                    break
-                running += 1
-            out.append(Alert(place, rule, float(row[f"{rule}__required"]),
-                             float(row[f"{rule}__actual"]), running))
-    return out
-
-
-def _screened_before(site_ids: list, month: date) -> set:
-    """The sites among these with a screening before `month` (a kept row with screenings)."""
-    if not site_ids:
-        return set()
-    table = SiteMonth.__table__
-    return set(db.session.scalars(select(table.c.site_id).where(
-        table.c.site_id.in_(site_ids), table.c.month < month, table.c.screenings > 0).distinct()))
+def _alert_page(rows, rules: Rules, first: int) -> list[Alert]:
+    """The first `first` quota alerts, worst first (more months running, then by site, rule)."""
+    if not first or not rules.names:
+        return []
+    each = [select(rows.c.code, rows.c.name, literal(rule).label("rule"),
+                   rows.c[f"{rule}__required"].label("required"),
+                   rows.c[f"{rule}__actual"].label("actual"),
+                   rows.c[f"{rule}__months"].label("months")).where(rows.c[f"{rule}__months"] > 0)
+            for rule in rules.names]
+    alerts = union_all(*each).subquery("alerts")
+    query = select(alerts).order_by(alerts.c.months.desc(), alerts.c.code, alerts.c.rule)
+    return [Alert(Place(row.code, row.name), row.rule, float(row.required), float(row.actual),
+                  row.months) for row in db.session.execute(query.limit(first))]
 
 
 def _terminal_sites(unit) -> list[Site]:
