@@ -39,14 +39,14 @@ class KeptFigures(Figures):
     one for the roster."""
 
     def __init__(self, sites: list[Site], months: list[date], *, tz: str,
-                 now: datetime | None = None):
+                 now: datetime | None = None, tree: Tree | None = None):
         self.tz, self.zone = tz, ZoneInfo(tz)
         self.now = now or datetime.now(UTC)
         self.today = clock.today(tz, self.now)
         self.months = sorted(set(months))
         self.bounds = [month_bounds(m, tz) for m in self.months]
         self.sites = {s.id: s for s in sites}
-        units = Tree()
+        units = tree or Tree()
         self.served = {s.id: units.subtree(s.unit_id) for s in sites}
         # the party members of each unit, counted by role (a site's are those of its units)
         self.roles_of: dict = defaultdict(dict)

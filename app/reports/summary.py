@@ -106,7 +106,7 @@ def summary(township: Unit | None, month: date, *, tz: str, rules: Rules | list,
     found.sort(key=lambda a: (-LEVELS.index(a.level), -a.months, a.site.code, a.rule))
     result.alerts = found[wanted]
     result.cards = _cards(unit, month, tz, rules, now,
-                          cards if isinstance(cards, slice) else cards(result.sites))
+                          cards if isinstance(cards, slice) else cards(result.sites), tree)
     return result
 
 
@@ -296,10 +296,10 @@ def _counted_months(months: list[date], kept: list, tz: str) -> list:
     # a site recorded since m-1 began counts from its first screening: one before the months
     # looked at counts them all (read for those sites alone, not as a subquery of every site)
     table = SiteMonth.__table__
-    recent = select(Site.id).where(or_(Site.created_at.is_(None), Site.created_at >= ends[-1]))
-    before = list(db.session.scalars(select(table.c.site_id).where(
-        table.c.site_id.in_(recent), table.c.month < months[-1], table.c.screenings > 0
-    ).distinct()))
+    before = list(db.session.scalars(select(Site.id).where(
+        or_(Site.created_at.is_(None), Site.created_at >= ends[-1]),
+        exists().where(table.c.site_id == Site.id, table.c.month < months[-1],
+                       table.c.screenings > 0))))
     never = and_(Site.created_at.is_(None), ~or_(*screened))
     earlier = among(Site.id, before) if before else literal(False)
     return [or_(Site.created_at < ends[n], *screened[n:], never, earlier)
@@ -383,13 +383,16 @@ def _terminal_sites(unit) -> list[Site]:
 
 # --- the page's cards -----------------------------------------------------------------------------
 
-def _cards(unit, month: date, tz: str, rules: Rules, now: datetime, page: slice) -> list:
+def _cards(unit, month: date, tz: str, rules: Rules, now: datetime, page: slice,
+           tree: Tree | None = None) -> list:
+    if page.stop is not None and page.stop <= (page.start or 0):
+        return []  # no card asked for (a home page's alerts)
     query = (select(Site).join(unit, unit.c.unit_id == Site.unit_id)
              .where(Site.active.is_(True)).order_by(Site.code))
     if page.stop is not None:
         query = query.limit(page.stop - (page.start or 0))
     sites = db.session.scalars(query.offset(page.start or 0)).all()
     attach_places(sites)
-    figures = KeptFigures(sites, [month], tz=tz, now=now)
+    figures = KeptFigures(sites, [month], tz=tz, now=now, tree=tree)
     return [figures.card(site, month, rules) for site in sites]
 
