@@ -11,6 +11,7 @@ tests/app/test_rollup_summary.py checks every figure against rollup().
 
 from __future__ import annotations
 
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    null,
     or_,
     select,
     text,
@@ -86,7 +88,10 @@ def summary(township: Unit | None, month: date, *, tz: str, rules: Rules | list,
     unit = _unit_table(units)
     day = clock.today(tz, now).day
     rows = _site_rows(unit, month, rules, complete, share, day, tz)
-    lines, levels = _lines(rows, rules, complete)
+    # the alerts of the page asked for, as if there were no end to them (clamped below)
+    asked = alerts if isinstance(alerts, slice) else alerts(sys.maxsize)
+    lines, levels, found = _counted(rows, rules, complete,
+                                    sys.maxsize if asked.stop is None else asked.stop)
     result.sites = sum(line["sites"] for line in lines)
     result.totals = _totals(lines)
     result.quotas = [_quota(rule, [line["quotas"][rule] for line in lines]) for rule in rules.names]
@@ -101,8 +106,7 @@ def summary(township: Unit | None, month: date, *, tz: str, rules: Rules | list,
     result.alert_count = sum(levels.values()) + len(terminal)
     result.levels = levels + Counter(a.level for a in terminal)
     wanted = alerts if isinstance(alerts, slice) else alerts(result.alert_count)
-    first = result.alert_count if wanted.stop is None else min(wanted.stop, result.alert_count)
-    found = _alert_page(rows, rules, first) + terminal
+    found += terminal  # the page asked for, clamped to the pages, is within the alerts read
     found.sort(key=lambda a: (-LEVELS.index(a.level), -a.months, a.site.code, a.rule))
     result.alerts = found[wanted]
     result.cards = _cards(unit, month, tz, rules, now,
@@ -261,31 +265,47 @@ def _site_rows(unit, month: date, rules: Rules, complete: bool, share: float, da
     columns += [count(name).label(name) for name in SUMMED
                 if name not in ("hours", "party_members")]
     counts = _counted_months(months, [table for table, _on in kept], tz)
+    columns += [case((counted, 1), else_=0).label(f"counts{n}") for n, counted in enumerate(counts)]
     for rule in rules.names:
         j = [_judged(rule, rules, table, unit, Site.kind, share, day) for table, _on in kept]
-        now = j[0]
-        short = [and_(x.applies, x.actual < x.required) for x in j]
-        running = literal(0)
-        if complete:
-            running = case((and_(short[0], counts[0]), 1 + case(
-                (and_(short[1], counts[1]), 1 + case((and_(short[2], counts[2]), 1), else_=0)),
-                else_=0)), else_=0)
-        columns += [
-            case((now.applies, 1), else_=0).label(f"{rule}__applies"),
-            case((and_(now.applies, now.actual >= now.required), 1), else_=0).label(f"{rule}__met"),
-            case((and_(now.applies, now.actual < now.required, now.actual < now.due), 1),
-                 else_=0).label(f"{rule}__behind"),
-            case((now.applies, now.required)).label(f"{rule}__required"),
-            now.actual.label(f"{rule}__actual"),
-            running.label(f"{rule}__months"),
-        ]
+        columns += [case((j[0].applies, 1), else_=0).label(f"{rule}__applies"),
+                    j[0].required.label(f"{rule}__needs"), j[0].due.label(f"{rule}__due")]
+        columns += [x.actual.label(f"{rule}__actual{n}") for n, x in enumerate(j)]
     query = select(*columns).select_from(Site).join(unit, unit.c.unit_id == Site.unit_id)
     for table, on in kept:
         query = query.outerjoin(table, on)
-    rows = query.where(Site.active.is_(True)).cte("judged")
-    if db.session.get_bind().dialect.name == "postgresql":
-        rows = rows.prefix_with("MATERIALIZED")  # read by each rule's alerts: computed once
-    return rows
+    # each figure computed once, then judged from the columns (a database inlines a subquery
+    # and would compute a figure again in each comparison that names it)
+    figures = _materialized(query.where(Site.active.is_(True)).cte("figures"))
+    f = figures.c
+    columns = [f.code, f.name, f.township, f.party_members]
+    columns += [f[name] for name in SUMMED if name != "party_members"]
+    for rule in rules.names:
+        applies, needs = f[f"{rule}__applies"] == 1, f[f"{rule}__needs"]
+        actual = [f[f"{rule}__actual{n}"] for n in range(len(months))]
+        short = [and_(applies, value < needs) for value in actual]
+        counted = [f[f"counts{n}"] == 1 for n in range(len(months))]
+        running = literal(0)
+        if complete:
+            running = case((and_(short[0], counted[0]), 1 + case(
+                (and_(short[1], counted[1]), 1 + case((and_(short[2], counted[2]), 1), else_=0)),
+                else_=0)), else_=0)
+        columns += [
+            f[f"{rule}__applies"],
+            case((and_(applies, actual[0] >= needs), 1), else_=0).label(f"{rule}__met"),
+            case((and_(short[0], actual[0] < f[f"{rule}__due"]), 1),
+                 else_=0).label(f"{rule}__behind"),
+            case((applies, needs)).label(f"{rule}__required"),
+            actual[0].label(f"{rule}__actual"),
+            running.label(f"{rule}__months"),
+        ]
+    return _materialized(select(*columns).cte("judged"))  # read by each rule's alerts: once
+
+
+def _materialized(cte):
+    """A CTE computed once however often it is named (PostgreSQL 12+ and SQLite 3.35+ would
+    otherwise inline one named once)."""
+    return cte.prefix_with("MATERIALIZED")
 
 
 def _counted_months(months: list[date], kept: list, tz: str) -> list:
@@ -306,23 +326,45 @@ def _counted_months(months: list[date], kept: list, tz: str) -> list:
             for n in range(len(months))]
 
 
-def _lines(rows, rules: Rules, complete: bool) -> tuple[list[dict], Counter]:
-    """Per township: the sites, the sums of their figures, and per rule the sites it applies
-    to, met, on track, behind, the least and most it requires; and the alerts by level."""
-    sums = [name for name in SUMMED]
-    columns = [rows.c.township, func.count().label("sites")]
-    columns += [func.sum(rows.c[name]).label(name) for name in sums]
+def _counted(rows, rules: Rules, complete: bool, first: int
+             ) -> tuple[list[dict], Counter, list[Alert]]:
+    """One statement over the judged sites (computed once): per township the sites, the sums of
+    their figures, per rule the sites it applies to, met, on track, behind, the least and most
+    it requires, the alerts by level; and the first `first` quota alerts, worst first (more
+    months running, then by site and rule)."""
+    line_columns = [rows.c.township, func.count().label("sites")]
+    line_columns += [func.sum(rows.c[name]).label(name) for name in SUMMED]
     for rule in rules.names:
-        columns += [func.sum(rows.c[f"{rule}__{what}"]).label(f"{rule}__{what}")
-                    for what in ("applies", "met", "behind")]
-        columns += [func.min(rows.c[f"{rule}__required"]).label(f"{rule}__least"),
-                    func.max(rows.c[f"{rule}__required"]).label(f"{rule}__most")]
-        columns += [func.sum(case((rows.c[f"{rule}__months"] == n, 1), else_=0)).label(
+        line_columns += [func.sum(rows.c[f"{rule}__{what}"]).label(f"{rule}__{what}")
+                         for what in ("applies", "met", "behind")]
+        line_columns += [func.min(rows.c[f"{rule}__required"]).label(f"{rule}__least"),
+                         func.max(rows.c[f"{rule}__required"]).label(f"{rule}__most")]
+        line_columns += [func.sum(case((rows.c[f"{rule}__months"] == n, 1), else_=0)).label(
             f"{rule}__alerts{n}") for n in range(1, len(LEVELS) + 1)]
-    lines, levels = [], Counter()
-    for row in db.session.execute(select(*columns).group_by(rows.c.township)).mappings():
+    alert_names = ("code", "name", "rule", "required", "actual", "months")
+    lines_part = select(literal("line").label("part"), *line_columns,
+                        *[null().label(name) for name in alert_names]).group_by(rows.c.township)
+    statement = lines_part
+    if first and rules.names:
+        each = [select(rows.c.code, rows.c.name, literal(rule).label("rule"),
+                       rows.c[f"{rule}__required"].label("required"),
+                       rows.c[f"{rule}__actual"].label("actual"),
+                       rows.c[f"{rule}__months"].label("months"))
+                .where(rows.c[f"{rule}__months"] > 0) for rule in rules.names]
+        alerts = union_all(*each).subquery("alerts")
+        worst = (select(alerts).order_by(alerts.c.months.desc(), alerts.c.code, alerts.c.rule)
+                 .limit(first).subquery("worst"))
+        statement = union_all(lines_part, select(
+            literal("alert"), *[null() for _column in line_columns],
+            *[worst.c[name] for name in alert_names]))
+    lines, levels, found = [], Counter(), []
+    for row in db.session.execute(statement).mappings():
+        if row["part"] == "alert":
+            found.append(Alert(Place(row["code"], row["name"]), row["rule"],
+                               float(row["required"]), float(row["actual"]), row["months"]))
+            continue
         line = {"township": row["township"], "sites": row["sites"],
-                **{name: row[name] or 0 for name in sums}, "quotas": {}}
+                **{name: row[name] or 0 for name in SUMMED}, "quotas": {}}
         for rule in rules.names:
             sites, met = row[f"{rule}__applies"] or 0, row[f"{rule}__met"] or 0
             behind = 0 if complete else row[f"{rule}__behind"] or 0
@@ -333,7 +375,7 @@ def _lines(rows, rules: Rules, complete: bool) -> tuple[list[dict], Counter]:
             for n, level in enumerate(LEVELS, start=1):
                 levels[level] += row[f"{rule}__alerts{n}"] or 0
         lines.append(line)
-    return lines, +levels
+    return lines, +levels, found
 
 
 def _totals(lines: list[dict]) -> dict[str, float]:
@@ -356,22 +398,7 @@ def _quota(rule: str, counts: list[dict]) -> dict:
             "sites_behind": sum(c["behind"] for c in counts)}
 
 
-# --- alerts ---------------------------------------------------------------------------------------
-
-def _alert_page(rows, rules: Rules, first: int) -> list[Alert]:
-    """The first `first` quota alerts, worst first (more months running, then by site, rule)."""
-    if not first or not rules.names:
-        return []
-    each = [select(rows.c.code, rows.c.name, literal(rule).label("rule"),
-                   rows.c[f"{rule}__required"].label("required"),
-                   rows.c[f"{rule}__actual"].label("actual"),
-                   rows.c[f"{rule}__months"].label("months")).where(rows.c[f"{rule}__months"] > 0)
-            for rule in rules.names]
-    alerts = union_all(*each).subquery("alerts")
-    query = select(alerts).order_by(alerts.c.months.desc(), alerts.c.code, alerts.c.rule)
-    return [Alert(Place(row.code, row.name), row.rule, float(row.required), float(row.actual),
-                  row.months) for row in db.session.execute(query.limit(first))]
-
+# --- terminals and cards ------------------------------------------------------------------------
 
 def _terminal_sites(unit) -> list[Site]:
     """The sites in scope a terminal alert may concern (the others have no terminal)."""
