@@ -46,8 +46,9 @@ from ..terminals.services import rollup_alerts
 from .alerts import LEVELS, Alert
 from .kept_card import KeptFigures
 from .months import elapsed, last_complete
+from .quota_sql import judged, kept_row, rounded
 from .rollup import SUMMED, Rollup, attach_places
-from .rules import DEFAULT, Rules, as_rules, due_by_now, monthly_target
+from .rules import Rules, as_rules, due_by_now, monthly_target
 
 
 @dataclass
@@ -77,9 +78,12 @@ def summary(township: Unit | None, month: date, *, tz: str, rules: Rules | list,
     units = _units(tree, scope, rules, share, clock.today(tz, now).day)
     result = Rollup(name=township.name if township else None, month=month, cards=[], alerts=[],
                     totals={}, quotas=[], complete=complete)
-    if not units:
+    if not units:  # no site in scope; a page asked for is the first of none
         result.totals = _totals([])
         result.quotas = [_quota(rule, []) for rule in rules.names]
+        for pick in (cards, alerts):
+            if not isinstance(pick, slice):
+                pick(0)
         return result
     if db.session.get_bind().dialect.name == "postgresql":
         # JIT-compiling these wide expressions costs more (~180 ms, measured at x10) than
@@ -153,97 +157,6 @@ def _unit_table(units: list[tuple]):
                   name="u").data(units).cte("u")
 
 
-# --- the quotas in SQL -----------------------------------------------------------------------------
-
-def _round(value, places: int):
-    """round(value, places) as Python rounds a float: to the nearest, in binary floating point
-    (PostgreSQL's round(numeric) would first print the float to 15 digits: 1.00499999... is
-    1.005 there and 1.01 once rounded, where Python says 1.0; and casting costs time)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        scale = 10.0 ** places
-        return func.round(value * scale) / scale
-    return func.round(value, places)
-
-
-def _actual(rule: str, kept, unit):
-    """A rule's figure of a site's card from its kept row (none: every count 0)."""
-    def count(name):
-        return func.coalesce(kept.c[name], 0)
-
-    if rule == "hours":
-        return _round(count("minutes") / 60.0, 2)
-    if rule == "verified_sessions":
-        return count("sessions") - count("audit_flagged")
-    if rule == "participation_rate":
-        return case((unit.c.members > 0, _round(count("participants") * 1.0 / unit.c.members, 4)),
-                    else_=0.0)
-    if rule == "plan_compliance":
-        return case((count("plan_sessions") > 0,
-                     _round(count("plan_held") * 1.0 / count("plan_sessions"), 4)), else_=0.0)
-    if rule == "study_hours":
-        return case((unit.c.members > 0,
-                     _round(count("study_minutes") / unit.c.members / 60.0, 2)), else_=0.0)
-    return count(rule)
-
-
-def _kinds(rules: Rules, rule: str) -> dict[str, float | None]:
-    """The kinds of site with this rule and what each requires (None: the members' targets);
-    DEFAULT stands for every kind the rules do not name (Rules.of)."""
-    found = {kind: dict(pairs)[rule] for kind, pairs in rules.kinds.items() if rule in dict(pairs)}
-    if rule in dict(rules.default):
-        found[DEFAULT] = dict(rules.default)[rule]
-    return found
-
-
-def _kind_in(kind_column, kinds, rules: Rules):
-    named = [kind for kind in kinds if kind != DEFAULT]
-    condition = kind_column.in_(named) if named else literal(False)
-    if DEFAULT in kinds:
-        condition = or_(condition, ~kind_column.in_(list(rules.kinds)))
-    return condition
-
-
-def _kind_case(kinds: dict, value, kind_column):
-    whens = [(kind_column == kind, value(required)) for kind, required in kinds.items()
-             if kind != DEFAULT]
-    fallback = value(kinds[DEFAULT]) if DEFAULT in kinds else literal(0.0)
-    return case(*whens, else_=fallback) if whens else fallback
-
-
-@dataclass
-class Judged:
-    """A rule's quota of a site as SQL expressions: does it apply, the figure, what it requires
-    and the part due by now (Figures._quotas)."""
-
-    applies: object
-    actual: object
-    required: object
-    due: object
-
-
-def _judged(rule: str, rules: Rules, kept, unit, kind_column, share: float, day: int) -> Judged:
-    kinds = _kinds(rules, rule)
-    applies = _kind_in(kind_column, kinds, rules)
-    by_target = [kind for kind, value in kinds.items() if value is None]
-    if by_target:  # the members' own targets: a site without party members has no such quota
-        applies = and_(applies, or_(unit.c.members > 0, ~_kind_in(kind_column, by_target, rules)))
-
-    def required(value):
-        return unit.c.target if value is None else literal(float(value))
-
-    def due(value):
-        return unit.c.due if value is None else literal(
-            float(due_by_now(rule, float(value), share, day)))
-
-    return Judged(applies, _actual(rule, kept, unit), _kind_case(kinds, required, kind_column),
-                  _kind_case(kinds, due, kind_column))
-
-
-def _kept(month: date):
-    table = SiteMonth.__table__.alias(f"k{month:%Y%m}")
-    return table, and_(table.c.site_id == Site.id, table.c.month == month)
-
-
 # --- each site judged, then counted -------------------------------------------------------------
 
 def _site_rows(unit, month: date, rules: Rules, complete: bool, share: float, day: int, tz: str):
@@ -252,7 +165,7 @@ def _site_rows(unit, month: date, rules: Rules, complete: bool, share: float, da
     months running it was missed (0: no alert; escalate(): not before the site's first month;
     a month in progress raises none)."""
     months = [shift(month, -back) for back in range(len(LEVELS))]  # m, m-1, m-2
-    kept = [_kept(m) for m in months]
+    kept = [kept_row(m) for m in months]
     now_kept = kept[0][0]
 
     def count(name):
@@ -260,13 +173,13 @@ def _site_rows(unit, month: date, rules: Rules, complete: bool, share: float, da
 
     columns = [Site.code.label("code"), Site.name.label("name"), unit.c.township,
                unit.c.members.label("party_members"),
-               _round(count("minutes") / 60.0, 2).label("hours")]
+               rounded(count("minutes") / 60.0, 2).label("hours")]
     columns += [count(name).label(name) for name in SUMMED
                 if name not in ("hours", "party_members")]
     counts = _counted_months(months, [table for table, _on in kept], tz)
     columns += [case((counted, 1), else_=0).label(f"counts{n}") for n, counted in enumerate(counts)]
     for rule in rules.names:
-        j = [_judged(rule, rules, table, unit, Site.kind, share, day) for table, _on in kept]
+        j = [judged(rule, rules, table, unit, Site.kind, share, day) for table, _on in kept]
         columns += [case((j[0].applies, 1), else_=0).label(f"{rule}__applies"),
                     j[0].required.label(f"{rule}__needs"), j[0].due.label(f"{rule}__due")]
         columns += [x.actual.label(f"{rule}__actual{n}") for n, x in enumerate(j)]

@@ -74,3 +74,22 @@ def test_a_page_of_cards_and_of_alerts(demo):
     assert [c.site.code for c in page.cards] == [c.site.code for c in whole.cards[10:20]]
     assert [alert_dict(a) for a in page.alerts] == [alert_dict(a) for a in whole.alerts[5:15]]
     assert page.sites == len(whole.cards) and page.alert_count == len(whole.alerts)
+
+
+def test_a_township_without_sites_has_an_empty_roll_up(demo):
+    from app.places.services import get_or_make_unit
+
+    city = db.session.scalar(select(Unit).where(Unit.kind == "city"))
+    empty = get_or_make_unit("新设镇", "township", city)
+    db.session.commit()
+    asked = []
+
+    def page(total: int) -> slice:
+        asked.append(total)
+        return slice(0, 50)
+
+    result = summary(empty, date(2025, 5, 1), tz=TZ, rules=settings_rules(demo.config), now=NOW,
+                     cards=page, alerts=page)
+    assert result.sites == 0 and result.cards == [] and result.alerts == [] and asked == [0, 0]
+    assert answers(result) == answers(rollup(empty, date(2025, 5, 1), tz=TZ,
+                                             rules=settings_rules(demo.config), now=NOW))
