@@ -104,7 +104,7 @@ def summary(township: Unit | None, month: date, *, tz: str, rules: Rules | list,
                              "quotas": [_quota(rule, [line["quotas"][rule]])
                                         for rule in rules.names]}
                             for line in sorted(lines, key=lambda line: line["township"])]
-    terminal = (rollup_alerts(_terminal_sites(unit), now=now)
+    terminal = (rollup_alerts(_terminal_sites(scope), now=now)
                 if month >= last_complete(tz, now) else [])  # as they are now, latest months
     result.alert_count = sum(levels.values()) + len(terminal)
     result.levels = levels + Counter(a.level for a in terminal)
@@ -112,7 +112,7 @@ def summary(township: Unit | None, month: date, *, tz: str, rules: Rules | list,
     found += terminal  # the page asked for, clamped to the pages, is within the alerts read
     found.sort(key=lambda a: (-LEVELS.index(a.level), -a.months, a.site.code, a.rule))
     result.alerts = found[wanted]
-    result.cards = _cards(unit, month, tz, rules, now,
+    result.cards = _cards(scope, month, tz, rules, now,
                           cards if isinstance(cards, slice) else cards(result.sites), tree)
     return result
 
@@ -312,26 +312,36 @@ def _quota(rule: str, counts: list[dict]) -> dict:
 
 # --- terminals and cards ------------------------------------------------------------------------
 
-def _terminal_sites(unit) -> list[Site]:
+def _in_scope(scope):
+    """Active sites of the township's units (None: the city's), without the units' table (a
+    join with a VALUES list has no index on SQLite)."""
+    where = [Site.active.is_(True)]
+    if scope is not None:
+        where.append(among(Site.unit_id, list(scope)))
+    return where
+
+
+def _terminal_sites(scope) -> list[Site]:
     """The sites in scope a terminal alert may concern (the others have no terminal)."""
-    known = or_(Site.code.in_(select(SyncPeer.code).where(SyncPeer.kind == "site")),
-                exists().where(TerminalHealth.site_id == Site.id))
-    return db.session.scalars(select(Site).join(unit, unit.c.unit_id == Site.unit_id).where(
-        Site.active.is_(True), known)).all()
+    codes = list(db.session.scalars(select(SyncPeer.code).where(SyncPeer.kind == "site")))
+    ids = list(db.session.scalars(select(TerminalHealth.site_id)))
+    if not codes and not ids:
+        return []
+    known = or_(among(Site.code, codes) if codes else literal(False),
+                among(Site.id, ids) if ids else literal(False))
+    return db.session.scalars(select(Site).where(*_in_scope(scope), known)).all()
 
 
 # --- the page's cards -----------------------------------------------------------------------------
 
-def _cards(unit, month: date, tz: str, rules: Rules, now: datetime, page: slice,
+def _cards(scope, month: date, tz: str, rules: Rules, now: datetime, page: slice,
            tree: Tree | None = None) -> list:
     if page.stop is not None and page.stop <= (page.start or 0):
         return []  # no card asked for (a home page's alerts)
-    query = (select(Site).join(unit, unit.c.unit_id == Site.unit_id)
-             .where(Site.active.is_(True)).order_by(Site.code))
+    query = select(Site).where(*_in_scope(scope)).order_by(Site.code)
     if page.stop is not None:
         query = query.limit(page.stop - (page.start or 0))
     sites = db.session.scalars(query.offset(page.start or 0)).all()
     attach_places(sites)
     figures = KeptFigures(sites, [month], tz=tz, now=now, tree=tree)
     return [figures.card(site, month, rules) for site in sites]
-
