@@ -83,3 +83,33 @@ def bench_app(instance, url: str, tz: str):
     os.makedirs(instance, exist_ok=True)
     return create_app({"INSTANCE": str(instance), "DATABASE_URL": url, "SECRET_KEY": "bench",
                        "TIMEZONE": tz, "SITE": None, "TESTING": True})
+
+
+def kept_database(backend: str, root: Path, keep: bool, pg_name: str) -> tuple[str, bool]:
+    """A benchmark's database URL, and whether it already holds a network built by an earlier
+    run: a SQLite file under `root`, or the PostgreSQL database `pg_name`. Without `keep`, it
+    starts empty."""
+    import re
+    import shutil
+
+    from sqlalchemy import create_engine, text
+
+    if backend == "sqlite":
+        path = root / "instance-sqlite" / "dianjiao.sqlite"
+        exists = path.exists()
+        if not (exists and keep):
+            shutil.rmtree(path.parent, ignore_errors=True)
+            path.parent.mkdir(parents=True)
+            exists = False
+        return f"sqlite:///{path}", exists
+    admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                              {"n": pg_name}).scalar() is not None
+        if exists and not keep:
+            conn.execute(text(f'DROP DATABASE "{pg_name}" WITH (FORCE)'))
+            exists = False
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{pg_name}"'))
+    admin.dispose()
+    return re.sub(r"/[^/]*$", f"/{pg_name}", PG_BASE), exists

@@ -32,12 +32,10 @@ Prints human lines, then one JSON line.
 from __future__ import annotations
 
 import argparse
-import re
-import shutil
 import time
 from datetime import date
 
-from _common import PG_BASE, bench_app, finish, say, timed, workdir
+from _common import bench_app, finish, kept_database, say, timed, workdir
 
 PG_NAME = "dianjiao_bench_kept"
 GOAL_MS = 100
@@ -46,27 +44,7 @@ TZ = "Asia/Shanghai"
 
 def database(backend: str, root, keep: bool) -> tuple[str, bool]:
     """The backend's URL, and whether it already holds a kept network."""
-    from sqlalchemy import create_engine, text
-
-    if backend == "sqlite":
-        path = root / "instance-sqlite" / "dianjiao.sqlite"
-        exists = path.exists()
-        if not (exists and keep):
-            shutil.rmtree(path.parent, ignore_errors=True)
-            path.parent.mkdir(parents=True)
-            exists = False
-        return f"sqlite:///{path}", exists
-    admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                              {"n": PG_NAME}).scalar() is not None
-        if exists and not keep:
-            conn.execute(text(f'DROP DATABASE "{PG_NAME}" WITH (FORCE)'))
-            exists = False
-        if not exists:
-            conn.execute(text(f'CREATE DATABASE "{PG_NAME}"'))
-    admin.dispose()
-    return re.sub(r"/[^/]*$", f"/{PG_NAME}", PG_BASE), exists
+    return kept_database(backend, root, keep, PG_NAME)
 
 
 def build(years: int, scale: float) -> dict:
