@@ -27,7 +27,7 @@ def rounded(value, places: int):
     return func.round(value, places)
 
 
-def _actual(rule: str, kept, unit):
+def figure(rule: str, kept, unit):
     """A rule's figure of a site's card from its kept row (none: every count 0)."""
     def count(name):
         return func.coalesce(kept.c[name], 0)
@@ -57,16 +57,16 @@ def _kinds(rules: Rules, rule: str) -> dict[str, float | None]:
     return found
 
 
-def _kind_in(kind_column, kinds, rules: Rules):
+def _kind_in(kinds, rules: Rules):
     named = [kind for kind in kinds if kind != DEFAULT]
-    condition = kind_column.in_(named) if named else literal(False)
+    condition = Site.kind.in_(named) if named else literal(False)
     if DEFAULT in kinds:
-        condition = or_(condition, ~kind_column.in_(list(rules.kinds)))
+        condition = or_(condition, ~Site.kind.in_(list(rules.kinds)))
     return condition
 
 
-def _kind_case(kinds: dict, value, kind_column):
-    whens = [(kind_column == kind, value(required)) for kind, required in kinds.items()
+def _kind_case(kinds: dict, value):
+    whens = [(Site.kind == kind, value(required)) for kind, required in kinds.items()
              if kind != DEFAULT]
     fallback = value(kinds[DEFAULT]) if DEFAULT in kinds else literal(0.0)
     return case(*whens, else_=fallback) if whens else fallback
@@ -83,12 +83,12 @@ class Judged:
     due: object
 
 
-def judged(rule: str, rules: Rules, kept, unit, kind_column, share: float, day: int) -> Judged:
+def judged(rule: str, rules: Rules, kept, unit, share: float, day: int) -> Judged:
     kinds = _kinds(rules, rule)
-    applies = _kind_in(kind_column, kinds, rules)
+    applies = _kind_in(kinds, rules)
     by_target = [kind for kind, value in kinds.items() if value is None]
     if by_target:  # the members' own targets: a site without party members has no such quota
-        applies = and_(applies, or_(unit.c.members > 0, ~_kind_in(kind_column, by_target, rules)))
+        applies = and_(applies, or_(unit.c.members > 0, ~_kind_in(by_target, rules)))
 
     def required(value):
         return unit.c.target if value is None else literal(float(value))
@@ -97,8 +97,8 @@ def judged(rule: str, rules: Rules, kept, unit, kind_column, share: float, day: 
         return unit.c.due if value is None else literal(
             float(due_by_now(rule, float(value), share, day)))
 
-    return Judged(applies, _actual(rule, kept, unit), _kind_case(kinds, required, kind_column),
-                  _kind_case(kinds, due, kind_column))
+    return Judged(applies, figure(rule, kept, unit), _kind_case(kinds, required),
+                  _kind_case(kinds, due))
 
 
 def kept_row(month: date):

@@ -46,7 +46,7 @@ from ..terminals.services import rollup_alerts
 from .alerts import LEVELS, Alert
 from .kept_card import KeptFigures
 from .months import elapsed, last_complete
-from .quota_sql import judged, kept_row, rounded
+from .quota_sql import figure, judged, kept_row
 from .rollup import SUMMED, Rollup, attach_places
 from .rules import Rules, as_rules, due_by_now, monthly_target
 
@@ -166,23 +166,19 @@ def _site_rows(unit, month: date, rules: Rules, complete: bool, share: float, da
     a month in progress raises none)."""
     months = [shift(month, -back) for back in range(len(LEVELS))]  # m, m-1, m-2
     kept = [kept_row(m) for m in months]
-    now_kept = kept[0][0]
-
-    def count(name):
-        return func.coalesce(now_kept.c[name], 0)
-
     columns = [Site.code.label("code"), Site.name.label("name"), unit.c.township,
-               unit.c.members.label("party_members"),
-               rounded(count("minutes") / 60.0, 2).label("hours")]
-    columns += [count(name).label(name) for name in SUMMED
-                if name not in ("hours", "party_members")]
+               unit.c.members.label("party_members")]
+    columns += [figure(name, kept[0][0], unit).label(name) for name in SUMMED
+                if name != "party_members"]
     counts = _counted_months(months, [table for table, _on in kept], tz)
     columns += [case((counted, 1), else_=0).label(f"counts{n}") for n, counted in enumerate(counts)]
     for rule in rules.names:
-        j = [judged(rule, rules, table, unit, Site.kind, share, day) for table, _on in kept]
-        columns += [case((j[0].applies, 1), else_=0).label(f"{rule}__applies"),
-                    j[0].required.label(f"{rule}__needs"), j[0].due.label(f"{rule}__due")]
-        columns += [x.actual.label(f"{rule}__actual{n}") for n, x in enumerate(j)]
+        # what applies and is required is the same each month (the kind, the roster as now)
+        j = judged(rule, rules, kept[0][0], unit, share, day)
+        columns += [case((j.applies, 1), else_=0).label(f"{rule}__applies"),
+                    j.required.label(f"{rule}__needs"), j.due.label(f"{rule}__due")]
+        columns += [figure(rule, table, unit).label(f"{rule}__actual{n}")
+                    for n, (table, _on) in enumerate(kept)]
     query = select(*columns).select_from(Site).join(unit, unit.c.unit_id == Site.unit_id)
     for table, on in kept:
         query = query.outerjoin(table, on)
