@@ -112,12 +112,10 @@ def attendance(screening_id: str):
     if request.method == "POST":
         body = load_body()
         device = body.get("device") or request.headers.get("User-Agent")
-        with one_writer():
-            quick = quick_sign_in(screening_id, current_user, body, device)
-            if quick is not None:  # the common case, from cached rows in one INSERT
-                db.session.commit()
-                answer, status = quick
-                return jsonify({**ATTENDANCE.dump(answer), "replaced": None}), status
+        quick = quick_sign_in(screening_id, current_user, body, device)
+        if quick is not None:  # the common case, from cached rows in one INSERT, committed
+            answer, status = quick
+            return jsonify({**ATTENDANCE.dump(answer), "replaced": None}), status
         db.session.rollback()  # nothing was written: the full path below says why
     screening = screening_or_404(screening_id, [joinedload(Screening.site)])
     site = screening.site

@@ -28,6 +28,7 @@ from ..extensions import db
 from ..models import Attendance, Person, Screening, Site
 from ..models.base import current_origin
 from ..models.screenings import HELD_SCREENINGS
+from .group_commit import write_and_commit
 from .services import NOT_THERE, SELF_SERVICE, is_open, sign_in_villages, status_for
 from .written import Written, signed
 
@@ -104,9 +105,13 @@ def _parse(value) -> uuid.UUID | None:
 
 def quick_sign_in(screening_id: str, user, body: dict,
                   device: str | None) -> tuple[dict, int] | None:
-    """Sign a roster person in; return the answer and its status (201 new, 200 signed before
-    and unchanged), or None for the full path to handle the request (it refuses, or turns an
-    absent or excused mark into the sign-in)."""
+    """Sign a roster person in and commit; return the answer and its status (201 new, 200 signed
+    before and unchanged), or None, having written nothing, for the full path to handle the
+    request (it refuses, or turns an absent or excused mark into the sign-in).
+
+    The checks read cached rows before the write; only the INSERT and what must change with it
+    wait for the writer, written and committed with the sign-ins queued meanwhile
+    (group_commit.py)."""
     if body.get("status") is not None or body.get("walkin_name") or "person_id" not in body:
         return None
     method = body.get("method") or ("kiosk" if user.role == "kiosk" else "operator")
@@ -132,15 +137,25 @@ def quick_sign_in(screening_id: str, user, body: dict,
     now = datetime.now(UTC)
     if method in SELF_SERVICE and not is_open(screening, now):
         return None
-    written = datetime.now(UTC)  # the row's own times: when it was written (sync sends by them)
     values = {"id": uuid.uuid4(), "screening_id": screening.id, "person_id": person.id,
               "method": method, "status": status_for(screening, now), "signed_at": now,
               "recorded_by": user.username, "device": (device or "")[:120] or None,
-              "origin_site": current_origin(), "created_at": written, "updated_at": written}
-    if db.session.execute(_statement(), values).first() is None:
+              "origin_site": current_origin()}
+    change = Written(screening.id, person.id, values["status"], now,
+                     held=screening.status in HELD_SCREENINGS, member=person.member)
+
+    def write() -> bool:
+        # the row's own times: when it was written, in the order of the commits (sync sends
+        # rows changed since its last export by them)
+        values["created_at"] = values["updated_at"] = datetime.now(UTC)
+        if db.session.execute(_statement(), values).first() is None:
+            return False
+        signed(change)
+        return True
+
+    new = write_and_commit(write)
+    if not new:
         return _already(screening, person, method)  # signed in before, or just now elsewhere
-    signed(Written(screening.id, person.id, values["status"], now,
-                   held=screening.status in HELD_SCREENINGS, member=person.member))
     return {**values, "person": {"name": person.name}}, 201
 
 
