@@ -5,7 +5,7 @@ from __future__ import annotations
 from .audit import AuditCheck, AuditFlag, ScreeningEvidence
 from .catalog import FileEntry, LibraryRoot, MediaFile, ScanJob, Title, TitleApproval
 from .distribution import Batch, BatchItem, BatchManifest, Shipment
-from .figures import SiteMonth
+from .figures import ReportStamp, SiteMonth
 from .loans import Loan
 from .notices import Reflection, Reminder
 from .people import Attendance, Person
@@ -20,7 +20,7 @@ __all__ = [
     "ApiToken", "Attendance", "AuditCheck", "AuditFlag", "Batch", "BatchItem", "BatchManifest",
     "Bundle", "FileEntry", "LibraryRoot", "Loan", "MediaFile", "PlayLog", "Person", "QueueEntry",
     "ReadinessCheck", "Reflection", "Reminder", "ScanJob", "Screening", "ScreeningEvidence",
-    "ScreeningItem", "Series", "Shipment", "Site", "SiteMonth", "SyncArrival", "SyncConflict",
+    "ReportStamp", "ScreeningItem", "Series", "Shipment", "Site", "SiteMonth", "SyncArrival", "SyncConflict",
     "SyncIdMap",
     "SyncPeer", "TeachingPlan", "TeachingSession", "TerminalHealth", "Title", "TitleApproval",
     "Unit", "User",

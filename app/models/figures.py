@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import Date, Float, ForeignKey, Integer
+from sqlalchemy import BigInteger, Date, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -39,6 +39,19 @@ class SiteMonth(db.Model):
     audit_flagged: Mapped[int] = mapped_column(Integer, default=0)  # held, a flag confirmed
     participants: Mapped[int] = mapped_column(Integer, default=0)  # members reached (distinct)
     study_minutes: Mapped[float] = mapped_column(Float, default=0.0)  # of its party members, summed
+
+
+class ReportStamp(db.Model):
+    """A counter the database's own triggers move on in the transaction of a change: `roster`
+    (sites, people, units) and `months` (site_months of a month at least 27 days old). A
+    remembered roll-up (app/reports/remembered.py) is used while they read as when it was
+    counted. See the migration c51d0e7a9b42. Not synced: every install stamps its own."""
+
+    __tablename__ = "report_stamps"
+
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger, default=0)
+    epoch: Mapped[str] = mapped_column(String(16), default="")  # random, new with the row
 
 
 FIGURES = ("screenings", "sessions", "group_sessions", "minutes", "days_open", "six_days",

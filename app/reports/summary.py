@@ -47,6 +47,7 @@ from .alerts import LEVELS, Alert
 from .kept_card import KeptFigures
 from .months import elapsed, last_complete
 from .quota_sql import figure, judged, kept_row
+from .remembered import remembered, settled
 from .rollup import SUMMED, Rollup, attach_places
 from .rules import Rules, as_rules, due_by_now, monthly_target
 
@@ -73,9 +74,17 @@ def summary(township: Unit | None, month: date, *, tz: str, rules: Rules | list,
     rules = as_rules(rules)
     share = elapsed(month, tz, now)
     complete = share >= 1.0
-    tree = Tree()
+    tree = remembered(("tree",), Tree)  # the units as they are: read again after a change
     scope = tree.subtree(township.id) if township is not None else None
-    units = _units(tree, scope, rules, share, clock.today(tz, now).day)
+    day = clock.today(tz, now).day
+    # a settled month's counts are remembered while nothing they count changes (remembered.py)
+    settle = complete and settled(month, clock.today(tz, now))
+    question = (township.id if township else None, month, tz, _key(rules))
+
+    def per_unit():
+        return _units(tree, scope, rules, share, day)
+
+    units = remembered(("units", *question), per_unit) if settle else per_unit()
     result = Rollup(name=township.name if township else None, month=month, cards=[], alerts=[],
                     totals={}, quotas=[], complete=complete)
     if not units:  # no site in scope; a page asked for is the first of none
@@ -85,16 +94,15 @@ def summary(township: Unit | None, month: date, *, tz: str, rules: Rules | list,
             if not isinstance(pick, slice):
                 pick(0)
         return result
-    if db.session.get_bind().dialect.name == "postgresql":
-        # JIT-compiling these wide expressions costs more (~180 ms, measured at x10) than
-        # running them over a few thousand rows; for this transaction only
-        db.session.execute(text("SET LOCAL jit = off"))
-    unit = _unit_table(units)
-    day = clock.today(tz, now).day
-    rows = _site_rows(unit, month, rules, complete, share, day, tz)
     # the alerts of the page asked for, as if there were no end to them (clamped below)
     asked = alerts if isinstance(alerts, slice) else alerts(MANY)
-    lines, levels, found = _counted(rows, rules, complete, min(asked.stop or MANY, MANY))
+    first = min(asked.stop or MANY, MANY)
+
+    def count():
+        return _counts(units, month, rules, complete, share, day, tz, first)
+
+    lines, levels, found = remembered(("counts", *question, first), count) if settle else count()
+    found = list(found)  # remembered answers are shared: the terminals' alerts join a copy
     result.sites = sum(line["sites"] for line in lines)
     result.totals = _totals(lines)
     result.quotas = [_quota(rule, [line["quotas"][rule] for line in lines]) for rule in rules.names]
@@ -115,6 +123,23 @@ def summary(township: Unit | None, month: date, *, tz: str, rules: Rules | list,
     result.cards = _cards(scope, month, tz, rules, now,
                           cards if isinstance(cards, slice) else cards(result.sites), tree)
     return result
+
+
+def _counts(units: list[tuple], month: date, rules: Rules, complete: bool, share: float,
+            day: int, tz: str, first: int) -> tuple[list[dict], Counter, list[Alert]]:
+    """What the database counts for the page: a line per township, the quota alerts by level,
+    and the first `first` alerts."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        # JIT-compiling these wide expressions costs more (~180 ms, measured at x10) than
+        # running them over a few thousand rows; for this transaction only
+        db.session.execute(text("SET LOCAL jit = off"))
+    rows = _site_rows(_unit_table(units), month, rules, complete, share, day, tz)
+    return _counted(rows, rules, complete, first)
+
+
+def _key(rules: Rules) -> tuple:
+    """The settings as part of a remembered question."""
+    return (rules.default, tuple(sorted(rules.kinds.items())), tuple(sorted(rules.targets.items())))
 
 
 # --- per unit ------------------------------------------------------------------------------------

@@ -1,0 +1,112 @@
+"""A settled month's roll-up counts are remembered (reports/remembered.py) while the database's
+stamps say nothing they count has changed: asked again, the page does not run the count; after
+a sign-in in that month, a roster change, or another program's write, it shows the change."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import create_engine, event, select, text, update
+
+from app.attendance.services import sign_in
+from app.demo import load_demo
+from app.extensions import db
+from app.models import Attendance, Person, Screening, Site
+from app.reports import remembered
+from app.reports.rollup import rollup
+from app.reports.rules import settings_rules
+from app.reports.summary import summary
+from tests.app.test_rollup_summary import answers
+
+pytestmark = pytest.mark.both_databases  # see tests/conftest.py
+
+TZ = "Asia/Shanghai"
+NOW = datetime(2025, 6, 18, 4, 0, tzinfo=UTC)
+MAY = date(2025, 5, 1)  # settled on NOW: its first day + 33 days is June 3
+
+
+@pytest.fixture
+def demo(app):
+    list(load_demo(years=1, scale=0.02, today=NOW.date()))
+    return app
+
+
+def page(demo):
+    """The city's roll-up page of May, and whether the database counted it (the statement
+    judging every site's quotas ran) or it was remembered."""
+    seen = []
+
+    def look(_conn, _cursor, statement, *_args):
+        seen.append("judged" in statement)
+
+    event.listen(db.engine, "before_cursor_execute", look)
+    try:
+        result = summary(None, MAY, tz=TZ, rules=settings_rules(demo.config), now=NOW)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", look)
+    return result, any(seen)
+
+
+def whole(demo):
+    """The same page built from every card (rollup(), nothing remembered)."""
+    return answers(rollup(None, MAY, tz=TZ, rules=settings_rules(demo.config), now=NOW),
+                   every=False)
+
+
+def test_a_settled_month_is_counted_once_until_something_it_counts_changes(demo):
+    remembered.forget()
+    first, counted = page(demo)
+    assert counted
+    again, counted = page(demo)
+    assert not counted and answers(again) == answers(first)
+    assert answers(first, every=False) == whole(demo)
+
+    # a sign-in recorded late at a screening held in May: its kept figures are rewritten
+    held = db.session.scalars(select(Screening).where(
+        Screening.status == "done", Screening.starts_at >= datetime(2025, 5, 10, tzinfo=UTC),
+        Screening.starts_at < datetime(2025, 5, 20, tzinfo=UTC)).order_by(Screening.id)).first()
+    signed = set(db.session.scalars(select(Attendance.person_id).where(
+        Attendance.screening_id == held.id)))
+    newcomer = db.session.scalars(select(Person).where(
+        Person.village_id == held.site.unit_id, Person.active.is_(True),
+        Person.walkin.is_(False), Person.id.not_in(signed)).order_by(Person.id)).first()
+    sign_in(held, method="operator", person=newcomer, status="present", recorded_by="admin")
+    db.session.commit()
+    after, counted = page(demo)
+    assert answers(after, every=False) == whole(demo)
+    assert counted and after.totals["attendance"] > first.totals["attendance"]
+
+    # the roster: a villager joins the party
+    joiner = db.session.scalars(select(Person).where(
+        Person.party_member.is_(False), Person.active.is_(True), Person.walkin.is_(False),
+        Person.village_id.is_not(None)).order_by(Person.id)).first()
+    joiner.party_member = True
+    db.session.commit()
+    joined, counted = page(demo)
+    # (more than one: every site serving the village counts its party members)
+    assert counted and joined.totals["party_members"] > after.totals["party_members"]
+    assert answers(joined, every=False) == whole(demo)
+    assert not page(demo)[1]
+
+
+def test_another_programs_write_is_seen(demo):
+    """A site closed by another program (another process, another connection: nothing of this
+    process saw it) is left out of the next page."""
+    remembered.forget()
+    before, _ = page(demo)
+    assert not page(demo)[1]
+    code = db.session.scalars(select(Site.code).where(Site.active.is_(True))
+                              .order_by(Site.code)).first()
+    other = create_engine(db.engine.url)
+    try:
+        with other.begin() as conn:
+            conn.execute(update(Site.__table__).where(Site.__table__.c.code == code)
+                         .values(active=False))
+            assert conn.execute(text("SELECT count(*) FROM report_stamps")).scalar() >= 1
+    finally:
+        other.dispose()
+    db.session.rollback()  # a new transaction: SQLite's reads see the other program's commit
+    after, counted = page(demo)
+    assert counted and after.sites == before.sites - 1
+    assert answers(after, every=False) == whole(demo)
