@@ -69,6 +69,14 @@ class Tree:
             unit_id = parent
         return None
 
+    def above(self, unit_id: uuid.UUID | None) -> list[uuid.UUID]:
+        """The unit and every unit above it, nearest first."""
+        chain = []
+        while unit_id is not None and unit_id in self.units:
+            chain.append(unit_id)
+            unit_id = self.units[unit_id][0]
+        return chain
+
     def township(self, unit_id: uuid.UUID | None) -> str | None:
         return self.up(unit_id, ("township",))
 

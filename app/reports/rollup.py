@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from .. import clock
 from ..clock import shift
-from ..extensions import db
+from ..extensions import among, db
 from ..models import Site, Unit
-from ..places.tree import subtree_ids
+from ..places.tree import Tree, subtree_ids
 from ..terminals.services import rollup_alerts
 from .alerts import LEVELS, Alert, alert_dict, escalate
 from .card import Card, Figures, card_dict
@@ -84,9 +84,15 @@ def rollup(township: Unit | None, month: date, *, tz: str, rules: Rules | list,
     return result
 
 
-def attach_places(sites: list[Site]) -> None:
-    """Read every unit once, so each site's township and village need no query of their own."""
-    units = db.session.scalars(select(Unit)).all()
+def attach_places(sites: list[Site], tree: Tree | None = None) -> None:
+    """Read the units once, so each site's township and village need no query of their own:
+    every unit, or with the tree at hand only those above these sites (a page of cards)."""
+    if not sites:
+        return
+    query = select(Unit)
+    if tree is not None:
+        query = query.where(among(Unit.id, list({u for s in sites for u in tree.above(s.unit_id)})))
+    units = db.session.scalars(query).all()
     for site in sites:
         site.township, site.village  # noqa: B018 -- loads its chain of units from the session
     del units

@@ -363,6 +363,6 @@ def _cards(scope, month: date, tz: str, rules: Rules, now: datetime, page: slice
     if page.stop is not None:
         query = query.limit(page.stop - (page.start or 0))
     sites = db.session.scalars(query.offset(page.start or 0)).all()
-    attach_places(sites)
+    attach_places(sites, tree)
     figures = KeptFigures(sites, [month], tz=tz, now=now, tree=tree)
     return [figures.card(site, month, rules) for site in sites]
