@@ -161,7 +161,7 @@ class Figures:
         for person_id, village_id, role in db.session.execute(
                 select(key(Person.id), Person.village_id, Person.role).where(
                     Person.active.is_(True), Person.walkin.is_(False),
-                    Person.party_member.is_(True), Person.village_id.in_(places))):
+                    Person.party_member.is_(True), _among(Person.village_id, places, _same))):
             self.people_of[village_id].append(person_id)
             self.role_of[person_id] = role
         members = {p for people in self.people_of.values() for p in people}
@@ -178,7 +178,7 @@ class Figures:
             studied = db.session.execute(
                 screenings.join(Attendance, Attendance.screening_id == Screening.id)
                 .where(*in_span, Attendance.status.in_(COUNTED),
-                       Attendance.person_id.in_(list(members)))
+                       _among(Attendance.person_id, list(members), _same))
                 .add_columns(Attendance.person_id)).all()
             rows += [row for row in studied if row.site_id not in self.sites]
             signs += [(row.id, row.person_id) for row in studied if row.site_id not in self.sites]

@@ -23,7 +23,7 @@ from collections.abc import Callable, Hashable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from ..extensions import db
 from ..models import ReportStamp
@@ -59,12 +59,22 @@ def remembered(key: Hashable, count: Callable[[], Any]) -> Any:
             _answers.move_to_end(key)
             return found[1]
     answer = count()
+    if _wrote():  # the stamps read may yet be rolled back, and reached again by other changes
+        return answer
     with _lock:
         _answers[key] = (now, answer)
         _answers.move_to_end(key)
         while len(_answers) > SIZE:
             _answers.popitem(last=False)
     return answer
+
+
+def _wrote() -> bool:
+    """Whether this transaction has written anything (uncommitted: its stamps are its own)."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":  # an id is assigned at a transaction's first write
+        return connection.execute(text("SELECT txid_current_if_assigned()")).scalar() is not None
+    return bool(connection.connection.dbapi_connection.in_transaction)  # BEGIN at a first write
 
 
 def forget() -> None:

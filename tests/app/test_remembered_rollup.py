@@ -110,3 +110,24 @@ def test_another_programs_write_is_seen(demo):
     after, counted = page(demo)
     assert counted and after.sites == before.sites - 1
     assert answers(after, every=False) == whole(demo)
+
+
+def test_an_answer_counted_in_a_transaction_rolled_back_is_not_kept(demo):
+    """Counted after an uncommitted change, the page shows it; after the rollback the stamps go
+    back and may reach the same reading through another change, which must not bring back
+    the rolled-back answer."""
+    remembered.forget()
+    before, _ = page(demo)
+    first, second = db.session.scalars(select(Site).where(Site.active.is_(True))
+                                       .order_by(Site.code).limit(2)).all()
+    first.active = False
+    db.session.flush()
+    uncommitted, counted = page(demo)
+    assert counted and uncommitted.sites == before.sites - 1
+    db.session.rollback()
+    second.active = False  # another change: the stamps read as they did inside the rollback
+    db.session.commit()
+    after, counted = page(demo)
+    assert counted and after.sites == before.sites - 1
+    assert answers(after, every=False) == whole(demo)
+    assert db.session.get(Site, first.id).active
