@@ -40,19 +40,25 @@ def settled(month: date, today: date) -> bool:
     return month + timedelta(days=SETTLED_DAYS) <= today
 
 
-def stamps() -> tuple:
+ROSTER = ("roster",)  # what depends on the sites, people and units alone (the unit tree)
+EVERYTHING = ("roster", "months")
+
+
+def stamps(names: tuple[str, ...] = EVERYTHING) -> tuple:
     """The stamps as they read now: what a remembered answer is checked against."""
     return tuple(sorted(db.session.execute(
-        select(ReportStamp.name, ReportStamp.epoch, ReportStamp.n)).all()))
+        select(ReportStamp.name, ReportStamp.epoch, ReportStamp.n)
+        .where(ReportStamp.name.in_(names))).all()))
 
 
-def remembered(key: Hashable, count: Callable[[], Any]) -> Any:
-    """`count()`'s answer to the question `key`, counted again only when a stamp moved on since
-    it was counted. The stamps are read before counting: a change committed meanwhile is either
-    counted or moves a stamp, so an answer is never kept under stamps newer than what it read.
-    The answer is shared by every request: callers copy what they change."""
+def remembered(key: Hashable, count: Callable[[], Any], on: tuple[str, ...] = EVERYTHING) -> Any:
+    """`count()`'s answer to the question `key`, counted again only when a stamp it depends on
+    (`on`) moved on since it was counted. The stamps are read before counting: a change
+    committed meanwhile is either counted or moves a stamp, so an answer is never kept under
+    stamps newer than what it read. The answer is shared by every request: callers copy what
+    they change."""
     key = (str(db.engine.url), key)  # two databases in one process (tests) never mix
-    now = stamps()
+    now = stamps(on)
     with _lock:
         found = _answers.get(key)
         if found is not None and found[0] == now:

@@ -32,13 +32,18 @@ def demo(app):
     return app
 
 
+READ = []  # the statements of the last page()
+
+
 def page(demo):
     """The city's roll-up page of May, and whether the database counted it (the statement
     judging every site's quotas ran) or it was remembered."""
     seen = []
+    READ.clear()
 
     def look(_conn, _cursor, statement, *_args):
         seen.append("judged" in statement)
+        READ.append(" ".join(statement.split()))
 
     event.listen(db.engine, "before_cursor_execute", look)
     try:
@@ -76,6 +81,8 @@ def test_a_settled_month_is_counted_once_until_something_it_counts_changes(demo)
     after, counted = page(demo)
     assert answers(after, every=False) == whole(demo)
     assert counted and after.totals["attendance"] > first.totals["attendance"]
+    # what depends on the roster alone (the unit tree) was not read again
+    assert not any(statement.startswith("SELECT units.id, units.parent_id") for statement in READ)
 
     # the roster: a villager joins the party
     joiner = db.session.scalars(select(Person).where(
