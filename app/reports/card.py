@@ -24,9 +24,10 @@ from ..lookup import chunks
 from ..models import Attendance, AuditFlag, Person, PlayLog, Screening, Site
 from ..models.people import COUNTED
 from ..models.screenings import HELD_SCREENINGS
-from ..places.tree import Tree, subtree_ids
+from ..places.tree import subtree_ids
 from ..screenings.plans import PLAN_DROPPED  # a date its plan no longer has: counts neither way
 from .months import elapsed
+from .remembered import unit_tree
 from .rules import RULES, SIX_DAYS, Rules, as_rules, due_by_now, monthly_target, rules_from, verdict
 
 __all__ = ["RULES", "Card", "Figures", "Quota", "card_dict", "computed_card", "rules_from"]
@@ -150,7 +151,7 @@ class Figures:
         self.study: dict = {}  # (member, month): study minutes (overlapping screenings capped)
 
         # the party members of each site: the people of the units under it
-        units = Tree()
+        units = unit_tree()
         self.served = {s.id: units.subtree(s.unit_id) for s in sites}
         self._members: dict[uuid.UUID, tuple[list, set]] = {}
         self.few = len(sites) <= FEW_SITES

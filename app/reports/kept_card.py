@@ -23,6 +23,7 @@ from ..models.figures import SiteMonth
 from ..places.tree import Tree
 from .card import Card, Figures
 from .months import elapsed
+from .remembered import unit_tree
 from .rules import Rules, as_rules, monthly_target
 
 # Up to this many sites (a card, a page of a roll-up), their kept rows and their members are read
@@ -46,7 +47,7 @@ class KeptFigures(Figures):
         self.months = sorted(set(months))
         self.bounds = [month_bounds(m, tz) for m in self.months]
         self.sites = {s.id: s for s in sites}
-        units = tree or Tree()
+        units = tree or unit_tree()
         self.served = {s.id: units.subtree(s.unit_id) for s in sites}
         # the party members of each unit, counted by role (a site's are those of its units)
         self.roles_of: dict = defaultdict(dict)

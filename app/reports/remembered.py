@@ -27,6 +27,7 @@ from sqlalchemy import select, text
 
 from ..extensions import db
 from ..models import ReportStamp
+from ..places.tree import Tree
 
 SETTLED_DAYS = 33  # > 31 days of a month + a day of time zones, > the triggers' 27
 SIZE = 128  # answers kept: townships × months × settings asked lately
@@ -73,6 +74,12 @@ def remembered(key: Hashable, count: Callable[[], Any], on: tuple[str, ...] = EV
         while len(_answers) > SIZE:
             _answers.popitem(last=False)
     return answer
+
+
+def unit_tree() -> Tree:
+    """The unit tree as it is: read once, and again after any change of sites, people or units
+    (the reports and the kept figures walk it for every card, every cell, every bundle)."""
+    return remembered(("tree",), Tree, on=ROSTER)
 
 
 def _wrote() -> bool:

@@ -47,7 +47,7 @@ from .alerts import LEVELS, Alert
 from .kept_card import KeptFigures
 from .months import elapsed, last_complete
 from .quota_sql import figure, judged, kept_row
-from .remembered import ROSTER, remembered, settled
+from .remembered import ROSTER, remembered, settled, unit_tree
 from .rollup import SUMMED, Rollup, attach_places
 from .rules import Rules, as_rules, due_by_now, monthly_target
 
@@ -74,7 +74,7 @@ def summary(township: Unit | None, month: date, *, tz: str, rules: Rules | list,
     rules = as_rules(rules)
     share = elapsed(month, tz, now)
     complete = share >= 1.0
-    tree = remembered(("tree",), Tree, on=ROSTER)  # the units as they are
+    tree = unit_tree()
     scope = tree.subtree(township.id) if township is not None else None
     day = clock.today(tz, now).day
     # a settled month's counts are remembered while nothing they count changes (remembered.py)
