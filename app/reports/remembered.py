@@ -23,7 +23,7 @@ from collections.abc import Callable, Hashable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from ..extensions import db
 from ..models import ReportStamp
@@ -45,11 +45,12 @@ ROSTER = ("roster",)  # what depends on the sites, people and units alone (the u
 EVERYTHING = ("roster", "months")
 
 
-def stamps(names: tuple[str, ...] = EVERYTHING) -> tuple:
-    """The stamps as they read now: what a remembered answer is checked against."""
-    return tuple(sorted(db.session.execute(
-        select(ReportStamp.name, ReportStamp.epoch, ReportStamp.n)
-        .where(ReportStamp.name.in_(names))).all()))
+def stamps(names: tuple[str, ...] = EVERYTHING, connection=None) -> tuple:
+    """The stamps as they read now (in this session, or on another connection): what a
+    remembered answer is checked against."""
+    query = (select(ReportStamp.name, ReportStamp.epoch, ReportStamp.n)
+             .where(ReportStamp.name.in_(names)))
+    return tuple(sorted((connection or db.session).execute(query).all()))
 
 
 def remembered(key: Hashable, count: Callable[[], Any], on: tuple[str, ...] = EVERYTHING) -> Any:
@@ -66,7 +67,7 @@ def remembered(key: Hashable, count: Callable[[], Any], on: tuple[str, ...] = EV
             _answers.move_to_end(key)
             return found[1]
     answer = count()
-    if _wrote():  # the stamps read may yet be rolled back, and reached again by other changes
+    if not _committed(now, on):  # this transaction's own change: it may yet be rolled back
         return answer
     with _lock:
         _answers[key] = (now, answer)
@@ -82,12 +83,14 @@ def unit_tree() -> Tree:
     return remembered(("tree",), Tree, on=ROSTER)
 
 
-def _wrote() -> bool:
-    """Whether this transaction has written anything (uncommitted: its stamps are its own)."""
-    connection = db.session.connection()
-    if connection.dialect.name == "postgresql":  # an id is assigned at a transaction's first write
-        return connection.execute(text("SELECT txid_current_if_assigned()")).scalar() is not None
-    return bool(connection.connection.dbapi_connection.in_transaction)  # BEGIN at a first write
+def _committed(read: tuple, on: tuple[str, ...]) -> bool:
+    """Whether the stamps this session read are the committed ones, so that what was counted
+    with them is no change of this transaction's own (which a rollback would undo, and other
+    changes could then bring the stamps back to). Another connection sees committed rows only:
+    it reads the same stamps unless this transaction moved one (or another committed since,
+    which leaves the answer unkept too)."""
+    with db.engine.connect() as other:
+        return stamps(on, other) == read
 
 
 def forget() -> None:

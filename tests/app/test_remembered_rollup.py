@@ -33,6 +33,7 @@ def demo(app):
 
 
 READ = []  # the statements of the last page()
+TREE = "SELECT units.id, units.parent_id, units.kind, units.name FROM units"  # places.tree.Tree
 
 
 def page(demo):
@@ -82,7 +83,7 @@ def test_a_settled_month_is_counted_once_until_something_it_counts_changes(demo)
     assert answers(after, every=False) == whole(demo)
     assert counted and after.totals["attendance"] > first.totals["attendance"]
     # what depends on the roster alone (the unit tree) was not read again
-    assert not any(statement.startswith("SELECT units.id, units.parent_id") for statement in READ)
+    assert TREE not in READ
 
     # the roster: a villager joins the party
     joiner = db.session.scalars(select(Person).where(
@@ -138,3 +139,36 @@ def test_an_answer_counted_in_a_transaction_rolled_back_is_not_kept(demo):
     assert counted and after.sites == before.sites - 1
     assert answers(after, every=False) == whole(demo)
     assert db.session.get(Site, first.id).active
+
+
+def test_kept_figures_walk_the_remembered_tree_until_a_unit_changes(demo):
+    """Each sign-in at a held screening computes its site's month again, walking the unit tree:
+    read once, not again at the next sign-in, and again after a village is renamed."""
+    from app.models import Unit
+
+    held = db.session.scalars(select(Screening).where(Screening.status == "done")
+                              .order_by(Screening.id)).first()
+    signed = set(db.session.scalars(select(Attendance.person_id).where(
+        Attendance.screening_id == held.id)))
+    newcomers = db.session.scalars(select(Person).where(
+        Person.village_id == held.site.unit_id, Person.active.is_(True), Person.walkin.is_(False),
+        Person.id.not_in(signed)).order_by(Person.id).limit(3)).all()
+    read = []
+
+    def look(_conn, _cursor, statement, *_args):
+        read.append(" ".join(statement.split()) == TREE)
+
+    event.listen(db.engine, "before_cursor_execute", look)
+    try:
+        reads = []
+        for n, person in enumerate(newcomers):
+            if n == 2:
+                db.session.get(Unit, held.site.unit_id).name += "（新）"
+                db.session.commit()
+            read.clear()
+            sign_in(held, method="operator", person=person, status="present", recorded_by="admin")
+            db.session.commit()
+            reads.append(any(read))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", look)
+    assert reads[1:] == [False, True]
