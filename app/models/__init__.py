@@ -19,9 +19,8 @@ from .users import ApiToken, User
 __all__ = [
     "ApiToken", "Attendance", "AuditCheck", "AuditFlag", "Batch", "BatchItem", "BatchManifest",
     "Bundle", "FileEntry", "LibraryRoot", "Loan", "MediaFile", "PlayLog", "Person", "QueueEntry",
-    "ReadinessCheck", "Reflection", "Reminder", "ScanJob", "Screening", "ScreeningEvidence",
-    "ReportStamp", "ScreeningItem", "Series", "Shipment", "Site", "SiteMonth", "SyncArrival", "SyncConflict",
-    "SyncIdMap",
-    "SyncPeer", "TeachingPlan", "TeachingSession", "TerminalHealth", "Title", "TitleApproval",
-    "Unit", "User",
+    "ReadinessCheck", "Reflection", "Reminder", "ReportStamp", "ScanJob", "Screening",
+    "ScreeningEvidence", "ScreeningItem", "Series", "Shipment", "Site", "SiteMonth", "SyncArrival",
+    "SyncConflict", "SyncIdMap", "SyncPeer", "TeachingPlan", "TeachingSession", "TerminalHealth",
+    "Title", "TitleApproval", "Unit", "User",
 ]

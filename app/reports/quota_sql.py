@@ -74,16 +74,15 @@ def _kind_case(kinds: dict, value):
 
 @dataclass
 class Judged:
-    """A rule's quota of a site as SQL expressions: does it apply, the figure, what it requires
-    and the part due by now (Figures._quotas)."""
+    """A rule's quota of a site as SQL expressions: does it apply, what it requires and the
+    part due by now (Figures._quotas); its figure is `figure`, the same each month asked."""
 
     applies: object
-    actual: object
     required: object
     due: object
 
 
-def judged(rule: str, rules: Rules, kept, unit, share: float, day: int) -> Judged:
+def judged(rule: str, rules: Rules, unit, share: float, day: int) -> Judged:
     kinds = _kinds(rules, rule)
     applies = _kind_in(kinds, rules)
     by_target = [kind for kind, value in kinds.items() if value is None]
@@ -97,8 +96,7 @@ def judged(rule: str, rules: Rules, kept, unit, share: float, day: int) -> Judge
         return unit.c.due if value is None else literal(
             float(due_by_now(rule, float(value), share, day)))
 
-    return Judged(applies, figure(rule, kept, unit), _kind_case(kinds, required),
-                  _kind_case(kinds, due))
+    return Judged(applies, _kind_case(kinds, required), _kind_case(kinds, due))
 
 
 def kept_row(month: date):

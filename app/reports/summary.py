@@ -76,9 +76,10 @@ def summary(township: Unit | None, month: date, *, tz: str, rules: Rules | list,
     complete = share >= 1.0
     tree = unit_tree()
     scope = tree.subtree(township.id) if township is not None else None
-    day = clock.today(tz, now).day
+    today = clock.today(tz, now)
+    day = today.day
     # a settled month's counts are remembered while nothing they count changes (remembered.py)
-    settle = complete and settled(month, clock.today(tz, now))
+    settle = complete and settled(month, today)
     question = (township.id if township else None, month, tz, _key(rules))
 
     def per_unit():
@@ -199,7 +200,7 @@ def _site_rows(unit, month: date, rules: Rules, complete: bool, share: float, da
     columns += [case((counted, 1), else_=0).label(f"counts{n}") for n, counted in enumerate(counts)]
     for rule in rules.names:
         # what applies and is required is the same each month (the kind, the roster as now)
-        j = judged(rule, rules, kept[0][0], unit, share, day)
+        j = judged(rule, rules, unit, share, day)
         columns += [case((j.applies, 1), else_=0).label(f"{rule}__applies"),
                     j.required.label(f"{rule}__needs"), j.due.label(f"{rule}__due")]
         columns += [figure(rule, table, unit).label(f"{rule}__actual{n}")
