@@ -11,7 +11,7 @@ rows into JSON Lines, the same manifest (seq, watermark, acknowledgement, counts
 the site's key by `write_bundle`. A site's day: one screening held with its playlist
 (--items), --signins sign-ins, one play log an item, and its health report (an update of
 yesterday's row). --senders threads then push all bundles to `POST /api/v1/sync/bundles`, each
-on its own keep-alive connection, as many sites at once as threads.
+on a connection of its own (as a site pushes), as many sites at once as threads.
 
 Printed: the wall time from the first push to the last answer, the rows imported a second, the
 latency of a push, and, as the named baseline in the same run, PostgreSQL `COPY` (psycopg,
@@ -41,7 +41,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -130,17 +129,19 @@ def hub_cpu(server_pid: int, url: str) -> dict[int, int]:
 
 
 def push_all(port: int, bundles: list[bytes], senders: int) -> dict:
-    local = threading.local()
-
     def push(body: bytes) -> tuple[float, int, dict]:
-        conn = getattr(local, "conn", None)
-        if conn is None:
-            conn = local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        # A site pushes once a day, on a connection of its own. (Sharing one keep-alive
+        # connection a sender thread kept every push on the gunicorn worker that accepted it:
+        # one worker did the whole day on one core while the other sat idle.)
         start = time.perf_counter()
-        conn.request("POST", "/api/v1/sync/bundles", body=body,
-                     headers={"Content-Type": "application/zip"})
-        response = conn.getresponse()
-        answer = json.loads(response.read() or b"{}")
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        try:
+            conn.request("POST", "/api/v1/sync/bundles", body=body,
+                         headers={"Content-Type": "application/zip", "Connection": "close"})
+            response = conn.getresponse()
+            answer = json.loads(response.read() or b"{}")
+        finally:
+            conn.close()
         return time.perf_counter() - start, response.status, answer
 
     start = time.perf_counter()
