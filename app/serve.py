@@ -6,6 +6,8 @@ waitress, APScheduler (app/runner.py) and the player, which no other command nee
 
 from __future__ import annotations
 
+import logging
+
 import click
 from waitress import serve
 
@@ -30,6 +32,10 @@ def serve_command(host: str, port: int, threads: int):
     click.echo(f"Dianjiao is serving on http://{host}:{port}/  (Ctrl-C stops it)", err=True)
     click.echo("Log in as admin; the password was printed by `dianjiao init` on first run "
                "(set a new one with `dianjiao users passwd admin`).", err=True)
+    # waitress warns "Task queue depth is N" whenever requests wait for a thread: a kiosk's
+    # burst does that by design (the sign-ins queue for a moment), and the warning would fill
+    # the operator's console. Errors are still shown.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     try:
         serve(app, host=host, port=port, threads=threads, ident="dianjiao")
     finally:

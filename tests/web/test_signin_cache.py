@@ -138,3 +138,28 @@ def test_a_first_sign_in_from_warm_caches_is_one_statement(app, world, make, now
     finally:
         event.remove(db.engine, "before_cursor_execute", seen)
     assert db.session.scalar(select(func.count(Attendance.id))) == 4
+
+
+def test_a_second_tap_is_answered_by_a_read_and_a_removed_mark_signs_in_again(app, world):
+    api = token_client(app, "kiosk-a")
+    first = sign(api, world, "张三")
+    assert first.status_code == 201
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement.split()[0].upper())
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        again = sign(api, world, "张三")
+        assert again.status_code == 200 and again.get_json()["id"] == first.get_json()["id"]
+        assert "INSERT" not in statements  # read, no write: nothing waits for the writer
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    # The mark deleted by another path (a Core statement: no hook sees an attendance write):
+    # the hint is stale, the read finds nothing, and the person is signed in anew.
+    db.session.execute(delete(Attendance))
+    db.session.commit()
+    anew = sign(api, world, "张三")
+    assert anew.status_code == 201 and anew.get_json()["id"] != first.get_json()["id"]
+    assert db.session.scalar(select(func.count(Attendance.id))) == 1
