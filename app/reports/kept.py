@@ -82,7 +82,7 @@ def keep(t: Touched) -> int:
     signed = defaultdict(list)
     for screening_id, person_id in t.signs:
         signed[screening_id].append(person_id)
-    for chunk in chunks(t.screenings | set(signed)):
+    for chunk in chunks(t.screenings | set(signed) | t.own):
         for sid, site_id, starts_at in db.session.execute(
                 select(Screening.id, Screening.site_id, Screening.starts_at)
                 .where(among(Screening.id, chunk))):

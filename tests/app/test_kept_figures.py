@@ -31,6 +31,7 @@ from app.reports.card import card_dict, computed_card, rules_from
 from app.reports.kept_card import monthly_card
 from app.reports.rollup import rollup
 from app.screenings.single import cancel_screening, update_screening
+from tests.conftest import token_client
 
 pytestmark = pytest.mark.both_databases
 TZ = ZoneInfo("Asia/Shanghai")
@@ -226,3 +227,35 @@ def test_reports_rebuild_recomputes_every_month_and_refuses_a_bad_month(app, mak
     assert result.exit_code == 1 and "YYYY-MM" in result.output
     result = runner.invoke(args=["reports", "rebuild", "--month", "2025-04"])
     assert result.exit_code == 0 and "2025-04: 1 site-months" in result.output
+
+
+def test_a_villagers_sign_in_at_a_held_screening_recounts_its_own_site_alone(app, make, now,
+                                                                            monkeypatch):
+    """Someone who is no party member changes the attendance of the screening's site and
+    nothing else: one cell is recounted, not those of every site serving their village; a party
+    member's sign-in still recounts them all. Through the full path and the API's lean path
+    (whose cached membership is read again), the kept figures equal a recomputation."""
+    sites, people, edges = world(make, now)
+    make.user("admin", "admin")
+    screening = make.screening(sites[0], start=now - timedelta(hours=3), minutes=90,
+                               audience="all")
+    make.play_log(sites[0], started_at=screening.starts_at, played_s=1800, screening=screening)
+    screening.status = "done"
+    db.session.commit()
+    counted: list[int] = []
+    keep = kept.keep
+    monkeypatch.setattr(kept, "keep", lambda t: counted.append(keep(t)) or counted[-1])
+    villager, member, other = (next(p for p in people if p.name == name)
+                               for name in ("东村2", "东村0", "西村2"))
+    sign_in(screening, method="operator", person=villager, status="present")
+    db.session.commit()
+    assert counted == [1]
+    sign_in(screening, method="operator", person=member, status="present")
+    db.session.commit()
+    assert counted[-1] == 2  # both sites serving 东村: P-101 and H-101
+    api = token_client(app, "admin")
+    answer = api.post(f"/api/v1/screenings/{screening.id}/attendance",
+                      json={"person_id": str(other.id)})
+    assert answer.status_code == 201
+    assert counted[-1] == 1
+    assert_kept_equal_recomputed(["villager", "member", "villager by the API"])
