@@ -176,9 +176,7 @@ def signin(site_id, month) -> dict:
             began = time.perf_counter()
             sign_in(screening, method="operator", person=person, status="present")
             if not kept:
-                popped = db.session.info.pop(KEY, Touched())
-                dropped.signs |= popped.signs
-                dropped.own |= popped.own
+                dropped.signs |= db.session.info.pop(KEY, Touched()).signs
             db.session.commit()
             best = min(best, time.perf_counter() - began)
             db.session.remove()

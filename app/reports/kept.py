@@ -6,7 +6,8 @@ A cell is one site's local calendar month. What can change a cell:
 - a screening written (its status, times, site, audience, teaching session) or its play logs:
   the cell of its site and month, and, through their study minutes, the cells of every site
   serving the villages of the party members who signed in there;
-- a sign-in written or deleted: the cell of its screening, and the cells serving the person;
+- a sign-in written or deleted: the cell of its screening, and the cells serving the person
+  when they are a party member;
 - a site moved to another unit, or a person's roster facts (party member, active, walk-in,
   village) changed: every month of the sites concerned.
 
@@ -46,6 +47,7 @@ from .touches import (
     ours,
 )
 
+MEMBER = Person.party_member & Person.active & ~Person.walkin  # counted as reports.card does
 REBUILD_MONTHS = 4  # months a rebuild reads at once: fewer queries, the sign-ins of 4 in memory
 NO_RULES = Rules()  # the figures alone: no quota is judged when a cell is computed
 
@@ -82,7 +84,7 @@ def keep(t: Touched) -> int:
     signed = defaultdict(list)
     for screening_id, person_id in t.signs:
         signed[screening_id].append(person_id)
-    for chunk in chunks(t.screenings | set(signed) | t.own):
+    for chunk in chunks(t.screenings | set(signed)):
         for sid, site_id, starts_at in db.session.execute(
                 select(Screening.id, Screening.site_id, Screening.starts_at)
                 .where(among(Screening.id, chunk))):
@@ -100,11 +102,17 @@ def keep(t: Touched) -> int:
     for person_id in t.persons:
         by_person[person_id].update(_months_signed(person_id, zone))
     villages = set(t.villages)
+    # The sites serving a person's village count them only as a party member (participants,
+    # study minutes): someone who is none, and whose roster facts this transaction did not
+    # change, changes only the cell of the screening where they signed in (added above). At a
+    # held screening that is most people: villagers.
     village_of = {}
     for chunk in chunks(by_person):
-        village_of.update(db.session.execute(
-            select(Person.id, Person.village_id).where(among(Person.id, chunk),
-                                                       Person.village_id.is_not(None))).all())
+        for person_id, village_id, member in db.session.execute(
+                select(Person.id, Person.village_id, MEMBER).where(
+                    among(Person.id, chunk), Person.village_id.is_not(None))):
+            if member or person_id in t.persons:
+                village_of[person_id] = village_id
     serving = _serving(set(village_of.values()) | villages)
     for person_id, months in by_person.items():
         for site_id in serving.get(village_of.get(person_id), ()):

@@ -41,11 +41,10 @@ class Touched:
     sites: set = field(default_factory=set)  # site ids: every month
     villages: set = field(default_factory=set)  # unit ids: every month of the sites serving them
     persons: set = field(default_factory=set)  # person ids: every month they signed in
-    own: set = field(default_factory=set)  # screening ids: the cell of their own site alone
 
     def __bool__(self) -> bool:
         return any((self.cells, self.screenings, self.signs, self.people, self.sites,
-                    self.villages, self.persons, self.own))
+                    self.villages, self.persons))
 
 
 def ours(session: Session) -> bool:
@@ -94,19 +93,7 @@ def signed_in(change) -> None:
     if not held and (not member or not _may_change_study(change.screening_id,
                                                          change.person_id)):
         return
-    if held and change.member is not None:  # the lean path's cached word: read it where it decides
-        member = bool(db.session.scalar(_IS_MEMBER, {"person": change.person_id}))
-    if held and not member:
-        # Someone who is no party member changes no one's study minutes or participants: only
-        # the attendance at the screening's own site (not the cells of every site serving their
-        # village, each recounting its members' month).
-        touched(db.session()).own.add(change.screening_id)
-        return
     touched(db.session()).signs.add((change.screening_id, change.person_id))
-
-
-_IS_MEMBER = select(Person.party_member & Person.active & ~Person.walkin).where(
-    Person.id == bindparam("person"))
 
 
 def _study_may_change() -> Select:
