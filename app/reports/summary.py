@@ -82,10 +82,7 @@ def summary(township: Unit | None, month: date, *, tz: str, rules: Rules | list,
     settle = complete and settled(month, today)
     question = (township.id if township else None, month, tz, _key(rules))
 
-    def per_unit():
-        return _units(tree, scope, rules, share, day)
-
-    units = remembered(("units", *question), per_unit, on=ROSTER) if settle else per_unit()
+    units = _units(tree, scope, township.id if township else None, rules, share, day)
     result = Rollup(name=township.name if township else None, month=month, cards=[], alerts=[],
                     totals={}, quotas=[], complete=complete)
     if not units:  # no site in scope; a page asked for is the first of none
@@ -145,28 +142,42 @@ def _key(rules: Rules) -> tuple:
 
 # --- per unit ------------------------------------------------------------------------------------
 
-def _units(tree: Tree, scope, rules: Rules, share: float, day: int) -> list[tuple]:
+def _units(tree: Tree, scope, township_id, rules: Rules, share: float, day: int) -> list[tuple]:
     """(unit, township, party members, study target, target due by now) of every unit holding an
-    active site in scope: a site's party members are those of its unit's subtree."""
-    held = set(db.session.scalars(select(Site.unit_id).where(Site.active.is_(True)).distinct()))
-    if scope is not None:
-        held &= scope
-    roles_of: dict = defaultdict(Counter)
-    for village_id, role, count in db.session.execute(
-            select(Person.village_id, Person.role, func.count()).where(
-                Person.active.is_(True), Person.walkin.is_(False), Person.party_member.is_(True))
-            .group_by(Person.village_id, Person.role)):
-        roles_of[village_id][role] += count
+    active site in scope. The party members by role are remembered while the roster does not
+    change, whatever the month (a month in progress too); the targets come from the settings."""
     out = []
-    for unit_id in held:
-        roles: Counter = Counter()
-        for below in tree.subtree(unit_id):
-            roles.update(roles_of.get(below, {}))
+    for unit_id, township, roles in remembered(("unit roles", township_id),
+                                               lambda: _roles(tree, scope), on=ROSTER):
         members = sum(roles.values())
         target = (round(sum(monthly_target(role, rules.targets) * n for role, n in roles.items())
                         / members, 2) if members else 0.0)
-        due = due_by_now("study_hours", target, share, day)
-        out.append((unit_id, tree.township(unit_id) or "", members, target, due))
+        out.append((unit_id, township, members, target,
+                    due_by_now("study_hours", target, share, day)))
+    return out
+
+
+def _roles(tree: Tree, scope) -> list[tuple]:
+    """(unit, township, party members by role) of every unit holding an active site in scope: a
+    site's party members are those of its unit's subtree (within the scope, so only the scope's
+    people are read: a township's page no longer counts the whole city's roster)."""
+    held = select(Site.unit_id).where(Site.active.is_(True)).distinct()
+    people = (select(Person.village_id, Person.role, func.count())
+              .where(Person.active.is_(True), Person.walkin.is_(False),
+                     Person.party_member.is_(True))
+              .group_by(Person.village_id, Person.role))
+    if scope is not None:
+        held = held.where(among(Site.unit_id, list(scope)))
+        people = people.where(among(Person.village_id, list(scope)))
+    roles_of: dict = defaultdict(Counter)
+    for village_id, role, count in db.session.execute(people):
+        roles_of[village_id][role] += count
+    out = []
+    for unit_id in db.session.scalars(held):
+        roles: Counter = Counter()
+        for below in tree.subtree(unit_id):
+            roles.update(roles_of.get(below, {}))
+        out.append((unit_id, tree.township(unit_id) or "", roles))
     return out
 
 

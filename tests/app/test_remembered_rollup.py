@@ -172,3 +172,47 @@ def test_kept_figures_walk_the_remembered_tree_until_a_unit_changes(demo):
     finally:
         event.remove(db.engine, "before_cursor_execute", look)
     assert reads[1:] == [False, True]
+
+
+def test_the_month_in_progress_reads_the_roster_once_until_it_changes(demo):
+    """A month in progress is counted at every view, but its party members per unit are
+    remembered with the roster: not read again until someone joins the party (here through
+    another connection), which the next view counts."""
+    june = date(2025, 6, 1)
+    rules = settings_rules(demo.config)
+    remembered.forget()
+    roster = "GROUP BY people.village_id, people.role"  # the party members by unit and role
+
+    def view() -> tuple:
+        READ.clear()
+
+        def look(_conn, _cursor, statement, *_args):
+            READ.append(" ".join(statement.split()))
+
+        event.listen(db.engine, "before_cursor_execute", look)
+        try:
+            result = summary(None, june, tz=TZ, rules=rules, now=NOW)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", look)
+        # the city's roster by unit (the page's 50 cards read their own units' people: IN ...)
+        return result, any(roster in st and "village_id IN" not in st for st in READ)
+
+    first, read = view()
+    assert read
+    again, read = view()
+    assert not read and again.totals["party_members"] == first.totals["party_members"]
+    joiner = db.session.scalars(select(Person.id).where(
+        Person.party_member.is_(False), Person.active.is_(True), Person.walkin.is_(False),
+        Person.village_id.is_not(None)).order_by(Person.id)).first()
+    other = create_engine(db.engine.url)
+    try:
+        with other.begin() as conn:
+            conn.execute(update(Person.__table__).where(Person.__table__.c.id == joiner)
+                         .values(party_member=True))
+    finally:
+        other.dispose()
+    db.session.rollback()  # a new transaction: SQLite's reads see the other program's commit
+    joined, read = view()
+    assert read and joined.totals["party_members"] > first.totals["party_members"]
+    assert answers(joined, every=False) == answers(
+        rollup(None, june, tz=TZ, rules=rules, now=NOW), every=False)
