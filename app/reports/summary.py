@@ -82,7 +82,11 @@ def summary(township: Unit | None, month: date, *, tz: str, rules: Rules | list,
     settle = complete and settled(month, today)
     question = (township.id if township else None, month, tz, _key(rules))
 
-    units = _units(tree, scope, township.id if township else None, rules, share, day)
+    def per_unit():
+        return _units(tree, scope, township.id if township else None, rules, share, day)
+
+    # a settled month's units with their targets; any month's party members per unit (_units)
+    units = remembered(("units", *question), per_unit, on=ROSTER) if settle else per_unit()
     result = Rollup(name=township.name if township else None, month=month, cards=[], alerts=[],
                     totals={}, quotas=[], complete=complete)
     if not units:  # no site in scope; a page asked for is the first of none
