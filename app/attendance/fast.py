@@ -49,7 +49,7 @@ class _Pairs:
     whose row was deleted since (a mark removed elsewhere) reads nothing and takes the
     ordinary path, so a stale hint costs one read and changes no answer."""
 
-    def __init__(self, size: int = 65536):
+    def __init__(self, size: int = 8192):  # days of sign-ins at a site, in ~3 MB
         self.size = size
         self._pairs: OrderedDict[tuple, None] = OrderedDict()
         self._lock = threading.Lock()
