@@ -36,6 +36,11 @@ class Person(Synced, db.Model):
     notes: Mapped[str | None] = mapped_column(String(500))
 
 
+# Whom every report counts as a party member: on the roster, active, of the party, no walk-in
+# (conditions of a WHERE; `and_(*PARTY_MEMBER)` as a column).
+PARTY_MEMBER = (Person.active.is_(True), Person.walkin.is_(False), Person.party_member.is_(True))
+
+
 class Attendance(Synced, db.Model):
     __tablename__ = "attendance"
     __table_args__ = (

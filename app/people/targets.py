@@ -18,6 +18,7 @@ from sqlalchemy import Select, select
 from ..attendance.services import study_minutes_where
 from ..extensions import db
 from ..models import Person, Site, Unit
+from ..models.people import PARTY_MEMBER
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def below_target(scope: set[uuid.UUID] | None, sites: Select, start: datetime, e
     "default"); `sites` is a query of the sites to count them for."""
     targets = (target_hours if isinstance(target_hours, Mapping)
                else {"default": float(target_hours)})
-    members = [Person.active.is_(True), Person.walkin.is_(False), Person.party_member.is_(True),
+    members = [*PARTY_MEMBER,
                Person.village_id.is_not(None)]
     if scope is not None:
         members.append(Person.village_id.in_(scope))

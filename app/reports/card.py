@@ -22,7 +22,7 @@ from ..clock import month_bounds, shift
 from ..extensions import among, db
 from ..lookup import chunks
 from ..models import Attendance, AuditFlag, Person, PlayLog, Screening, Site
-from ..models.people import COUNTED
+from ..models.people import COUNTED, PARTY_MEMBER
 from ..models.screenings import HELD_SCREENINGS
 from ..places.tree import subtree_ids
 from ..screenings.plans import PLAN_DROPPED  # a date its plan no longer has: counts neither way
@@ -108,7 +108,7 @@ class Card:
 def party_members_of(site: Site) -> list[Person]:
     """The site's party members: the expected people of a party-members screening there."""
     return db.session.scalars(select(Person).where(
-        Person.active.is_(True), Person.walkin.is_(False), Person.party_member.is_(True),
+        *PARTY_MEMBER,
         Person.village_id.in_(subtree_ids(site.unit_id)))).all()
 
 
@@ -161,8 +161,7 @@ class Figures:
         self.role_of: dict = {}
         for person_id, village_id, role in db.session.execute(
                 select(key(Person.id), Person.village_id, Person.role).where(
-                    Person.active.is_(True), Person.walkin.is_(False),
-                    Person.party_member.is_(True), _among(Person.village_id, places, _same))):
+                    *PARTY_MEMBER, _among(Person.village_id, places, _same))):
             self.people_of[village_id].append(person_id)
             self.role_of[person_id] = role
         members = {p for people in self.people_of.values() for p in people}

@@ -22,7 +22,7 @@ from ..distribution.coverage import coverage, required_kinds
 from ..errors import Invalid
 from ..extensions import db
 from ..models import Attendance, MediaFile, Person, PlayLog, Screening, Site, Title, Unit, User
-from ..models.people import COUNTED
+from ..models.people import COUNTED, PARTY_MEMBER
 from ..models.places import SITE_KINDS
 from ..models.screenings import HELD_SCREENINGS
 from ..places.tree import Tree
@@ -141,7 +141,7 @@ def monthly_figures(scope: Area, last: date, *, tz: str, months: int = MONTHS) -
 
 def _party_members(scope: Area) -> list:
     """Conditions for the scope's party members: active roster members of its villages."""
-    conditions = [Person.active.is_(True), Person.walkin.is_(False), Person.party_member.is_(True)]
+    conditions = [*PARTY_MEMBER]
     villages = scope.villages()
     conditions.append(Person.village_id.is_not(None) if villages is None
                       else Person.village_id.in_(villages))

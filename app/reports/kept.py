@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time
 
 from flask import Flask, current_app
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import and_, delete, event, func, select
 from sqlalchemy.orm import Session
 
 from .. import clock
@@ -33,6 +33,7 @@ from ..extensions import among, db
 from ..lookup import chunks
 from ..models import Attendance, Person, Screening, Site, Unit
 from ..models.figures import FIGURES, SiteMonth
+from ..models.people import PARTY_MEMBER
 from ..models.screenings import HELD_SCREENINGS
 from .card import Figures
 from .rules import Rules
@@ -47,7 +48,6 @@ from .touches import (
     ours,
 )
 
-MEMBER = Person.party_member & Person.active & ~Person.walkin  # counted as reports.card does
 REBUILD_MONTHS = 4  # months a rebuild reads at once: fewer queries, the sign-ins of 4 in memory
 NO_RULES = Rules()  # the figures alone: no quota is judged when a cell is computed
 
@@ -109,7 +109,7 @@ def keep(t: Touched) -> int:
     village_of = {}
     for chunk in chunks(by_person):
         for person_id, village_id, member in db.session.execute(
-                select(Person.id, Person.village_id, MEMBER).where(
+                select(Person.id, Person.village_id, and_(*PARTY_MEMBER)).where(
                     among(Person.id, chunk), Person.village_id.is_not(None))):
             if member or person_id in t.persons:
                 village_of[person_id] = village_id

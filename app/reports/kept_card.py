@@ -20,6 +20,7 @@ from ..extensions import among, db
 from ..lookup import chunks
 from ..models import Person, Site
 from ..models.figures import SiteMonth
+from ..models.people import PARTY_MEMBER
 from ..places.tree import Tree
 from .card import Card, Figures
 from .months import elapsed
@@ -52,8 +53,7 @@ class KeptFigures(Figures):
         # the party members of each unit, counted by role (a site's are those of its units)
         self.roles_of: dict = defaultdict(dict)
         places = sorted(set().union(*self.served.values())) if sites else []
-        member = (Person.active.is_(True), Person.walkin.is_(False), Person.party_member.is_(True))
-        query = select(Person.village_id, Person.role, func.count()).where(*member)
+        query = select(Person.village_id, Person.role, func.count()).where(*PARTY_MEMBER)
         if len(sites) <= FEW_SITES:
             query = query.where(Person.village_id.in_(places))
         for village_id, role, count in db.session.execute(

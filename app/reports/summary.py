@@ -41,6 +41,7 @@ from ..clock import month_bounds, shift
 from ..extensions import among, db
 from ..models import Person, Site, SyncPeer, TerminalHealth, Unit
 from ..models.figures import SiteMonth
+from ..models.people import PARTY_MEMBER
 from ..places.tree import Tree
 from ..terminals.services import rollup_alerts
 from .alerts import LEVELS, Alert
@@ -167,8 +168,7 @@ def _roles(tree: Tree, scope) -> list[tuple]:
     people are read: a township's page no longer counts the whole city's roster)."""
     held = select(Site.unit_id).where(Site.active.is_(True)).distinct()
     people = (select(Person.village_id, Person.role, func.count())
-              .where(Person.active.is_(True), Person.walkin.is_(False),
-                     Person.party_member.is_(True))
+              .where(*PARTY_MEMBER)
               .group_by(Person.village_id, Person.role))
     if scope is not None:
         held = held.where(among(Site.unit_id, list(scope)))
