@@ -26,6 +26,7 @@ def test_the_printed_guide_is_one_a4_page(new_page, logged_in, guide, lang):
         page.locator("#kiosk-staff summary").click()
     page.locator("#help-link").click()  # every page links the login's own guide
     expect(page).to_have_url(re.compile(rf"/help/{guide}$"))
+    page.wait_for_load_state("load")  # help.css too: a busy CI machine once measured without it
     expect(page.locator("[data-print]")).to_be_visible()
     page.set_viewport_size({"width": 360, "height": 640})  # read on a phone, too
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
