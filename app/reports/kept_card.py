@@ -8,7 +8,9 @@ now: it is the same for every month.
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -41,7 +43,10 @@ class KeptFigures(Figures):
     one for the roster."""
 
     def __init__(self, sites: list[Site], months: list[date], *, tz: str,
-                 now: datetime | None = None, tree: Tree | None = None):
+                 now: datetime | None = None, tree: Tree | None = None,
+                 roles: Mapping[uuid.UUID, Mapping[str, int]] | None = None):
+        """`roles`, when the caller has them: the party members by role of each site's unit
+        and the units under it (reports.summary remembers them), so the roster is not read."""
         self.tz, self.zone = tz, ZoneInfo(tz)
         self.now = now or datetime.now(UTC)
         self.today = clock.today(tz, self.now)
@@ -52,14 +57,15 @@ class KeptFigures(Figures):
         self.served = {s.id: units.subtree(s.unit_id) for s in sites}
         # the party members of each unit, counted by role (a site's are those of its units)
         self.roles_of: dict = defaultdict(dict)
-        places = sorted(set().union(*self.served.values())) if sites else []
+        self._roles: dict = dict(roles) if roles is not None else {}
+        missing = [s for s in sites if s.unit_id not in self._roles]  # all, without `roles`
+        places = sorted(set().union(*(self.served[s.id] for s in missing))) if missing else []
         query = select(Person.village_id, Person.role, func.count()).where(*PARTY_MEMBER)
-        if len(sites) <= FEW_SITES:
+        if len(missing) <= FEW_SITES:
             query = query.where(Person.village_id.in_(places))
         for village_id, role, count in db.session.execute(
-                query.group_by(Person.village_id, Person.role)):
+                query.group_by(Person.village_id, Person.role)) if missing else ():
             self.roles_of[village_id][role] = count
-        self._roles: dict = {}
         self._elapsed: dict = {}
         self.kept: dict = {}
         table = SiteMonth.__table__  # plain rows: a city's are read ten times faster than objects

@@ -83,8 +83,13 @@ def summary(township: Unit | None, month: date, *, tz: str, rules: Rules | list,
     settle = complete and settled(month, today)
     question = (township.id if township else None, month, tz, _key(rules))
 
+    # the party members by role of each unit holding an active site in scope, remembered while
+    # the roster does not change: for the units' targets below, and for the page's cards
+    roles = remembered(("unit roles", township.id if township else None),
+                       lambda: _roles(tree, scope), on=ROSTER)
+
     def per_unit():
-        return _units(tree, scope, township.id if township else None, rules, share, day)
+        return _units(roles, rules, share, day)
 
     # a settled month's units with their targets; any month's party members per unit (_units)
     units = remembered(("units", *question), per_unit, on=ROSTER) if settle else per_unit()
@@ -124,7 +129,8 @@ def summary(township: Unit | None, month: date, *, tz: str, rules: Rules | list,
     found.sort(key=lambda a: (-LEVELS.index(a.level), -a.months, a.site.code, a.rule))
     result.alerts = found[wanted]
     result.cards = _cards(scope, month, tz, rules, now,
-                          cards if isinstance(cards, slice) else cards(result.sites), tree)
+                          cards if isinstance(cards, slice) else cards(result.sites), tree,
+                          {unit_id: by_role for unit_id, _township, by_role in roles})
     return result
 
 
@@ -147,13 +153,13 @@ def _key(rules: Rules) -> tuple:
 
 # --- per unit ------------------------------------------------------------------------------------
 
-def _units(tree: Tree, scope, township_id, rules: Rules, share: float, day: int) -> list[tuple]:
+def _units(unit_roles: list[tuple], rules: Rules, share: float, day: int) -> list[tuple]:
     """(unit, township, party members, study target, target due by now) of every unit holding an
-    active site in scope. The party members by role are remembered while the roster does not
-    change, whatever the month (a month in progress too); the targets come from the settings."""
+    active site in scope, from their party members by role (_roles: remembered while the roster
+    does not change, whatever the month, a month in progress too); the targets come from the
+    settings."""
     out = []
-    for unit_id, township, roles in remembered(("unit roles", township_id),
-                                               lambda: _roles(tree, scope), on=ROSTER):
+    for unit_id, township, roles in unit_roles:
         members = sum(roles.values())
         target = (round(sum(monthly_target(role, rules.targets) * n for role, n in roles.items())
                         / members, 2) if members else 0.0)
@@ -369,7 +375,7 @@ def _terminal_sites(scope) -> list[Site]:
 # --- the page's cards -----------------------------------------------------------------------------
 
 def _cards(scope, month: date, tz: str, rules: Rules, now: datetime, page: slice,
-           tree: Tree | None = None) -> list:
+           tree: Tree | None = None, roles: dict | None = None) -> list:
     if page.stop is not None and page.stop <= (page.start or 0):
         return []  # no card asked for (a home page's alerts)
     query = select(Site).where(*_in_scope(scope)).order_by(Site.code)
@@ -377,5 +383,5 @@ def _cards(scope, month: date, tz: str, rules: Rules, now: datetime, page: slice
         query = query.limit(page.stop - (page.start or 0))
     sites = db.session.scalars(query.offset(page.start or 0)).all()
     attach_places(sites, tree)
-    figures = KeptFigures(sites, [month], tz=tz, now=now, tree=tree)
+    figures = KeptFigures(sites, [month], tz=tz, now=now, tree=tree, roles=roles)
     return [figures.card(site, month, rules) for site in sites]
