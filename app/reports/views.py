@@ -30,7 +30,10 @@ RATING_PAGE = 100  # sites a page of the rating list; the download has them all
 
 @bp.context_processor
 def _labels():
-    return {"RULE_LABELS": RULE_LABELS, "LEVEL_LABELS": LEVEL_LABELS, "LEVELS": LEVELS,
+    # translated once a request: a roll-up's tables name a rule or a level in every row
+    return {"RULE_LABELS": {rule: str(label) for rule, label in RULE_LABELS.items()},
+            "LEVEL_LABELS": {level: str(label) for level, label in LEVEL_LABELS.items()},
+            "LEVELS": LEVELS,
             "CRITERION_LABELS": CRITERION_LABELS, "shift": shift,
             "this_month": today(current_app.config["TIMEZONE"]).replace(day=1)}
 
