@@ -265,7 +265,7 @@ def _reporting(last: datetime | None, month: date, *, tz: str,
         return 0.0, _l("No sign-ins or play logs have ever been received from this site.")
     end = min(month_bounds(month, tz)[1], now)
     lag = (end - last).total_seconds() / 86400
-    when = show_date(last)
+    when = LazyString(show_date, last)  # formatted when shown: a page shows 100 of thousands
     if lag <= REPORT_ON_TIME_DAYS:
         return 1.0, _l("Latest data received %(when)s: on time (within %(days)d days of the month "
                       "end).", when=when, days=REPORT_ON_TIME_DAYS)

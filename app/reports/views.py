@@ -34,7 +34,8 @@ def _labels():
     return {"RULE_LABELS": {rule: str(label) for rule, label in RULE_LABELS.items()},
             "LEVEL_LABELS": {level: str(label) for level, label in LEVEL_LABELS.items()},
             "LEVELS": LEVELS,
-            "CRITERION_LABELS": CRITERION_LABELS, "shift": shift,
+            "CRITERION_LABELS": {name: str(label) for name, label in CRITERION_LABELS.items()},
+            "shift": shift,
             "this_month": today(current_app.config["TIMEZONE"]).replace(day=1)}
 
 
