@@ -13,8 +13,8 @@ $(BIN)/dianjiao: pyproject.toml
 	$(BIN)/pip install -q -e ".[test]"
 	touch $@
 
-# The app's bytecode, written once: where PYTHONDONTWRITEBYTECODE is set (this CI's machines set
-# it) every `dianjiao` command and test worker would compile ~130 modules again, ~0.4 s a start.
+# The app's bytecode, written once: where PYTHONDONTWRITEBYTECODE is set (the development
+# machine sets it) every `dianjiao` command and test worker compiles the app's modules again.
 install: $(BIN)/dianjiao
 	@$(BIN)/python -m compileall -q app media_index schedules >/dev/null
 

@@ -60,12 +60,13 @@ class KeptFigures(Figures):
         self._roles: dict = dict(roles) if roles is not None else {}
         missing = [s for s in sites if s.unit_id not in self._roles]  # all, without `roles`
         places = sorted(set().union(*(self.served[s.id] for s in missing))) if missing else []
-        query = select(Person.village_id, Person.role, func.count()).where(*PARTY_MEMBER)
-        if len(missing) <= FEW_SITES:
-            query = query.where(Person.village_id.in_(places))
-        for village_id, role, count in db.session.execute(
-                query.group_by(Person.village_id, Person.role)) if missing else ():
-            self.roles_of[village_id][role] = count
+        if missing:
+            query = select(Person.village_id, Person.role, func.count()).where(*PARTY_MEMBER)
+            if len(missing) <= FEW_SITES:
+                query = query.where(Person.village_id.in_(places))
+            for village_id, role, count in db.session.execute(
+                    query.group_by(Person.village_id, Person.role)):
+                self.roles_of[village_id][role] = count
         self._elapsed: dict = {}
         self.kept: dict = {}
         table = SiteMonth.__table__  # plain rows: a city's are read ten times faster than objects

@@ -130,7 +130,7 @@ def summary(township: Unit | None, month: date, *, tz: str, rules: Rules | list,
     result.alerts = found[wanted]
     result.cards = _cards(scope, month, tz, rules, now,
                           cards if isinstance(cards, slice) else cards(result.sites), tree,
-                          {unit_id: by_role for unit_id, _township, by_role in roles})
+                          roles)
     return result
 
 
@@ -375,7 +375,8 @@ def _terminal_sites(scope) -> list[Site]:
 # --- the page's cards -----------------------------------------------------------------------------
 
 def _cards(scope, month: date, tz: str, rules: Rules, now: datetime, page: slice,
-           tree: Tree | None = None, roles: dict | None = None) -> list:
+           tree: Tree | None = None, roles: list[tuple] | None = None) -> list:
+    """The page of cards; `roles` (_roles), when given, spares the cards reading the roster."""
     if page.stop is not None and page.stop <= (page.start or 0):
         return []  # no card asked for (a home page's alerts)
     query = select(Site).where(*_in_scope(scope)).order_by(Site.code)
@@ -383,5 +384,6 @@ def _cards(scope, month: date, tz: str, rules: Rules, now: datetime, page: slice
         query = query.limit(page.stop - (page.start or 0))
     sites = db.session.scalars(query.offset(page.start or 0)).all()
     attach_places(sites, tree)
-    figures = KeptFigures(sites, [month], tz=tz, now=now, tree=tree, roles=roles)
+    by_unit = {unit_id: by_role for unit_id, _township, by_role in roles} if roles else None
+    figures = KeptFigures(sites, [month], tz=tz, now=now, tree=tree, roles=by_unit)
     return [figures.card(site, month, rules) for site in sites]
